@@ -1,0 +1,173 @@
+//! Redacted newtypes for every secret the login protocol handles.
+//!
+//! Each type prints `Name([redacted])` in `Debug`, has no `Display`, compares in constant time
+//! and gives up its text only through [`expose_secret`](LoginCode::expose_secret), a name that
+//! is easy to find in review. `SessionKey` and `AppSecret` are deliberately not `Serialize`:
+//! no serialised event, command or wire body can carry them.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use serde::{Deserialize, Serialize};
+
+/// Compares two byte strings in time that depends only on their lengths.
+///
+/// A length mismatch returns early: the lengths of these values are public (fixed by WeChat or
+/// by this crate), their contents are not.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    // black_box keeps the optimiser from turning the fold into an early-exit compare.
+    std::hint::black_box(diff) == 0
+}
+
+macro_rules! secret_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps a secret value.
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(value.into())
+            }
+
+            /// Returns the secret text.
+            ///
+            /// # Security
+            /// This is the only way to reach the value. Whatever you do with the result can leak
+            /// it: never log it, put it in an error message or send it anywhere it is not needed.
+            pub fn expose_secret(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "([redacted])"))
+            }
+        }
+
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                constant_time_eq(self.0.as_bytes(), other.0.as_bytes())
+            }
+        }
+
+        impl Eq for $name {}
+
+        impl Hash for $name {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.0.hash(state);
+            }
+        }
+    };
+}
+
+macro_rules! serialize_transparent {
+    ($($name:ident),*) => {$(
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+    )*};
+}
+
+secret_type!(
+    /// The one-time code from `wx.login`: valid 5 minutes, usable once.
+    ///
+    /// It is `Clone` because events and commands are plain values; the machines, not the type,
+    /// make sure that one code is sent at most once.
+    LoginCode
+);
+secret_type!(
+    /// The developer server's own session token, the only credential the client ever holds.
+    SessionToken
+);
+secret_type!(
+    /// WeChat's `session_key` (its base64 text). It never leaves the developer server: the type
+    /// is not `Serialize`, so no wire body or serialised event can carry it.
+    SessionKey
+);
+secret_type!(
+    /// The mini program's `AppSecret`, used only in the code2Session and token requests.
+    AppSecret
+);
+secret_type!(
+    /// A WeChat `access_token` for the server APIs (not needed by code2Session).
+    AccessToken
+);
+
+serialize_transparent!(LoginCode, SessionToken, AccessToken);
+
+impl SessionToken {
+    /// Builds a token from 32 random bytes the caller drew (the crate never draws randomness),
+    /// as 43 characters of unpadded base64url.
+    pub fn from_random_bytes(bytes: [u8; 32]) -> Self {
+        Self(base64url_unpadded(&bytes))
+    }
+}
+
+fn base64url_unpadded(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+        // A chunk of k bytes carries k + 1 six-bit symbols.
+        for i in 0..=chunk.len() {
+            let index = (n >> (18 - 6 * i)) & 0x3f;
+            out.push(char::from(ALPHABET[index as usize]));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_is_redacted() {
+        let key = SessionKey::new("MARKER-KEY");
+        assert_eq!(format!("{key:?}"), "SessionKey([redacted])");
+        assert_eq!(
+            format!("{:?}", LoginCode::new("MARKER")),
+            "LoginCode([redacted])"
+        );
+    }
+
+    #[test]
+    fn equality_compares_contents() {
+        assert_eq!(AccessToken::new("abc"), AccessToken::new("abc"));
+        assert_ne!(AccessToken::new("abc"), AccessToken::new("abd"));
+        assert_ne!(AccessToken::new("abc"), AccessToken::new("abcd"));
+    }
+
+    #[test]
+    fn token_from_bytes_is_base64url() {
+        // 32 bytes of ones: 42 full symbols `_`, and 4 leftover bits padded with zeros (`8`).
+        let ones = SessionToken::from_random_bytes([0xff; 32]);
+        assert_eq!(ones.expose_secret(), format!("{}8", "_".repeat(42)));
+        let zeros = SessionToken::from_random_bytes([0; 32]);
+        assert_eq!(zeros.expose_secret(), "A".repeat(43));
+        // RFC 4648 test vector, checked through the helper.
+        assert_eq!(base64url_unpadded(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64url_unpadded(b"fo"), "Zm8");
+    }
+
+    #[test]
+    fn serialises_transparently_where_allowed() {
+        let json = serde_json::to_string(&SessionToken::new("t")).unwrap();
+        assert_eq!(json, "\"t\"");
+        let code: LoginCode = serde_json::from_str("\"c\"").unwrap();
+        assert_eq!(code.expose_secret(), "c");
+    }
+}

@@ -1,0 +1,426 @@
+//! The contract between the mini program and the developer server, defined once so that both
+//! sides agree by construction.
+//!
+//! | call | request | success | failure |
+//! |---|---|---|---|
+//! | login | `POST /login` `{"code":"…"}` | `200 {"token":"…","expires_in":7200}` | non-2xx [`ErrorBody`] |
+//! | session check | `GET /session`, `Authorization: Bearer <token>` | `200 {"expires_in":N}` | `401` [`ErrorBody`] |
+//!
+//! Paths, header name and scheme are configuration ([`TokenHeader`]). The WeChat `session_key`
+//! has no path onto this wire: its type is not `Serialize`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::http::HttpResponse;
+use crate::secret::{LoginCode, SessionToken};
+
+/// The largest body either side accepts, checked before parsing.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The longest login code accepted. WeChat's codes are 32 characters.
+pub const MAX_CODE_LEN: usize = 128;
+
+/// The kind of a failure the developer server reports to the client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// WeChat said the code is invalid or expired (40029): get a new code.
+    InvalidCode,
+    /// WeChat said the code was already used (40163): get a new code.
+    CodeUsed,
+    /// WeChat blocked this user's login (40226): tell the user, do not retry.
+    UserBlocked,
+    /// A quota was reached; `retry_after` says when to try again.
+    RateLimited,
+    /// The developer server's session is unknown or expired.
+    SessionExpired,
+    /// WeChat could not be reached or kept failing; retrying later may work.
+    UpstreamUnavailable,
+    /// The request itself was malformed.
+    BadRequest,
+    /// The server failed (for example its WeChat configuration is wrong); details are in its logs.
+    Internal,
+    /// A kind this version of the crate does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorKind {
+    /// The HTTP status the server answers with for this kind.
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorKind::InvalidCode | ErrorKind::CodeUsed | ErrorKind::BadRequest => 400,
+            ErrorKind::SessionExpired => 401,
+            ErrorKind::UserBlocked => 403,
+            ErrorKind::RateLimited => 429,
+            ErrorKind::UpstreamUnavailable => 503,
+            ErrorKind::Internal | ErrorKind::Unknown => 500,
+        }
+    }
+}
+
+/// The body of every non-2xx answer of the developer server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorKind,
+    /// A human-readable message, safe to show.
+    #[serde(default)]
+    pub message: String,
+    /// Seconds until a retry may succeed (for `rate_limited`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    /// WeChat's errcode, when the server relays it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errcode: Option<i64>,
+    /// WeChat's request id, when the server relays it (support asks for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rid: Option<String>,
+}
+
+impl ErrorBody {
+    /// A body with just a kind and a message.
+    pub fn new(error: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            error,
+            message: message.into(),
+            retry_after: None,
+            errcode: None,
+            rid: None,
+        }
+    }
+
+    /// The response carrying this body, with the status of its kind.
+    pub fn to_response(&self) -> HttpResponse {
+        HttpResponse::json(self.error.status(), to_json(self))
+    }
+}
+
+/// The login answer: the developer server's own token and its lifetime.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginGranted {
+    /// The session token the client sends with every business request.
+    pub token: SessionToken,
+    /// Seconds until the session expires.
+    pub expires_in: u64,
+}
+
+impl LoginGranted {
+    /// The `200` response carrying this grant.
+    pub fn to_response(&self) -> HttpResponse {
+        HttpResponse::json(200, to_json(self))
+    }
+}
+
+/// The session-check answer: the session is valid for `expires_in` more seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionValid {
+    /// Seconds until the session expires.
+    pub expires_in: u64,
+}
+
+impl SessionValid {
+    /// The `200` response carrying this answer.
+    pub fn to_response(&self) -> HttpResponse {
+        HttpResponse::json(200, to_json(self))
+    }
+}
+
+/// Where the client puts its token and how the server finds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenHeader {
+    /// The header name, `Authorization` by default.
+    pub name: String,
+    /// The scheme before the token, `Bearer` by default; `None` sends the bare token.
+    pub scheme: Option<String>,
+}
+
+impl Default for TokenHeader {
+    fn default() -> Self {
+        Self {
+            name: "Authorization".into(),
+            scheme: Some("Bearer".into()),
+        }
+    }
+}
+
+impl TokenHeader {
+    /// The header (name, value) carrying `token`.
+    pub fn encode(&self, token: &SessionToken) -> (String, String) {
+        let value = match &self.scheme {
+            Some(scheme) => format!("{scheme} {}", token.expose_secret()),
+            None => token.expose_secret().to_owned(),
+        };
+        (self.name.clone(), value)
+    }
+
+    /// Finds the token in request headers: the header is matched case-insensitively, the scheme
+    /// too (RFC 9110), and the token must be non-empty printable ASCII without spaces.
+    pub fn decode(&self, headers: &[(String, String)]) -> Result<SessionToken, WireError> {
+        let value = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(&self.name))
+            .map(|(_, v)| v.trim())
+            .ok_or(WireError::MissingToken)?;
+        let token = match &self.scheme {
+            Some(scheme) => {
+                let (given, rest) = value.split_once(' ').ok_or(WireError::MalformedToken)?;
+                if !given.eq_ignore_ascii_case(scheme) {
+                    return Err(WireError::MalformedToken);
+                }
+                rest.trim_start()
+            }
+            None => value,
+        };
+        let printable = token.bytes().all(|b| b.is_ascii_graphic());
+        if token.is_empty() || !printable || token.len() > MAX_BODY_BYTES {
+            return Err(WireError::MalformedToken);
+        }
+        Ok(SessionToken::new(token))
+    }
+}
+
+/// Why a wire body or header could not be used.
+///
+/// Messages never echo the input: a body may carry a token or a code.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WireError {
+    /// The body is larger than [`MAX_BODY_BYTES`].
+    #[error("body of {len} bytes exceeds the limit of {max}")]
+    TooLarge {
+        /// The body's length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The body is not the JSON the contract requires.
+    #[error("malformed body: {detail}")]
+    Malformed {
+        /// Where parsing failed (category, line and column; never the input).
+        detail: String,
+    },
+    /// The login code is empty, too long or has characters a code never has.
+    #[error("invalid login code: {reason}")]
+    InvalidCode {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The server answered with a non-2xx status.
+    #[error("server answered {status}{}", .body.as_ref().map(|b| format!(" ({:?}: {})", b.error, b.message)).unwrap_or_default())]
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The error body, if the server sent one that parses.
+        body: Option<ErrorBody>,
+    },
+    /// The request carries no token header.
+    #[error("no session token in the request")]
+    MissingToken,
+    /// The token header does not have the configured form.
+    #[error("malformed session token header")]
+    MalformedToken,
+}
+
+/// The login request body for `code`.
+pub fn encode_login_request(code: &LoginCode) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Body<'a> {
+        code: &'a LoginCode,
+    }
+    to_json(&Body { code })
+}
+
+/// Parses and validates the client's login request body (server side).
+pub fn decode_login_request(body: &[u8]) -> Result<LoginCode, WireError> {
+    #[derive(Deserialize)]
+    struct Body {
+        code: String,
+    }
+    let Body { code } = parse_json(body)?;
+    validate_code(&code)?;
+    Ok(LoginCode::new(code))
+}
+
+/// Checks that a login code has a sane length and charset: 1 to [`MAX_CODE_LEN`] characters of
+/// ASCII letters, digits, `-` and `_`.
+pub fn validate_code(code: &str) -> Result<(), WireError> {
+    if code.is_empty() {
+        return Err(WireError::InvalidCode { reason: "empty" });
+    }
+    if code.len() > MAX_CODE_LEN {
+        return Err(WireError::InvalidCode { reason: "too long" });
+    }
+    if !code
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(WireError::InvalidCode {
+            reason: "unexpected character",
+        });
+    }
+    Ok(())
+}
+
+/// Reads the server's answer to the login request (client side).
+pub fn decode_login_response(response: &HttpResponse) -> Result<LoginGranted, WireError> {
+    decode_success(response)
+}
+
+/// Reads the server's answer to the session check (client side).
+pub fn decode_session_response(response: &HttpResponse) -> Result<SessionValid, WireError> {
+    decode_success(response)
+}
+
+fn decode_success<T: serde::de::DeserializeOwned>(response: &HttpResponse) -> Result<T, WireError> {
+    if !response.is_success() {
+        return Err(WireError::Status {
+            status: response.status,
+            body: parse_json(&response.body).ok(),
+        });
+    }
+    parse_json(&response.body)
+}
+
+/// Parses a JSON body after checking its size, with an error that does not echo the input.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, WireError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(WireError::TooLarge {
+            len: body.len(),
+            max: MAX_BODY_BYTES,
+        });
+    }
+    serde_json::from_slice(body).map_err(|e| WireError::Malformed {
+        detail: json_error_summary(&e),
+    })
+}
+
+/// Describes a serde_json error by category and position only. serde_json's own message quotes
+/// offending values, which may be secrets.
+pub(crate) fn json_error_summary(error: &serde_json::Error) -> String {
+    let category = match error.classify() {
+        serde_json::error::Category::Io => "i/o error",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "unexpected type or missing field",
+        serde_json::error::Category::Eof => "unexpected end of input",
+    };
+    format!(
+        "{category} at line {} column {}",
+        error.line(),
+        error.column()
+    )
+}
+
+/// Serialises a value of this crate's own wire types.
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    // Cannot fail: every type passed here has string keys and no fallible Serialize impl.
+    serde_json::to_vec(value).expect("wire types always serialise")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_round_trip() {
+        let code = LoginCode::new("081Kq4Ga1DUU0F0rS8Ga1HvtHH0Kq4G2");
+        let body = encode_login_request(&code);
+        assert_eq!(
+            body,
+            br#"{"code":"081Kq4Ga1DUU0F0rS8Ga1HvtHH0Kq4G2"}"#.to_vec()
+        );
+        assert_eq!(decode_login_request(&body).unwrap(), code);
+
+        let grant = LoginGranted {
+            token: SessionToken::new("tok"),
+            expires_in: 7200,
+        };
+        let response = grant.to_response();
+        assert_eq!(
+            response.body,
+            br#"{"token":"tok","expires_in":7200}"#.to_vec()
+        );
+        assert_eq!(decode_login_response(&response).unwrap(), grant);
+    }
+
+    #[test]
+    fn login_request_validation() {
+        let err = |body: &[u8]| decode_login_request(body).unwrap_err();
+        assert!(matches!(err(b"not json"), WireError::Malformed { .. }));
+        assert!(matches!(err(b"{}"), WireError::Malformed { .. }));
+        assert!(matches!(err(br#"{"code":7}"#), WireError::Malformed { .. }));
+        assert_eq!(
+            err(br#"{"code":""}"#),
+            WireError::InvalidCode { reason: "empty" }
+        );
+        assert_eq!(
+            err(br#"{"code":"a b"}"#),
+            WireError::InvalidCode {
+                reason: "unexpected character"
+            }
+        );
+        let long = format!(r#"{{"code":"{}"}}"#, "a".repeat(MAX_CODE_LEN + 1));
+        assert_eq!(
+            err(long.as_bytes()),
+            WireError::InvalidCode { reason: "too long" }
+        );
+        let huge = vec![b' '; MAX_BODY_BYTES + 1];
+        assert!(matches!(err(&huge), WireError::TooLarge { .. }));
+    }
+
+    #[test]
+    fn malformed_errors_do_not_echo_input() {
+        let err = decode_login_request(br#"{"code":["S3CR3T"]}"#).unwrap_err();
+        assert!(!err.to_string().contains("S3CR3T"), "{err}");
+    }
+
+    #[test]
+    fn error_bodies_carry_status_and_relayed_fields() {
+        let mut body = ErrorBody::new(ErrorKind::RateLimited, "slow down");
+        body.retry_after = Some(42);
+        body.errcode = Some(45011);
+        let response = body.to_response();
+        assert_eq!(response.status, 429);
+        let err = decode_login_response(&response).unwrap_err();
+        assert_eq!(
+            err,
+            WireError::Status {
+                status: 429,
+                body: Some(body)
+            }
+        );
+        let unknown = HttpResponse::json(418, br#"{"error":"teapot"}"#.to_vec());
+        let WireError::Status { body: Some(b), .. } =
+            decode_session_response(&unknown).unwrap_err()
+        else {
+            panic!("expected a status error")
+        };
+        assert_eq!(b.error, ErrorKind::Unknown);
+    }
+
+    #[test]
+    fn token_header_forms() {
+        let header = TokenHeader::default();
+        let token = SessionToken::new("abc.DEF-123");
+        let (name, value) = header.encode(&token);
+        assert_eq!(
+            (name.as_str(), value.as_str()),
+            ("Authorization", "Bearer abc.DEF-123")
+        );
+        let headers = vec![("authorization".to_owned(), "bearer  abc.DEF-123".to_owned())];
+        assert_eq!(header.decode(&headers).unwrap(), token);
+        assert_eq!(header.decode(&[]), Err(WireError::MissingToken));
+        let wrong = vec![("Authorization".to_owned(), "Basic abc".to_owned())];
+        assert_eq!(header.decode(&wrong), Err(WireError::MalformedToken));
+        let empty = vec![("Authorization".to_owned(), "Bearer ".to_owned())];
+        assert_eq!(header.decode(&empty), Err(WireError::MalformedToken));
+
+        let bare = TokenHeader {
+            name: "X-WX-Token".into(),
+            scheme: None,
+        };
+        let headers = vec![bare.encode(&token)];
+        assert_eq!(bare.decode(&headers).unwrap(), token);
+    }
+}
