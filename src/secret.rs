@@ -103,7 +103,13 @@ secret_type!(
     AccessToken
 );
 
-serialize_transparent!(LoginCode, SessionToken, AccessToken);
+secret_type!(
+    /// Text read from or written to the mini program's storage. It holds the session token, so
+    /// it is redacted like one.
+    StorageValue
+);
+
+serialize_transparent!(LoginCode, SessionToken, AccessToken, StorageValue);
 
 impl SessionToken {
     /// Builds a token from 32 random bytes the caller drew (the crate never draws randomness),

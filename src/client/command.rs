@@ -1,0 +1,118 @@
+//! What a [`LoginMachine`](super::LoginMachine) asks its driver to do.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::error::LoginFailure;
+use crate::http::HttpRequest;
+use crate::secret::{SessionToken, StorageValue};
+
+/// Names one effect command; the event that answers it carries the same id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IoId(pub u64);
+
+/// The driver's name for one request for a session ([`Event::LoginRequested`](super::Event)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct WaiterId(pub u64);
+
+/// A session the developer server granted or confirmed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    /// The token to send with every business request.
+    pub token: SessionToken,
+    /// When the server said the session ends (unix seconds in JSON).
+    #[serde(with = "time::serde::timestamp")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// One thing for the driver to do. Drain them all with
+/// [`poll_command`](super::LoginMachine::poll_command) after every input, and carry them out in
+/// order.
+///
+/// JSON form (tagged by `type`, fields in camelCase):
+/// ```json
+/// {"type":"readStorage","id":0,"key":"wxlogin.session"}
+/// {"type":"checkWxSession","id":1}
+/// {"type":"wxLogin","id":2,"timeoutMs":10000}
+/// {"type":"sendRequest","id":3,"request":{"method":"POST","url":"https://api.example.com/login","headers":[["content-type","application/json"]],"body":"{\"code\":\"…\"}"},"timeoutMs":15000}
+/// {"type":"writeStorage","key":"wxlogin.session","value":"{\"v\":1,…}"}
+/// {"type":"removeStorage","key":"wxlogin.session"}
+/// {"type":"complete","waiters":[1,2],"outcome":{"Ok":{"token":"…","expiresAt":1700007200}}}
+/// {"type":"complete","waiters":[3],"outcome":{"Err":{"kind":"loggedOut"}}}
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+#[must_use = "every command must be carried out, or the machine waits until its deadline"]
+pub enum Command {
+    /// Read `key` (`wx.getStorageSync`); answer with [`Event::StorageRead`](super::Event::StorageRead).
+    ReadStorage {
+        /// Echo it in the answer.
+        id: IoId,
+        /// The storage key.
+        key: String,
+    },
+    /// Call `wx.checkSession`; answer with [`Event::CheckSessionResult`](super::Event::CheckSessionResult).
+    CheckWxSession {
+        /// Echo it in the answer.
+        id: IoId,
+    },
+    /// Call `wx.login({timeout})`; answer with [`Event::CodeObtained`](super::Event::CodeObtained).
+    WxLogin {
+        /// Echo it in the answer.
+        id: IoId,
+        /// The timeout to pass to `wx.login`, in milliseconds.
+        timeout_ms: u64,
+    },
+    /// Send `request` to the developer server; answer with
+    /// [`Event::ServerResponse`](super::Event::ServerResponse), whatever the status.
+    SendRequest {
+        /// Echo it in the answer.
+        id: IoId,
+        /// The request, ready to send.
+        request: HttpRequest,
+        /// The timeout to give the HTTP client, in milliseconds.
+        timeout_ms: u64,
+    },
+    /// Store `value` under `key` (`wx.setStorageSync`). No answer: if it fails, the next launch
+    /// simply logs in again.
+    WriteStorage {
+        /// The storage key.
+        key: String,
+        /// The record's JSON text.
+        value: StorageValue,
+    },
+    /// Remove `key` (`wx.removeStorageSync`). No answer.
+    RemoveStorage {
+        /// The storage key.
+        key: String,
+    },
+    /// Settle these waiters with one outcome. Each waiter appears in exactly one `Complete`.
+    Complete {
+        /// The requests settled.
+        waiters: Vec<WaiterId>,
+        /// The session, or why there is none.
+        outcome: Result<Session, LoginFailure>,
+    },
+}
+
+impl Command {
+    /// The id the answering event must carry, for commands that expect an answer.
+    pub fn id(&self) -> Option<IoId> {
+        match self {
+            Command::ReadStorage { id, .. }
+            | Command::CheckWxSession { id }
+            | Command::WxLogin { id, .. }
+            | Command::SendRequest { id, .. } => Some(*id),
+            Command::WriteStorage { .. }
+            | Command::RemoveStorage { .. }
+            | Command::Complete { .. } => None,
+        }
+    }
+}

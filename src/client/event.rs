@@ -1,0 +1,169 @@
+//! What the driver tells a [`LoginMachine`](super::LoginMachine): requests from the app and the
+//! answers to the machine's commands.
+
+use serde::{Deserialize, Serialize};
+
+use super::command::{IoId, WaiterId};
+use crate::http::{HttpResponse, TransportError};
+use crate::secret::{LoginCode, SessionToken, StorageValue};
+
+/// One input to [`LoginMachine::handle`](super::LoginMachine::handle).
+///
+/// JSON form (tagged by `type`, fields in camelCase):
+/// ```json
+/// {"type":"loginRequested","waiter":1}
+/// {"type":"storageRead","id":0,"value":"{\"v\":1,\"token\":\"…\",\"expires_at\":1700007200,\"issued_at\":1700000000}"}
+/// {"type":"storageRead","id":0,"value":null}
+/// {"type":"checkSessionResult","id":1,"result":{"Ok":null}}
+/// {"type":"codeObtained","id":2,"result":{"Ok":"081Kq4Ga1DUU0F0rS8Ga1HvtHH0Kq4G2"}}
+/// {"type":"codeObtained","id":2,"result":{"Err":{"errMsg":"login:fail timeout","errno":5}}}
+/// {"type":"serverResponse","id":3,"result":{"Ok":{"status":200,"headers":[],"body":"{\"token\":\"…\",\"expires_in\":7200}"}}}
+/// {"type":"serverResponse","id":3,"result":{"Err":{"kind":"timeout"}}}
+/// {"type":"sessionRejected","waiter":7,"token":"…"}
+/// {"type":"logout"}
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum Event {
+    /// The app needs a session. Answered by exactly one [`Command::Complete`](super::Command::Complete)
+    /// naming `waiter`.
+    LoginRequested {
+        /// The driver's name for this request; unique among requests not yet completed.
+        waiter: WaiterId,
+    },
+    /// Answers [`Command::ReadStorage`](super::Command::ReadStorage). `value` is what
+    /// `wx.getStorageSync` returned: `None` or `""` when the key is missing. A driver whose
+    /// storage holds a non-string passes its JSON text.
+    StorageRead {
+        /// The command's id.
+        id: IoId,
+        /// The stored text.
+        value: Option<StorageValue>,
+    },
+    /// Answers [`Command::CheckWxSession`](super::Command::CheckWxSession): `Ok` when
+    /// `wx.checkSession` succeeded, `Err` with what its `fail` callback gave.
+    CheckSessionResult {
+        /// The command's id.
+        id: IoId,
+        /// The outcome.
+        result: Result<(), WxError>,
+    },
+    /// Answers [`Command::WxLogin`](super::Command::WxLogin) with the code or the failure.
+    CodeObtained {
+        /// The command's id.
+        id: IoId,
+        /// The code, or what `fail` gave.
+        result: Result<LoginCode, WxError>,
+    },
+    /// Answers [`Command::SendRequest`](super::Command::SendRequest) with the response (any
+    /// status) or the reason there is none.
+    ServerResponse {
+        /// The command's id.
+        id: IoId,
+        /// The response or the transport failure.
+        result: Result<HttpResponse, TransportError>,
+    },
+    /// A business request sent with `token` got 401. The machine logs in again if `token` is
+    /// still its session, and completes `waiter` with the session to replay the request with
+    /// (once), or with a failure.
+    SessionRejected {
+        /// The driver's name for the replay.
+        waiter: WaiterId,
+        /// The token the rejected request carried.
+        token: SessionToken,
+    },
+    /// The user logs out: the record is removed, the session forgotten, and every waiter in
+    /// flight fails with [`LoginFailure::LoggedOut`](super::LoginFailure::LoggedOut).
+    Logout,
+}
+
+/// What a failed `wx.*` call gave its `fail` callback.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WxError {
+    /// `errMsg`, such as `"login:fail timeout"`.
+    #[serde(rename = "errMsg")]
+    pub err_msg: String,
+    /// `errno`, given by newer base libraries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errno: Option<i64>,
+}
+
+impl WxError {
+    /// An error with a message and no `errno`.
+    pub fn new(err_msg: impl Into<String>) -> Self {
+        Self {
+            err_msg: err_msg.into(),
+            errno: None,
+        }
+    }
+}
+
+/// The kind of an [`Event`], without its data: used in errors and the transition table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[allow(missing_docs)] // Each variant names the event of the same name.
+pub enum EventKind {
+    LoginRequested,
+    StorageRead,
+    CheckSessionResult,
+    CodeObtained,
+    ServerResponse,
+    SessionRejected,
+    Logout,
+}
+
+impl EventKind {
+    /// Every kind, for exhaustive tests and documentation.
+    pub const ALL: [EventKind; 7] = [
+        EventKind::LoginRequested,
+        EventKind::StorageRead,
+        EventKind::CheckSessionResult,
+        EventKind::CodeObtained,
+        EventKind::ServerResponse,
+        EventKind::SessionRejected,
+        EventKind::Logout,
+    ];
+}
+
+impl Event {
+    /// This event's kind.
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Event::LoginRequested { .. } => EventKind::LoginRequested,
+            Event::StorageRead { .. } => EventKind::StorageRead,
+            Event::CheckSessionResult { .. } => EventKind::CheckSessionResult,
+            Event::CodeObtained { .. } => EventKind::CodeObtained,
+            Event::ServerResponse { .. } => EventKind::ServerResponse,
+            Event::SessionRejected { .. } => EventKind::SessionRejected,
+            Event::Logout => EventKind::Logout,
+        }
+    }
+
+    /// The id of the command this event answers, if it answers one.
+    pub fn answers(&self) -> Option<IoId> {
+        match self {
+            Event::StorageRead { id, .. }
+            | Event::CheckSessionResult { id, .. }
+            | Event::CodeObtained { id, .. }
+            | Event::ServerResponse { id, .. } => Some(*id),
+            Event::LoginRequested { .. } | Event::SessionRejected { .. } | Event::Logout => None,
+        }
+    }
+
+    /// The waiter this event adds, if it adds one.
+    pub fn waiter(&self) -> Option<WaiterId> {
+        match self {
+            Event::LoginRequested { waiter } | Event::SessionRejected { waiter, .. } => {
+                Some(*waiter)
+            }
+            Event::StorageRead { .. }
+            | Event::CheckSessionResult { .. }
+            | Event::CodeObtained { .. }
+            | Event::ServerResponse { .. }
+            | Event::Logout => None,
+        }
+    }
+}

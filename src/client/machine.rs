@@ -1,0 +1,253 @@
+//! The [`LoginMachine`] shell: it numbers effects, tracks the one deadline, keeps the waiters
+//! and queues commands. Where the machine goes is decided in [`transition`](super::transition).
+
+use std::collections::VecDeque;
+use std::mem;
+
+use time::{Duration, OffsetDateTime};
+
+use super::command::{Command, IoId, Session, WaiterId};
+use super::config::{LoginConfig, next_random};
+use super::error::LoginError;
+use super::event::Event;
+use super::transition::{
+    Completion, Core, Ctx, Effect, Input, Io, Next, Phase, StateKind, StorageOp, transition,
+};
+use crate::clock::add_saturating;
+
+/// The client's login lifecycle as a sans-IO state machine: one per app.
+///
+/// It replaces the tutorial's `USER.login()` promise chain. It never performs I/O, reads the
+/// clock or draws random numbers: the driver passes time in, carries out the commands and
+/// answers them with events.
+///
+/// # The calling contract
+/// 1. Feed one input: [`handle`](Self::handle) with an [`Event`] and the current time.
+/// 2. **Drain every command** with [`poll_command`](Self::poll_command) and carry each out, in
+///    order. Commands with an id expect exactly one answering event with that id.
+/// 3. Ask [`poll_timeout`](Self::poll_timeout) when to wake up, and at that time call
+///    [`handle_timeout`](Self::handle_timeout) (then drain again). Spurious or early calls are
+///    harmless no-ops.
+///
+/// # Guarantees
+/// - Every [`Event::LoginRequested`] waiter is named in exactly one [`Command::Complete`], within
+///   a bounded number of steps, as long as the driver answers each effect or lets its deadline
+///   pass. At most one effect is outstanding, so `wx.login` never runs twice at once.
+/// - `handle` returns `Err` only for the driver's mistakes (an answer to nothing outstanding,
+///   a stale id, a reused waiter id); the machine is then exactly as before the call. The
+///   world's failures come out as commands: retries, or a `Complete` carrying a
+///   [`LoginFailure`](super::LoginFailure).
+/// - No input time, however absurd, panics; time going backwards is tolerated.
+///
+/// # Methods
+/// - inputs: [`handle`](Self::handle), [`handle_timeout`](Self::handle_timeout)
+/// - outputs: [`poll_command`](Self::poll_command), [`poll_timeout`](Self::poll_timeout)
+/// - getters: [`state`](Self::state), [`session`](Self::session), [`waiting`](Self::waiting),
+///   [`config`](Self::config)
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginMachine {
+    config: LoginConfig,
+    core: Core,
+    waiters: Vec<WaiterId>,
+    queue: VecDeque<Command>,
+    /// The outstanding effect (with its id) or backoff (without), and when it times out.
+    pending: Option<Pending>,
+    next_id: u64,
+    rng: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Pending {
+    id: Option<IoId>,
+    deadline: OffsetDateTime,
+}
+
+impl LoginMachine {
+    /// A machine that has done nothing yet: it reads storage on the first request.
+    pub fn new(config: LoginConfig) -> Self {
+        Self {
+            rng: config.retry.jitter_seed,
+            config,
+            core: Core::default(),
+            waiters: Vec::new(),
+            queue: VecDeque::new(),
+            pending: None,
+            next_id: 0,
+        }
+    }
+
+    /// Feeds one event at time `now`. Drain [`poll_command`](Self::poll_command) afterwards.
+    ///
+    /// # Errors
+    /// [`LoginError`] when the event breaks the contract; the machine is unchanged.
+    pub fn handle(&mut self, event: Event, now: OffsetDateTime) -> Result<(), LoginError> {
+        let answers = event.answers();
+        if let Some(id) = answers {
+            if self.pending.and_then(|p| p.id) != Some(id) {
+                let got = event.kind();
+                return Err(if id.0 < self.next_id {
+                    LoginError::StaleAnswer { id, got }
+                } else {
+                    LoginError::UnknownId { id, got }
+                });
+            }
+        }
+        if let Some(waiter) = event.waiter() {
+            if self.waiters.contains(&waiter) {
+                return Err(LoginError::DuplicateWaiter(waiter));
+            }
+        }
+        self.step(Input::Event(event), now, answers.is_some())
+    }
+
+    /// Fires the deadline if it is due at `now`: an effect that took too long is abandoned (its
+    /// late answer will be stale), or a backoff ends. Otherwise does nothing.
+    pub fn handle_timeout(&mut self, now: OffsetDateTime) {
+        match self.pending {
+            Some(pending) if pending.deadline <= now => {
+                // Deadline inputs are accepted in every phase, so this cannot be refused.
+                let _ = self.step(Input::Deadline, now, true);
+            }
+            Some(_) | None => {}
+        }
+    }
+
+    /// The next command to carry out, if any.
+    #[must_use]
+    pub fn poll_command(&mut self) -> Option<Command> {
+        self.queue.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should next be called, if ever.
+    pub fn poll_timeout(&self) -> Option<OffsetDateTime> {
+        self.pending.map(|p| p.deadline)
+    }
+
+    /// What the machine is doing.
+    pub fn state(&self) -> StateKind {
+        self.core.phase.kind()
+    }
+
+    /// The verified session held in memory, if any (it may have expired since).
+    pub fn session(&self) -> Option<&Session> {
+        match &self.core.phase {
+            Phase::Ready(held) => Some(&held.stored.session),
+            _ => None,
+        }
+    }
+
+    /// How many requests wait for the running flow.
+    pub fn waiting(&self) -> usize {
+        self.waiters.len()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &LoginConfig {
+        &self.config
+    }
+
+    /// Runs one transition; `consumes` clears the outstanding effect or backoff it answers.
+    fn step(
+        &mut self,
+        input: Input,
+        now: OffsetDateTime,
+        consumes: bool,
+    ) -> Result<(), LoginError> {
+        let core = mem::take(&mut self.core);
+        let ctx = Ctx {
+            config: &self.config,
+            now,
+        };
+        match transition(core, input, &ctx) {
+            Ok(next) => {
+                if consumes {
+                    self.pending = None;
+                }
+                self.apply(next, now);
+                Ok(())
+            }
+            Err((core, error)) => {
+                self.core = core;
+                Err(error)
+            }
+        }
+    }
+
+    fn apply(&mut self, next: Next, now: OffsetDateTime) {
+        self.core = next.core;
+        if let Some(waiter) = next.join {
+            self.waiters.push(waiter);
+        }
+        let key = || self.config.storage_key.clone();
+        match next.storage {
+            Some(StorageOp::Write(value)) => self
+                .queue
+                .push_back(Command::WriteStorage { key: key(), value }),
+            Some(StorageOp::Remove) => self.queue.push_back(Command::RemoveStorage { key: key() }),
+            None => {}
+        }
+        match next.complete {
+            Some(Completion::All(outcome)) if !self.waiters.is_empty() => {
+                let waiters = mem::take(&mut self.waiters);
+                self.queue.push_back(Command::Complete { waiters, outcome });
+            }
+            Some(Completion::One(waiter, outcome)) => {
+                let waiters = vec![waiter];
+                self.queue.push_back(Command::Complete { waiters, outcome });
+            }
+            Some(Completion::All(_)) | None => {}
+        }
+        match next.io {
+            Io::Keep => {}
+            Io::Idle => self.pending = None,
+            Io::Start(effect) => self.start(effect, now),
+            Io::Wait { failures } => {
+                let delay = self
+                    .config
+                    .retry
+                    .delay(failures, next_random(&mut self.rng));
+                let deadline = add_saturating(now, delay);
+                self.pending = Some(Pending { id: None, deadline });
+            }
+        }
+    }
+
+    fn start(&mut self, effect: Effect, now: OffsetDateTime) {
+        let id = IoId(self.next_id);
+        // Ids are never reused; 2^64 effects outlive any app.
+        self.next_id = self.next_id.saturating_add(1);
+        let timeouts = &self.config.timeouts;
+        let (timeout, command) = match effect {
+            Effect::ReadStorage => {
+                let key = self.config.storage_key.clone();
+                (timeouts.storage, Command::ReadStorage { id, key })
+            }
+            Effect::CheckWxSession => (timeouts.check_session, Command::CheckWxSession { id }),
+            Effect::WxLogin => {
+                let timeout_ms = millis(timeouts.wx_login);
+                (timeouts.wx_login, Command::WxLogin { id, timeout_ms })
+            }
+            Effect::Request(request) => {
+                let timeout_ms = millis(timeouts.request);
+                (
+                    timeouts.request,
+                    Command::SendRequest {
+                        id,
+                        request,
+                        timeout_ms,
+                    },
+                )
+            }
+        };
+        let deadline = add_saturating(now, timeout);
+        self.pending = Some(Pending {
+            id: Some(id),
+            deadline,
+        });
+        self.queue.push_back(command);
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.whole_milliseconds().max(0)).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,31 @@
+//! The client side: [`LoginMachine`], run by the mini program or anything that drives it.
+//!
+//! Its rules (each has a scenario test in `tests/`):
+//! 1. Every [`Event::LoginRequested`] waiter gets exactly one [`Command::Complete`]; nothing hangs.
+//! 2. Single flight: requests during a flow join it; at most one effect is outstanding.
+//! 3. A code is sent once (see [`CodeReuse`] for the one exception), never past its 5 minutes.
+//! 4. Only an expiry answer (checkSession fail, server 401) leads to a new `wx.login`;
+//!    timeouts, transport errors and 5xx are retried with capped, jittered backoff.
+//! 5. The storage record is versioned; missing, corrupt, other-version or expired records mean
+//!    "no session", a corrupt one is removed, and it is written only after a valid 2xx login.
+//! 6. A verified session is served from memory; `wx.checkSession` runs at most once per launch;
+//!    [`VerifyPolicy`] decides whether a stored token is confirmed with the server.
+//! 7. [`Event::SessionRejected`] clears the session and logs in once; a fresh session rejected
+//!    again is reported, never looped.
+//! 8. Failures keep what the world said: `errMsg`, `errno`, status, the server's error body.
+
+mod command;
+mod config;
+mod error;
+mod event;
+mod machine;
+mod stored;
+mod transition;
+
+pub use command::{Command, IoId, Session, WaiterId};
+pub use config::{CodeReuse, LoginConfig, RetryPolicy, Timeouts, VerifyPolicy};
+pub use error::{LoginError, LoginFailure, Step};
+pub use event::{Event, EventKind, WxError};
+pub use machine::LoginMachine;
+pub use stored::{RECORD_VERSION, StoredLookup, StoredSession};
+pub use transition::StateKind;

@@ -1,0 +1,167 @@
+//! The session record in the mini program's storage:
+//! `{"v":1,"token":"…","expires_at":1700007200,"issued_at":1700000000}` (unix seconds).
+//!
+//! Storage may hold anything an older or newer app version wrote, so reading never fails: it
+//! classifies what it finds.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::command::Session;
+use crate::secret::SessionToken;
+
+/// The record version this crate writes and reads.
+pub const RECORD_VERSION: u64 = 1;
+
+/// The largest stored text considered; storage allows 1 MB per key, a record is ~100 bytes.
+const MAX_RECORD_BYTES: usize = 4096;
+
+/// A valid stored session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredSession {
+    /// The session.
+    pub session: Session,
+    /// When the server granted it; the age that [`VerifyPolicy::ConfirmIfOlderThan`](super::VerifyPolicy) looks at.
+    pub issued_at: OffsetDateTime,
+}
+
+/// What a storage read found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoredLookup {
+    /// No record (`None` or `""`, which `wx.getStorageSync` returns for a missing key).
+    Missing,
+    /// Text that is not a record of any version; it should be removed.
+    Corrupt,
+    /// A record of another version, left alone (a newer app may have written it).
+    OtherVersion(u64),
+    /// A valid record whose session has ended.
+    Expired,
+    /// A valid, unexpired record.
+    Valid(StoredSession),
+}
+
+#[derive(Serialize, Deserialize)]
+struct RecordV1 {
+    v: u64,
+    token: SessionToken,
+    expires_at: i64,
+    issued_at: i64,
+}
+
+#[derive(Deserialize)]
+struct Versioned {
+    v: u64,
+}
+
+impl StoredSession {
+    /// The record's JSON text.
+    pub fn encode(&self) -> String {
+        let record = RecordV1 {
+            v: RECORD_VERSION,
+            token: self.session.token.clone(),
+            expires_at: self.session.expires_at.unix_timestamp(),
+            issued_at: self.issued_at.unix_timestamp(),
+        };
+        // Cannot fail: a struct of a string and integers.
+        serde_json::to_string(&record).expect("record always serialises")
+    }
+
+    /// Classifies a stored value at time `now`.
+    pub fn lookup(value: Option<&str>, now: OffsetDateTime) -> StoredLookup {
+        let text = match value {
+            None | Some("") => return StoredLookup::Missing,
+            Some(text) if text.len() > MAX_RECORD_BYTES => return StoredLookup::Corrupt,
+            Some(text) => text,
+        };
+        match serde_json::from_str::<Versioned>(text) {
+            Err(_) => return StoredLookup::Corrupt,
+            Ok(Versioned { v }) if v != RECORD_VERSION => return StoredLookup::OtherVersion(v),
+            Ok(_) => {}
+        }
+        let Some(stored) = serde_json::from_str::<RecordV1>(text)
+            .ok()
+            .and_then(Self::from_record)
+        else {
+            return StoredLookup::Corrupt;
+        };
+        if stored.session.expires_at <= now {
+            StoredLookup::Expired
+        } else {
+            StoredLookup::Valid(stored)
+        }
+    }
+
+    fn from_record(record: RecordV1) -> Option<Self> {
+        let token = record.token.expose_secret();
+        if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return None;
+        }
+        Some(Self {
+            session: Session {
+                expires_at: OffsetDateTime::from_unix_timestamp(record.expires_at).ok()?,
+                token: record.token,
+            },
+            issued_at: OffsetDateTime::from_unix_timestamp(record.issued_at).ok()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(unix: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(unix).unwrap()
+    }
+
+    #[test]
+    fn round_trip_and_classification() {
+        let stored = StoredSession {
+            session: Session {
+                token: SessionToken::new("tok"),
+                expires_at: at(2_000),
+            },
+            issued_at: at(1_000),
+        };
+        let text = stored.encode();
+        assert_eq!(
+            text,
+            r#"{"v":1,"token":"tok","expires_at":2000,"issued_at":1000}"#
+        );
+        assert_eq!(
+            StoredSession::lookup(Some(&text), at(1_500)),
+            StoredLookup::Valid(stored)
+        );
+        assert_eq!(
+            StoredSession::lookup(Some(&text), at(2_000)),
+            StoredLookup::Expired
+        );
+    }
+
+    #[test]
+    fn bad_values_are_classified() {
+        let now = at(0);
+        let look = |s: &str| StoredSession::lookup(Some(s), now);
+        assert_eq!(StoredSession::lookup(None, now), StoredLookup::Missing);
+        assert_eq!(look(""), StoredLookup::Missing);
+        assert_eq!(look("{not json"), StoredLookup::Corrupt);
+        assert_eq!(look("\"just a string\""), StoredLookup::Corrupt);
+        assert_eq!(
+            look(r#"{"v":2,"anything":true}"#),
+            StoredLookup::OtherVersion(2)
+        );
+        assert_eq!(look(r#"{"v":1,"token":"t"}"#), StoredLookup::Corrupt);
+        assert_eq!(
+            look(r#"{"v":1,"token":"","expires_at":5,"issued_at":1}"#),
+            StoredLookup::Corrupt
+        );
+        assert_eq!(
+            look(r#"{"v":1,"token":"t","expires_at":9223372036854775807,"issued_at":1}"#),
+            StoredLookup::Corrupt
+        );
+        assert_eq!(
+            look(&" ".repeat(MAX_RECORD_BYTES + 1)),
+            StoredLookup::Corrupt
+        );
+    }
+}

@@ -1,0 +1,860 @@
+//! Every rule of the [`LoginMachine`](super::LoginMachine) lives in [`transition`]: one
+//! exhaustive `match` over (phase, input). Nothing else decides where the machine goes; the
+//! machine around it only numbers effects, tracks deadlines and queues commands.
+//!
+//! An input the current phase does not expect is a missing entry of that match, reported as
+//! [`LoginError::UnexpectedEvent`] with the core handed back untouched.
+
+use time::{Duration, OffsetDateTime};
+
+use super::command::{Session, WaiterId};
+use super::config::{CodeReuse, LoginConfig, VerifyPolicy};
+use super::error::{LoginError, LoginFailure, Step};
+use super::event::{Event, EventKind, WxError};
+use super::stored::{StoredLookup, StoredSession};
+use crate::clock::add_saturating;
+use crate::http::{HttpRequest, HttpResponse, TransportError};
+use crate::secret::{LoginCode, StorageValue};
+use crate::wire::{
+    ErrorBody, ErrorKind, decode_login_response, decode_session_response, parse_json, validate_code,
+};
+
+/// What the machine is doing, for progress display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StateKind {
+    /// Nothing running and no verified session.
+    Idle,
+    /// A verified session is held and served from memory.
+    Ready,
+    /// Waiting for the storage record.
+    ReadingStorage,
+    /// Waiting for `wx.checkSession`.
+    CheckingWxSession,
+    /// Waiting for the developer server's session check.
+    CheckingServerSession,
+    /// Waiting for `wx.login`.
+    ObtainingCode,
+    /// Waiting for the developer server's login answer.
+    LoggingIn,
+    /// Waiting out a backoff delay before retrying a step.
+    WaitingToRetry,
+}
+
+impl StateKind {
+    /// Every state, for exhaustive tests and documentation.
+    pub const ALL: [StateKind; 8] = [
+        StateKind::Idle,
+        StateKind::Ready,
+        StateKind::ReadingStorage,
+        StateKind::CheckingWxSession,
+        StateKind::CheckingServerSession,
+        StateKind::ObtainingCode,
+        StateKind::LoggingIn,
+        StateKind::WaitingToRetry,
+    ];
+
+    /// The events this state accepts; any other is [`LoginError::UnexpectedEvent`].
+    pub fn expected(self) -> &'static [EventKind] {
+        use EventKind::*;
+        match self {
+            StateKind::Idle | StateKind::Ready | StateKind::WaitingToRetry => {
+                &[LoginRequested, SessionRejected, Logout]
+            }
+            StateKind::ReadingStorage => &[LoginRequested, StorageRead, SessionRejected, Logout],
+            StateKind::CheckingWxSession => {
+                &[LoginRequested, CheckSessionResult, SessionRejected, Logout]
+            }
+            StateKind::CheckingServerSession | StateKind::LoggingIn => {
+                &[LoginRequested, ServerResponse, SessionRejected, Logout]
+            }
+            StateKind::ObtainingCode => &[LoginRequested, CodeObtained, SessionRejected, Logout],
+        }
+    }
+}
+
+/// The machine's state: the phase of the flow and two facts that outlive a flow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Core {
+    pub(crate) phase: Phase,
+    pub(crate) flags: Flags,
+}
+
+impl Default for Core {
+    fn default() -> Self {
+        Self {
+            phase: Phase::Idle(Known::Unread),
+            flags: Flags::default(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Flags {
+    /// `wx.checkSession` succeeded or a fresh code was obtained in this app lifetime, so
+    /// WeChat's session needs no further check (rule 6).
+    pub(crate) wx_checked: bool,
+    /// The running flow serves a rejected token (rule 7).
+    pub(crate) after_rejection: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Idle(Known),
+    Ready(Held),
+    ReadingStorage,
+    CheckingWx {
+        stored: StoredSession,
+        failures: u32,
+    },
+    CheckingServer {
+        stored: StoredSession,
+        failures: u32,
+    },
+    ObtainingCode {
+        tries: Tries,
+    },
+    LoggingIn {
+        code: HeldCode,
+        tries: Tries,
+    },
+    Backoff(Retry),
+}
+
+/// What the machine knows of storage while idle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Known {
+    Unread,
+    Nothing,
+    /// A stored session whose check failed transiently; checked again on the next request.
+    Stored(StoredSession),
+}
+
+/// A verified session. A rejection before `guard_until` is not answered with another login.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Held {
+    pub(crate) stored: StoredSession,
+    pub(crate) guard_until: Option<OffsetDateTime>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct HeldCode {
+    pub(crate) code: LoginCode,
+    pub(crate) obtained_at: OffsetDateTime,
+}
+
+/// Failures so far in the current login: of `wx.login`, and of the login request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Tries {
+    pub(crate) wx: u32,
+    pub(crate) server: u32,
+}
+
+/// The step to run again when a backoff delay ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Retry {
+    CheckWx {
+        stored: StoredSession,
+        failures: u32,
+    },
+    CheckServer {
+        stored: StoredSession,
+        failures: u32,
+    },
+    WxLogin {
+        tries: Tries,
+    },
+    Login {
+        code: Option<HeldCode>,
+        tries: Tries,
+    },
+}
+
+pub(crate) enum Input {
+    Event(Event),
+    /// The deadline of the outstanding effect or backoff passed.
+    Deadline,
+}
+
+pub(crate) struct Ctx<'a> {
+    pub(crate) config: &'a LoginConfig,
+    pub(crate) now: OffsetDateTime,
+}
+
+/// The outcome of one transition, applied by the machine in this order: join, storage,
+/// complete, io.
+pub(crate) struct Next {
+    pub(crate) core: Core,
+    pub(crate) join: Option<WaiterId>,
+    pub(crate) storage: Option<StorageOp>,
+    pub(crate) complete: Option<Completion>,
+    pub(crate) io: Io,
+}
+
+pub(crate) enum StorageOp {
+    Write(StorageValue),
+    Remove,
+}
+
+pub(crate) enum Completion {
+    All(Result<Session, LoginFailure>),
+    One(WaiterId, Result<Session, LoginFailure>),
+}
+
+pub(crate) enum Io {
+    /// The outstanding effect or backoff, if any, stays.
+    Keep,
+    /// Nothing outstanding; an effect in flight is abandoned.
+    Idle,
+    Start(Effect),
+    /// A backoff after the `failures`-th failure.
+    Wait {
+        failures: u32,
+    },
+}
+
+pub(crate) enum Effect {
+    ReadStorage,
+    CheckWxSession,
+    WxLogin,
+    Request(HttpRequest),
+}
+
+/// Applies one input. `Err` hands the core back unchanged with the reason.
+pub(crate) fn transition(
+    core: Core,
+    input: Input,
+    ctx: &Ctx<'_>,
+) -> Result<Next, (Core, LoginError)> {
+    use Event as E;
+    use Input::{Deadline, Event as Ev};
+    use Phase as P;
+    let Core { phase, flags: f } = core;
+    let now = ctx.now;
+    let next = match (phase, input) {
+        // Rule 6: a verified session is served from memory until it expires.
+        (P::Ready(held), Ev(E::LoginRequested { waiter })) => {
+            if now < held.stored.session.expires_at {
+                let session = held.stored.session.clone();
+                stay(P::Ready(held), f).complete(Completion::One(waiter, Ok(session)))
+            } else {
+                obtain_code(f, Tries::default()).join(waiter)
+            }
+        }
+        (P::Idle(known), Ev(E::LoginRequested { waiter })) => begin(known, f, ctx).join(waiter),
+        // Rule 2: a request during a flow joins it.
+        (
+            busy @ (P::ReadingStorage
+            | P::CheckingWx { .. }
+            | P::CheckingServer { .. }
+            | P::ObtainingCode { .. }
+            | P::LoggingIn { .. }
+            | P::Backoff(_)),
+            Ev(E::LoginRequested { waiter }),
+        ) => stay(busy, f).join(waiter),
+
+        // Rule 5: what storage holds decides the start.
+        (P::ReadingStorage, Ev(E::StorageRead { value, .. })) => {
+            match StoredSession::lookup(value.as_ref().map(StorageValue::expose_secret), now) {
+                StoredLookup::Valid(stored) => verify(stored, f, ctx),
+                StoredLookup::Corrupt => {
+                    obtain_code(f, Tries::default()).storage(StorageOp::Remove)
+                }
+                StoredLookup::Missing | StoredLookup::OtherVersion(_) | StoredLookup::Expired => {
+                    obtain_code(f, Tries::default())
+                }
+            }
+        }
+        // Storage that never answers is treated as empty: logging in is always safe.
+        (P::ReadingStorage, Deadline) => obtain_code(f, Tries::default()),
+
+        // Rule 4: only WeChat's "expired" leads to wx.login; a timeout is retried.
+        (P::CheckingWx { stored, .. }, Ev(E::CheckSessionResult { result, .. })) => match result {
+            Ok(()) => check_server(
+                stored,
+                0,
+                Flags {
+                    wx_checked: true,
+                    ..f
+                },
+                ctx,
+            ),
+            Err(_) => obtain_code(f, Tries::default()),
+        },
+        (P::CheckingWx { stored, failures }, Deadline) => {
+            let failures = failures + 1;
+            let failure = LoginFailure::Timeout {
+                step: Step::CheckSession,
+                attempts: failures,
+            };
+            let rest = P::Idle(Known::Stored(stored.clone()));
+            retry_or_fail(
+                Retry::CheckWx { stored, failures },
+                failures,
+                failure,
+                rest,
+                f,
+                ctx,
+            )
+        }
+
+        // Rules 4 and 8: the server check; only 401 / session_expired means expired.
+        (P::CheckingServer { stored, failures }, Ev(E::ServerResponse { result, .. })) => {
+            let failures = failures + 1;
+            match classify(result, Step::ServerCheck, failures) {
+                Reply::Success(response) => match decode_session_response(&response) {
+                    Ok(valid) if valid.expires_in > 0 => {
+                        let mut stored = stored;
+                        stored.session.expires_at = add_saturating(now, seconds(valid.expires_in));
+                        ready(stored, None, f)
+                    }
+                    Ok(_) => obtain_code(f, Tries::default()).storage(StorageOp::Remove),
+                    Err(error) => {
+                        let failure = malformed(Step::ServerCheck, &response, &error.to_string());
+                        fail(P::Idle(Known::Stored(stored)), failure, f)
+                    }
+                },
+                Reply::Expired(_) => obtain_code(f, Tries::default()).storage(StorageOp::Remove),
+                Reply::Transient(failure) => {
+                    let rest = P::Idle(Known::Stored(stored.clone()));
+                    retry_or_fail(
+                        Retry::CheckServer { stored, failures },
+                        failures,
+                        failure,
+                        rest,
+                        f,
+                        ctx,
+                    )
+                }
+                Reply::CodeRejected(failure) | Reply::Final(failure) => {
+                    fail(P::Idle(Known::Stored(stored)), failure, f)
+                }
+            }
+        }
+        (P::CheckingServer { stored, failures }, Deadline) => {
+            let failures = failures + 1;
+            let failure = LoginFailure::Timeout {
+                step: Step::ServerCheck,
+                attempts: failures,
+            };
+            let rest = P::Idle(Known::Stored(stored.clone()));
+            retry_or_fail(
+                Retry::CheckServer { stored, failures },
+                failures,
+                failure,
+                rest,
+                f,
+                ctx,
+            )
+        }
+
+        // Rule 3: a fresh code goes out at once; a failed wx.login is retried, then reported
+        // with its errMsg and errno (rule 8).
+        (P::ObtainingCode { tries }, Ev(E::CodeObtained { result, .. })) => {
+            let f = Flags {
+                wx_checked: true,
+                ..f
+            };
+            match result {
+                Ok(code) if validate_code(code.expose_secret()).is_ok() => send_code(
+                    HeldCode {
+                        code,
+                        obtained_at: now,
+                    },
+                    tries,
+                    f,
+                    ctx,
+                ),
+                Ok(_) => wx_failed(
+                    WxError::new("wx.login returned a malformed code"),
+                    tries,
+                    f,
+                    ctx,
+                ),
+                Err(error) => wx_failed(error, tries, f, ctx),
+            }
+        }
+        (P::ObtainingCode { tries }, Deadline) => {
+            let failures = tries.wx + 1;
+            let failure = LoginFailure::Timeout {
+                step: Step::WxLogin,
+                attempts: failures,
+            };
+            let retry = Retry::WxLogin {
+                tries: Tries {
+                    wx: failures,
+                    ..tries
+                },
+            };
+            retry_or_fail(retry, failures, failure, P::Idle(Known::Nothing), f, ctx)
+        }
+
+        // Rules 3, 5 and 8: the login answer.
+        (P::LoggingIn { code, tries }, Ev(E::ServerResponse { result, .. })) => {
+            let failures = tries.server + 1;
+            let tries = Tries {
+                server: failures,
+                ..tries
+            };
+            match classify(result, Step::ServerLogin, failures) {
+                Reply::Success(response) => match decode_login_response(&response) {
+                    Ok(grant) if grant.expires_in > 0 => {
+                        let session = Session {
+                            token: grant.token,
+                            expires_at: add_saturating(now, seconds(grant.expires_in)),
+                        };
+                        let guard = f
+                            .after_rejection
+                            .then(|| add_saturating(now, ctx.config.relogin_window));
+                        let stored = StoredSession {
+                            session,
+                            issued_at: now,
+                        };
+                        ready(stored.clone(), guard, f)
+                            .storage(StorageOp::Write(StorageValue::new(stored.encode())))
+                    }
+                    Ok(_) => {
+                        let failure = malformed(Step::ServerLogin, &response, "expires_in is 0");
+                        fail(P::Idle(Known::Nothing), failure, f)
+                    }
+                    Err(error) => {
+                        let failure = malformed(Step::ServerLogin, &response, &error.to_string());
+                        fail(P::Idle(Known::Nothing), failure, f)
+                    }
+                },
+                // The code is spent: only a fresh one can succeed, and it needs no delay.
+                Reply::CodeRejected(_) if ctx.config.retry.allows_retry(failures) => {
+                    obtain_code(f, tries)
+                }
+                Reply::Transient(failure) => {
+                    let code = reusable(code, ctx);
+                    let rest = P::Idle(Known::Nothing);
+                    retry_or_fail(
+                        Retry::Login { code, tries },
+                        failures,
+                        failure,
+                        rest,
+                        f,
+                        ctx,
+                    )
+                }
+                Reply::CodeRejected(failure) | Reply::Expired(failure) | Reply::Final(failure) => {
+                    fail(P::Idle(Known::Nothing), failure, f)
+                }
+            }
+        }
+        (P::LoggingIn { code, tries }, Deadline) => {
+            let failures = tries.server + 1;
+            let tries = Tries {
+                server: failures,
+                ..tries
+            };
+            let failure = LoginFailure::Timeout {
+                step: Step::ServerLogin,
+                attempts: failures,
+            };
+            let code = reusable(code, ctx);
+            retry_or_fail(
+                Retry::Login { code, tries },
+                failures,
+                failure,
+                P::Idle(Known::Nothing),
+                f,
+                ctx,
+            )
+        }
+
+        // A backoff ended: run the step again.
+        (P::Backoff(retry), Deadline) => match retry {
+            Retry::CheckWx { stored, failures } => go(
+                P::CheckingWx { stored, failures },
+                f,
+                Io::Start(Effect::CheckWxSession),
+            ),
+            Retry::CheckServer { stored, failures } => check_server(stored, failures, f, ctx),
+            Retry::WxLogin { tries } => obtain_code(f, tries),
+            // Rule 3: a code past its life is never sent.
+            Retry::Login {
+                code: Some(code),
+                tries,
+            } if code_is_fresh(&code, ctx) => send_code(code, tries, f, ctx),
+            Retry::Login { tries, .. } => obtain_code(f, tries),
+        },
+        // Spurious: nothing is outstanding.
+        (idle @ (P::Idle(_) | P::Ready(_)), Deadline) => stay(idle, f),
+
+        // Rule 7: a rejected token is replaced once; a fresh one rejected again is reported.
+        (P::Ready(held), Ev(E::SessionRejected { waiter, token })) => {
+            let current = held.stored.session.token == token;
+            let guarded = held.guard_until.is_some_and(|until| now < until);
+            if !current && now < held.stored.session.expires_at {
+                let session = held.stored.session.clone();
+                stay(P::Ready(held), f).complete(Completion::One(waiter, Ok(session)))
+            } else if current && guarded {
+                let failure = Err(LoginFailure::RejectedAfterRelogin);
+                go(P::Idle(Known::Nothing), f, Io::Idle)
+                    .storage(StorageOp::Remove)
+                    .complete(Completion::One(waiter, failure))
+            } else {
+                relogin(current, f, waiter)
+            }
+        }
+        (P::Idle(Known::Stored(stored)), Ev(E::SessionRejected { waiter, token }))
+            if stored.session.token != token =>
+        {
+            begin(Known::Stored(stored), f, ctx).join(waiter)
+        }
+        (P::Idle(_), Ev(E::SessionRejected { waiter, .. })) => relogin(true, f, waiter),
+        (
+            P::CheckingWx { stored, .. }
+            | P::CheckingServer { stored, .. }
+            | P::Backoff(Retry::CheckWx { stored, .. } | Retry::CheckServer { stored, .. }),
+            Ev(E::SessionRejected { waiter, token }),
+        ) if stored.session.token == token => relogin(true, f, waiter),
+        (
+            busy @ (P::ReadingStorage
+            | P::CheckingWx { .. }
+            | P::CheckingServer { .. }
+            | P::ObtainingCode { .. }
+            | P::LoggingIn { .. }
+            | P::Backoff(_)),
+            Ev(E::SessionRejected { waiter, .. }),
+        ) => stay(
+            busy,
+            Flags {
+                after_rejection: true,
+                ..f
+            },
+        )
+        .join(waiter),
+
+        // Logout ends everything: in-flight effects are abandoned, waiters told.
+        (
+            P::Idle(_)
+            | P::Ready(_)
+            | P::ReadingStorage
+            | P::CheckingWx { .. }
+            | P::CheckingServer { .. }
+            | P::ObtainingCode { .. }
+            | P::LoggingIn { .. }
+            | P::Backoff(_),
+            Ev(E::Logout),
+        ) => go(
+            P::Idle(Known::Nothing),
+            Flags {
+                after_rejection: false,
+                ..f
+            },
+            Io::Idle,
+        )
+        .storage(StorageOp::Remove)
+        .complete(Completion::All(Err(LoginFailure::LoggedOut))),
+
+        // Answers the phase is not waiting for.
+        (
+            phase @ (P::Idle(_)
+            | P::Ready(_)
+            | P::CheckingWx { .. }
+            | P::CheckingServer { .. }
+            | P::ObtainingCode { .. }
+            | P::LoggingIn { .. }
+            | P::Backoff(_)),
+            Ev(event @ E::StorageRead { .. }),
+        )
+        | (
+            phase @ (P::Idle(_)
+            | P::Ready(_)
+            | P::ReadingStorage
+            | P::CheckingServer { .. }
+            | P::ObtainingCode { .. }
+            | P::LoggingIn { .. }
+            | P::Backoff(_)),
+            Ev(event @ E::CheckSessionResult { .. }),
+        )
+        | (
+            phase @ (P::Idle(_)
+            | P::Ready(_)
+            | P::ReadingStorage
+            | P::CheckingWx { .. }
+            | P::CheckingServer { .. }
+            | P::LoggingIn { .. }
+            | P::Backoff(_)),
+            Ev(event @ E::CodeObtained { .. }),
+        )
+        | (
+            phase @ (P::Idle(_)
+            | P::Ready(_)
+            | P::ReadingStorage
+            | P::CheckingWx { .. }
+            | P::ObtainingCode { .. }
+            | P::Backoff(_)),
+            Ev(event @ E::ServerResponse { .. }),
+        ) => {
+            let state = phase.kind();
+            let error = LoginError::UnexpectedEvent {
+                state,
+                expected: state.expected(),
+                got: event.kind(),
+            };
+            return Err((Core { phase, flags: f }, error));
+        }
+    };
+    Ok(next)
+}
+
+impl Phase {
+    pub(crate) fn kind(&self) -> StateKind {
+        match self {
+            Phase::Idle(_) => StateKind::Idle,
+            Phase::Ready(_) => StateKind::Ready,
+            Phase::ReadingStorage => StateKind::ReadingStorage,
+            Phase::CheckingWx { .. } => StateKind::CheckingWxSession,
+            Phase::CheckingServer { .. } => StateKind::CheckingServerSession,
+            Phase::ObtainingCode { .. } => StateKind::ObtainingCode,
+            Phase::LoggingIn { .. } => StateKind::LoggingIn,
+            Phase::Backoff(_) => StateKind::WaitingToRetry,
+        }
+    }
+}
+
+impl Next {
+    fn join(mut self, waiter: WaiterId) -> Self {
+        self.join = Some(waiter);
+        self
+    }
+
+    fn storage(mut self, op: StorageOp) -> Self {
+        self.storage = Some(op);
+        self
+    }
+
+    fn complete(mut self, completion: Completion) -> Self {
+        self.complete = Some(completion);
+        self
+    }
+}
+
+fn go(phase: Phase, flags: Flags, io: Io) -> Next {
+    Next {
+        core: Core { phase, flags },
+        join: None,
+        storage: None,
+        complete: None,
+        io,
+    }
+}
+
+fn stay(phase: Phase, flags: Flags) -> Next {
+    go(phase, flags, Io::Keep)
+}
+
+/// Starts a flow from what is known of storage.
+fn begin(known: Known, f: Flags, ctx: &Ctx<'_>) -> Next {
+    match known {
+        Known::Unread => go(Phase::ReadingStorage, f, Io::Start(Effect::ReadStorage)),
+        Known::Stored(stored) if ctx.now < stored.session.expires_at => verify(stored, f, ctx),
+        Known::Stored(_) | Known::Nothing => obtain_code(f, Tries::default()),
+    }
+}
+
+/// Rule 6: the verify policy decides whether a stored session is confirmed.
+fn verify(stored: StoredSession, f: Flags, ctx: &Ctx<'_>) -> Next {
+    let confirm = match ctx.config.verify {
+        VerifyPolicy::ConfirmWithServer => true,
+        VerifyPolicy::TrustUntilExpiry => false,
+        // A clock that went backwards makes the record look young: its expiry still holds.
+        VerifyPolicy::ConfirmIfOlderThan(age) => ctx.now - stored.issued_at >= age,
+    };
+    match (confirm, f.wx_checked) {
+        (false, _) => ready(stored, None, f),
+        (true, true) => check_server(stored, 0, f, ctx),
+        (true, false) => go(
+            Phase::CheckingWx {
+                stored,
+                failures: 0,
+            },
+            f,
+            Io::Start(Effect::CheckWxSession),
+        ),
+    }
+}
+
+fn check_server(stored: StoredSession, failures: u32, f: Flags, ctx: &Ctx<'_>) -> Next {
+    let request = ctx.config.session_request(&stored.session.token);
+    go(
+        Phase::CheckingServer { stored, failures },
+        f,
+        Io::Start(Effect::Request(request)),
+    )
+}
+
+fn obtain_code(f: Flags, tries: Tries) -> Next {
+    go(
+        Phase::ObtainingCode { tries },
+        f,
+        Io::Start(Effect::WxLogin),
+    )
+}
+
+fn send_code(code: HeldCode, tries: Tries, f: Flags, ctx: &Ctx<'_>) -> Next {
+    let request = ctx.config.login_request(&code.code);
+    go(
+        Phase::LoggingIn { code, tries },
+        f,
+        Io::Start(Effect::Request(request)),
+    )
+}
+
+fn wx_failed(error: WxError, tries: Tries, f: Flags, ctx: &Ctx<'_>) -> Next {
+    let failures = tries.wx + 1;
+    let failure = LoginFailure::WxLogin {
+        err_msg: error.err_msg,
+        errno: error.errno,
+        attempts: failures,
+    };
+    let retry = Retry::WxLogin {
+        tries: Tries {
+            wx: failures,
+            ..tries
+        },
+    };
+    retry_or_fail(
+        retry,
+        failures,
+        failure,
+        Phase::Idle(Known::Nothing),
+        f,
+        ctx,
+    )
+}
+
+/// Clears a rejected session and logs in again for `waiter`.
+fn relogin(remove: bool, f: Flags, waiter: WaiterId) -> Next {
+    let next = obtain_code(
+        Flags {
+            after_rejection: true,
+            ..f
+        },
+        Tries::default(),
+    )
+    .join(waiter);
+    if remove {
+        next.storage(StorageOp::Remove)
+    } else {
+        next
+    }
+}
+
+fn ready(stored: StoredSession, guard_until: Option<OffsetDateTime>, f: Flags) -> Next {
+    let session = stored.session.clone();
+    let held = Held {
+        stored,
+        guard_until,
+    };
+    go(
+        Phase::Ready(held),
+        Flags {
+            after_rejection: false,
+            ..f
+        },
+        Io::Idle,
+    )
+    .complete(Completion::All(Ok(session)))
+}
+
+fn fail(rest: Phase, failure: LoginFailure, f: Flags) -> Next {
+    go(
+        rest,
+        Flags {
+            after_rejection: false,
+            ..f
+        },
+        Io::Idle,
+    )
+    .complete(Completion::All(Err(failure)))
+}
+
+/// Rule 4: transient failures back off and retry within the budget, then fail.
+fn retry_or_fail(
+    retry: Retry,
+    failures: u32,
+    failure: LoginFailure,
+    rest: Phase,
+    f: Flags,
+    ctx: &Ctx<'_>,
+) -> Next {
+    if ctx.config.retry.allows_retry(failures) {
+        go(Phase::Backoff(retry), f, Io::Wait { failures })
+    } else {
+        fail(rest, failure, f)
+    }
+}
+
+/// The code to send again after a lost answer, if the configuration allows it.
+fn reusable(code: HeldCode, ctx: &Ctx<'_>) -> Option<HeldCode> {
+    match ctx.config.code_reuse {
+        CodeReuse::Never => None,
+        CodeReuse::WithinCodeLife => Some(code),
+    }
+}
+
+/// A code obtained in the future (the clock went back) counts as stale: its age is unknown.
+fn code_is_fresh(code: &HeldCode, ctx: &Ctx<'_>) -> bool {
+    ctx.now >= code.obtained_at && ctx.now - code.obtained_at < ctx.config.code_max_age
+}
+
+fn seconds(n: u64) -> Duration {
+    Duration::seconds(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+fn malformed(step: Step, response: &HttpResponse, detail: &str) -> LoginFailure {
+    LoginFailure::MalformedResponse {
+        step,
+        status: response.status,
+        detail: detail.to_owned(),
+    }
+}
+
+/// What a server answer means for the flow.
+enum Reply {
+    Success(HttpResponse),
+    /// The server's session has ended (session check only).
+    Expired(LoginFailure),
+    /// The login code was invalid or used (login only).
+    CodeRejected(LoginFailure),
+    /// Worth retrying: transport errors, 408 and 5xx.
+    Transient(LoginFailure),
+    Final(LoginFailure),
+}
+
+fn classify(result: Result<HttpResponse, TransportError>, step: Step, attempts: u32) -> Reply {
+    let response = match result {
+        Ok(response) if response.is_success() => return Reply::Success(response),
+        Ok(response) => response,
+        Err(error) => {
+            return Reply::Transient(LoginFailure::Transport {
+                step,
+                error,
+                attempts,
+            });
+        }
+    };
+    let status = response.status;
+    let error: Option<ErrorBody> = parse_json(&response.body).ok();
+    let kind = error.as_ref().map(|body| body.error);
+    let failure = LoginFailure::Server {
+        step,
+        status,
+        error,
+        attempts,
+    };
+    match (step, status, kind) {
+        (Step::ServerCheck, 401, _) | (Step::ServerCheck, _, Some(ErrorKind::SessionExpired)) => {
+            Reply::Expired(failure)
+        }
+        (Step::ServerLogin, _, Some(ErrorKind::InvalidCode | ErrorKind::CodeUsed)) => {
+            Reply::CodeRejected(failure)
+        }
+        (_, 408 | 500..=599, _) => Reply::Transient(failure),
+        _ => Reply::Final(failure),
+    }
+}
