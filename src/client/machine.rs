@@ -81,15 +81,16 @@ impl LoginMachine {
     /// # Errors
     /// [`LoginError`] when the event breaks the contract; the machine is unchanged.
     pub fn handle(&mut self, event: Event, now: OffsetDateTime) -> Result<(), LoginError> {
+        // An answer to an abandoned effect is stale whatever the state; one to an id never given
+        // out is unknown where the state expects that kind, and left to the table elsewhere.
         let answers = event.answers();
-        if let Some(id) = answers {
-            if self.pending.and_then(|p| p.id) != Some(id) {
-                let got = event.kind();
-                return Err(if id.0 < self.next_id {
-                    LoginError::StaleAnswer { id, got }
-                } else {
-                    LoginError::UnknownId { id, got }
-                });
+        if let Some(id) = answers.filter(|&id| self.pending.and_then(|p| p.id) != Some(id)) {
+            let got = event.kind();
+            if id.0 < self.next_id {
+                return Err(LoginError::StaleAnswer { id, got });
+            }
+            if self.state().expected().contains(&got) {
+                return Err(LoginError::UnknownId { id, got });
             }
         }
         if let Some(waiter) = event.waiter() {

@@ -1,0 +1,510 @@
+//! One scenario per rule of the client `LoginMachine` (DESIGN.md "Client: LoginMachine").
+
+mod common;
+
+use common::{Answer, T0, World, WxCheck, WxLogin, at, config, record};
+use time::Duration;
+use wxlogin::client::{
+    CodeReuse, Event, LoginError, LoginFailure, StateKind, Step, VerifyPolicy, WaiterId, WxError,
+};
+use wxlogin::http::TransportError;
+use wxlogin::secret::SessionToken;
+use wxlogin::wire::{ErrorBody, ErrorKind};
+
+fn error_json(kind: ErrorKind) -> String {
+    String::from_utf8(ErrorBody::new(kind, "from the server").to_response().body).unwrap()
+}
+
+// ---- Rule 1: every path ends, nothing hangs
+
+#[test]
+fn rule1_cold_start_logs_in_and_stores_the_token() {
+    let mut world = World::new(config());
+    world.request(1);
+    let token = world.token_of(1);
+    assert_eq!(token, "token0001");
+    assert_eq!((world.storage_reads, world.wx_login_calls), (1, 1));
+    assert_eq!(world.codes_sent.len(), 1);
+    assert_eq!(
+        world.wx_check_calls, 0,
+        "a fresh code needs no checkSession"
+    );
+    assert_eq!(world.machine.state(), StateKind::Ready);
+    let stored = world.storage.clone().unwrap();
+    assert!(
+        stored.contains(&format!(r#""token":"{token}""#)),
+        "{stored}"
+    );
+}
+
+#[test]
+fn rule1_a_world_that_never_answers_still_completes_every_waiter() {
+    let mut world = World::new(config());
+    world.storage_silent = true;
+    world.wx_login = vec![WxLogin::Silent; 10].into();
+    world.request(1);
+    assert_eq!(
+        world.failure_of(1),
+        LoginFailure::Timeout {
+            step: Step::WxLogin,
+            attempts: 3
+        }
+    );
+    assert_eq!(world.machine.poll_timeout(), None);
+    assert_eq!(world.machine.state(), StateKind::Idle);
+}
+
+// ---- Rule 2: single flight
+
+#[test]
+fn rule2_thousand_requests_before_the_first_answer_share_one_flow() {
+    let mut world = World::new(config());
+    world.storage_silent = true;
+    for waiter in 0..1_000 {
+        world.send(Event::LoginRequested {
+            waiter: WaiterId(waiter),
+        });
+    }
+    assert_eq!(world.machine.waiting(), 1_000);
+    world.storage_silent = false;
+    world.deliver_late(world.held_id()).unwrap();
+    assert_eq!((world.wx_login_calls, world.codes_sent.len()), (1, 1));
+    assert_eq!(world.completions.len(), 1_000);
+    for waiter in 0..1_000 {
+        assert_eq!(world.token_of(waiter), "token0001");
+    }
+}
+
+#[test]
+fn rule2_a_reused_waiter_id_is_refused_and_changes_nothing() {
+    let mut world = World::new(config());
+    world.storage_silent = true;
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(1),
+    });
+    let before = world.machine.clone();
+    let again = Event::LoginRequested {
+        waiter: WaiterId(1),
+    };
+    assert_eq!(
+        world.machine.handle(again, world.now),
+        Err(LoginError::DuplicateWaiter(WaiterId(1)))
+    );
+    assert_eq!(world.machine, before);
+}
+
+// ---- Rule 3: a code is used once, never past its life
+
+#[test]
+fn rule3_a_code_is_never_sent_twice() {
+    let mut world = World::new(config());
+    let used = error_json(ErrorKind::CodeUsed);
+    world.login_answers = vec![Answer::Lost, Answer::Status(400, used)].into();
+    world.request(1);
+    assert_eq!(world.token_of(1), "token0002");
+    assert_eq!(world.codes_sent, ["code0001", "code0002", "code0003"]);
+    assert_eq!(world.wx_login_calls, 3);
+}
+
+#[test]
+fn rule3_reuse_within_life_sends_the_same_code_after_a_lost_answer() {
+    let mut config = config();
+    config.code_reuse = CodeReuse::WithinCodeLife;
+    let mut world = World::new(config);
+    world.login_answers = vec![Answer::Lost].into();
+    world.request(1);
+    // The fake server does not join exchanges, so it says code_used; the machine then gets a
+    // fresh code instead of failing.
+    assert_eq!(world.codes_sent, ["code0001", "code0001", "code0002"]);
+    assert_eq!(world.token_of(1), "token0002");
+}
+
+#[test]
+fn rule3_a_code_older_than_five_minutes_is_replaced() {
+    let mut config = config();
+    config.code_reuse = CodeReuse::WithinCodeLife;
+    config.timeouts.request = Duration::minutes(6);
+    let mut world = World::new(config);
+    world.login_answers = vec![Answer::Silent].into();
+    world.request(1);
+    assert_eq!(world.codes_sent, ["code0001", "code0002"]);
+    assert_eq!(world.wx_login_calls, 2);
+    assert!(world.outcome(1).is_ok());
+}
+
+// ---- Rule 4: only an expiry answer leads to wx.login
+
+#[test]
+fn rule4_wechat_session_expired_logs_in_again() {
+    let mut world = World::with_stored_session(config());
+    world.wx_check = vec![WxCheck::Expired].into();
+    world.request(1);
+    assert_eq!(world.token_of(1), "token0001");
+    assert_eq!((world.wx_check_calls, world.checks_sent), (1, 0));
+    assert_eq!(world.wx_login_calls, 1);
+}
+
+#[test]
+fn rule4_server_session_expired_401_removes_the_record_and_logs_in_again() {
+    let mut world = World::with_stored_session(config());
+    world.sessions.clear();
+    world.request(1);
+    assert_eq!(world.token_of(1), "token0001");
+    assert_eq!((world.checks_sent, world.wx_login_calls), (1, 1));
+    assert_eq!(world.storage_removes, 1);
+    assert!(world.storage.clone().unwrap().contains("token0001"));
+}
+
+#[test]
+fn rule4_wx_login_fails_then_succeeds_on_retry() {
+    let mut world = World::new(config());
+    world.wx_login = vec![WxLogin::Fail(WxError::new("login:fail busy"))].into();
+    world.request(1);
+    assert_eq!(world.token_of(1), "token0001");
+    assert_eq!(world.wx_login_calls, 2);
+    assert!(world.now > at(0), "the retry waited out a backoff");
+}
+
+#[test]
+fn rule4_server_login_answers_500_twice_then_200() {
+    let mut world = World::new(config());
+    let busy = error_json(ErrorKind::UpstreamUnavailable);
+    world.login_answers = vec![Answer::Status(500, busy.clone()), Answer::Status(500, busy)].into();
+    world.request(1);
+    assert_eq!(world.token_of(1), "token0001");
+    assert_eq!(world.codes_sent.len(), 3, "each retry carries a fresh code");
+}
+
+#[test]
+fn rule4_server_check_times_out_and_the_late_answer_is_stale() {
+    let mut world = World::with_stored_session(config());
+    world.check_answers = vec![Answer::Silent].into();
+    world.request(1);
+    assert_eq!(world.token_of(1), "stored-token");
+    assert_eq!((world.checks_sent, world.wx_login_calls), (2, 0));
+    let late = world.held_id();
+    let before = world.machine.clone();
+    assert!(matches!(
+        world.deliver_late(late),
+        Err(LoginError::StaleAnswer { id, .. }) if id == late
+    ));
+    assert_eq!(world.machine, before);
+}
+
+#[test]
+fn rule4_transport_errors_on_the_check_never_lead_to_wx_login() {
+    let mut world = World::with_stored_session(config());
+    let down = TransportError::Connection {
+        message: "unreachable".into(),
+    };
+    world.check_answers = vec![Answer::Transport(down.clone()); 3].into();
+    world.request(1);
+    assert_eq!(
+        world.failure_of(1),
+        LoginFailure::Transport {
+            step: Step::ServerCheck,
+            error: down,
+            attempts: 3
+        }
+    );
+    assert_eq!((world.wx_login_calls, world.storage_removes), (0, 0));
+    // The network is back: the stored session is checked again, still without wx.login.
+    world.request(2);
+    assert_eq!(world.token_of(2), "stored-token");
+    assert_eq!((world.wx_login_calls, world.wx_check_calls), (0, 1));
+}
+
+// ---- Rule 5: the storage record
+
+#[test]
+fn rule5_missing_and_empty_records_mean_no_session() {
+    for stored in [None, Some(String::new())] {
+        let mut world = World::new(config());
+        world.storage = stored;
+        world.request(1);
+        assert_eq!(world.token_of(1), "token0001");
+        assert_eq!((world.wx_check_calls, world.storage_removes), (0, 0));
+    }
+}
+
+#[test]
+fn rule5_a_corrupt_record_is_removed() {
+    let mut world = World::new(config());
+    world.storage = Some("{\"v\":1,\"token\":".into());
+    world.request(1);
+    assert_eq!(world.storage_removes, 1);
+    assert_eq!(world.token_of(1), "token0001");
+}
+
+#[test]
+fn rule5_a_version_2_record_is_left_alone_and_replaced_by_login() {
+    let mut world = World::new(config());
+    world.storage = Some(r#"{"v":2,"tok":"future"}"#.into());
+    world.request(1);
+    assert_eq!((world.storage_removes, world.wx_check_calls), (0, 0));
+    assert!(world.storage.clone().unwrap().contains("token0001"));
+}
+
+#[test]
+fn rule5_an_expired_record_is_not_checked() {
+    let mut world = World::new(config());
+    world.storage = Some(record("old", T0 - 1, T0 - 7201));
+    world.request(1);
+    assert_eq!((world.wx_check_calls, world.checks_sent), (0, 0));
+    assert_eq!(world.token_of(1), "token0001");
+}
+
+#[test]
+fn rule5_a_valid_record_is_checked_not_replaced() {
+    let mut world = World::with_stored_session(config());
+    world.request(1);
+    assert_eq!(world.token_of(1), "stored-token");
+    assert!(world.storage_writes.is_empty());
+}
+
+#[test]
+fn rule5_storage_is_written_only_after_a_valid_2xx_with_exactly_its_token() {
+    let mut world = World::new(config());
+    world.login_answers = vec![Answer::Status(200, r#"{"token":5}"#.into())].into();
+    world.request(1);
+    assert!(matches!(
+        world.failure_of(1),
+        LoginFailure::MalformedResponse { status: 200, .. }
+    ));
+    assert!(world.storage_writes.is_empty());
+    world.request(2);
+    let token = world.token_of(2);
+    assert_eq!(world.storage_writes.len(), 1);
+    let written: serde_json::Value = serde_json::from_str(&world.storage_writes[0]).unwrap();
+    assert_eq!(written["token"], token);
+    assert_eq!(written["v"], 1);
+}
+
+// ---- Rule 6: served from memory; checkSession once; the verify policy
+
+#[test]
+fn rule6_a_verified_session_is_served_from_memory() {
+    let mut world = World::with_stored_session(config());
+    world.request(1);
+    let effects = (world.storage_reads, world.wx_check_calls, world.checks_sent);
+    world.request(2);
+    assert_eq!(world.token_of(2), "stored-token");
+    assert_eq!(
+        (world.storage_reads, world.wx_check_calls, world.checks_sent),
+        effects
+    );
+}
+
+#[test]
+fn rule6_an_expired_session_in_memory_leads_to_a_login_without_check_session() {
+    let mut world = World::with_stored_session(config());
+    world.request(1);
+    world.advance(3_601);
+    world.request(2);
+    assert_eq!(world.token_of(2), "token0001");
+    assert_eq!(world.wx_check_calls, 1);
+}
+
+#[test]
+fn rule6_trust_until_expiry_skips_both_checks() {
+    let mut config = config();
+    config.verify = VerifyPolicy::TrustUntilExpiry;
+    let mut world = World::with_stored_session(config);
+    world.request(1);
+    assert_eq!(world.token_of(1), "stored-token");
+    assert_eq!((world.wx_check_calls, world.checks_sent), (0, 0));
+}
+
+#[test]
+fn rule6_confirm_if_older_than_checks_only_old_records() {
+    let mut config = config();
+    config.verify = VerifyPolicy::ConfirmIfOlderThan(Duration::minutes(30));
+    let mut young = World::with_stored_session(config.clone());
+    young.request(1);
+    assert_eq!((young.wx_check_calls, young.checks_sent), (0, 0));
+
+    let mut old = World::with_stored_session(config);
+    old.advance(1_800);
+    old.request(1);
+    assert_eq!((old.wx_check_calls, old.checks_sent), (1, 1));
+    assert_eq!(old.token_of(1), "stored-token");
+}
+
+// ---- Rule 7: a rejected session is replaced once
+
+#[test]
+fn rule7_session_rejected_then_a_fresh_login() {
+    let mut world = World::new(config());
+    world.request(1);
+    let first = world.token_of(1);
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(2),
+        token: SessionToken::new(first.clone()),
+    });
+    world.run();
+    assert_eq!(world.token_of(2), "token0002");
+    assert_eq!(world.wx_login_calls, 2);
+    assert!(world.storage.clone().unwrap().contains("token0002"));
+}
+
+#[test]
+fn rule7_a_second_rejection_right_after_a_fresh_login_is_reported() {
+    let mut world = World::new(config());
+    world.request(1);
+    let reject = |world: &mut World, waiter, token: String| {
+        world.send(Event::SessionRejected {
+            waiter: WaiterId(waiter),
+            token: SessionToken::new(token),
+        });
+        world.run();
+    };
+    let first = world.token_of(1);
+    reject(&mut world, 2, first);
+    let second = world.token_of(2);
+    reject(&mut world, 3, second);
+    assert_eq!(world.failure_of(3), LoginFailure::RejectedAfterRelogin);
+    assert_eq!(world.wx_login_calls, 2, "no third login");
+    assert_eq!(world.storage, None);
+    assert_eq!(world.machine.state(), StateKind::Idle);
+}
+
+#[test]
+fn rule7_a_rejection_after_the_window_logs_in_again() {
+    let mut world = World::new(config());
+    world.request(1);
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(2),
+        token: SessionToken::new(world.token_of(1)),
+    });
+    world.run();
+    world.advance(61);
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(3),
+        token: SessionToken::new(world.token_of(2)),
+    });
+    world.run();
+    assert_eq!(world.token_of(3), "token0003");
+}
+
+#[test]
+fn rule7_a_rejection_of_an_old_token_gets_the_current_session() {
+    let mut world = World::new(config());
+    world.request(1);
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(2),
+        token: SessionToken::new("some-older-token"),
+    });
+    assert_eq!(world.token_of(2), "token0001");
+    assert_eq!(world.wx_login_calls, 1);
+}
+
+#[test]
+fn rule7_a_rejection_during_the_check_of_that_token_abandons_the_check() {
+    let mut world = World::with_stored_session(config());
+    world.check_answers = vec![Answer::Silent].into();
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(1),
+    });
+    assert_eq!(world.machine.state(), StateKind::CheckingServerSession);
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(2),
+        token: SessionToken::new("stored-token"),
+    });
+    world.run();
+    assert_eq!(world.token_of(1), "token0001");
+    assert_eq!(world.token_of(2), "token0001");
+    assert!(matches!(
+        world.deliver_late(world.held_id()),
+        Err(LoginError::StaleAnswer { .. })
+    ));
+}
+
+// ---- Rule 8: failures keep what the world said
+
+#[test]
+fn rule8_wx_login_failure_past_the_budget_keeps_err_msg_and_errno() {
+    let mut world = World::new(config());
+    let error = WxError {
+        err_msg: "login:fail system error".into(),
+        errno: Some(1_000_001),
+    };
+    world.wx_login = vec![WxLogin::Fail(error); 3].into();
+    world.request(1);
+    assert_eq!(
+        world.failure_of(1),
+        LoginFailure::WxLogin {
+            err_msg: "login:fail system error".into(),
+            errno: Some(1_000_001),
+            attempts: 3
+        }
+    );
+    assert!(world.codes_sent.is_empty());
+}
+
+#[test]
+fn rule8_a_blocked_user_gets_the_servers_kind_errcode_and_rid_without_retry() {
+    let mut world = World::new(config());
+    let mut body = ErrorBody::new(ErrorKind::UserBlocked, "login blocked");
+    body.errcode = Some(40226);
+    body.rid = Some("6555-abcd".into());
+    let json = String::from_utf8(body.to_response().body).unwrap();
+    world.login_answers = vec![Answer::Status(403, json)].into();
+    world.request(1);
+    assert_eq!(
+        world.failure_of(1),
+        LoginFailure::Server {
+            step: Step::ServerLogin,
+            status: 403,
+            error: Some(body),
+            attempts: 1
+        }
+    );
+    assert_eq!(world.wx_login_calls, 1);
+}
+
+#[test]
+fn rule8_a_5xx_check_past_the_budget_reports_status_and_body() {
+    let mut world = World::with_stored_session(config());
+    let busy = error_json(ErrorKind::UpstreamUnavailable);
+    world.check_answers = vec![Answer::Status(503, busy); 3].into();
+    world.request(1);
+    let LoginFailure::Server {
+        step,
+        status,
+        error,
+        attempts,
+    } = world.failure_of(1)
+    else {
+        panic!("expected a server failure")
+    };
+    assert_eq!((step, status, attempts), (Step::ServerCheck, 503, 3));
+    assert_eq!(error.unwrap().error, ErrorKind::UpstreamUnavailable);
+    assert_eq!(world.wx_login_calls, 0);
+}
+
+// ---- Logout
+
+#[test]
+fn logout_removes_the_record_and_fails_waiters_in_flight() {
+    let mut world = World::new(config());
+    world.wx_login = vec![WxLogin::Silent].into();
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(1),
+    });
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(2),
+    });
+    world.send(Event::Logout);
+    assert_eq!(world.failure_of(1), LoginFailure::LoggedOut);
+    assert_eq!(world.failure_of(2), LoginFailure::LoggedOut);
+    assert_eq!(world.storage_removes, 1);
+    assert_eq!(world.machine.poll_timeout(), None);
+    assert!(matches!(
+        world.deliver_late(world.held_id()),
+        Err(LoginError::StaleAnswer { .. })
+    ));
+    // The next request starts a new login without reading the removed record.
+    world.request(3);
+    assert_eq!(world.token_of(3), "token0001");
+    assert_eq!(world.storage_reads, 1);
+}
