@@ -319,7 +319,8 @@ impl World {
         }
         self.next_token += 1;
         let token = format!("token{:04}", self.next_token);
-        let expires = self.now + Duration::seconds(self.session_lifetime);
+        let lifetime = Duration::seconds(self.session_lifetime);
+        let expires = self.now.checked_add(lifetime).unwrap_or(self.now);
         self.sessions.insert(token.clone(), expires);
         LoginGranted {
             token: SessionToken::new(token),
@@ -332,8 +333,8 @@ impl World {
         self.checks_sent += 1;
         let token = TokenHeader::default().decode(&request.headers).unwrap();
         match self.sessions.get(token.expose_secret()) {
-            Some(&expires) if expires > self.now => SessionValid {
-                expires_in: (expires - self.now).whole_seconds() as u64,
+            Some(&expires) if expires >= self.now => SessionValid {
+                expires_in: (expires - self.now).whole_seconds().max(1) as u64,
             }
             .to_response(),
             _ => ErrorBody::new(ErrorKind::SessionExpired, "session expired").to_response(),
