@@ -1,5 +1,6 @@
 //! Properties of the client machine beyond single rules: determinism, absurd times, redaction
 //! and the stable JSON form.
+#![allow(clippy::unwrap_used)] // Tests may unwrap: a panic is a failed test.
 
 mod common;
 

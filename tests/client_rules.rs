@@ -1,4 +1,5 @@
 //! One scenario per rule of the client `LoginMachine` (DESIGN.md "Client: LoginMachine").
+#![allow(clippy::unwrap_used)] // Tests may unwrap: a panic is a failed test.
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Every (state kind, event kind) pair of the client machine: accepted pairs move where the
 //! rules say, rejected pairs return `UnexpectedEvent` and leave the machine as it was.
+#![allow(clippy::unwrap_used)] // Tests may unwrap: a panic is a failed test.
 
 mod common;
 
