@@ -1,7 +1,88 @@
-//! Sans-IO WeChat Mini Program login. (Crate documentation is written with the client machine.)
+//! Deterministic WeChat Mini Program login logic with no I/O: it never touches the network or
+//! storage, never reads the clock and never draws random numbers, so any runtime can drive it
+//! and every run can be replayed.
+//!
+//! Both sides of the protocol embed it. The mini program (or whatever drives it: a WASM
+//! module, a simulator, a load tester) runs the client [`LoginMachine`](client::LoginMachine),
+//! which replaces the tutorial's `USER.login()` promise chain with a machine that cannot hang,
+//! race or call `wx.login` when it need not. The developer server uses the
+//! [`wire`] contract that both sides share.
+//!
+//! # The contract
+//! Every machine in this crate has the same shape:
+//! - `handle(event, now)` feeds one input. `Err` means the *driver* broke the contract (an
+//!   answer to nothing outstanding, a stale id); the machine is then exactly as before. The
+//!   *world's* failures (wx.login failed, the server said 500, the body was garbage) are not
+//!   errors: they come out as commands (a retry, or a completion carrying the failure).
+//! - `poll_command()` yields what to do next. **Drain it completely after every input.**
+//!   Commands that expect an answer carry an [`IoId`](client::IoId) that the answering event
+//!   echoes.
+//! - `poll_timeout()` says when to call `handle_timeout(now)`; early or spurious calls are
+//!   no-ops. An effect whose deadline passes is abandoned, and its late answer is rejected as
+//!   stale.
+//! - Time is an [`OffsetDateTime`](time::OffsetDateTime) passed in; no value of it can make the
+//!   crate panic, and time going backwards is tolerated.
+//! - Secrets ([`secret`]) print as `Name([redacted])` and compare in constant time.
+//!
+//! # A driver loop
+//! ```
+//! use time::OffsetDateTime;
+//! use wxlogin::client::{Command, Event, LoginConfig, LoginMachine, WaiterId};
+//! use wxlogin::http::{HttpRequest, HttpResponse};
+//! use wxlogin::secret::{LoginCode, SessionToken};
+//! use wxlogin::wire::LoginGranted;
+//!
+//! // Stand-ins for wx.login and an HTTP client.
+//! fn wx_login() -> LoginCode {
+//!     LoginCode::new("081Kq4Ga1DUU0F0rS8Ga1HvtHH0Kq4G2")
+//! }
+//! fn send(_request: &HttpRequest) -> HttpResponse {
+//!     LoginGranted { token: SessionToken::new("server-token"), expires_in: 7200 }.to_response()
+//! }
+//!
+//! let mut machine = LoginMachine::new(LoginConfig::new("https://api.example.com"));
+//! let mut now = OffsetDateTime::from_unix_timestamp(1_700_000_000)?;
+//! machine.handle(Event::LoginRequested { waiter: WaiterId(1) }, now)?;
+//! let mut outcome = None;
+//! loop {
+//!     while let Some(command) = machine.poll_command() {
+//!         let answer = match command {
+//!             Command::ReadStorage { id, .. } => Event::StorageRead { id, value: None },
+//!             Command::CheckWxSession { id } => Event::CheckSessionResult { id, result: Ok(()) },
+//!             Command::WxLogin { id, .. } => Event::CodeObtained { id, result: Ok(wx_login()) },
+//!             Command::SendRequest { id, request, .. } => {
+//!                 Event::ServerResponse { id, result: Ok(send(&request)) }
+//!             }
+//!             Command::WriteStorage { .. } | Command::RemoveStorage { .. } => continue,
+//!             Command::Complete { waiters, outcome: result } => {
+//!                 outcome = Some((waiters, result));
+//!                 continue;
+//!             }
+//!         };
+//!         machine.handle(answer, now)?;
+//!     }
+//!     // Sleep until the deadline (or until an answer arrives), then tell the machine.
+//!     let Some(deadline) = machine.poll_timeout() else { break };
+//!     now = deadline;
+//!     machine.handle_timeout(now);
+//! }
+//! let (waiters, session) = outcome.expect("every waiter is completed");
+//! assert_eq!(waiters, [WaiterId(1)]);
+//! assert_eq!(session?.token.expose_secret(), "server-token");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Features
+//! | feature | adds | dependencies |
+//! |---|---|---|
+//! | (default) | client machine, wire contract, secrets, HTTP values | `serde`, `serde_json`, `thiserror`, `time` |
 
 pub mod client;
 mod clock;
 pub mod http;
 pub mod secret;
 pub mod wire;
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
