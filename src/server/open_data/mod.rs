@@ -143,9 +143,11 @@ pub fn decrypt<T: DeserializeOwned>(
 
     let watermark = match value.get("watermark") {
         None | Some(serde_json::Value::Null) => return Err(OpenDataError::MissingWatermark),
-        Some(found) => {
+        // serde would also read a struct from an array; only an object is a watermark.
+        Some(found) if found.is_object() => {
             Watermark::deserialize(found).map_err(|_| OpenDataError::InvalidWatermark)?
         }
+        Some(_) => return Err(OpenDataError::InvalidWatermark),
     };
     if watermark.app_id != app_id {
         return Err(OpenDataError::AppIdMismatch);

@@ -19,9 +19,10 @@ use crate::secret::SessionKey;
 ///
 /// let key = SessionKey::new("HyVFkGl5F5OQWJZZaNzBBg==");
 /// let raw_data = r#"{"nickName":"Band","gender":1}"#;
-/// let signature = "3f5c5f76e3fe1bd43b75d0d14a9b48a6c99c2f9f"; // from the client
+/// let signature = "880cdb5994cb662931a46726252ab9d8942768db"; // sent by the client
+/// assert_eq!(verify_raw_data_signature(raw_data, &key, signature), Ok(()));
 /// assert_eq!(
-///     verify_raw_data_signature(raw_data, &key, signature),
+///     verify_raw_data_signature("{}", &key, signature),
 ///     Err(SignatureError::Mismatch)
 /// );
 /// ```

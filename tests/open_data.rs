@@ -1,0 +1,507 @@
+//! Open-data decryption: the official demo vector, the typed payloads, and a negative vector for
+//! every check, in the order `decrypt` runs them.
+
+#![cfg(feature = "crypto")]
+
+mod open_data_support;
+
+use open_data_support::*;
+use serde_json::{Value, json};
+use time::{Duration, OffsetDateTime};
+use wxlogin::secret::SessionKey;
+use wxlogin::server::open_data::{
+    DecryptOptions, Decrypted, MAX_ENCRYPTED_DATA_LEN, MaterialFault, OpenDataError, PaddingFault,
+    PhoneNumber, ShareInfo, UserInfo, decrypt,
+};
+
+fn key() -> SessionKey {
+    SessionKey::new(SESSION_KEY)
+}
+
+fn strict() -> DecryptOptions {
+    DecryptOptions::new()
+}
+
+fn value(data: &str, iv: &str, options: &DecryptOptions) -> Result<Decrypted<Value>, OpenDataError> {
+    decrypt::<Value>(APP_ID, &key(), data, iv, options)
+}
+
+fn err(data: &str) -> OpenDataError {
+    value(data, IV, &strict()).unwrap_err()
+}
+
+// ---------------------------------------------------------------- the official demo vector
+
+#[test]
+fn official_vector_is_exactly_the_documented_plaintext() {
+    assert_eq!(PLAINTEXT.len(), 393);
+    // 393 bytes + 7 bytes of padding encrypt to exactly the official ciphertext, so decrypting
+    // the official ciphertext yields exactly these 393 bytes.
+    assert_eq!(demo_encrypt(PLAINTEXT.as_bytes()), ENCRYPTED_DATA);
+    assert_eq!(unb64(ENCRYPTED_DATA).len(), 400);
+
+    let decrypted = value(ENCRYPTED_DATA, IV, &strict()).unwrap();
+    assert_eq!(
+        decrypted.data,
+        serde_json::from_str::<Value>(PLAINTEXT).unwrap()
+    );
+    assert_eq!(decrypted.watermark.app_id, APP_ID);
+    assert_eq!(decrypted.watermark.timestamp, WATERMARK_TIMESTAMP);
+}
+
+#[test]
+fn official_vector_as_user_info() {
+    let user = decrypt::<UserInfo>(APP_ID, &key(), ENCRYPTED_DATA, IV, &strict())
+        .unwrap()
+        .data;
+    assert_eq!(user.open_id.as_deref(), Some("oGZUI0egBJY1zhBYw2KhdUfwVJJE"));
+    assert_eq!(user.union_id.as_deref(), Some("ocMvos6NjeKLIBqg5Mr9QjxrP1FA"));
+    assert_eq!(user.nick_name, "Band");
+    assert_eq!(user.gender, 1);
+    assert_eq!(user.language, "zh_CN");
+    assert_eq!(user.city, "Guangzhou");
+    assert_eq!(user.province, "Guangdong");
+    assert_eq!(user.country, "CN");
+    assert!(user.avatar_url.starts_with("http://wx.qlogo.cn/mmopen/vi_32/"));
+}
+
+// ---------------------------------------------------------------- typed payloads
+
+#[test]
+fn phone_number_with_numeric_or_string_country_code() {
+    for code in [r#"86"#, r#""86""#] {
+        let plaintext = watermarked(&format!(
+            r#""phoneNumber":"13800138000","purePhoneNumber":"13800138000","countryCode":{code},"#
+        ));
+        let phone =
+            decrypt::<PhoneNumber>(APP_ID, &key(), &demo_encrypt(plaintext.as_bytes()), IV, &strict())
+                .unwrap()
+                .data;
+        assert_eq!(phone.phone_number, "13800138000");
+        assert_eq!(phone.pure_phone_number, "13800138000");
+        assert_eq!(phone.country_code, "86");
+    }
+}
+
+#[test]
+fn share_info() {
+    let plaintext = watermarked(r#""openGId":"tGxxxxxxxxxxxxxxxxxxxxxxxx","#);
+    let share =
+        decrypt::<ShareInfo>(APP_ID, &key(), &demo_encrypt(plaintext.as_bytes()), IV, &strict())
+            .unwrap();
+    assert_eq!(share.data.open_g_id, "tGxxxxxxxxxxxxxxxxxxxxxxxx");
+}
+
+#[test]
+fn payload_shape_mismatch_is_typed() {
+    // The user-info vector is not a phone number.
+    let e = decrypt::<PhoneNumber>(APP_ID, &key(), ENCRYPTED_DATA, IV, &strict()).unwrap_err();
+    assert!(matches!(e, OpenDataError::Payload { .. }), "{e:?}");
+    assert_eq!(e.demo_code(), -41003);
+    // A negative country code is neither a code nor text.
+    let plaintext = watermarked(r#""phoneNumber":"1","purePhoneNumber":"1","countryCode":-1,"#);
+    let e = decrypt::<PhoneNumber>(APP_ID, &key(), &demo_encrypt(plaintext.as_bytes()), IV, &strict())
+        .unwrap_err();
+    assert!(matches!(e, OpenDataError::Payload { .. }), "{e:?}");
+}
+
+// ---------------------------------------------------------------- 1. session key (-41001)
+
+#[test]
+fn session_key_faults() {
+    let cases = [
+        ("", MaterialFault::TextLength { len: 0 }),
+        ("tiihtNczf5v6AKRyjwEUhQ=", MaterialFault::TextLength { len: 23 }),
+        ("tiihtNczf5v6AKRyjwEUhQ===", MaterialFault::TextLength { len: 25 }),
+        // 24 bytes of key material (the Go SDK's accidental AES-192) is refused.
+        (
+            "tiihtNczf5v6AKRyjwEUhQAAAAAAAAAA",
+            MaterialFault::TextLength { len: 32 },
+        ),
+        ("tiihtNczf5v6AKRyjwEUhQ%3D", MaterialFault::TextLength { len: 25 }),
+        ("tiihtNczf5v6AKRyjwEUhQ!!", MaterialFault::NotBase64),
+        ("tiihtNczf5v6AKRyjwEUhQ  ", MaterialFault::NotBase64),
+        ("tiihtNczf5v6AKRy-wEUhQ==", MaterialFault::NotBase64),
+        ("AAAAAAAAAAAAAAAAAAAAAAAA", MaterialFault::DecodedLength { len: 18 }),
+        ("AAAAAAAAAAAAAAAAAAAAAAA=", MaterialFault::DecodedLength { len: 17 }),
+    ];
+    for (text, fault) in cases {
+        let e = decrypt::<Value>(APP_ID, &SessionKey::new(text), ENCRYPTED_DATA, IV, &strict())
+            .unwrap_err();
+        assert_eq!(e, OpenDataError::SessionKey(fault), "{text:?}");
+        assert_eq!(e.demo_code(), -41001);
+    }
+}
+
+#[test]
+fn wrong_session_key_fails_after_decryption() {
+    let wrong = SessionKey::new(b64(&[7u8; 16]));
+    let e = decrypt::<Value>(APP_ID, &wrong, ENCRYPTED_DATA, IV, &strict()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            OpenDataError::Padding(_) | OpenDataError::NotUtf8 | OpenDataError::NotJson { .. }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(e.demo_code(), -41003);
+}
+
+// ---------------------------------------------------------------- 2. iv (-41002)
+
+#[test]
+fn iv_faults() {
+    let cases = [
+        ("", MaterialFault::TextLength { len: 0 }),
+        ("r7BXXKkLb8qrSNn05n0qiA", MaterialFault::TextLength { len: 22 }),
+        ("r7BXXKkLb8qrSNn05n0qiA==\n", MaterialFault::TextLength { len: 25 }),
+        ("r7BXXKkLb8qrSNn05n0qi*==", MaterialFault::NotBase64),
+        ("AAAAAAAAAAAAAAAAAAAAAAAA", MaterialFault::DecodedLength { len: 18 }),
+    ];
+    for (iv, fault) in cases {
+        let e = value(ENCRYPTED_DATA, iv, &strict()).unwrap_err();
+        assert_eq!(e, OpenDataError::Iv(fault), "{iv:?}");
+        assert_eq!(e.demo_code(), -41002);
+    }
+}
+
+#[test]
+fn wrong_iv_garbles_the_first_block() {
+    let e = value(ENCRYPTED_DATA, &b64(&[0u8; 16]), &strict()).unwrap_err();
+    assert!(
+        matches!(e, OpenDataError::NotUtf8 | OpenDataError::NotJson { .. }),
+        "{e:?}"
+    );
+    assert_eq!(e.demo_code(), -41003);
+}
+
+// ---------------------------------------------------------------- 3. size and base64 (-41004)
+
+#[test]
+fn oversized_data_is_refused_before_decoding() {
+    let e = err(&"!".repeat(MAX_ENCRYPTED_DATA_LEN + 1));
+    assert_eq!(
+        e,
+        OpenDataError::TooLarge {
+            len: MAX_ENCRYPTED_DATA_LEN + 1,
+            max: MAX_ENCRYPTED_DATA_LEN
+        }
+    );
+    assert_eq!(e.demo_code(), -41003);
+    // At the limit the text is decoded (and here fails as base64, not as too large).
+    let e = err(&"!".repeat(MAX_ENCRYPTED_DATA_LEN));
+    assert_eq!(e, OpenDataError::Base64 { contains_space: false });
+    // A maximal valid text is decrypted and fails later.
+    let e = err(&"A".repeat(MAX_ENCRYPTED_DATA_LEN));
+    assert_eq!(e.demo_code(), -41003);
+    assert!(!matches!(e, OpenDataError::TooLarge { .. }));
+}
+
+#[test]
+fn base64_is_strict() {
+    let unpadded = ENCRYPTED_DATA.trim_end_matches('=');
+    let url_safe = ENCRYPTED_DATA.replace('+', "-").replace('/', "_");
+    let with_newline = format!("{}\n{}", &ENCRYPTED_DATA[..76], &ENCRYPTED_DATA[76..]);
+    let trailing_bits = {
+        // "ew==" is canonical for one byte; "ex==" carries non-zero trailing bits.
+        let mut s = ENCRYPTED_DATA.to_owned();
+        s.replace_range(s.len() - 3..s.len() - 2, "x");
+        s
+    };
+    for data in [
+        unpadded,
+        &url_safe,
+        &with_newline,
+        &trailing_bits,
+        "####",
+        "A",
+        "AAAAA===",
+    ] {
+        let e = err(data);
+        assert_eq!(e, OpenDataError::Base64 { contains_space: false }, "{data:?}");
+        assert_eq!(e.demo_code(), -41004);
+    }
+}
+
+#[test]
+fn mangled_plus_without_repair_is_a_base64_error() {
+    assert!(ENCRYPTED_DATA.contains('+'));
+    let mangled = ENCRYPTED_DATA.replace('+', " ");
+    let e = err(&mangled);
+    assert_eq!(e, OpenDataError::Base64 { contains_space: true });
+    assert_eq!(e.demo_code(), -41004);
+    assert!(e.to_string().contains("space"));
+}
+
+#[test]
+fn mangled_plus_with_repair_decrypts() {
+    let repair = DecryptOptions::new().repair_mangled_plus(true);
+    let mangled = ENCRYPTED_DATA.replace('+', " ");
+    let repaired = value(&mangled, IV, &repair).unwrap();
+    assert_eq!(repaired, value(ENCRYPTED_DATA, IV, &strict()).unwrap());
+    // Intact input is unaffected by the repair.
+    assert_eq!(repaired, value(ENCRYPTED_DATA, IV, &repair).unwrap());
+}
+
+#[test]
+fn mangled_plus_in_the_iv() {
+    let iv = [0xfb; 16];
+    let iv_text = b64(&iv);
+    assert!(iv_text.contains('+'), "{iv_text}");
+    let data = encrypt(&key16(SESSION_KEY), &iv, watermarked("").as_bytes());
+    let mangled_iv = iv_text.replace('+', " ");
+
+    let e = value(&data, &mangled_iv, &strict()).unwrap_err();
+    assert_eq!(e, OpenDataError::Iv(MaterialFault::NotBase64));
+    assert_eq!(e.demo_code(), -41002);
+
+    let repair = DecryptOptions::new().repair_mangled_plus(true);
+    assert!(value(&data, &mangled_iv, &repair).is_ok());
+}
+
+#[test]
+fn the_session_key_is_never_repaired() {
+    let key_with_plus = [0xfb; 16];
+    let text = b64(&key_with_plus);
+    let data = encrypt(&key_with_plus, &key16(IV), watermarked("").as_bytes());
+    let repair = DecryptOptions::new().repair_mangled_plus(true);
+    let mangled = SessionKey::new(text.replace('+', " "));
+    let e = decrypt::<Value>(APP_ID, &mangled, &data, IV, &repair).unwrap_err();
+    assert_eq!(e, OpenDataError::SessionKey(MaterialFault::NotBase64));
+}
+
+// ---------------------------------------------------------------- 4. ciphertext length
+
+#[test]
+fn empty_data() {
+    let e = err("");
+    assert_eq!(e, OpenDataError::CiphertextLength { len: 0 });
+    assert_eq!(e.demo_code(), -41003);
+}
+
+#[test]
+fn ciphertext_not_a_multiple_of_16() {
+    let whole = unb64(ENCRYPTED_DATA);
+    for len in [1, 15, 17, 399] {
+        let e = err(&b64(&whole[..len]));
+        assert_eq!(e, OpenDataError::CiphertextLength { len });
+        assert_eq!(e.demo_code(), -41003);
+    }
+}
+
+// ---------------------------------------------------------------- 5. padding
+
+fn padded_with(last_block: [u8; 16]) -> String {
+    let mut padded = pkcs7(watermarked("").as_bytes());
+    padded.extend_from_slice(&last_block);
+    encrypt_raw(&key16(SESSION_KEY), &key16(IV), &padded)
+}
+
+#[test]
+fn pad_length_zero() {
+    let mut block = [b' '; 16];
+    block[15] = 0;
+    let e = err(&padded_with(block));
+    assert_eq!(e, OpenDataError::Padding(PaddingFault::ZeroLength));
+    assert_eq!(e.demo_code(), -41003);
+}
+
+#[test]
+fn pad_length_seventeen_and_more() {
+    for last in [17u8, 32, 255] {
+        let e = err(&padded_with([last; 16]));
+        assert_eq!(e, OpenDataError::Padding(PaddingFault::TooLong), "{last}");
+        assert_eq!(e.demo_code(), -41003);
+    }
+}
+
+#[test]
+fn inconsistent_pad_bytes() {
+    let mut block = [4u8; 16];
+    block[12] = 3; // the first of the four pad bytes differs
+    let e = err(&padded_with(block));
+    assert_eq!(e, OpenDataError::Padding(PaddingFault::InconsistentBytes));
+    let mut block = [16u8; 16];
+    block[0] = 0;
+    let e = err(&padded_with(block));
+    assert_eq!(e, OpenDataError::Padding(PaddingFault::InconsistentBytes));
+    assert_eq!(e.demo_code(), -41003);
+}
+
+#[test]
+fn full_block_of_padding_is_valid() {
+    // 48 bytes of plaintext: PKCS#7 adds a whole block of 16s.
+    let plaintext = watermarked(r#""x":"12345678","#);
+    let plaintext = format!("{plaintext}{}", " ".repeat(48 - plaintext.len() % 48));
+    assert_eq!(plaintext.len() % 16, 0);
+    assert!(value(&demo_encrypt(plaintext.as_bytes()), IV, &strict()).is_ok());
+}
+
+// ---------------------------------------------------------------- 6. UTF-8 JSON
+
+#[test]
+fn non_utf8_plaintext() {
+    let e = err(&demo_encrypt(b"{\"a\":\"\xff\xfe\"}"));
+    assert_eq!(e, OpenDataError::NotUtf8);
+    assert_eq!(e.demo_code(), -41003);
+}
+
+#[test]
+fn non_json_plaintext() {
+    for plaintext in ["hello", "", "{\"watermark\":", "{} {}"] {
+        let e = err(&demo_encrypt(plaintext.as_bytes()));
+        assert!(matches!(e, OpenDataError::NotJson { .. }), "{plaintext:?}: {e:?}");
+        assert_eq!(e.demo_code(), -41003);
+    }
+}
+
+// ---------------------------------------------------------------- 7. watermark and appid
+
+#[test]
+fn missing_watermark() {
+    for plaintext in [
+        r#"{"openId":"x"}"#,
+        r#"{"watermark":null}"#,
+        r#"[{"watermark":{"appid":"wx4f4bc4dec97d474b","timestamp":1}}]"#,
+        r#""watermark""#,
+        "42",
+    ] {
+        let e = err(&demo_encrypt(plaintext.as_bytes()));
+        assert_eq!(e, OpenDataError::MissingWatermark, "{plaintext}");
+        assert_eq!(e.demo_code(), -41003);
+    }
+}
+
+#[test]
+fn malformed_watermark() {
+    for watermark in [
+        json!({}),
+        json!({"appid": APP_ID}),
+        json!({"timestamp": 1}),
+        json!({"appid": 1, "timestamp": 1}),
+        json!({"appid": APP_ID, "timestamp": "1477314187"}),
+        json!({"appid": APP_ID, "timestamp": 1.5}),
+        json!({"appid": APP_ID, "timestamp": u64::MAX}),
+        json!("wx4f4bc4dec97d474b"),
+        json!([APP_ID, 1]),
+    ] {
+        let plaintext = json!({ "watermark": watermark }).to_string();
+        let e = err(&demo_encrypt(plaintext.as_bytes()));
+        assert_eq!(e, OpenDataError::InvalidWatermark, "{plaintext}");
+        assert_eq!(e.demo_code(), -41003);
+    }
+}
+
+#[test]
+fn wrong_appid() {
+    for app_id in ["wx0000000000000000", "", "WX4F4BC4DEC97D474B", "wx4f4bc4dec97d474b "] {
+        let e = decrypt::<Value>(app_id, &key(), ENCRYPTED_DATA, IV, &strict()).unwrap_err();
+        assert_eq!(e, OpenDataError::AppIdMismatch, "{app_id:?}");
+        assert_eq!(e.demo_code(), -41003);
+    }
+}
+
+// ---------------------------------------------------------------- 8. watermark age
+
+fn at(unix: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(unix).unwrap()
+}
+
+#[test]
+fn watermark_age_is_off_by_default() {
+    // The 2016 vector decrypts without any freshness check.
+    assert!(value(ENCRYPTED_DATA, IV, &strict()).is_ok());
+}
+
+#[test]
+fn watermark_age_within_limit() {
+    let max = Duration::minutes(10);
+    for now in [
+        WATERMARK_TIMESTAMP,
+        WATERMARK_TIMESTAMP + 600,
+        WATERMARK_TIMESTAMP - 600,
+    ] {
+        let options = DecryptOptions::new().max_watermark_age(max, at(now));
+        assert!(value(ENCRYPTED_DATA, IV, &options).is_ok(), "{now}");
+    }
+}
+
+#[test]
+fn watermark_too_old_or_from_the_future() {
+    let max = Duration::minutes(10);
+    for now in [
+        WATERMARK_TIMESTAMP + 601,
+        WATERMARK_TIMESTAMP - 601,
+        1_700_000_000,
+    ] {
+        let options = DecryptOptions::new().max_watermark_age(max, at(now));
+        let e = value(ENCRYPTED_DATA, IV, &options).unwrap_err();
+        assert_eq!(e, OpenDataError::StaleWatermark { max_age: max }, "{now}");
+        assert_eq!(e.demo_code(), -41003);
+    }
+}
+
+#[test]
+fn watermark_age_with_absurd_times_never_panics() {
+    let nows = [
+        time::PrimitiveDateTime::MIN.assume_utc(),
+        time::PrimitiveDateTime::MAX.assume_utc(),
+        OffsetDateTime::UNIX_EPOCH,
+    ];
+    let maxes = [Duration::MIN, Duration::ZERO, Duration::MAX, Duration::seconds(-5)];
+    for now in nows {
+        for max in maxes {
+            let options = DecryptOptions::new().max_watermark_age(max, now);
+            let result = value(ENCRYPTED_DATA, IV, &options);
+            if max.is_negative() {
+                assert_eq!(result.unwrap_err(), OpenDataError::StaleWatermark { max_age: max });
+            }
+        }
+    }
+    for stamp in [i64::MIN, i64::MAX, 0, -1] {
+        let plaintext = format!(r#"{{"watermark":{{"appid":"{APP_ID}","timestamp":{stamp}}}}}"#);
+        let data = demo_encrypt(plaintext.as_bytes());
+        for now in nows {
+            let options = DecryptOptions::new().max_watermark_age(Duration::MAX, now);
+            let _ = value(&data, IV, &options);
+            let options = DecryptOptions::new().max_watermark_age(Duration::hours(1), now);
+            let fresh = value(&data, IV, &options).is_ok();
+            // Only the epoch is within an hour of the timestamps 0 and -1.
+            assert_eq!(fresh, now == OffsetDateTime::UNIX_EPOCH && stamp.unsigned_abs() <= 1, "{stamp}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------- order of the checks
+
+#[test]
+fn checks_run_in_the_documented_order() {
+    let bad_key = SessionKey::new("short");
+    let bad_iv = "short";
+    let bad_data = "not base64!";
+    let e = decrypt::<Value>("other", &bad_key, bad_data, bad_iv, &strict()).unwrap_err();
+    assert_eq!(e.demo_code(), -41001);
+    let e = decrypt::<Value>("other", &key(), bad_data, bad_iv, &strict()).unwrap_err();
+    assert_eq!(e.demo_code(), -41002);
+    let e = decrypt::<Value>("other", &key(), bad_data, IV, &strict()).unwrap_err();
+    assert_eq!(e.demo_code(), -41004);
+    // Appid before age, age before payload shape.
+    let stale = DecryptOptions::new().max_watermark_age(Duration::ZERO, at(0));
+    let e = decrypt::<PhoneNumber>("other", &key(), ENCRYPTED_DATA, IV, &stale).unwrap_err();
+    assert_eq!(e, OpenDataError::AppIdMismatch);
+    let e = decrypt::<PhoneNumber>(APP_ID, &key(), ENCRYPTED_DATA, IV, &stale).unwrap_err();
+    assert_eq!(e, OpenDataError::StaleWatermark { max_age: Duration::ZERO });
+}
+
+#[test]
+fn options_accessors() {
+    let now = at(1);
+    let options = DecryptOptions::new()
+        .repair_mangled_plus(true)
+        .max_watermark_age(Duration::seconds(5), now);
+    assert!(options.repairs_mangled_plus());
+    assert_eq!(options.watermark_age_check(), Some((Duration::seconds(5), now)));
+    assert_eq!(DecryptOptions::default(), DecryptOptions::new());
+    assert!(!DecryptOptions::default().repairs_mangled_plus());
+    assert_eq!(DecryptOptions::default().watermark_age_check(), None);
+}
