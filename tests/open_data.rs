@@ -2,6 +2,7 @@
 //! every check, in the order `decrypt` runs them.
 
 #![cfg(feature = "crypto")]
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod open_data_support;
 
@@ -22,7 +23,11 @@ fn strict() -> DecryptOptions {
     DecryptOptions::new()
 }
 
-fn value(data: &str, iv: &str, options: &DecryptOptions) -> Result<Decrypted<Value>, OpenDataError> {
+fn value(
+    data: &str,
+    iv: &str,
+    options: &DecryptOptions,
+) -> Result<Decrypted<Value>, OpenDataError> {
     decrypt::<Value>(APP_ID, &key(), data, iv, options)
 }
 
@@ -54,15 +59,24 @@ fn official_vector_as_user_info() {
     let user = decrypt::<UserInfo>(APP_ID, &key(), ENCRYPTED_DATA, IV, &strict())
         .unwrap()
         .data;
-    assert_eq!(user.open_id.as_deref(), Some("oGZUI0egBJY1zhBYw2KhdUfwVJJE"));
-    assert_eq!(user.union_id.as_deref(), Some("ocMvos6NjeKLIBqg5Mr9QjxrP1FA"));
+    assert_eq!(
+        user.open_id.as_deref(),
+        Some("oGZUI0egBJY1zhBYw2KhdUfwVJJE")
+    );
+    assert_eq!(
+        user.union_id.as_deref(),
+        Some("ocMvos6NjeKLIBqg5Mr9QjxrP1FA")
+    );
     assert_eq!(user.nick_name, "Band");
     assert_eq!(user.gender, 1);
     assert_eq!(user.language, "zh_CN");
     assert_eq!(user.city, "Guangzhou");
     assert_eq!(user.province, "Guangdong");
     assert_eq!(user.country, "CN");
-    assert!(user.avatar_url.starts_with("http://wx.qlogo.cn/mmopen/vi_32/"));
+    assert!(
+        user.avatar_url
+            .starts_with("http://wx.qlogo.cn/mmopen/vi_32/")
+    );
 }
 
 // ---------------------------------------------------------------- typed payloads
@@ -73,10 +87,15 @@ fn phone_number_with_numeric_or_string_country_code() {
         let plaintext = watermarked(&format!(
             r#""phoneNumber":"13800138000","purePhoneNumber":"13800138000","countryCode":{code},"#
         ));
-        let phone =
-            decrypt::<PhoneNumber>(APP_ID, &key(), &demo_encrypt(plaintext.as_bytes()), IV, &strict())
-                .unwrap()
-                .data;
+        let phone = decrypt::<PhoneNumber>(
+            APP_ID,
+            &key(),
+            &demo_encrypt(plaintext.as_bytes()),
+            IV,
+            &strict(),
+        )
+        .unwrap()
+        .data;
         assert_eq!(phone.phone_number, "13800138000");
         assert_eq!(phone.pure_phone_number, "13800138000");
         assert_eq!(phone.country_code, "86");
@@ -86,9 +105,14 @@ fn phone_number_with_numeric_or_string_country_code() {
 #[test]
 fn share_info() {
     let plaintext = watermarked(r#""openGId":"tGxxxxxxxxxxxxxxxxxxxxxxxx","#);
-    let share =
-        decrypt::<ShareInfo>(APP_ID, &key(), &demo_encrypt(plaintext.as_bytes()), IV, &strict())
-            .unwrap();
+    let share = decrypt::<ShareInfo>(
+        APP_ID,
+        &key(),
+        &demo_encrypt(plaintext.as_bytes()),
+        IV,
+        &strict(),
+    )
+    .unwrap();
     assert_eq!(share.data.open_g_id, "tGxxxxxxxxxxxxxxxxxxxxxxxx");
 }
 
@@ -100,8 +124,14 @@ fn payload_shape_mismatch_is_typed() {
     assert_eq!(e.demo_code(), -41003);
     // A negative country code is neither a code nor text.
     let plaintext = watermarked(r#""phoneNumber":"1","purePhoneNumber":"1","countryCode":-1,"#);
-    let e = decrypt::<PhoneNumber>(APP_ID, &key(), &demo_encrypt(plaintext.as_bytes()), IV, &strict())
-        .unwrap_err();
+    let e = decrypt::<PhoneNumber>(
+        APP_ID,
+        &key(),
+        &demo_encrypt(plaintext.as_bytes()),
+        IV,
+        &strict(),
+    )
+    .unwrap_err();
     assert!(matches!(e, OpenDataError::Payload { .. }), "{e:?}");
 }
 
@@ -111,23 +141,44 @@ fn payload_shape_mismatch_is_typed() {
 fn session_key_faults() {
     let cases = [
         ("", MaterialFault::TextLength { len: 0 }),
-        ("tiihtNczf5v6AKRyjwEUhQ=", MaterialFault::TextLength { len: 23 }),
-        ("tiihtNczf5v6AKRyjwEUhQ===", MaterialFault::TextLength { len: 25 }),
+        (
+            "tiihtNczf5v6AKRyjwEUhQ=",
+            MaterialFault::TextLength { len: 23 },
+        ),
+        (
+            "tiihtNczf5v6AKRyjwEUhQ===",
+            MaterialFault::TextLength { len: 25 },
+        ),
         // 24 bytes of key material (the Go SDK's accidental AES-192) is refused.
         (
             "tiihtNczf5v6AKRyjwEUhQAAAAAAAAAA",
             MaterialFault::TextLength { len: 32 },
         ),
-        ("tiihtNczf5v6AKRyjwEUhQ%3D", MaterialFault::TextLength { len: 25 }),
+        (
+            "tiihtNczf5v6AKRyjwEUhQ%3D",
+            MaterialFault::TextLength { len: 25 },
+        ),
         ("tiihtNczf5v6AKRyjwEUhQ!!", MaterialFault::NotBase64),
         ("tiihtNczf5v6AKRyjwEUhQ  ", MaterialFault::NotBase64),
         ("tiihtNczf5v6AKRy-wEUhQ==", MaterialFault::NotBase64),
-        ("AAAAAAAAAAAAAAAAAAAAAAAA", MaterialFault::DecodedLength { len: 18 }),
-        ("AAAAAAAAAAAAAAAAAAAAAAA=", MaterialFault::DecodedLength { len: 17 }),
+        (
+            "AAAAAAAAAAAAAAAAAAAAAAAA",
+            MaterialFault::DecodedLength { len: 18 },
+        ),
+        (
+            "AAAAAAAAAAAAAAAAAAAAAAA=",
+            MaterialFault::DecodedLength { len: 17 },
+        ),
     ];
     for (text, fault) in cases {
-        let e = decrypt::<Value>(APP_ID, &SessionKey::new(text), ENCRYPTED_DATA, IV, &strict())
-            .unwrap_err();
+        let e = decrypt::<Value>(
+            APP_ID,
+            &SessionKey::new(text),
+            ENCRYPTED_DATA,
+            IV,
+            &strict(),
+        )
+        .unwrap_err();
         assert_eq!(e, OpenDataError::SessionKey(fault), "{text:?}");
         assert_eq!(e.demo_code(), -41001);
     }
@@ -153,10 +204,19 @@ fn wrong_session_key_fails_after_decryption() {
 fn iv_faults() {
     let cases = [
         ("", MaterialFault::TextLength { len: 0 }),
-        ("r7BXXKkLb8qrSNn05n0qiA", MaterialFault::TextLength { len: 22 }),
-        ("r7BXXKkLb8qrSNn05n0qiA==\n", MaterialFault::TextLength { len: 25 }),
+        (
+            "r7BXXKkLb8qrSNn05n0qiA",
+            MaterialFault::TextLength { len: 22 },
+        ),
+        (
+            "r7BXXKkLb8qrSNn05n0qiA==\n",
+            MaterialFault::TextLength { len: 25 },
+        ),
         ("r7BXXKkLb8qrSNn05n0qi*==", MaterialFault::NotBase64),
-        ("AAAAAAAAAAAAAAAAAAAAAAAA", MaterialFault::DecodedLength { len: 18 }),
+        (
+            "AAAAAAAAAAAAAAAAAAAAAAAA",
+            MaterialFault::DecodedLength { len: 18 },
+        ),
     ];
     for (iv, fault) in cases {
         let e = value(ENCRYPTED_DATA, iv, &strict()).unwrap_err();
@@ -190,7 +250,12 @@ fn oversized_data_is_refused_before_decoding() {
     assert_eq!(e.demo_code(), -41003);
     // At the limit the text is decoded (and here fails as base64, not as too large).
     let e = err(&"!".repeat(MAX_ENCRYPTED_DATA_LEN));
-    assert_eq!(e, OpenDataError::Base64 { contains_space: false });
+    assert_eq!(
+        e,
+        OpenDataError::Base64 {
+            contains_space: false
+        }
+    );
     // A maximal valid text is decrypted and fails later.
     let e = err(&"A".repeat(MAX_ENCRYPTED_DATA_LEN));
     assert_eq!(e.demo_code(), -41003);
@@ -218,7 +283,13 @@ fn base64_is_strict() {
         "AAAAA===",
     ] {
         let e = err(data);
-        assert_eq!(e, OpenDataError::Base64 { contains_space: false }, "{data:?}");
+        assert_eq!(
+            e,
+            OpenDataError::Base64 {
+                contains_space: false
+            },
+            "{data:?}"
+        );
         assert_eq!(e.demo_code(), -41004);
     }
 }
@@ -228,7 +299,12 @@ fn mangled_plus_without_repair_is_a_base64_error() {
     assert!(ENCRYPTED_DATA.contains('+'));
     let mangled = ENCRYPTED_DATA.replace('+', " ");
     let e = err(&mangled);
-    assert_eq!(e, OpenDataError::Base64 { contains_space: true });
+    assert_eq!(
+        e,
+        OpenDataError::Base64 {
+            contains_space: true
+        }
+    );
     assert_eq!(e.demo_code(), -41004);
     assert!(e.to_string().contains("space"));
 }
@@ -350,7 +426,10 @@ fn non_utf8_plaintext() {
 fn non_json_plaintext() {
     for plaintext in ["hello", "", "{\"watermark\":", "{} {}"] {
         let e = err(&demo_encrypt(plaintext.as_bytes()));
-        assert!(matches!(e, OpenDataError::NotJson { .. }), "{plaintext:?}: {e:?}");
+        assert!(
+            matches!(e, OpenDataError::NotJson { .. }),
+            "{plaintext:?}: {e:?}"
+        );
         assert_eq!(e.demo_code(), -41003);
     }
 }
@@ -394,7 +473,12 @@ fn malformed_watermark() {
 
 #[test]
 fn wrong_appid() {
-    for app_id in ["wx0000000000000000", "", "WX4F4BC4DEC97D474B", "wx4f4bc4dec97d474b "] {
+    for app_id in [
+        "wx0000000000000000",
+        "",
+        "WX4F4BC4DEC97D474B",
+        "wx4f4bc4dec97d474b ",
+    ] {
         let e = decrypt::<Value>(app_id, &key(), ENCRYPTED_DATA, IV, &strict()).unwrap_err();
         assert_eq!(e, OpenDataError::AppIdMismatch, "{app_id:?}");
         assert_eq!(e.demo_code(), -41003);
@@ -448,13 +532,21 @@ fn watermark_age_with_absurd_times_never_panics() {
         time::PrimitiveDateTime::MAX.assume_utc(),
         OffsetDateTime::UNIX_EPOCH,
     ];
-    let maxes = [Duration::MIN, Duration::ZERO, Duration::MAX, Duration::seconds(-5)];
+    let maxes = [
+        Duration::MIN,
+        Duration::ZERO,
+        Duration::MAX,
+        Duration::seconds(-5),
+    ];
     for now in nows {
         for max in maxes {
             let options = DecryptOptions::new().max_watermark_age(max, now);
             let result = value(ENCRYPTED_DATA, IV, &options);
             if max.is_negative() {
-                assert_eq!(result.unwrap_err(), OpenDataError::StaleWatermark { max_age: max });
+                assert_eq!(
+                    result.unwrap_err(),
+                    OpenDataError::StaleWatermark { max_age: max }
+                );
             }
         }
     }
@@ -467,7 +559,11 @@ fn watermark_age_with_absurd_times_never_panics() {
             let options = DecryptOptions::new().max_watermark_age(Duration::hours(1), now);
             let fresh = value(&data, IV, &options).is_ok();
             // Only the epoch is within an hour of the timestamps 0 and -1.
-            assert_eq!(fresh, now == OffsetDateTime::UNIX_EPOCH && stamp.unsigned_abs() <= 1, "{stamp}");
+            assert_eq!(
+                fresh,
+                now == OffsetDateTime::UNIX_EPOCH && stamp.unsigned_abs() <= 1,
+                "{stamp}"
+            );
         }
     }
 }
@@ -490,7 +586,12 @@ fn checks_run_in_the_documented_order() {
     let e = decrypt::<PhoneNumber>("other", &key(), ENCRYPTED_DATA, IV, &stale).unwrap_err();
     assert_eq!(e, OpenDataError::AppIdMismatch);
     let e = decrypt::<PhoneNumber>(APP_ID, &key(), ENCRYPTED_DATA, IV, &stale).unwrap_err();
-    assert_eq!(e, OpenDataError::StaleWatermark { max_age: Duration::ZERO });
+    assert_eq!(
+        e,
+        OpenDataError::StaleWatermark {
+            max_age: Duration::ZERO
+        }
+    );
 }
 
 #[test]
@@ -500,7 +601,10 @@ fn options_accessors() {
         .repair_mangled_plus(true)
         .max_watermark_age(Duration::seconds(5), now);
     assert!(options.repairs_mangled_plus());
-    assert_eq!(options.watermark_age_check(), Some((Duration::seconds(5), now)));
+    assert_eq!(
+        options.watermark_age_check(),
+        Some((Duration::seconds(5), now))
+    );
     assert_eq!(DecryptOptions::default(), DecryptOptions::new());
     assert!(!DecryptOptions::default().repairs_mangled_plus());
     assert_eq!(DecryptOptions::default().watermark_age_check(), None);

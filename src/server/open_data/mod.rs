@@ -116,11 +116,14 @@ pub fn decrypt<T: DeserializeOwned>(
     }
     let data = repair(encrypted_data, options);
     // Decrypted in place: this one buffer holds the plaintext, and is wiped on drop.
-    let mut buffer = Zeroizing::new(STANDARD.decode(data.as_bytes()).map_err(|_| {
-        OpenDataError::Base64 {
-            contains_space: data.contains(' '),
-        }
-    })?);
+    let mut buffer =
+        Zeroizing::new(
+            STANDARD
+                .decode(data.as_bytes())
+                .map_err(|_| OpenDataError::Base64 {
+                    contains_space: data.contains(' '),
+                })?,
+        );
 
     let len = buffer.len();
     if len == 0 || len % BLOCK != 0 {

@@ -117,6 +117,10 @@ mod tests {
                 }
             }
         }
-        assert!(is_fresh(i64::MAX, Duration::MAX, OffsetDateTime::UNIX_EPOCH));
+        assert!(is_fresh(
+            i64::MAX,
+            Duration::MAX,
+            OffsetDateTime::UNIX_EPOCH
+        ));
     }
 }
