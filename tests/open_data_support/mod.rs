@@ -6,6 +6,9 @@
 use aes::cipher::{BlockModeEncrypt, KeyIvInit};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use serde_json::Value;
+use wxlogin::secret::SessionKey;
+use wxlogin::server::open_data::{DecryptOptions, Decrypted, OpenDataError, decrypt};
 
 pub(crate) const APP_ID: &str = "wx4f4bc4dec97d474b";
 pub(crate) const SESSION_KEY: &str = "tiihtNczf5v6AKRyjwEUhQ==";
@@ -57,4 +60,28 @@ pub(crate) fn demo_encrypt(plaintext: &[u8]) -> String {
 /// A JSON object with our watermark and the given extra fields (`"a":1,` style, may be empty).
 pub(crate) fn watermarked(fields: &str) -> String {
     format!(r#"{{{fields}"watermark":{{"appid":"{APP_ID}","timestamp":{WATERMARK_TIMESTAMP}}}}}"#)
+}
+
+/// The demo session key.
+pub(crate) fn key() -> SessionKey {
+    SessionKey::new(SESSION_KEY)
+}
+
+/// The strict default options.
+pub(crate) fn strict() -> DecryptOptions {
+    DecryptOptions::new()
+}
+
+/// Decrypts as a JSON value for the demo app with the demo key.
+pub(crate) fn value(
+    data: &str,
+    iv: &str,
+    options: &DecryptOptions,
+) -> Result<Decrypted<Value>, OpenDataError> {
+    decrypt::<Value>(APP_ID, &key(), data, iv, options)
+}
+
+/// The failure of decrypting `data` with the demo key and iv, strictly.
+pub(crate) fn err(data: &str) -> OpenDataError {
+    value(data, IV, &strict()).expect_err("expected a failure")
 }

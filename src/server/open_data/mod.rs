@@ -134,8 +134,9 @@ pub fn decrypt<T: DeserializeOwned>(
         // Cannot happen: the length is a multiple of the block size, checked just above.
         return Err(OpenDataError::CiphertextLength { len });
     }
-    // The decryptor's round keys and chaining block are wiped on drop (`zeroize` features).
-    cbc::Decryptor::<aes::Aes128>::new(&(*key).into(), &(*iv).into()).decrypt_blocks(blocks);
+    // Borrowed as arrays, not copied, so the only key copies are the zeroizing ones; the
+    // decryptor's round keys and chaining block are wiped on drop (`zeroize` features).
+    cbc::Decryptor::<aes::Aes128>::new((&*key).into(), (&*iv).into()).decrypt_blocks(blocks);
 
     let plaintext = unpad(&buffer).map_err(OpenDataError::Padding)?;
     let text = std::str::from_utf8(plaintext).map_err(|_| OpenDataError::NotUtf8)?;
