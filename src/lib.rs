@@ -81,6 +81,7 @@ pub mod client;
 mod clock;
 pub mod http;
 pub mod secret;
+pub mod server;
 pub mod wire;
 
 #[cfg(doctest)]

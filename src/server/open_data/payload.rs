@@ -1,0 +1,152 @@
+//! What decrypted open data deserialises into: the watermark and the typed payloads.
+//!
+//! Any `serde::de::DeserializeOwned` type works as a payload, `serde_json::Value` included; the
+//! types here cover the common cases. Unknown fields are ignored.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use time::OffsetDateTime;
+
+/// A successful decryption: the payload and the watermark that was checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decrypted<T> {
+    /// The whole plaintext JSON, deserialised as `T` (the `watermark` field included, if `T`
+    /// keeps it).
+    pub data: T,
+    /// The watermark, whose appid has been checked against ours.
+    pub watermark: Watermark,
+}
+
+/// The `watermark` WeChat puts in every open-data plaintext.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Watermark {
+    /// The app id the data was made for (`appid`).
+    #[serde(rename = "appid")]
+    pub app_id: String,
+    /// When the data was made, in unix seconds (`timestamp`).
+    pub timestamp: i64,
+}
+
+impl Watermark {
+    /// The timestamp as a date and time, or `None` if it is outside the range of
+    /// [`OffsetDateTime`].
+    pub fn issued_at(&self) -> Option<OffsetDateTime> {
+        OffsetDateTime::from_unix_timestamp(self.timestamp).ok()
+    }
+}
+
+/// The user profile of `getUserInfo` / `getUserProfile` open data.
+///
+/// Only the watermark is checked; every other field is optional here (absent strings read as
+/// empty, an absent gender as 0). Since 2022-10-25 WeChat answers with the nickname "微信用户"
+/// and a grey avatar; do not build login on this data. Deserialise into
+/// `serde_json::Value` or your own type to see exactly what arrived.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct UserInfo {
+    /// `openId`, when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_id: Option<String>,
+    /// `unionId`, present only when the app is bound to an Open Platform account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub union_id: Option<String>,
+    /// `nickName`.
+    #[serde(default)]
+    pub nick_name: String,
+    /// `gender`: 0 unknown, 1 male, 2 female.
+    #[serde(default)]
+    pub gender: u8,
+    /// `language`, e.g. `zh_CN`.
+    #[serde(default)]
+    pub language: String,
+    /// `city`.
+    #[serde(default)]
+    pub city: String,
+    /// `province`.
+    #[serde(default)]
+    pub province: String,
+    /// `country`.
+    #[serde(default)]
+    pub country: String,
+    /// `avatarUrl`.
+    #[serde(default)]
+    pub avatar_url: String,
+}
+
+/// The phone number of the legacy `getPhoneNumber` open data. All three fields are required.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PhoneNumber {
+    /// `phoneNumber`: with the country code for numbers outside mainland China.
+    pub phone_number: String,
+    /// `purePhoneNumber`: without the country code.
+    pub pure_phone_number: String,
+    /// `countryCode`, e.g. `"86"`. WeChat sends it as a number or as a string; both arrive
+    /// here as the decimal text.
+    #[serde(deserialize_with = "number_or_string")]
+    pub country_code: String,
+}
+
+/// The group of a shared message (`getShareInfo` open data).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ShareInfo {
+    /// `openGId`: the group's id, stable for this app.
+    #[serde(rename = "openGId")]
+    pub open_g_id: String,
+}
+
+/// Accepts a non-negative JSON integer or a string, as text.
+fn number_or_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Number(u64),
+        Text(String),
+    }
+    Ok(match Either::deserialize(deserializer)? {
+        Either::Number(n) => n.to_string(),
+        Either::Text(s) => s,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn country_code_accepts_number_and_string() {
+        let a: PhoneNumber = serde_json::from_str(
+            r#"{"phoneNumber":"13800138000","purePhoneNumber":"13800138000","countryCode":86}"#,
+        )
+        .unwrap();
+        let b: PhoneNumber = serde_json::from_str(
+            r#"{"phoneNumber":"13800138000","purePhoneNumber":"13800138000","countryCode":"86"}"#,
+        )
+        .unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.country_code, "86");
+        assert!(
+            serde_json::from_str::<PhoneNumber>(
+                r#"{"phoneNumber":"1","purePhoneNumber":"1","countryCode":8.6}"#
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn watermark_time() {
+        let w = Watermark {
+            app_id: "wx".into(),
+            timestamp: 1_477_314_187,
+        };
+        assert_eq!(w.issued_at().unwrap().year(), 2016);
+        let far = Watermark {
+            timestamp: i64::MAX,
+            ..w
+        };
+        assert_eq!(far.issued_at(), None);
+    }
+}
