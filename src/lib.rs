@@ -76,6 +76,7 @@
 //! | feature | adds | dependencies |
 //! |---|---|---|
 //! | (default) | client machine, wire contract, secrets, HTTP values | `serde`, `serde_json`, `thiserror`, `time` |
+//! | `crypto` | `server::open_data`: strict decryption and the rawData signature | RustCrypto `aes`, `cbc`, `sha1`, `sha2`, `hmac`; `base64`, `subtle`, `zeroize` |
 
 pub mod client;
 mod clock;
