@@ -302,12 +302,14 @@ pub(crate) fn transition(
             let failures = failures + 1;
             match classify(result, Step::ServerCheck, failures) {
                 Reply::Success(response) => match decode_session_response(&response) {
-                    Ok(valid) if valid.expires_in > 0 => {
-                        let mut stored = stored;
-                        stored.session.expires_at = add_saturating(now, seconds(valid.expires_in));
-                        ready(stored, None, f)
-                    }
-                    Ok(_) => obtain_code(f, Tries::default()).storage(StorageOp::Remove),
+                    Ok(valid) => match expiry(now, valid.expires_in) {
+                        Some(expires_at) => {
+                            let mut stored = stored;
+                            stored.session.expires_at = expires_at;
+                            ready(stored, None, f)
+                        }
+                        None => obtain_code(f, Tries::default()).storage(StorageOp::Remove),
+                    },
                     Err(error) => {
                         let failure = malformed(Step::ServerCheck, &response, &error.to_string());
                         fail(P::Idle(Known::Stored(stored)), failure, f)
@@ -397,25 +399,28 @@ pub(crate) fn transition(
             };
             match classify(result, Step::ServerLogin, failures) {
                 Reply::Success(response) => match decode_login_response(&response) {
-                    Ok(grant) if grant.expires_in > 0 => {
-                        let session = Session {
-                            token: grant.token,
-                            expires_at: add_saturating(now, seconds(grant.expires_in)),
-                        };
-                        let guard = f
-                            .after_rejection
-                            .then(|| add_saturating(now, ctx.config.relogin_window));
-                        let stored = StoredSession {
-                            session,
-                            issued_at: now,
-                        };
-                        ready(stored.clone(), guard, f)
-                            .storage(StorageOp::Write(StorageValue::new(stored.encode())))
-                    }
-                    Ok(_) => {
-                        let failure = malformed(Step::ServerLogin, &response, "expires_in is 0");
-                        fail(P::Idle(Known::Nothing), failure, f)
-                    }
+                    Ok(grant) => match expiry(now, grant.expires_in) {
+                        Some(expires_at) => {
+                            let session = Session {
+                                token: grant.token,
+                                expires_at,
+                            };
+                            let guard = f
+                                .after_rejection
+                                .then(|| add_saturating(now, ctx.config.relogin_window));
+                            let stored = StoredSession {
+                                session,
+                                issued_at: now,
+                            };
+                            ready(stored.clone(), guard, f)
+                                .storage(StorageOp::Write(StorageValue::new(stored.encode())))
+                        }
+                        None => {
+                            let detail = "the session ends before it starts";
+                            let failure = malformed(Step::ServerLogin, &response, detail);
+                            fail(P::Idle(Known::Nothing), failure, f)
+                        }
+                    },
                     Err(error) => {
                         let failure = malformed(Step::ServerLogin, &response, &error.to_string());
                         fail(P::Idle(Known::Nothing), failure, f)
@@ -802,8 +807,11 @@ fn code_is_fresh(code: &HeldCode, ctx: &Ctx<'_>) -> bool {
     ctx.now >= code.obtained_at && ctx.now - code.obtained_at < ctx.config.code_max_age
 }
 
-fn seconds(n: u64) -> Duration {
-    Duration::seconds(i64::try_from(n).unwrap_or(i64::MAX))
+/// When a session granted `now` for `expires_in` seconds ends, if that is after `now`: a zero
+/// lifetime, or one that saturates at the end of time, is no session at all.
+fn expiry(now: OffsetDateTime, expires_in: u64) -> Option<OffsetDateTime> {
+    let lifetime = Duration::seconds(i64::try_from(expires_in).unwrap_or(i64::MAX));
+    Some(add_saturating(now, lifetime)).filter(|&at| at > now)
 }
 
 fn malformed(step: Step, response: &HttpResponse, detail: &str) -> LoginFailure {

@@ -1,0 +1,61 @@
+//! Replays every checked-in fuzz corpus input through its harness on the stable toolchain, and
+//! runs each harness over a few thousand generated inputs, so plain `cargo test` exercises the
+//! fuzz invariants (see `tests/harness/`).
+#![allow(clippy::unwrap_used)]
+
+mod harness;
+
+use std::fs;
+use std::path::Path;
+
+fn replay(target: &str, harness: fn(&[u8])) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target);
+    let mut files: Vec<_> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 10,
+        "{target}: only {} corpus inputs",
+        files.len()
+    );
+    for file in files {
+        let data = fs::read(&file).unwrap();
+        let outcome = std::panic::catch_unwind(|| harness(&data));
+        assert!(
+            outcome.is_ok(),
+            "{target}: {} broke an invariant",
+            file.display()
+        );
+    }
+}
+
+/// Deterministic pseudo-random inputs of assorted lengths.
+fn generated(count: u64, harness: fn(&[u8])) {
+    for seed in 0..count {
+        let mut state = seed;
+        let len = (seed % 97) as usize * 4;
+        let data: Vec<u8> = (0..len)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (state >> 33) as u8
+            })
+            .collect();
+        harness(&data);
+    }
+}
+
+#[test]
+fn client_events_corpus() {
+    replay("client_events", harness::client::client_events);
+}
+
+#[test]
+fn client_events_generated() {
+    generated(2_000, harness::client::client_events);
+}
