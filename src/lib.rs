@@ -2,4 +2,5 @@
 
 pub mod http;
 pub mod secret;
+pub mod server;
 pub mod wire;
