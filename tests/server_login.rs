@@ -1,4 +1,5 @@
 //! The server login machine, one scenario per rule of issue 3.
+#![allow(clippy::unwrap_used)]
 
 mod server_util;
 

@@ -6,7 +6,7 @@
 //! Idle --Received--> Calling --WeChatAnswered(ok)--> CreatingSession --SessionCreated--> Done
 //!   |                 |  ^                              |
 //!   |                 |  | (timer)                      +--SessionNotCreated / timeout--> Done
-//!   |   (-1, 5xx, transport, timeout)                   
+//!   |   (-1, 5xx, transport, timeout)
 //!   |                 v  |
 //!   |               BackingOff --(retry would pass the code's life, or attempts used up)--> Done
 //!   +--(body invalid)--> Done                      Calling --(any other answer)--> Done
@@ -29,7 +29,7 @@ use crate::server::errcode::ApiError;
 use crate::server::session::{Session, whole_seconds_until};
 use crate::server::types::{
     EffectId, ExchangeFailure, ExchangeOutcome, RequestId, ServerEventKind, ServerLoginCommand,
-    ServerLoginConfig, ServerLoginError, ServerLoginEvent, ServerLoginState,
+    ServerLoginConfig, ServerLoginError, ServerLoginEvent, ServerLoginState, redact_transport,
 };
 use crate::wire::{LoginGranted, decode_login_request};
 
@@ -399,7 +399,8 @@ impl ServerLogin {
     }
 
     /// Removes the app secret, the platform token and the code from text that came from the
-    /// world and may quote the request URL (an HTTP client's error message, for one).
+    /// world and may quote the request URL (an HTTP client's error message, for one): sensitive
+    /// query values first, then any verbatim occurrence.
     fn scrub(&self, error: ApiError) -> ApiError {
         let mut secrets = self.config.code2session.secret_texts();
         secrets.push(self.code.expose_secret().to_owned());
@@ -412,16 +413,17 @@ impl ServerLogin {
                 })
         };
         match error {
-            ApiError::Transport(TransportError::Connection { message }) => {
-                ApiError::Transport(TransportError::Connection {
+            ApiError::Transport(transport) => match redact_transport(&transport) {
+                TransportError::Connection { message } => {
+                    ApiError::Transport(TransportError::Connection {
+                        message: clean(message),
+                    })
+                }
+                TransportError::Other { message } => ApiError::Transport(TransportError::Other {
                     message: clean(message),
-                })
-            }
-            ApiError::Transport(TransportError::Other { message }) => {
-                ApiError::Transport(TransportError::Other {
-                    message: clean(message),
-                })
-            }
+                }),
+                other => ApiError::Transport(other),
+            },
             ApiError::WeChat(mut e) => {
                 e.errmsg = clean(e.errmsg);
                 ApiError::WeChat(e)

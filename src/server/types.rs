@@ -6,7 +6,7 @@ use std::fmt;
 
 use time::{Duration, OffsetDateTime};
 
-use crate::http::{HttpRequest, HttpResponse, TransportError};
+use crate::http::{HttpRequest, HttpResponse, TransportError, redact_url};
 use crate::secret::SessionToken;
 use crate::server::backoff::Backoff;
 use crate::server::code2session::Code2Session;
@@ -117,7 +117,8 @@ impl ServerLoginEvent {
 }
 
 impl fmt::Debug for ServerLoginEvent {
-    /// The request body carries the login code, so only its length is shown.
+    /// The request body carries the login code, so only its length is shown; a transport
+    /// error's message is shown without sensitive query values.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ServerLoginEvent::Received { request, body } => f
@@ -128,7 +129,7 @@ impl fmt::Debug for ServerLoginEvent {
             ServerLoginEvent::WeChatAnswered { id, result } => f
                 .debug_struct("WeChatAnswered")
                 .field("id", id)
-                .field("result", result)
+                .field("result", &result.as_ref().map_err(redact_transport))
                 .finish(),
             ServerLoginEvent::SessionCreated {
                 id,
@@ -146,6 +147,20 @@ impl fmt::Debug for ServerLoginEvent {
                 .field("reason", reason)
                 .finish(),
         }
+    }
+}
+
+/// The error with sensitive query values removed from its message: HTTP clients often quote
+/// the request URL, which carries the app secret and the code.
+pub(crate) fn redact_transport(error: &TransportError) -> TransportError {
+    match error {
+        TransportError::Connection { message } => TransportError::Connection {
+            message: redact_url(message),
+        },
+        TransportError::Other { message } => TransportError::Other {
+            message: redact_url(message),
+        },
+        other => other.clone(),
     }
 }
 

@@ -1,6 +1,6 @@
 //! A small in-process driver for the server machines: a scripted fake WeChat, a session store,
 //! and a simulated clock that jumps to the next deadline. No sleeps, no I/O.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, VecDeque};
 
