@@ -433,4 +433,5 @@ fn random_walks_keep_the_invariants() {
             "seed {seed}: {answers:?}"
         );
     }
+    assert!(refused > 50, "the walk exercised refusals: {refused}");
 }
