@@ -5,17 +5,18 @@
 //! client retrying after a lost response gets its session instead of WeChat's 40163.
 //!
 //! # Memory
-//! Everything is bounded by [`CoordinatorConfig`]:
-//! - in flight: at most `max_in_flight` codes (about 1 KiB each: the boxed [`ServerLogin`], its
-//!   code and request, and up to `max_waiters_per_code` request ids of 8 bytes); a new code
-//!   beyond that is answered at once with a typed [`ExchangeFailure::Busy`] (503, `retry_after`
-//!   1), and so is one more duplicate of a code that already has its full set of waiters;
-//! - remembered: at most `max_remembered` finished codes (about 300 to 400 bytes each: the code
-//!   twice, as map key and in the eviction queue, the openid, the token and the expiry); the
-//!   oldest finished entry is evicted first, and entries past the code's life are dropped as
-//!   inputs arrive. Only answers a retry can use are remembered: grants, 40029/40163 and 40226.
+//! Everything is bounded by [`CoordinatorConfig`] (sizes measured on a 64-bit target):
+//! - in flight: at most `max_in_flight` codes, about 1.5 KiB each (the boxed [`ServerLogin`]
+//!   of 192 bytes, its emptied command queue's buffer of about 640, the code three times, the route
+//!   of its outstanding effect, and up to `max_waiters_per_code` request ids of 8 bytes). A new
+//!   code beyond that is answered at once with a typed [`ExchangeFailure::Busy`] (503,
+//!   `retry_after` 1), and so is one more duplicate of a code that has its full set of waiters;
+//! - remembered: at most `max_remembered` finished codes, about 500 bytes each (a 144-byte map
+//!   slot, the code again in the eviction queue, the openid, unionid and token on the heap).
+//!   The oldest finished entry is evicted first, and entries past the code's life are dropped
+//!   as inputs arrive. Only answers a retry can use are remembered: grants, 40029/40163, 40226.
 //!
-//! With the defaults that is about 1 MiB in flight and 6 MiB remembered at most.
+//! With the defaults that is about 1.5 MiB in flight and 8 MiB remembered at most.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
@@ -410,3 +411,4 @@ fn replay(outcome: &ExchangeOutcome, now: OffsetDateTime) -> Option<HttpResponse
         ExchangeOutcome::Failed(failure) => Some(failure.wire_body(now).to_response()),
     }
 }
+
