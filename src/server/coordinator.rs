@@ -411,4 +411,3 @@ fn replay(outcome: &ExchangeOutcome, now: OffsetDateTime) -> Option<HttpResponse
         ExchangeOutcome::Failed(failure) => Some(failure.wire_body(now).to_response()),
     }
 }
-
