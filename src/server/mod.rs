@@ -1,7 +1,35 @@
-//! The developer server's side of the protocol.
+//! The developer server's side of the login: code2Session, WeChat's error codes, the login
+//! flow as a sans-IO machine with a coordinator that joins duplicate codes, and the server's
+//! own sessions.
 //!
-//! With the feature `crypto`, `open_data` decrypts and verifies the legacy open data
-//! (`encryptedData`, `rawData` signatures) strictly and without panicking.
+//! | file | concern |
+//! |---|---|
+//! | [`code2session`] | the code2Session request and the parser of its answer |
+//! | [`errcode`] | WeChat's `{errcode, errmsg}` envelope, the classification of every code, the client's answer |
+//! | [`login`] | [`ServerLogin`]: one login request as a machine |
+//! | [`coordinator`] | [`LoginCoordinator`]: every login of a process, duplicate codes joined, results remembered |
+//! | [`session`] | the server's [`Session`] record and the answer to the client's session check |
+//! | [`types`] | the events, commands, outcomes and errors both machines share |
+//! | [`backoff`] | capped exponential backoff with seeded jitter |
+//! | `open_data` | strict decryption of `encryptedData` and the `rawData` signature (feature `crypto`) |
 
+pub mod backoff;
+pub mod code2session;
+pub mod coordinator;
+pub mod errcode;
+pub mod login;
 #[cfg(feature = "crypto")]
 pub mod open_data;
+pub mod session;
+pub mod types;
+
+pub use backoff::{Backoff, SplitMix64};
+pub use code2session::{Code2Session, Credentials, WeChatSession};
+pub use coordinator::{CoordinatorConfig, LoginCoordinator};
+pub use errcode::{ApiError, ErrorClass, Quota, WeChatError};
+pub use login::{CODE_LIFETIME, ServerLogin};
+pub use session::Session;
+pub use types::{
+    EffectId, ExchangeFailure, ExchangeOutcome, RequestId, ServerEventKind, ServerLoginCommand,
+    ServerLoginConfig, ServerLoginError, ServerLoginEvent, ServerLoginState,
+};

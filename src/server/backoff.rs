@@ -1,0 +1,113 @@
+//! Capped exponential backoff with jitter drawn from a caller-given seed.
+//!
+//! The crate never draws randomness: the jitter comes from splitmix64 over a seed in the
+//! configuration, so the same seed gives the same delays.
+
+use time::Duration;
+
+/// How failed WeChat calls are retried.
+///
+/// The n-th retry waits `min(max, initial * 2^(n-1))`, of which the upper half is jitter:
+/// the delay is uniform in `[d/2, d]`. Negative durations count as zero.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Backoff {
+    /// The delay before the first retry (before jitter).
+    pub initial: Duration,
+    /// The longest delay between two attempts.
+    pub max: Duration,
+    /// How many calls one exchange makes at most, the first included.
+    pub max_attempts: u32,
+}
+
+impl Default for Backoff {
+    /// 250 ms doubling up to 4 s, at most 5 attempts.
+    fn default() -> Self {
+        Self {
+            initial: Duration::milliseconds(250),
+            max: Duration::seconds(4),
+            max_attempts: 5,
+        }
+    }
+}
+
+impl Backoff {
+    /// The delay after the `attempt`-th call failed (1-based), using and advancing `rng`.
+    pub fn delay(&self, attempt: u32, rng: &mut SplitMix64) -> Duration {
+        let nanos = |d: Duration| u128::try_from(d.whole_nanoseconds()).unwrap_or(0);
+        let doublings = attempt.saturating_sub(1).min(64);
+        let grown = nanos(self.initial).saturating_mul(1u128 << doublings);
+        let capped = grown.min(nanos(self.max));
+        let half = capped / 2;
+        let span = capped - half;
+        let jitter = if span == 0 {
+            0
+        } else {
+            u128::from(rng.next_u64()) % (span + 1)
+        };
+        let total = half + jitter;
+        Duration::nanoseconds(i64::try_from(total).unwrap_or(i64::MAX))
+    }
+}
+
+/// The splitmix64 generator: tiny, deterministic, good enough for jitter (not for secrets).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// A generator starting from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_grow_are_capped_and_jittered() {
+        let backoff = Backoff::default();
+        let mut rng = SplitMix64::new(7);
+        for attempt in 1..200 {
+            let full = (Duration::milliseconds(250) * 2f64.powi(attempt.min(40) - 1))
+                .min(Duration::seconds(4));
+            let d = backoff.delay(attempt as u32, &mut rng);
+            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d}");
+        }
+        let mut a = SplitMix64::new(1);
+        let mut b = SplitMix64::new(1);
+        assert_eq!(backoff.delay(3, &mut a), backoff.delay(3, &mut b));
+        let mut c = SplitMix64::new(2);
+        let spread: std::collections::BTreeSet<_> =
+            (0..20).map(|_| backoff.delay(5, &mut c)).collect();
+        assert!(spread.len() > 10, "jitter varies");
+    }
+
+    #[test]
+    fn absurd_configurations_do_not_panic() {
+        let mut rng = SplitMix64::new(0);
+        let huge = Backoff {
+            initial: Duration::MAX,
+            max: Duration::MAX,
+            max_attempts: u32::MAX,
+        };
+        assert!(huge.delay(u32::MAX, &mut rng) > Duration::ZERO);
+        let negative = Backoff {
+            initial: Duration::MIN,
+            max: Duration::seconds(-1),
+            max_attempts: 0,
+        };
+        assert_eq!(negative.delay(1, &mut rng), Duration::ZERO);
+        // The known first output of splitmix64 for seed 0.
+        assert_eq!(SplitMix64::new(0).next_u64(), 0xe220_a839_7b1d_cdaf);
+    }
+}

@@ -1,0 +1,413 @@
+//! [`LoginCoordinator`]: every login of one server process, as one sans-IO machine.
+//!
+//! It joins requests that carry the same code onto one exchange (one code2Session call, one
+//! session), and remembers how an exchange ended until the code would have expired, so that a
+//! client retrying after a lost response gets its session instead of WeChat's 40163.
+//!
+//! # Memory
+//! Everything is bounded by [`CoordinatorConfig`] (sizes measured on a 64-bit target):
+//! - in flight: at most `max_in_flight` codes, about 1.5 KiB each (the boxed [`ServerLogin`]
+//!   of 192 bytes, its emptied command queue's buffer of about 640, the code three times, the route
+//!   of its outstanding effect, and up to `max_waiters_per_code` request ids of 8 bytes). A new
+//!   code beyond that is answered at once with a typed [`ExchangeFailure::Busy`] (503,
+//!   `retry_after` 1), and so is one more duplicate of a code that has its full set of waiters;
+//! - remembered: at most `max_remembered` finished codes, about 500 bytes each (a 144-byte map
+//!   slot, the code again in the eviction queue, the openid, unionid and token on the heap).
+//!   The oldest finished entry is evicted first, and entries past the code's life are dropped
+//!   as inputs arrive. Only answers a retry can use are remembered: grants, 40029/40163, 40226.
+//!
+//! With the defaults that is about 1.5 MiB in flight and 8 MiB remembered at most.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt;
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::http::HttpResponse;
+use crate::server::backoff::SplitMix64;
+use crate::server::errcode::ErrorClass;
+use crate::server::login::ServerLogin;
+use crate::server::session::whole_seconds_until;
+use crate::server::types::{
+    EffectId, ExchangeFailure, ExchangeOutcome, RequestId, ServerLoginCommand, ServerLoginConfig,
+    ServerLoginError, ServerLoginEvent,
+};
+use crate::wire::{LoginGranted, decode_login_request};
+
+/// Configuration of a [`LoginCoordinator`]: the login flow and the memory bounds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CoordinatorConfig {
+    /// The login flow every exchange runs.
+    pub login: ServerLoginConfig,
+    /// Codes exchanged at the same time, at most. Default: 1024.
+    pub max_in_flight: usize,
+    /// Finished codes remembered, at most. Default: 16,384.
+    pub max_remembered: usize,
+    /// Requests joined onto one code, at most. Default: 16.
+    pub max_waiters_per_code: usize,
+}
+
+impl CoordinatorConfig {
+    /// The default bounds around a login configuration.
+    pub fn new(login: ServerLoginConfig) -> Self {
+        Self {
+            login,
+            max_in_flight: 1024,
+            max_remembered: 16_384,
+            max_waiters_per_code: 16,
+        }
+    }
+}
+
+/// A login code as a map key; `Debug` hides it.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct CodeKey(String);
+
+impl fmt::Debug for CodeKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CodeKey([redacted])")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct InFlight {
+    login: Box<ServerLogin>,
+    waiters: Vec<RequestId>,
+    outstanding: Option<EffectId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Remembered {
+    outcome: ExchangeOutcome,
+    forget_at: OffsetDateTime,
+    seq: u64,
+}
+
+/// Every login of one server process: duplicate codes joined, finished ones remembered, memory
+/// bounded.
+///
+/// It takes and gives the same [`ServerLoginEvent`]s and [`ServerLoginCommand`]s as
+/// [`ServerLogin`], with the same contract: after every input (`handle`, `handle_timeout`),
+/// drain [`poll_command`](Self::poll_command) and read [`poll_timeout`](Self::poll_timeout);
+/// `Err` means the driver broke the contract and leaves the coordinator exactly as before; every
+/// `Received` gets exactly one `Respond` with its request id.
+///
+/// Maps are ordered (`BTreeMap`): no hasher seeded from the OS, and the same inputs give the
+/// same outputs in the same order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginCoordinator {
+    config: Arc<ServerLoginConfig>,
+    max_in_flight: usize,
+    max_remembered: usize,
+    max_waiters_per_code: usize,
+    in_flight: BTreeMap<CodeKey, InFlight>,
+    remembered: BTreeMap<CodeKey, Remembered>,
+    /// Remembered codes, oldest first; an entry whose `seq` no longer matches is skipped.
+    remembered_order: VecDeque<(u64, CodeKey)>,
+    routes: BTreeMap<EffectId, CodeKey>,
+    pending: BTreeSet<RequestId>,
+    commands: VecDeque<ServerLoginCommand>,
+    next_id: u64,
+    next_seq: u64,
+    exchanges_started: u64,
+}
+
+impl LoginCoordinator {
+    /// A coordinator with nothing in flight.
+    pub fn new(config: CoordinatorConfig) -> Self {
+        Self {
+            config: Arc::new(config.login),
+            max_in_flight: config.max_in_flight,
+            max_remembered: config.max_remembered,
+            max_waiters_per_code: config.max_waiters_per_code,
+            in_flight: BTreeMap::new(),
+            remembered: BTreeMap::new(),
+            remembered_order: VecDeque::new(),
+            routes: BTreeMap::new(),
+            pending: BTreeSet::new(),
+            commands: VecDeque::new(),
+            next_id: 0,
+            next_seq: 0,
+            exchanges_started: 0,
+        }
+    }
+
+    /// Replaces the login configuration for exchanges started from now on (for example with a
+    /// fresh `component_access_token`). Exchanges in flight keep theirs.
+    pub fn set_login_config(&mut self, config: ServerLoginConfig) {
+        self.config = Arc::new(config);
+    }
+
+    /// The login configuration new exchanges use.
+    pub fn login_config(&self) -> &ServerLoginConfig {
+        &self.config
+    }
+
+    /// Feeds one event. `Received` starts, joins or replays an exchange; the other events go to
+    /// the exchange whose effect id they echo.
+    pub fn handle(
+        &mut self,
+        event: ServerLoginEvent,
+        now: OffsetDateTime,
+    ) -> Result<(), ServerLoginError> {
+        match event {
+            ServerLoginEvent::Received { request, body } => {
+                if self.pending.contains(&request) {
+                    return Err(ServerLoginError::DuplicateRequest { request });
+                }
+                self.forget_expired(now);
+                self.receive(request, &body, now);
+            }
+            ServerLoginEvent::WeChatAnswered { id, .. }
+            | ServerLoginEvent::SessionCreated { id, .. }
+            | ServerLoginEvent::SessionNotCreated { id, .. } => {
+                let key = self
+                    .routes
+                    .get(&id)
+                    .ok_or(ServerLoginError::UnknownId { id })?
+                    .clone();
+                let entry = self
+                    .in_flight
+                    .get_mut(&key)
+                    .ok_or(ServerLoginError::UnknownId { id })?;
+                // `step` changes nothing, ids included, when it returns an error.
+                entry.login.step(event, now, &mut self.next_id)?;
+                self.after_step(&key, now);
+                self.forget_expired(now);
+            }
+        }
+        Ok(())
+    }
+
+    /// Fires what is due at `now` in every exchange and drops remembered codes past their life.
+    /// Spurious calls are harmless.
+    pub fn handle_timeout(&mut self, now: OffsetDateTime) {
+        let due: Vec<CodeKey> = self
+            .in_flight
+            .iter()
+            .filter(|(_, entry)| entry.login.poll_timeout().is_some_and(|at| now >= at))
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in due {
+            if let Some(entry) = self.in_flight.get_mut(&key) {
+                entry.login.step_timeout(now, &mut self.next_id);
+                self.after_step(&key, now);
+            }
+        }
+        self.forget_expired(now);
+    }
+
+    /// The next command to carry out, in order.
+    #[must_use]
+    pub fn poll_command(&mut self) -> Option<ServerLoginCommand> {
+        self.commands.pop_front()
+    }
+
+    /// The earliest instant [`handle_timeout`](Self::handle_timeout) should be called, if any
+    /// (a scan of the exchanges in flight).
+    pub fn poll_timeout(&self) -> Option<OffsetDateTime> {
+        self.in_flight
+            .values()
+            .filter_map(|entry| entry.login.poll_timeout())
+            .min()
+    }
+
+    /// Codes being exchanged now.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// Finished codes remembered.
+    pub fn remembered(&self) -> usize {
+        self.remembered.len()
+    }
+
+    /// Requests waiting for their answer.
+    pub fn pending_requests(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn receive(&mut self, request: RequestId, body: &[u8], now: OffsetDateTime) {
+        let code = match decode_login_request(body) {
+            Ok(code) => code,
+            Err(e) => return self.answer_now(request, ExchangeFailure::BadRequest(e), now),
+        };
+        let key = CodeKey(code.expose_secret().to_owned());
+
+        if let Some(remembered) = self.remembered.get(&key) {
+            let replay = (now < remembered.forget_at)
+                .then(|| replay(&remembered.outcome, now))
+                .flatten();
+            if let Some(response) = replay {
+                let outcome = remembered.outcome.clone();
+                self.commands.push_back(ServerLoginCommand::Respond {
+                    request,
+                    response,
+                    outcome,
+                });
+                return;
+            }
+            // Past the code's life or the session's: forget it and exchange afresh.
+            self.remembered.remove(&key);
+        }
+
+        if let Some(entry) = self.in_flight.get_mut(&key) {
+            if entry.waiters.len() >= self.max_waiters_per_code {
+                return self.answer_now(request, ExchangeFailure::Busy, now);
+            }
+            entry.waiters.push(request);
+            self.pending.insert(request);
+            return;
+        }
+
+        if self.in_flight.len() >= self.max_in_flight {
+            return self.answer_now(request, ExchangeFailure::Busy, now);
+        }
+        let seed = SplitMix64::new(self.config.seed ^ self.exchanges_started).next_u64();
+        self.exchanges_started = self.exchanges_started.wrapping_add(1);
+        let mut login = Box::new(ServerLogin::with_shared_config(
+            Arc::clone(&self.config),
+            seed,
+        ));
+        login.begin(request, code, now, &mut self.next_id);
+        self.in_flight.insert(
+            key.clone(),
+            InFlight {
+                login,
+                waiters: vec![request],
+                outstanding: None,
+            },
+        );
+        self.pending.insert(request);
+        self.after_step(&key, now);
+    }
+
+    fn answer_now(&mut self, request: RequestId, failure: ExchangeFailure, now: OffsetDateTime) {
+        let response = failure.wire_body(now).to_response();
+        self.commands.push_back(ServerLoginCommand::Respond {
+            request,
+            response,
+            outcome: ExchangeOutcome::Failed(failure),
+        });
+    }
+
+    /// After an exchange moved: route its outstanding effect, forward its commands, and when it
+    /// answered, answer every waiter and remember the result if a retry can use it.
+    fn after_step(&mut self, key: &CodeKey, now: OffsetDateTime) {
+        let Some(entry) = self.in_flight.get_mut(key) else {
+            return;
+        };
+        let outstanding = entry.login.outstanding();
+        if entry.outstanding != outstanding {
+            if let Some(old) = entry.outstanding {
+                self.routes.remove(&old);
+            }
+            if let Some(new) = outstanding {
+                self.routes.insert(new, key.clone());
+            }
+            entry.outstanding = outstanding;
+        }
+        let mut answer = None;
+        for command in entry.login.take_commands() {
+            match command {
+                ServerLoginCommand::Respond {
+                    response, outcome, ..
+                } => answer = Some((response, outcome)),
+                effect => self.commands.push_back(effect),
+            }
+        }
+        let Some((response, outcome)) = answer else {
+            return;
+        };
+        let forget_at = entry.login.code_expires_at();
+        let Some(entry) = self.in_flight.remove(key) else {
+            return;
+        };
+        for request in entry.waiters {
+            self.pending.remove(&request);
+            self.commands.push_back(ServerLoginCommand::Respond {
+                request,
+                response: response.clone(),
+                outcome: outcome.clone(),
+            });
+        }
+        if worth_remembering(&outcome) && now < forget_at {
+            self.remember(key.clone(), outcome, forget_at);
+        }
+    }
+
+    fn remember(&mut self, key: CodeKey, outcome: ExchangeOutcome, forget_at: OffsetDateTime) {
+        if self.max_remembered == 0 {
+            return;
+        }
+        while self.remembered.len() >= self.max_remembered {
+            let Some((seq, oldest)) = self.remembered_order.pop_front() else {
+                break;
+            };
+            if self.remembered.get(&oldest).is_some_and(|r| r.seq == seq) {
+                self.remembered.remove(&oldest);
+            }
+        }
+        let seq = self.next_seq;
+        self.next_seq = self.next_seq.wrapping_add(1);
+        self.remembered_order.push_back((seq, key.clone()));
+        self.remembered.insert(
+            key,
+            Remembered {
+                outcome,
+                forget_at,
+                seq,
+            },
+        );
+        // The queue may hold records of entries already replaced; keep it within bounds.
+        if self.remembered_order.len() > self.max_remembered.saturating_mul(2).saturating_add(16) {
+            let remembered = &self.remembered;
+            self.remembered_order
+                .retain(|(seq, key)| remembered.get(key).is_some_and(|r| r.seq == *seq));
+        }
+    }
+
+    /// Drops remembered codes past their life from the front of the queue (oldest first).
+    fn forget_expired(&mut self, now: OffsetDateTime) {
+        while let Some((seq, key)) = self.remembered_order.front() {
+            match self.remembered.get(key) {
+                Some(r) if r.seq == *seq && now < r.forget_at => break,
+                Some(r) if r.seq == *seq => {
+                    self.remembered.remove(key);
+                }
+                _ => {}
+            }
+            self.remembered_order.pop_front();
+        }
+    }
+}
+
+/// Whether a retry with the same code can use this answer: a grant, or WeChat's final word on
+/// the code or the user. Transient and configuration failures are not remembered.
+fn worth_remembering(outcome: &ExchangeOutcome) -> bool {
+    match outcome {
+        ExchangeOutcome::Granted { .. } => true,
+        ExchangeOutcome::Failed(ExchangeFailure::Refused(e)) => {
+            matches!(e.class(), ErrorClass::NewCodeNeeded | ErrorClass::Blocked)
+        }
+        ExchangeOutcome::Failed(_) => false,
+    }
+}
+
+/// The answer a retry gets, as of `now`; `None` when the granted session has ended.
+fn replay(outcome: &ExchangeOutcome, now: OffsetDateTime) -> Option<HttpResponse> {
+    match outcome {
+        ExchangeOutcome::Granted {
+            token, expires_at, ..
+        } => whole_seconds_until(now, *expires_at).map(|expires_in| {
+            LoginGranted {
+                token: token.clone(),
+                expires_in,
+            }
+            .to_response()
+        }),
+        ExchangeOutcome::Failed(failure) => Some(failure.wire_body(now).to_response()),
+    }
+}

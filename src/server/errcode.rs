@@ -1,0 +1,382 @@
+//! WeChat's server API errors: the `{"errcode": N, "errmsg": "…"}` envelope every API shares,
+//! the classification of each code of PROTOCOL.md §3, and the answer the developer server gives
+//! its own client for each.
+//!
+//! [`parse_api_response`] is the one parser of a WeChat server API answer: size cap first, then
+//! status, then the envelope, then the API's own fields. Every later API (access token,
+//! checkSessionKey, phone number) reuses it and [`WeChatError`].
+
+use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
+
+use crate::http::{HttpResponse, TransportError};
+use crate::wire::{ErrorBody, ErrorKind, MAX_BODY_BYTES, json_error_summary};
+
+/// The longest `errmsg` kept, in bytes; longer ones are cut at a character boundary.
+pub const MAX_ERRMSG_BYTES: usize = 512;
+
+/// The longest request id kept, in bytes.
+const MAX_RID_BYTES: usize = 128;
+
+/// Beijing time is UTC+8 all year; WeChat's daily quotas reset at its midnight.
+const BEIJING_OFFSET_SECONDS: i64 = 8 * 3600;
+
+/// An error WeChat reported: its code, its message and the request id support asks for.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("wechat errcode {errcode}: {errmsg}")]
+pub struct WeChatError {
+    /// WeChat's `errcode` (never 0: 0 is success).
+    pub errcode: i64,
+    /// WeChat's `errmsg`, at most [`MAX_ERRMSG_BYTES`] bytes.
+    pub errmsg: String,
+    /// The request id found in `errmsg` (`rid: …` or `hints: [ req_id: … ]`), if any.
+    pub rid: Option<String>,
+}
+
+impl WeChatError {
+    /// An error from its code and message; the message is shortened to [`MAX_ERRMSG_BYTES`]
+    /// and the request id is extracted from it.
+    pub fn new(errcode: i64, errmsg: impl Into<String>) -> Self {
+        let mut errmsg = errmsg.into();
+        truncate_at_char_boundary(&mut errmsg, MAX_ERRMSG_BYTES);
+        let rid = extract_rid(&errmsg);
+        Self {
+            errcode,
+            errmsg,
+            rid,
+        }
+    }
+
+    /// What to do about this error.
+    pub fn class(&self) -> ErrorClass {
+        classify(self.errcode)
+    }
+
+    /// The answer the developer server gives its own client for this error, as of `now`.
+    ///
+    /// Codes the client can act on are relayed with their `errcode` and `rid`. Configuration,
+    /// token and unknown codes become a bare `internal` answer: their details are for the
+    /// operator, never for the client.
+    pub fn wire_body(&self, now: OffsetDateTime) -> ErrorBody {
+        let (kind, message) = match self.class() {
+            ErrorClass::NewCodeNeeded if self.errcode == 40163 => {
+                (ErrorKind::CodeUsed, "the login code was already used")
+            }
+            ErrorClass::NewCodeNeeded => (
+                ErrorKind::InvalidCode,
+                "the login code is invalid or expired",
+            ),
+            ErrorClass::Blocked => (ErrorKind::UserBlocked, "wechat blocked this user's login"),
+            ErrorClass::RateLimited(_) => (
+                ErrorKind::RateLimited,
+                "wechat's quota is used up; retry later",
+            ),
+            ErrorClass::Retry => (
+                ErrorKind::UpstreamUnavailable,
+                "wechat is busy; retry later",
+            ),
+            ErrorClass::Configuration | ErrorClass::TokenInvalid | ErrorClass::Unknown => {
+                return internal_body();
+            }
+        };
+        let mut body = ErrorBody::new(kind, message);
+        body.errcode = Some(self.errcode);
+        body.rid.clone_from(&self.rid);
+        if let ErrorClass::RateLimited(quota) = self.class() {
+            body.retry_after = Some(quota.retry_after(now));
+        }
+        body
+    }
+}
+
+/// The bare `500 internal` answer: whatever went wrong is the operator's business.
+pub(crate) fn internal_body() -> ErrorBody {
+    ErrorBody::new(ErrorKind::Internal, "internal server error")
+}
+
+/// What an errcode asks the developer server to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorClass {
+    /// `-1`, system busy: retry with backoff (within the code's life).
+    Retry,
+    /// `40029` (invalid or expired code), `40163` (code already used): the client needs a new code.
+    NewCodeNeeded,
+    /// A quota was reached: wait until it resets.
+    RateLimited(Quota),
+    /// `40226`, a high-risk user: do not retry; tell the user.
+    Blocked,
+    /// A bad appid or secret, a missing parameter, an IP not on the whitelist, a frozen secret:
+    /// alert the operator; retrying cannot help.
+    Configuration,
+    /// `40001`, `40014`, `42001`: the access token is invalid, not the latest, or expired.
+    TokenInvalid,
+    /// A code this crate does not know: keep it, do not retry blindly.
+    Unknown,
+}
+
+/// Which WeChat quota was reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Quota {
+    /// `45011`, the per-minute quota: retry at the next minute.
+    Minute,
+    /// `45009`, the daily quota: retry at the next midnight, Beijing time (UTC+8).
+    Day,
+}
+
+impl Quota {
+    /// When the quota resets: the next minute boundary, or the next Beijing midnight.
+    ///
+    /// `None` only when that instant is past the range of [`OffsetDateTime`].
+    pub fn resets_at(self, now: OffsetDateTime) -> Option<OffsetDateTime> {
+        let (period, offset) = match self {
+            Quota::Minute => (60, 0),
+            Quota::Day => (86_400, BEIJING_OFFSET_SECONDS),
+        };
+        let local = now.unix_timestamp().checked_add(offset)?;
+        let next = local
+            .div_euclid(period)
+            .checked_add(1)?
+            .checked_mul(period)?;
+        OffsetDateTime::from_unix_timestamp(next.checked_sub(offset)?).ok()
+    }
+
+    /// Whole seconds from `now` until the quota resets, rounded up, at least 1.
+    pub fn retry_after(self, now: OffsetDateTime) -> u64 {
+        let Some(at) = self.resets_at(now) else {
+            return 1;
+        };
+        let nanos = at.unix_timestamp_nanos() - now.unix_timestamp_nanos();
+        let seconds =
+            nanos.div_euclid(1_000_000_000) + i128::from(nanos.rem_euclid(1_000_000_000) != 0);
+        u64::try_from(seconds).unwrap_or(1).max(1)
+    }
+}
+
+/// Classifies a WeChat errcode. `0` is success and is never classified; it lands in
+/// [`ErrorClass::Unknown`].
+pub fn classify(errcode: i64) -> ErrorClass {
+    match errcode {
+        -1 => ErrorClass::Retry,
+        40029 | 40163 => ErrorClass::NewCodeNeeded,
+        45011 => ErrorClass::RateLimited(Quota::Minute),
+        45009 => ErrorClass::RateLimited(Quota::Day),
+        40226 => ErrorClass::Blocked,
+        40013 | 40125 | 41002 | 41004 | 40164 | 40243 | 89503 | 89506 | 89507 => {
+            ErrorClass::Configuration
+        }
+        40001 | 40014 | 42001 => ErrorClass::TokenInvalid,
+        _ => ErrorClass::Unknown,
+    }
+}
+
+/// Why a call to a WeChat server API gave no usable answer.
+///
+/// Messages never echo the body: it may carry a session key or a token.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// The request got no response.
+    #[error("no response from wechat: {0}")]
+    Transport(TransportError),
+    /// WeChat (or a proxy in front of it) answered with a status other than 200.
+    #[error("wechat answered http {status}")]
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The errcode envelope, if the body carried one.
+        wechat: Option<WeChatError>,
+    },
+    /// The body is larger than [`MAX_BODY_BYTES`]; it was not parsed.
+    #[error("wechat's answer of {len} bytes exceeds the limit of {max}")]
+    TooLarge {
+        /// The body's length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The body is not JSON, or lacks a field, or has a field of the wrong type.
+    #[error("malformed answer from wechat: {detail}")]
+    Malformed {
+        /// Where parsing failed (category and position, never the input).
+        detail: String,
+    },
+    /// WeChat answered with a non-zero errcode.
+    #[error(transparent)]
+    WeChat(WeChatError),
+}
+
+impl ApiError {
+    /// Whether retrying the same request may succeed: transport failures, 5xx statuses and
+    /// errcode `-1`.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Transport(_) => true,
+            ApiError::Status { status, .. } => (500..600).contains(status),
+            ApiError::WeChat(e) => e.class() == ErrorClass::Retry,
+            ApiError::TooLarge { .. } | ApiError::Malformed { .. } => false,
+        }
+    }
+
+    /// The WeChat error inside, if WeChat reported one.
+    pub fn wechat(&self) -> Option<&WeChatError> {
+        match self {
+            ApiError::WeChat(e)
+            | ApiError::Status {
+                wechat: Some(e), ..
+            } => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Parses the answer of a WeChat server API: the driver's result in, the API's fields out.
+///
+/// In order: a transport error is kept; a body over [`MAX_BODY_BYTES`] is refused before parsing;
+/// a status other than 200 is an error (with the envelope when the body has one); the body must
+/// be a JSON object; an `errcode` that is present and not 0 is a [`WeChatError`] (it must be an
+/// integer, `errmsg` a string); then the object must deserialise as `T`.
+pub fn parse_api_response<T: DeserializeOwned>(
+    result: &Result<HttpResponse, TransportError>,
+) -> Result<T, ApiError> {
+    let response = result
+        .as_ref()
+        .map_err(|e| ApiError::Transport(e.clone()))?;
+    parse_api_body(response.status, &response.body)
+}
+
+/// [`parse_api_response`] for a status and a body.
+pub fn parse_api_body<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ApiError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::TooLarge {
+            len: body.len(),
+            max: MAX_BODY_BYTES,
+        });
+    }
+    let parsed = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body);
+    if status != 200 {
+        let wechat = parsed.ok().and_then(|map| envelope(&map).ok().flatten());
+        return Err(ApiError::Status { status, wechat });
+    }
+    let map = parsed.map_err(|e| ApiError::Malformed {
+        detail: json_error_summary(&e),
+    })?;
+    if let Some(error) = envelope(&map)? {
+        return Err(ApiError::WeChat(error));
+    }
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| ApiError::Malformed {
+        detail: json_error_summary(&e),
+    })
+}
+
+/// Reads the `errcode` / `errmsg` envelope: `Ok(None)` for success (absent or 0).
+fn envelope(
+    map: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Option<WeChatError>, ApiError> {
+    let malformed = |detail: &str| ApiError::Malformed {
+        detail: detail.to_owned(),
+    };
+    let errcode = match map.get("errcode") {
+        None | Some(serde_json::Value::Null) => return Ok(None),
+        Some(value) => value
+            .as_i64()
+            .ok_or_else(|| malformed("errcode is not an integer"))?,
+    };
+    if errcode == 0 {
+        return Ok(None);
+    }
+    let errmsg = match map.get("errmsg") {
+        None | Some(serde_json::Value::Null) => "",
+        Some(value) => value
+            .as_str()
+            .ok_or_else(|| malformed("errmsg is not a string"))?,
+    };
+    Ok(Some(WeChatError::new(errcode, errmsg)))
+}
+
+/// Finds the request id in an errmsg: `… rid: 6502a6f1-1f2e3d4c-5b6a7988` or
+/// `… hints: [ req_id: GaHFAJ6ce-vGCl3a ]`.
+pub fn extract_rid(errmsg: &str) -> Option<String> {
+    ["req_id:", "rid:"].iter().find_map(|marker| {
+        // `rid:` is also the tail of `req_id:`; searching `req_id:` first keeps both right.
+        let start = errmsg.find(marker)? + marker.len();
+        let rid: String = errmsg[start..]
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .take(MAX_RID_BYTES)
+            .collect();
+        (!rid.is_empty()).then_some(rid)
+    })
+}
+
+fn truncate_at_char_boundary(text: &mut String, max: usize) {
+    if text.len() > max {
+        let mut cut = max;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(unix: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(unix).unwrap()
+    }
+
+    #[test]
+    fn rid_in_both_forms() {
+        assert_eq!(
+            extract_rid("invalid code, rid: 6502a6f1-1f2e3d4c-5b6a7988").as_deref(),
+            Some("6502a6f1-1f2e3d4c-5b6a7988")
+        );
+        assert_eq!(
+            extract_rid("invalid code, hints: [ req_id: GaHFAJ6ce-vGCl3a ]").as_deref(),
+            Some("GaHFAJ6ce-vGCl3a")
+        );
+        assert_eq!(extract_rid("rid:abc,").as_deref(), Some("abc"));
+        assert_eq!(extract_rid("system error"), None);
+        assert_eq!(extract_rid("rid: "), None);
+    }
+
+    #[test]
+    fn errmsg_is_cut_at_a_char_boundary() {
+        let e = WeChatError::new(1, "é".repeat(MAX_ERRMSG_BYTES));
+        assert!(e.errmsg.len() <= MAX_ERRMSG_BYTES);
+        assert_eq!(e.errmsg.len(), MAX_ERRMSG_BYTES);
+    }
+
+    #[test]
+    fn quota_resets() {
+        // 2024-01-01T00:00:30Z: the next minute is 30 s away.
+        let now = at(1_704_067_230);
+        assert_eq!(Quota::Minute.retry_after(now), 30);
+        // Beijing midnight is 16:00 UTC; at 00:00:30Z it is 08:00:30 in Beijing.
+        assert_eq!(
+            Quota::Day.resets_at(now),
+            Some(at(1_704_067_200 + 16 * 3600))
+        );
+        // Exactly on a boundary: wait a whole period.
+        assert_eq!(Quota::Minute.retry_after(at(1_704_067_200)), 60);
+        let half = now + time::Duration::milliseconds(500);
+        assert_eq!(Quota::Minute.retry_after(half), 30);
+    }
+
+    #[test]
+    fn quota_at_absurd_times() {
+        let max = time::PrimitiveDateTime::MAX.assume_utc();
+        let min = time::PrimitiveDateTime::MIN.assume_utc();
+        for now in [max, min] {
+            for quota in [Quota::Minute, Quota::Day] {
+                let _ = quota.resets_at(now);
+                assert!(quota.retry_after(now) >= 1);
+            }
+        }
+        assert_eq!(Quota::Day.resets_at(max), None);
+    }
+}

@@ -1,0 +1,267 @@
+//! A small in-process driver for the server machines: a scripted fake WeChat, a session store,
+//! and a simulated clock that jumps to the next deadline. No sleeps, no I/O.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
+
+use std::collections::{BTreeMap, VecDeque};
+
+use time::{Duration, OffsetDateTime};
+use wxlogin::http::{HttpRequest, HttpResponse, TransportError};
+use wxlogin::secret::{AppSecret, SessionToken};
+use wxlogin::server::{
+    Code2Session, ExchangeOutcome, LoginCoordinator, RequestId, ServerLogin, ServerLoginCommand,
+    ServerLoginConfig, ServerLoginError, ServerLoginEvent, Session,
+};
+
+pub const APPID: &str = "wxAPPID0001";
+pub const SECRET: &str = "S3CR3T-APP-MARKER";
+pub const BASE: &str = "https://wechat.test";
+
+/// 2024-01-01T00:00:00Z.
+pub fn t0() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_704_067_200).unwrap()
+}
+
+pub fn code2session() -> Code2Session {
+    Code2Session::new(APPID, AppSecret::new(SECRET)).with_base_url(BASE)
+}
+
+pub fn config() -> ServerLoginConfig {
+    ServerLoginConfig::new(code2session(), 42)
+}
+
+pub fn login_body(code: &str) -> Vec<u8> {
+    format!(r#"{{"code":"{code}"}}"#).into_bytes()
+}
+
+pub fn wechat_ok(openid: &str, session_key: &str) -> HttpResponse {
+    HttpResponse::json(
+        200,
+        format!(r#"{{"openid":"{openid}","session_key":"{session_key}"}}"#).into_bytes(),
+    )
+}
+
+pub fn wechat_err(errcode: i64, errmsg: &str) -> HttpResponse {
+    HttpResponse::json(
+        200,
+        format!(r#"{{"errcode":{errcode},"errmsg":"{errmsg}"}}"#).into_bytes(),
+    )
+}
+
+/// What the fake WeChat does with one call.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    Answer(HttpResponse),
+    Fail(TransportError),
+    /// Never answers: the machine's deadline has to fire.
+    Silence,
+}
+
+/// Both machines, behind one driver.
+pub trait Machine {
+    fn handle(&mut self, e: ServerLoginEvent, now: OffsetDateTime) -> Result<(), ServerLoginError>;
+    fn poll_command(&mut self) -> Option<ServerLoginCommand>;
+    fn poll_timeout(&self) -> Option<OffsetDateTime>;
+    fn handle_timeout(&mut self, now: OffsetDateTime);
+}
+
+macro_rules! impl_machine {
+    ($t:ty) => {
+        impl Machine for $t {
+            fn handle(
+                &mut self,
+                e: ServerLoginEvent,
+                now: OffsetDateTime,
+            ) -> Result<(), ServerLoginError> {
+                <$t>::handle(self, e, now)
+            }
+            fn poll_command(&mut self) -> Option<ServerLoginCommand> {
+                <$t>::poll_command(self)
+            }
+            fn poll_timeout(&self) -> Option<OffsetDateTime> {
+                <$t>::poll_timeout(self)
+            }
+            fn handle_timeout(&mut self, now: OffsetDateTime) {
+                <$t>::handle_timeout(self, now)
+            }
+        }
+    };
+}
+impl_machine!(ServerLogin);
+impl_machine!(LoginCoordinator);
+
+#[derive(Clone, Debug)]
+pub struct Answered {
+    pub at: OffsetDateTime,
+    pub request: RequestId,
+    pub response: HttpResponse,
+    pub outcome: ExchangeOutcome,
+}
+
+pub struct Harness<M> {
+    pub m: M,
+    pub now: OffsetDateTime,
+    /// Scripted replies, in call order; when empty, every code gets a success.
+    pub script: VecDeque<Reply>,
+    /// Every call sent to WeChat, with the time it was sent.
+    pub calls: Vec<(OffsetDateTime, HttpRequest)>,
+    /// Calls waiting for `answer_calls`.
+    pub open_calls: VecDeque<(wxlogin::server::EffectId, Reply)>,
+    pub sessions: BTreeMap<String, Session>,
+    pub answered: Vec<Answered>,
+    /// Whether CreateSession is answered at once.
+    pub auto_sessions: bool,
+    pub open_sessions: Vec<(wxlogin::server::EffectId, Session)>,
+    tokens: u64,
+}
+
+impl<M: Machine> Harness<M> {
+    pub fn new(m: M) -> Self {
+        Self {
+            m,
+            now: t0(),
+            script: VecDeque::new(),
+            calls: Vec::new(),
+            open_calls: VecDeque::new(),
+            sessions: BTreeMap::new(),
+            answered: Vec::new(),
+            auto_sessions: true,
+            open_sessions: Vec::new(),
+            tokens: 0,
+        }
+    }
+
+    pub fn script(mut self, replies: impl IntoIterator<Item = Reply>) -> Self {
+        self.script.extend(replies);
+        self
+    }
+
+    pub fn receive(&mut self, request: u64, body: Vec<u8>) {
+        self.m
+            .handle(
+                ServerLoginEvent::Received {
+                    request: RequestId(request),
+                    body,
+                },
+                self.now,
+            )
+            .unwrap();
+        self.drain();
+    }
+
+    /// Takes every command out of the machine and files it.
+    pub fn drain(&mut self) {
+        while let Some(command) = self.m.poll_command() {
+            match command {
+                ServerLoginCommand::CallWeChat { id, request, .. } => {
+                    self.calls.push((self.now, request));
+                    let reply = self
+                        .script
+                        .pop_front()
+                        .unwrap_or_else(|| Reply::Answer(wechat_ok("openid-default", "a2V5")));
+                    self.open_calls.push_back((id, reply));
+                }
+                ServerLoginCommand::CreateSession { id, session } => {
+                    self.open_sessions.push((id, session));
+                }
+                ServerLoginCommand::Respond {
+                    request,
+                    response,
+                    outcome,
+                } => self.answered.push(Answered {
+                    at: self.now,
+                    request,
+                    response,
+                    outcome,
+                }),
+            }
+        }
+    }
+
+    /// Answers every open WeChat call (silent ones stay unanswered) and, if automatic, every
+    /// open session creation. Returns whether anything was answered.
+    pub fn answer_open(&mut self) -> bool {
+        let mut progressed = false;
+        let calls: Vec<_> = self.open_calls.drain(..).collect();
+        for (id, reply) in calls {
+            let result = match reply {
+                Reply::Answer(r) => Ok(r),
+                Reply::Fail(e) => Err(e),
+                Reply::Silence => continue,
+            };
+            self.m
+                .handle(ServerLoginEvent::WeChatAnswered { id, result }, self.now)
+                .unwrap();
+            progressed = true;
+            self.drain();
+        }
+        if self.auto_sessions {
+            let open: Vec<_> = self.open_sessions.drain(..).collect();
+            for (id, session) in open {
+                self.create_session(id, session);
+                progressed = true;
+            }
+        }
+        progressed
+    }
+
+    pub fn create_session(&mut self, id: wxlogin::server::EffectId, session: Session) {
+        self.tokens += 1;
+        let mut bytes = [0u8; 32];
+        bytes[..8].copy_from_slice(&self.tokens.to_le_bytes());
+        let token = SessionToken::from_random_bytes(bytes);
+        let expires_at = session.expires_at;
+        self.sessions
+            .insert(token.expose_secret().to_owned(), session);
+        self.m
+            .handle(
+                ServerLoginEvent::SessionCreated {
+                    id,
+                    token,
+                    expires_at,
+                },
+                self.now,
+            )
+            .unwrap();
+        self.drain();
+    }
+
+    /// Runs until nothing is outstanding: answers effects, jumps the clock to each deadline.
+    pub fn run(&mut self) {
+        for _ in 0..100_000 {
+            self.drain();
+            if self.answer_open() {
+                continue;
+            }
+            match self.m.poll_timeout() {
+                Some(at) => {
+                    if at > self.now {
+                        self.now = at;
+                    }
+                    self.m.handle_timeout(self.now);
+                    self.drain();
+                }
+                None => return,
+            }
+        }
+        panic!("the machine did not settle");
+    }
+
+    pub fn advance(&mut self, by: Duration) {
+        self.now += by;
+    }
+
+    /// The answer to `request`, which must be unique.
+    pub fn answer_to(&self, request: u64) -> &Answered {
+        let all: Vec<_> = self
+            .answered
+            .iter()
+            .filter(|a| a.request == RequestId(request))
+            .collect();
+        assert_eq!(all.len(), 1, "request {request} got {} answers", all.len());
+        all[0]
+    }
+}
+
+pub fn body_json(response: &HttpResponse) -> serde_json::Value {
+    serde_json::from_slice(&response.body).unwrap()
+}
