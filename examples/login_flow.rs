@@ -71,7 +71,7 @@ fn scenarios() -> Vec<Scenario> {
         }),
         ("server session expired (401)", || {
             let mut w = World::with_stored_session(config());
-            w.sessions.clear();
+            w.store.clear();
             w.request(1);
             let ok = w.token_of(1) == "token0001" && w.storage_removes == 1;
             (

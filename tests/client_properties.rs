@@ -15,7 +15,7 @@ use wxlogin::wire::LoginGranted;
 
 fn eventful_world() -> World {
     let mut world = World::with_stored_session(config());
-    world.sessions.clear();
+    world.store.clear();
     world.wx_login = vec![WxLogin::Fail(WxError::new("login:fail")), WxLogin::Silent].into();
     world.login_answers = vec![Answer::Status(502, String::new()), Answer::Lost].into();
     world
@@ -67,10 +67,25 @@ fn logins_at_the_ends_of_time_complete() {
     assert!(world.outcome(1).is_ok());
     assert_eq!(world.token_of(2), world.token_of(1), "served from memory");
 
-    // At the last representable instant no session can be valid: the grant is refused rather
-    // than handed out already expired.
+    // At the last representable instant no session can be valid. The server refuses to
+    // create one (500, retried as transient, then reported) ...
     let mut world = eventful_world();
     world.now = max;
+    world.request(1);
+    assert!(matches!(
+        world.failure_of(1),
+        LoginFailure::Server {
+            step: Step::ServerLogin,
+            status: 500,
+            ..
+        }
+    ));
+    // ... and a server that grants one anyway is refused by the client rather than handed
+    // out already expired.
+    let mut world = World::new(config());
+    world.now = max;
+    let grant = r#"{"token":"t","expires_in":7200}"#.to_owned();
+    world.login_answers = vec![Answer::Status(200, grant)].into();
     world.request(1);
     assert!(matches!(
         world.failure_of(1),

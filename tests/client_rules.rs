@@ -114,10 +114,12 @@ fn rule3_reuse_within_life_sends_the_same_code_after_a_lost_answer() {
     let mut world = World::new(config);
     world.login_answers = vec![Answer::Lost].into();
     world.request(1);
-    // The fake server does not join exchanges, so it says code_used; the machine then gets a
-    // fresh code instead of failing.
-    assert_eq!(world.codes_sent, ["code0001", "code0001", "code0002"]);
-    assert_eq!(world.token_of(1), "token0002");
+    // The server's coordinator remembers the exchange: the resent code gets the session the
+    // lost answer carried, WeChat sees the code once, and no second wx.login is needed.
+    assert_eq!(world.codes_sent, ["code0001", "code0001"]);
+    assert_eq!(world.wechat.exchanged, ["code0001"]);
+    assert_eq!(world.token_of(1), "token0001");
+    assert_eq!(world.wx_login_calls, 1);
 }
 
 #[test]
@@ -148,7 +150,7 @@ fn rule4_wechat_session_expired_logs_in_again() {
 #[test]
 fn rule4_server_session_expired_401_removes_the_record_and_logs_in_again() {
     let mut world = World::with_stored_session(config());
-    world.sessions.clear();
+    world.store.clear();
     world.request(1);
     assert_eq!(world.token_of(1), "token0001");
     assert_eq!((world.checks_sent, world.wx_login_calls), (1, 1));

@@ -340,8 +340,14 @@ impl ServerLogin {
     ) {
         match parse_response(&result) {
             Ok(wechat) => {
-                let id = next_id(ids);
                 let session = Session::new(wechat, now, self.config.session_lifetime);
+                // At the end of representable time no session can last a second; proposing
+                // one would only have the caller's answer refused as `ExpiryNotInFuture`.
+                if session.is_expired(now) {
+                    let reason = "no session can last a second at this instant".to_owned();
+                    return self.fail(ExchangeFailure::SessionNotCreated { reason }, now);
+                }
+                let id = next_id(ids);
                 self.state = State::CreatingSession {
                     id,
                     deadline: now.saturating_add(self.config.create_session_timeout),

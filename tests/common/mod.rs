@@ -1,21 +1,32 @@
-//! A small in-process driver for `LoginMachine`: fake wx, fake storage, a fake developer server
-//! and a clock. Tests script the fakes, run the loop, then read what happened.
+//! A simulated pair in the spirit of quinn's `tests/util.rs`: the client `LoginMachine` with a
+//! fake wx and fake storage, the real server `LoginCoordinator` and session check with an
+//! in-memory session store, a fake WeChat API behind them, and one clock. No I/O, no sleeps.
 //!
-//! The driver also checks two rules on every step, whatever the test: at most one effect is
-//! outstanding, and no waiter is completed twice.
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+//! Tests script the fakes (and, per request, what happens between client and server), run the
+//! loop, then read what happened. On every step the driver also checks that at most one client
+//! effect is outstanding and that no waiter is completed twice.
+#![allow(dead_code, unused_imports, unreachable_pub)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+mod wechat;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use time::{Duration, OffsetDateTime};
 use wxlogin::client::{
-    Command, Event, IoId, LoginConfig, LoginFailure, LoginMachine, Session, WaiterId, WxError,
+    Command, Event, IoId, LoginConfig, LoginError, LoginFailure, LoginMachine, Session, WaiterId,
+    WxError,
 };
 use wxlogin::http::{HttpRequest, HttpResponse, TransportError};
-use wxlogin::secret::{LoginCode, SessionToken, StorageValue};
-use wxlogin::wire::{
-    ErrorBody, ErrorKind, LoginGranted, SessionValid, TokenHeader, decode_login_request,
+use wxlogin::secret::{AppSecret, LoginCode, SessionKey, SessionToken, StorageValue};
+use wxlogin::server::session::answer_session_check;
+use wxlogin::server::{
+    Code2Session, CoordinatorConfig, LoginCoordinator, RequestId, ServerLoginCommand,
+    ServerLoginConfig, ServerLoginEvent,
 };
+use wxlogin::wire::{TokenHeader, decode_login_request};
+
+pub use wechat::{FakeWeChat, WeChatReply};
 
 /// The test clock's start: 2023-11-14T22:13:20Z.
 pub const T0: i64 = 1_700_000_000;
@@ -28,6 +39,12 @@ pub fn config() -> LoginConfig {
     let mut config = LoginConfig::new("https://api.example.com");
     config.retry.jitter_seed = 7;
     config
+}
+
+pub fn server_config() -> ServerLoginConfig {
+    let code2session = Code2Session::new(wechat::APPID, AppSecret::new("APP-SECRET"))
+        .with_base_url(wechat::BASE_URL);
+    ServerLoginConfig::new(code2session, 11)
 }
 
 /// How fake wx answers `wx.login`.
@@ -46,24 +63,33 @@ pub enum WxCheck {
     Silent,
 }
 
-/// How the fake server answers one request.
+/// What happens to one client request on its way to the server and back.
 #[derive(Clone, Debug)]
 pub enum Answer {
-    /// What a correct server would say.
+    /// The real server answers.
     Normal,
-    /// This status and body instead.
+    /// A stand-in answers with this status and body; the server never sees the request.
     Status(u16, String),
-    /// No response: this transport error.
+    /// No response: this transport error, and the server never sees the request.
     Transport(TransportError),
-    /// The server does the work, but the response is lost (a transport error arrives).
+    /// The server does the work, but its response is lost (the client gets a reset).
     Lost,
-    /// No answer at all: the machine's deadline must fire. The would-be answer is kept in
-    /// `World::held` for a late delivery.
+    /// The server does the work, but the response is held back: the client's deadline fires.
+    /// It is kept in `World::held` for a late delivery.
     Silent,
+}
+
+enum Inbox {
+    Client(Event),
+    Server(ServerLoginEvent),
 }
 
 pub struct World {
     pub machine: LoginMachine,
+    pub server: LoginCoordinator,
+    pub wechat: FakeWeChat,
+    /// The server's session store: token -> record.
+    pub store: BTreeMap<String, wxlogin::server::Session>,
     pub now: OffsetDateTime,
     pub storage: Option<String>,
     pub storage_silent: bool,
@@ -76,18 +102,18 @@ pub struct World {
     pub wx_check_calls: usize,
     pub login_answers: VecDeque<Answer>,
     pub check_answers: VecDeque<Answer>,
-    /// Every code the server received, in order (repeats included).
+    /// Every code the client sent to the server, in order (repeats included).
     pub codes_sent: Vec<String>,
     pub checks_sent: usize,
-    /// The server's sessions: token -> expiry.
-    pub sessions: HashMap<String, OffsetDateTime>,
-    pub session_lifetime: i64,
-    codes_issued: HashSet<String>,
-    codes_used: HashSet<String>,
-    next_code: u64,
+    /// Client requests the server is working on: the client's id and what to do with the answer.
+    routes: HashMap<RequestId, (IoId, Answer)>,
+    next_request: u64,
     next_token: u64,
+    inbox: VecDeque<Inbox>,
     /// Answers held back by `Silent`, by effect id.
     pub held: BTreeMap<IoId, Event>,
+    /// Server answers that reached the client after it had given up on them.
+    pub stale_deliveries: usize,
     pub completions: Vec<(WaiterId, Result<Session, LoginFailure>)>,
     pub trace: Vec<String>,
     pub steps: usize,
@@ -97,6 +123,9 @@ impl World {
     pub fn new(config: LoginConfig) -> Self {
         Self {
             machine: LoginMachine::new(config),
+            server: LoginCoordinator::new(CoordinatorConfig::new(server_config())),
+            wechat: FakeWeChat::default(),
+            store: BTreeMap::new(),
             now: at(0),
             storage: None,
             storage_silent: false,
@@ -111,29 +140,37 @@ impl World {
             check_answers: VecDeque::new(),
             codes_sent: Vec::new(),
             checks_sent: 0,
-            sessions: HashMap::new(),
-            session_lifetime: 7200,
-            codes_issued: HashSet::new(),
-            codes_used: HashSet::new(),
-            next_code: 0,
+            routes: HashMap::new(),
+            next_request: 0,
             next_token: 0,
+            inbox: VecDeque::new(),
             held: BTreeMap::new(),
+            stale_deliveries: 0,
             completions: Vec::new(),
             trace: Vec::new(),
             steps: 0,
         }
     }
 
-    /// A world whose storage holds a valid session the server knows.
+    /// A world whose storage holds a session the server knows: issued 10 minutes ago, valid for
+    /// another hour.
     pub fn with_stored_session(config: LoginConfig) -> Self {
         let mut world = Self::new(config);
         let token = "stored-token";
         let expires = world.now + Duration::hours(1);
-        world.sessions.insert(token.to_owned(), expires);
+        let session = wxlogin::server::Session {
+            openid: "oUSER".into(),
+            unionid: None,
+            session_key: SessionKey::new("c3RvcmVkLXNlc3Npb24ta2V5"),
+            created_at: world.now - Duration::minutes(10),
+            expires_at: expires,
+        };
+        world.store.insert(token.to_owned(), session);
         world.storage = Some(record(token, expires.unix_timestamp(), T0 - 600));
         world
     }
 
+    /// Feeds a client event from the test; the machine must accept it.
     pub fn send(&mut self, event: Event) {
         self.trace
             .push(format!("{} <- {}", self.clock(), json(&event)));
@@ -141,7 +178,7 @@ impl World {
         self.drain();
     }
 
-    /// Asks for a session and runs until the machine is quiet.
+    /// Asks for a session and runs until both machines are quiet.
     pub fn request(&mut self, waiter: u64) {
         self.send(Event::LoginRequested {
             waiter: WaiterId(waiter),
@@ -149,18 +186,22 @@ impl World {
         self.run();
     }
 
-    /// Runs the loop: answers effects (already done by `drain`), lets deadlines pass, until
-    /// nothing is outstanding. Bounded: a machine that never settles fails the test.
+    /// Lets time pass from deadline to deadline (client's and server's) until nothing is
+    /// outstanding. Bounded: a pair that never settles fails the test.
     pub fn run(&mut self) {
-        while let Some(deadline) = self.machine.poll_timeout() {
+        loop {
+            self.drain();
+            let next = [self.machine.poll_timeout(), self.server.poll_timeout()]
+                .into_iter()
+                .flatten()
+                .min();
+            let Some(deadline) = next else { return };
             self.steps += 1;
-            assert!(self.steps < 10_000, "the machine never settles");
-            if deadline > self.now {
-                self.now = deadline;
-            }
+            assert!(self.steps < 10_000, "the pair never settles");
+            self.now = self.now.max(deadline);
             self.trace.push(format!("{} timeout", self.clock()));
             self.machine.handle_timeout(self.now);
-            self.drain();
+            self.server.handle_timeout(self.now);
         }
     }
 
@@ -168,28 +209,44 @@ impl World {
         self.now += Duration::seconds(seconds);
     }
 
-    /// Carries out every queued command, answering effects at once unless scripted silent.
+    /// Carries out every queued command of both machines and delivers every answer, until
+    /// neither has anything left to do.
     pub fn drain(&mut self) {
-        let mut effects = 0;
-        let mut answers = Vec::new();
-        while let Some(command) = self.machine.poll_command() {
-            self.trace
-                .push(format!("{} -> {}", self.clock(), json(&command)));
-            if command.id().is_some() {
-                effects += 1;
-                assert!(effects <= 1, "two effects outstanding at once");
+        loop {
+            let mut effects = 0;
+            while let Some(command) = self.machine.poll_command() {
+                self.trace
+                    .push(format!("{} -> {}", self.clock(), json(&command)));
+                if command.id().is_some() {
+                    effects += 1;
+                    assert!(effects <= 1, "two client effects outstanding at once");
+                }
+                self.carry_out(command);
             }
-            if let Some(answer) = self.carry_out(command) {
-                answers.push(answer);
+            while let Some(command) = self.server.poll_command() {
+                self.serve(command);
             }
-        }
-        for answer in answers {
-            self.send(answer);
+            match self.inbox.pop_front() {
+                Some(Inbox::Client(event)) => self.deliver(event),
+                Some(Inbox::Server(event)) => self.server.handle(event, self.now).unwrap(),
+                None => return,
+            }
         }
     }
 
-    fn carry_out(&mut self, command: Command) -> Option<Event> {
-        match command {
+    /// Hands an answer to the client; an answer to an effect it gave up on is stale.
+    fn deliver(&mut self, event: Event) {
+        self.trace
+            .push(format!("{} <- {}", self.clock(), json(&event)));
+        match self.machine.handle(event, self.now) {
+            Ok(()) => {}
+            Err(LoginError::StaleAnswer { .. }) => self.stale_deliveries += 1,
+            Err(error) => panic!("the driver broke the contract: {error}"),
+        }
+    }
+
+    fn carry_out(&mut self, command: Command) {
+        let answer = match command {
             Command::ReadStorage { id, .. } => {
                 self.storage_reads += 1;
                 let value = self.storage.clone().map(StorageValue::new);
@@ -209,16 +266,13 @@ impl World {
                 self.wx_login_calls += 1;
                 let answer = self.wx_login.pop_front().unwrap_or(WxLogin::Code);
                 let result = match &answer {
-                    WxLogin::Code | WxLogin::Silent => Ok(self.issue_code()),
+                    WxLogin::Code | WxLogin::Silent => Ok(LoginCode::new(self.wechat.issue_code())),
                     WxLogin::Fail(error) => Err(error.clone()),
                 };
                 let silent = matches!(answer, WxLogin::Silent);
                 self.hold_if(silent, id, Event::CodeObtained { id, result })
             }
-            Command::SendRequest { id, request, .. } => {
-                let (result, silent) = self.serve(&request);
-                self.hold_if(silent, id, Event::ServerResponse { id, result })
-            }
+            Command::SendRequest { id, request, .. } => self.send_request(id, &request),
             Command::WriteStorage { value, .. } => {
                 self.storage = Some(value.expose_secret().to_owned());
                 self.storage_writes.push(value.expose_secret().to_owned());
@@ -239,6 +293,9 @@ impl World {
                 }
                 None
             }
+        };
+        if let Some(event) = answer {
+            self.inbox.push_back(Inbox::Client(event));
         }
     }
 
@@ -251,12 +308,104 @@ impl World {
         }
     }
 
+    /// The network between client and server.
+    fn send_request(&mut self, id: IoId, request: &HttpRequest) -> Option<Event> {
+        let login = request.url.ends_with(&self.machine.config().login_path);
+        let script = if login {
+            let code = decode_login_request(&request.body).unwrap();
+            self.codes_sent.push(code.expose_secret().to_owned());
+            self.login_answers.pop_front()
+        } else {
+            self.checks_sent += 1;
+            self.check_answers.pop_front()
+        };
+        let respond = |result| Some(Event::ServerResponse { id, result });
+        match script.unwrap_or(Answer::Normal) {
+            Answer::Status(status, body) => {
+                respond(Ok(HttpResponse::json(status, body.into_bytes())))
+            }
+            Answer::Transport(error) => respond(Err(error)),
+            delivery if login => {
+                self.next_request += 1;
+                let request_id = RequestId(self.next_request);
+                self.routes.insert(request_id, (id, delivery));
+                let body = request.body.clone();
+                let received = ServerLoginEvent::Received {
+                    request: request_id,
+                    body,
+                };
+                self.inbox.push_back(Inbox::Server(received));
+                None
+            }
+            delivery => {
+                let response = answer_session_check(
+                    &TokenHeader::default(),
+                    &request.headers,
+                    self.now,
+                    |token| self.store.get(token.expose_secret()),
+                );
+                self.route(id, delivery, response)
+            }
+        }
+    }
+
+    /// What the client gets for a server answer, by delivery mode.
+    fn route(&mut self, id: IoId, delivery: Answer, response: HttpResponse) -> Option<Event> {
+        let event = Event::ServerResponse {
+            id,
+            result: Ok(response),
+        };
+        match delivery {
+            Answer::Silent => {
+                self.held.insert(id, event);
+                None
+            }
+            Answer::Lost => {
+                let message = "connection reset".into();
+                let result = Err(TransportError::Connection { message });
+                Some(Event::ServerResponse { id, result })
+            }
+            Answer::Normal | Answer::Status(..) | Answer::Transport(_) => Some(event),
+        }
+    }
+
+    /// Carries out one command of the server: WeChat calls, session creation, answers.
+    fn serve(&mut self, command: ServerLoginCommand) {
+        match command {
+            ServerLoginCommand::CallWeChat { id, request, .. } => {
+                let result = self.wechat.answer(&request);
+                let event = ServerLoginEvent::WeChatAnswered { id, result };
+                self.inbox.push_back(Inbox::Server(event));
+            }
+            ServerLoginCommand::CreateSession { id, session } => {
+                self.next_token += 1;
+                let token = format!("token{:04}", self.next_token);
+                let expires_at = session.expires_at;
+                self.store.insert(token.clone(), session);
+                let token = SessionToken::new(token);
+                let event = ServerLoginEvent::SessionCreated {
+                    id,
+                    token,
+                    expires_at,
+                };
+                self.inbox.push_back(Inbox::Server(event));
+            }
+            ServerLoginCommand::Respond {
+                request, response, ..
+            } => {
+                let (id, delivery) = self.routes.remove(&request).expect("a routed request");
+                if let Some(event) = self.route(id, delivery, response) {
+                    self.inbox.push_back(Inbox::Client(event));
+                }
+            }
+        }
+    }
+
     /// Delivers a held (late) answer and, if the machine took it, runs on; returns what
     /// `handle` said.
-    pub fn deliver_late(&mut self, id: IoId) -> Result<(), wxlogin::client::LoginError> {
+    pub fn deliver_late(&mut self, id: IoId) -> Result<(), LoginError> {
         let event = self.held.remove(&id).expect("no held answer with that id");
         self.machine.handle(event, self.now)?;
-        self.drain();
         self.run();
         Ok(())
     }
@@ -265,80 +414,6 @@ impl World {
     pub fn held_id(&self) -> IoId {
         assert_eq!(self.held.len(), 1, "expected exactly one held answer");
         *self.held.keys().next().unwrap()
-    }
-
-    fn issue_code(&mut self) -> LoginCode {
-        self.next_code += 1;
-        let code = format!("code{:04}", self.next_code);
-        self.codes_issued.insert(code.clone());
-        LoginCode::new(code)
-    }
-
-    /// The fake developer server: its answer, and whether it is held back.
-    fn serve(&mut self, request: &HttpRequest) -> (Result<HttpResponse, TransportError>, bool) {
-        let login = request.url.ends_with(&self.machine.config().login_path);
-        let script = if login {
-            let code = decode_login_request(&request.body).unwrap();
-            self.codes_sent.push(code.expose_secret().to_owned());
-            self.login_answers.pop_front()
-        } else {
-            self.check_answers.pop_front()
-        };
-        let normal = |world: &mut Self| {
-            if login {
-                world.serve_login(request)
-            } else {
-                world.serve_check(request)
-            }
-        };
-        match script.unwrap_or(Answer::Normal) {
-            Answer::Normal => (Ok(normal(self)), false),
-            Answer::Status(status, body) => {
-                (Ok(HttpResponse::json(status, body.into_bytes())), false)
-            }
-            Answer::Transport(error) => (Err(error), false),
-            Answer::Lost => {
-                let _ = normal(self);
-                let reset = TransportError::Connection {
-                    message: "connection reset".into(),
-                };
-                (Err(reset), false)
-            }
-            Answer::Silent => (Ok(normal(self)), true),
-        }
-    }
-
-    fn serve_login(&mut self, request: &HttpRequest) -> HttpResponse {
-        let code = decode_login_request(&request.body).unwrap();
-        let code = code.expose_secret().to_owned();
-        if !self.codes_issued.contains(&code) {
-            return ErrorBody::new(ErrorKind::InvalidCode, "invalid code").to_response();
-        }
-        if !self.codes_used.insert(code) {
-            return ErrorBody::new(ErrorKind::CodeUsed, "code been used").to_response();
-        }
-        self.next_token += 1;
-        let token = format!("token{:04}", self.next_token);
-        let lifetime = Duration::seconds(self.session_lifetime);
-        let expires = self.now.checked_add(lifetime).unwrap_or(self.now);
-        self.sessions.insert(token.clone(), expires);
-        LoginGranted {
-            token: SessionToken::new(token),
-            expires_in: self.session_lifetime as u64,
-        }
-        .to_response()
-    }
-
-    fn serve_check(&mut self, request: &HttpRequest) -> HttpResponse {
-        self.checks_sent += 1;
-        let token = TokenHeader::default().decode(&request.headers).unwrap();
-        match self.sessions.get(token.expose_secret()) {
-            Some(&expires) if expires >= self.now => SessionValid {
-                expires_in: (expires - self.now).whole_seconds().max(1) as u64,
-            }
-            .to_response(),
-            _ => ErrorBody::new(ErrorKind::SessionExpired, "session expired").to_response(),
-        }
     }
 
     /// The one completion of `waiter`; fails the test if there is not exactly one.
