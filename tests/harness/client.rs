@@ -71,6 +71,8 @@ struct Checker {
     /// The token of the valid 2xx login answer the machine just accepted, if that was the event.
     granted: Option<String>,
     tokens: u64,
+    /// Codes handed out by the fake `wx.login`; WeChat never gives the same code twice.
+    codes_issued: u64,
     log: Vec<Command>,
 }
 
@@ -86,6 +88,7 @@ fn run(data: &[u8]) -> Vec<Command> {
         codes: HashSet::new(),
         granted: None,
         tokens: 0,
+        codes_issued: 0,
         log: Vec::new(),
     };
     while !bytes.is_empty() {
@@ -135,6 +138,11 @@ impl Checker {
     fn new_waiter(&mut self) -> WaiterId {
         self.next_waiter += 1;
         WaiterId(self.next_waiter)
+    }
+
+    fn new_code(&mut self, suffix: &str) -> LoginCode {
+        self.codes_issued += 1;
+        LoginCode::new(format!("code{}{suffix}", self.codes_issued))
     }
 
     fn feed_opt(&mut self, event: Option<Event>) {
@@ -243,13 +251,10 @@ impl Checker {
                 }
             }
             Command::CheckWxSession { .. } => Event::CheckSessionResult { id, result: Ok(()) },
-            Command::WxLogin { .. } => {
-                let code = LoginCode::new(format!("code{}", bytes.u64()));
-                Event::CodeObtained {
-                    id,
-                    result: Ok(code),
-                }
-            }
+            Command::WxLogin { .. } => Event::CodeObtained {
+                id,
+                result: Ok(self.new_code("")),
+            },
             Command::SendRequest { request, .. } => {
                 let expires_in = u64::from(bytes.u16()) + 1;
                 let response = if request.url.ends_with("/login") {
