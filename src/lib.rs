@@ -5,7 +5,8 @@
 //! Both sides of the protocol embed it. The mini program (or whatever drives it: a WASM
 //! module, a simulator, a load tester) runs the client [`LoginMachine`](client::LoginMachine),
 //! which replaces the tutorial's `USER.login()` promise chain with a machine that cannot hang,
-//! race or call `wx.login` when it need not. The developer server uses the
+//! race or call `wx.login` when it need not. The developer server uses the [`server`] side:
+//! code2Session, WeChat's error codes, a login coordinator and sessions, all speaking the
 //! [`wire`] contract that both sides share.
 //!
 //! # The contract
@@ -75,7 +76,7 @@
 //! # Features
 //! | feature | adds | dependencies |
 //! |---|---|---|
-//! | (default) | client machine, wire contract, secrets, HTTP values | `serde`, `serde_json`, `thiserror`, `time` |
+//! | (default) | client machine, server login (code2Session, coordinator, sessions, error codes), wire contract, secrets, HTTP values | `serde`, `serde_json`, `thiserror`, `time` |
 //! | `crypto` | `server::open_data`: strict decryption and the rawData signature | RustCrypto `aes`, `cbc`, `sha1`, `sha2`, `hmac`; `base64`, `subtle`, `zeroize` |
 
 pub mod client;
