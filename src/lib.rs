@@ -80,7 +80,6 @@
 //! | `crypto` | `server::open_data`: strict decryption and the rawData signature | RustCrypto `aes`, `cbc`, `sha1`, `sha2`, `hmac`; `base64`, `subtle`, `zeroize` |
 
 pub mod client;
-mod clock;
 pub mod http;
 pub mod secret;
 pub mod server;

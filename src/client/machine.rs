@@ -13,7 +13,6 @@ use super::event::Event;
 use super::transition::{
     Completion, Core, Ctx, Effect, Input, Io, Next, Phase, StateKind, StorageOp, transition,
 };
-use crate::clock::add_saturating;
 
 /// The client's login lifecycle as a sans-IO state machine: one per app.
 ///
@@ -207,7 +206,7 @@ impl LoginMachine {
                     .config
                     .retry
                     .delay(failures, next_random(&mut self.rng));
-                let deadline = add_saturating(now, delay);
+                let deadline = now.saturating_add(delay);
                 self.pending = Some(Pending { id: None, deadline });
             }
         }
@@ -240,7 +239,7 @@ impl LoginMachine {
                 )
             }
         };
-        let deadline = add_saturating(now, timeout);
+        let deadline = now.saturating_add(timeout);
         self.pending = Some(Pending {
             id: Some(id),
             deadline,

@@ -12,7 +12,6 @@ use super::config::{CodeReuse, LoginConfig, VerifyPolicy};
 use super::error::{LoginError, LoginFailure, Step};
 use super::event::{Event, EventKind, WxError};
 use super::stored::{StoredLookup, StoredSession};
-use crate::clock::add_saturating;
 use crate::http::{HttpRequest, HttpResponse, TransportError};
 use crate::secret::{LoginCode, StorageValue};
 use crate::wire::{
@@ -407,7 +406,7 @@ pub(crate) fn transition(
                             };
                             let guard = f
                                 .after_rejection
-                                .then(|| add_saturating(now, ctx.config.relogin_window));
+                                .then(|| now.saturating_add(ctx.config.relogin_window));
                             let stored = StoredSession {
                                 session,
                                 issued_at: now,
@@ -811,7 +810,7 @@ fn code_is_fresh(code: &HeldCode, ctx: &Ctx<'_>) -> bool {
 /// lifetime, or one that saturates at the end of time, is no session at all.
 fn expiry(now: OffsetDateTime, expires_in: u64) -> Option<OffsetDateTime> {
     let lifetime = Duration::seconds(i64::try_from(expires_in).unwrap_or(i64::MAX));
-    Some(add_saturating(now, lifetime)).filter(|&at| at > now)
+    Some(now.saturating_add(lifetime)).filter(|&at| at > now)
 }
 
 fn malformed(step: Step, response: &HttpResponse, detail: &str) -> LoginFailure {
