@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::command::{IoId, WaiterId};
 use super::event::EventKind;
-use super::transition::StateKind;
+use super::state::StateKind;
 use crate::http::TransportError;
 use crate::wire::ErrorBody;
 

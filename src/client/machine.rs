@@ -10,9 +10,8 @@ use super::command::{Command, IoId, Session, WaiterId};
 use super::config::{LoginConfig, next_random};
 use super::error::LoginError;
 use super::event::Event;
-use super::transition::{
-    Completion, Core, Ctx, Effect, Input, Io, Next, Phase, StateKind, StorageOp, transition,
-};
+use super::state::{Completion, Core, Ctx, Effect, Input, Io, Next, Phase, StateKind, StorageOp};
+use super::transition::transition;
 
 /// The client's login lifecycle as a sans-IO state machine: one per app.
 ///

@@ -19,6 +19,7 @@ mod config;
 mod error;
 mod event;
 mod machine;
+mod state;
 mod stored;
 mod transition;
 
@@ -27,5 +28,5 @@ pub use config::{CodeReuse, LoginConfig, RetryPolicy, Timeouts, VerifyPolicy};
 pub use error::{LoginError, LoginFailure, Step};
 pub use event::{Event, EventKind, WxError};
 pub use machine::LoginMachine;
+pub use state::StateKind;
 pub use stored::{RECORD_VERSION, StoredLookup, StoredSession};
-pub use transition::StateKind;
