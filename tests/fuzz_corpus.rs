@@ -59,3 +59,35 @@ fn client_events_corpus() {
 fn client_events_generated() {
     generated(2_000, harness::client::client_events);
 }
+
+#[test]
+fn server_login_corpus() {
+    replay("server_login", harness::server::server_login);
+}
+
+#[test]
+fn server_login_generated() {
+    generated(2_000, harness::server::server_login);
+}
+
+#[test]
+fn parsers_corpus() {
+    replay("parsers", harness::parsers::parsers);
+}
+
+#[test]
+fn parsers_generated() {
+    generated(2_000, harness::parsers::parsers);
+}
+
+#[cfg(feature = "crypto")]
+#[test]
+fn open_data_corpus() {
+    replay("open_data", harness::open_data::open_data);
+}
+
+#[cfg(feature = "crypto")]
+#[test]
+fn open_data_generated() {
+    generated(2_000, harness::open_data::open_data);
+}

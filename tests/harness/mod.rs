@@ -7,6 +7,10 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod client;
+#[cfg(feature = "crypto")]
+pub mod open_data;
+pub mod parsers;
+pub mod server;
 
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 

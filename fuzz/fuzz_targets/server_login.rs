@@ -1,0 +1,7 @@
+//! Invariants: see `tests/harness/server_login.rs`.
+#![no_main]
+
+#[path = "../../tests/harness/mod.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::server_login::server_login(data));

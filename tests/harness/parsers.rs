@@ -1,0 +1,77 @@
+//! `parsers`: arbitrary bytes into every parser: the code2Session body, WeChat's error
+//! envelope, the wire bodies of both sides, the client's storage record and the token header.
+//!
+//! Invariants:
+//! 1. Each parser returns a value or its typed error; nothing panics, whatever the size.
+//! 2. An error's message never echoes the input (a body may carry a code, a token or a key):
+//!    a marker planted anywhere in the input never appears in it. WeChat's own `errmsg`, kept
+//!    on purpose for support, is the one exception.
+
+use time::OffsetDateTime;
+use wxlogin::client::StoredSession;
+use wxlogin::http::HttpResponse;
+use wxlogin::server::code2session::parse_response;
+use wxlogin::server::errcode::{ApiError, parse_api_body};
+use wxlogin::wire::{
+    TokenHeader, decode_login_request, decode_login_response, decode_session_response,
+};
+
+use super::Bytes;
+
+const MARKER: &str = "S3CRETMARK";
+
+pub fn parsers(data: &[u8]) {
+    let mut bytes = Bytes::new(data);
+    let status = bytes.u16();
+    let at = usize::from(bytes.u16());
+    let body = bytes.slice(usize::MAX).to_vec();
+    // The body as given, and with the marker planted at a fuzz-chosen place.
+    let mut planted = body.clone();
+    planted.splice(at.min(body.len())..at.min(body.len()), MARKER.bytes());
+    for body in [body, planted] {
+        parse_all(status, &body);
+    }
+}
+
+fn assert_quiet(what: &str, message: String) {
+    assert!(
+        !message.contains(MARKER),
+        "{what} echoed its input: {message}"
+    );
+}
+
+fn parse_all(status: u16, body: &[u8]) {
+    let response = HttpResponse::json(status, body.to_vec());
+    match parse_response(&Ok(response.clone())) {
+        Ok(session) => assert!(!session.openid.is_empty()),
+        Err(ApiError::WeChat(_)) => {}
+        Err(error) => assert_quiet("code2Session", error.to_string()),
+    }
+    match parse_api_body::<serde_json::Value>(status, body) {
+        Ok(_) | Err(ApiError::WeChat(_)) => {}
+        Err(error) => assert_quiet("the errcode envelope", error.to_string()),
+    }
+    if let Err(error) = decode_login_request(body) {
+        assert_quiet("the login request", error.to_string());
+    }
+    if let Err(error) = decode_login_response(&response) {
+        assert_quiet("the login response", error.to_string());
+    }
+    if let Err(error) = decode_session_response(&response) {
+        assert_quiet("the session response", error.to_string());
+    }
+    let text = String::from_utf8_lossy(body);
+    let _ = StoredSession::lookup(Some(&text), OffsetDateTime::UNIX_EPOCH);
+    let headers = [("Authorization".to_owned(), text.into_owned())];
+    for header in [
+        TokenHeader::default(),
+        TokenHeader {
+            name: "X-Token".into(),
+            scheme: None,
+        },
+    ] {
+        if let Err(error) = header.decode(&headers) {
+            assert_quiet("the token header", error.to_string());
+        }
+    }
+}
