@@ -79,6 +79,7 @@
 //! | (default) | client machine, server login (code2Session, coordinator, sessions, error codes), wire contract, secrets, HTTP values | `serde`, `serde_json`, `thiserror`, `time` |
 //! | `crypto` | `server::open_data`: strict decryption and the rawData signature | RustCrypto `aes`, `cbc`, `sha1`, `sha2`, `hmac`; `base64`, `subtle`, `zeroize` |
 
+pub mod backoff;
 pub mod client;
 pub mod http;
 pub mod secret;

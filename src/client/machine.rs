@@ -7,11 +7,12 @@ use std::mem;
 use time::{Duration, OffsetDateTime};
 
 use super::command::{Command, IoId, Session, WaiterId};
-use super::config::{LoginConfig, next_random};
+use super::config::LoginConfig;
 use super::error::LoginError;
 use super::event::Event;
 use super::state::{Completion, Core, Ctx, Effect, Input, Io, Next, Phase, StateKind, StorageOp};
 use super::transition::transition;
+use crate::backoff::SplitMix64;
 
 /// The client's login lifecycle as a sans-IO state machine: one per app.
 ///
@@ -51,7 +52,7 @@ pub struct LoginMachine {
     /// The outstanding effect (with its id) or backoff (without), and when it times out.
     pending: Option<Pending>,
     next_id: u64,
-    rng: u64,
+    rng: SplitMix64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,7 +65,7 @@ impl LoginMachine {
     /// A machine that has done nothing yet: it reads storage on the first request.
     pub fn new(config: LoginConfig) -> Self {
         Self {
-            rng: config.retry.jitter_seed,
+            rng: SplitMix64::new(config.retry.jitter_seed),
             config,
             core: Core::default(),
             waiters: Vec::new(),
@@ -201,10 +202,7 @@ impl LoginMachine {
             Io::Idle => self.pending = None,
             Io::Start(effect) => self.start(effect, now),
             Io::Wait { failures } => {
-                let delay = self
-                    .config
-                    .retry
-                    .delay(failures, next_random(&mut self.rng));
+                let delay = self.config.retry.delay(failures, &mut self.rng);
                 let deadline = now.saturating_add(delay);
                 self.pending = Some(Pending { id: None, deadline });
             }

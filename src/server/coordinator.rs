@@ -24,8 +24,8 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+use crate::backoff::SplitMix64;
 use crate::http::HttpResponse;
-use crate::server::backoff::SplitMix64;
 use crate::server::errcode::ErrorClass;
 use crate::server::login::ServerLogin;
 use crate::server::session::whole_seconds_until;

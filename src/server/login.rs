@@ -21,9 +21,9 @@ use std::sync::Arc;
 
 use time::{Duration, OffsetDateTime};
 
+use crate::backoff::SplitMix64;
 use crate::http::{HttpResponse, TransportError};
 use crate::secret::LoginCode;
-use crate::server::backoff::SplitMix64;
 use crate::server::code2session::parse_response;
 use crate::server::errcode::ApiError;
 use crate::server::session::{Session, whole_seconds_until};

@@ -10,10 +10,8 @@
 //! | [`coordinator`] | [`LoginCoordinator`]: every login of a process, duplicate codes joined, results remembered |
 //! | [`session`] | the server's [`Session`] record and the answer to the client's session check |
 //! | [`types`] | the events, commands, outcomes and errors both machines share |
-//! | [`backoff`] | capped exponential backoff with seeded jitter |
 //! | `open_data` | strict decryption of `encryptedData` and the `rawData` signature (feature `crypto`) |
 
-pub mod backoff;
 pub mod code2session;
 pub mod coordinator;
 pub mod errcode;
@@ -23,7 +21,7 @@ pub mod open_data;
 pub mod session;
 pub mod types;
 
-pub use backoff::{Backoff, SplitMix64};
+pub use crate::backoff::{Backoff, SplitMix64};
 pub use code2session::{Code2Session, Credentials, WeChatSession};
 pub use coordinator::{CoordinatorConfig, LoginCoordinator};
 pub use errcode::{ApiError, ErrorClass, Quota, WeChatError};

@@ -6,9 +6,9 @@ use std::fmt;
 
 use time::{Duration, OffsetDateTime};
 
+use crate::backoff::Backoff;
 use crate::http::{HttpRequest, HttpResponse, TransportError, redact_url};
 use crate::secret::SessionToken;
-use crate::server::backoff::Backoff;
 use crate::server::code2session::Code2Session;
 use crate::server::errcode::{ApiError, ErrorClass, WeChatError, internal_body};
 use crate::server::session::{DEFAULT_SESSION_LIFETIME, Session};

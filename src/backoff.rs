@@ -1,11 +1,12 @@
-//! Capped exponential backoff with jitter drawn from a caller-given seed.
+//! Capped exponential backoff with jitter drawn from a caller-given seed, used by the client
+//! machine's retries and the server's WeChat calls alike.
 //!
 //! The crate never draws randomness: the jitter comes from splitmix64 over a seed in the
 //! configuration, so the same seed gives the same delays.
 
 use time::Duration;
 
-/// How failed WeChat calls are retried.
+/// How failed calls are retried.
 ///
 /// The n-th retry waits `min(max, initial * 2^(n-1))`, of which the upper half is jitter:
 /// the delay is uniform in `[d/2, d]`. Negative durations count as zero.
