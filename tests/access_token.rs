@@ -182,13 +182,18 @@ fn a_storm_of_rejections_of_one_token_makes_exactly_one_refresh() {
     let mut cache = cache_with("T1", 7200, t0());
     let mut commands = Vec::new();
     for w in 0..1000 {
-        cache.handle(rejected("T1", Some(w)), t0() + secs(60)).unwrap();
+        cache
+            .handle(rejected("T1", Some(w)), t0() + secs(60))
+            .unwrap();
         commands.extend(drain(&mut cache));
     }
     let fetched = fetches(&commands);
     assert_eq!(fetched.len(), 1);
     assert!(!fetched[0].1, "a rejection refreshes in normal mode");
-    assert!(served(&commands).is_empty(), "nobody gets the rejected token");
+    assert!(
+        served(&commands).is_empty(),
+        "nobody gets the rejected token"
+    );
 
     cache
         .handle(answer(fetched[0].0, granted("T2", 7200)), t0() + secs(61))
@@ -200,7 +205,9 @@ fn a_storm_of_rejections_of_one_token_makes_exactly_one_refresh() {
     // The stragglers of the storm, arriving after the refresh, change nothing.
     for w in 1000..1100 {
         cache.handle(rejected("T1", None), t0() + secs(62)).unwrap();
-        cache.handle(rejected("T1", Some(w)), t0() + secs(62)).unwrap();
+        cache
+            .handle(rejected("T1", Some(w)), t0() + secs(62))
+            .unwrap();
     }
     let commands = drain(&mut cache);
     assert!(fetches(&commands).is_empty());
@@ -219,18 +226,24 @@ fn a_rejection_of_an_old_token_after_a_refresh_changes_nothing() {
     drain(&mut cache);
 
     let before = cache.clone();
-    cache.handle(rejected("T1", None), t0() + secs(6901)).unwrap();
+    cache
+        .handle(rejected("T1", None), t0() + secs(6901))
+        .unwrap();
     assert!(drain(&mut cache).is_empty());
     assert_eq!(cache, before, "an old token's rejection is a no-op");
 
     // With a waiter, it gets the current token without any fetch.
-    cache.handle(rejected("T1", Some(5)), t0() + secs(6901)).unwrap();
+    cache
+        .handle(rejected("T1", Some(5)), t0() + secs(6901))
+        .unwrap();
     let commands = drain(&mut cache);
     assert_eq!(served(&commands), vec![(TokenWaiter(5), "T2".to_owned())]);
     assert!(fetches(&commands).is_empty());
 
     // A rejection of the current token does expire it.
-    cache.handle(rejected("T2", None), t0() + secs(6902)).unwrap();
+    cache
+        .handle(rejected("T2", None), t0() + secs(6902))
+        .unwrap();
     assert_eq!(fetches(&drain(&mut cache)).len(), 1);
     assert!(cache.token(t0() + secs(6902)).is_none());
 }
@@ -240,7 +253,9 @@ fn a_rejection_during_an_early_refresh_joins_it() {
     let mut cache = cache_with("T1", 7200, t0());
     cache.handle_timeout(t0() + secs(6900));
     let (id, _) = fetches(&drain(&mut cache))[0];
-    cache.handle(rejected("T1", Some(1)), t0() + secs(6901)).unwrap();
+    cache
+        .handle(rejected("T1", Some(1)), t0() + secs(6901))
+        .unwrap();
     cache.handle(need(2), t0() + secs(6901)).unwrap();
     assert!(drain(&mut cache).is_empty(), "both wait on the flight");
     cache
@@ -294,7 +309,12 @@ fn a_busy_answer_then_success_serves_the_waiter() {
     let (id, _) = fetches(&drain(&mut cache))[0];
     cache
         .handle(
-            answer(id, Err(TransportError::Connection { message: "reset".into() })),
+            answer(
+                id,
+                Err(TransportError::Connection {
+                    message: "reset".into(),
+                }),
+            ),
             t0(),
         )
         .unwrap();
@@ -315,7 +335,10 @@ fn a_configuration_error_fails_at_once_and_cools_down() {
     cache.handle_timeout(due);
     let (id, _) = fetches(&drain(&mut cache))[0];
     cache
-        .handle(answer(id, errcode(40125, "invalid appsecret rid: 65a-b")), due)
+        .handle(
+            answer(id, errcode(40125, "invalid appsecret rid: 65a-b")),
+            due,
+        )
         .unwrap();
     assert_eq!(cache.phase(), AccessTokenPhase::Idle);
     assert_eq!(cache.poll_timeout(), Some(due + secs(60)), "cooldown");
@@ -330,7 +353,10 @@ fn a_daily_quota_waits_for_beijing_midnight() {
     cache.handle(need(1), t0()).unwrap();
     let (id, _) = fetches(&drain(&mut cache))[0];
     cache
-        .handle(answer(id, errcode(45009, "reach max api daily quota limit")), t0())
+        .handle(
+            answer(id, errcode(45009, "reach max api daily quota limit")),
+            t0(),
+        )
         .unwrap();
     let failures = failed(&drain(&mut cache));
     let TokenFailure::Unavailable { last, .. } = &failures[0].1 else {
@@ -349,7 +375,9 @@ fn a_quota_error_on_refresh_ahead_waits_until_the_quota_resets() {
     let due = t0() + secs(6900);
     cache.handle_timeout(due);
     let (id, _) = fetches(&drain(&mut cache))[0];
-    cache.handle(answer(id, errcode(45009, "quota")), due).unwrap();
+    cache
+        .handle(answer(id, errcode(45009, "quota")), due)
+        .unwrap();
     // t0 is 08:00 Beijing; the next Beijing midnight is 16:00 UTC.
     assert_eq!(cache.poll_timeout(), Some(t0() + time::Duration::hours(16)));
 }

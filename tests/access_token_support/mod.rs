@@ -129,7 +129,9 @@ pub fn cache_with_config(
     let mut cache = AccessTokenCache::new(config);
     cache.handle(need(u64::MAX), now).unwrap();
     let (id, _) = fetches(&drain(&mut cache))[0];
-    cache.handle(answer(id, granted(token, expires_in)), now).unwrap();
+    cache
+        .handle(answer(id, granted(token, expires_in)), now)
+        .unwrap();
     drain(&mut cache);
     cache
 }
