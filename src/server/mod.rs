@@ -10,18 +10,29 @@
 //! | [`coordinator`] | [`LoginCoordinator`]: every login of a process, duplicate codes joined, results remembered |
 //! | [`session`] | the server's [`Session`] record and the answer to the client's session check |
 //! | [`types`] | the events, commands, outcomes and errors both machines share |
+//! | [`access_token`] | [`AccessTokenCache`]: the `access_token` as a machine (single flight, refresh ahead, compare-and-expire, guarded force) |
+//! | [`phone`] | the current phone number API (`getuserphonenumber`) |
+//! | `session_key` | checkSessionKey and resetUserSessionKey, signed (feature `crypto`) |
 //! | `open_data` | strict decryption of `encryptedData` and the `rawData` signature (feature `crypto`) |
 
+pub mod access_token;
 pub mod code2session;
 pub mod coordinator;
 pub mod errcode;
 pub mod login;
 #[cfg(feature = "crypto")]
 pub mod open_data;
+pub mod phone;
 pub mod session;
+#[cfg(feature = "crypto")]
+pub mod session_key;
 pub mod types;
 
 pub use crate::backoff::{Backoff, SplitMix64};
+pub use access_token::{
+    AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenError, AccessTokenEvent,
+    AccessTokenState, TokenFailure, TokenWaiter,
+};
 pub use code2session::{Code2Session, Credentials, WeChatSession};
 pub use coordinator::{CoordinatorConfig, LoginCoordinator};
 pub use errcode::{ApiError, ErrorClass, Quota, WeChatError};

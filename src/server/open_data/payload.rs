@@ -3,8 +3,9 @@
 //! Any `serde::de::DeserializeOwned` type works as a payload, `serde_json::Value` included; the
 //! types here cover the common cases. Unknown fields are ignored.
 
-use serde::{Deserialize, Deserializer, Serialize};
-use time::OffsetDateTime;
+use serde::{Deserialize, Serialize};
+
+pub use crate::server::phone::{PhoneNumber, Watermark};
 
 /// A successful decryption: the payload and the watermark that was checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,25 +15,6 @@ pub struct Decrypted<T> {
     pub data: T,
     /// The watermark, whose appid has been checked against ours.
     pub watermark: Watermark,
-}
-
-/// The `watermark` WeChat puts in every open-data plaintext.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Watermark {
-    /// The app id the data was made for (`appid`).
-    #[serde(rename = "appid")]
-    pub app_id: String,
-    /// When the data was made, in unix seconds (`timestamp`).
-    pub timestamp: i64,
-}
-
-impl Watermark {
-    /// The timestamp as a date and time, or `None` if it is outside the range of
-    /// [`OffsetDateTime`].
-    pub fn issued_at(&self) -> Option<OffsetDateTime> {
-        OffsetDateTime::from_unix_timestamp(self.timestamp).ok()
-    }
 }
 
 /// The user profile of `getUserInfo` / `getUserProfile` open data.
@@ -74,21 +56,6 @@ pub struct UserInfo {
     pub avatar_url: String,
 }
 
-/// The phone number of the legacy `getPhoneNumber` open data. All three fields are required.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct PhoneNumber {
-    /// `phoneNumber`: with the country code for numbers outside mainland China.
-    pub phone_number: String,
-    /// `purePhoneNumber`: without the country code.
-    pub pure_phone_number: String,
-    /// `countryCode`, e.g. `"86"`. WeChat sends it as a number or as a string; both arrive
-    /// here as the decimal text.
-    #[serde(deserialize_with = "number_or_string")]
-    pub country_code: String,
-}
-
 /// The group of a shared message (`getShareInfo` open data).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -96,20 +63,6 @@ pub struct ShareInfo {
     /// `openGId`: the group's id, stable for this app.
     #[serde(rename = "openGId")]
     pub open_g_id: String,
-}
-
-/// Accepts a non-negative JSON integer or a string, as text.
-fn number_or_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        Number(u64),
-        Text(String),
-    }
-    Ok(match Either::deserialize(deserializer)? {
-        Either::Number(n) => n.to_string(),
-        Either::Text(s) => s,
-    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,119 @@
+//! The token request (stable or plain) and the parser of WeChat's answer.
+//!
+//! ```text
+//! POST {base}/cgi-bin/stable_token  {"grant_type":"client_credential","appid":…,"secret":…,"force_refresh":false}
+//! GET  {base}/cgi-bin/token?grant_type=client_credential&appid=…&secret=…
+//! -> {"access_token":"…","expires_in":7200}
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use super::config::{AccessTokenConfig, TokenEndpoint};
+use crate::http::{HttpRequest, HttpResponse, TransportError};
+use crate::secret::AccessToken;
+use crate::server::code2session::percent_encode;
+use crate::server::errcode::{ApiError, parse_api_response};
+use crate::server::types::redact_transport;
+use crate::wire::to_json;
+
+/// The token request. `force` sends `force_refresh: true` to the stable endpoint; the plain
+/// endpoint has no such flag (every call issues a new token).
+pub fn token_request(config: &AccessTokenConfig, force: bool) -> HttpRequest {
+    match config.endpoint {
+        TokenEndpoint::Stable => {
+            #[derive(Serialize)]
+            struct Body<'a> {
+                grant_type: &'static str,
+                appid: &'a str,
+                secret: &'a str,
+                force_refresh: bool,
+            }
+            let body = to_json(&Body {
+                grant_type: "client_credential",
+                appid: &config.appid,
+                secret: config.secret.expose_secret(),
+                force_refresh: force,
+            });
+            HttpRequest::post_json(format!("{}/cgi-bin/stable_token", config.base_url), body)
+        }
+        TokenEndpoint::Plain => HttpRequest::get(format!(
+            "{}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
+            config.base_url,
+            percent_encode(&config.appid),
+            percent_encode(config.secret.expose_secret()),
+        )),
+    }
+}
+
+/// A token WeChat granted: the token and its lifetime in seconds.
+///
+/// `Debug` hides the token.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct GrantedToken {
+    /// The token.
+    pub access_token: AccessToken,
+    /// Seconds it stays valid from when WeChat answered; at least 1.
+    pub expires_in: u64,
+}
+
+/// Parses WeChat's answer to the token request (either endpoint), or the transport error the
+/// driver got instead.
+///
+/// Success is a 200 JSON object with `errcode` absent or 0, a non-empty `access_token` and an
+/// `expires_in` of at least 1. Everything else is an [`ApiError`] keeping what WeChat said.
+pub fn parse_token_response(
+    result: &Result<HttpResponse, TransportError>,
+) -> Result<GrantedToken, ApiError> {
+    let granted: GrantedToken = parse_api_response(result)?;
+    let malformed = |detail: &str| ApiError::Malformed {
+        detail: detail.to_owned(),
+    };
+    if granted.access_token.expose_secret().is_empty() {
+        return Err(malformed("access_token is empty"));
+    }
+    if granted.expires_in == 0 {
+        return Err(malformed("expires_in is 0"));
+    }
+    Ok(granted)
+}
+
+/// Removes the app secret from text that came from the world and may quote the request (an
+/// HTTP client's error naming the plain endpoint's URL): sensitive query values first, then
+/// any verbatim occurrence, raw or percent-encoded.
+pub(crate) fn scrub(error: ApiError, config: &AccessTokenConfig) -> ApiError {
+    let secret = config.secret.expose_secret();
+    let secrets = [secret.to_owned(), percent_encode(secret)];
+    let clean = |text: String| {
+        secrets
+            .iter()
+            .filter(|s| !s.is_empty())
+            .fold(text, |text, s| text.replace(s.as_str(), "[redacted]"))
+    };
+    match error {
+        ApiError::Transport(transport) => ApiError::Transport(match redact_transport(&transport) {
+            TransportError::Connection { message } => TransportError::Connection {
+                message: clean(message),
+            },
+            TransportError::Other { message } => TransportError::Other {
+                message: clean(message),
+            },
+            other => other,
+        }),
+        ApiError::WeChat(mut e) => {
+            e.errmsg = clean(e.errmsg);
+            ApiError::WeChat(e)
+        }
+        ApiError::Status {
+            status,
+            wechat: Some(mut e),
+        } => {
+            e.errmsg = clean(e.errmsg);
+            ApiError::Status {
+                status,
+                wechat: Some(e),
+            }
+        }
+        other => other,
+    }
+}

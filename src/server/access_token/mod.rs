@@ -1,0 +1,108 @@
+//! The WeChat `access_token` cache: [`AccessTokenCache`], a sans-IO machine that fetches the
+//! token every server API but code2Session needs, keeps it fresh ahead of expiry, and recovers
+//! from the errors that plague the peers (a token overwritten by another server, refresh
+//! races, storms of 40001).
+//!
+//! | file | concern |
+//! |---|---|
+//! | `transition.rs` | every rule: one exhaustive match over (phase, event), one over the timers |
+//! | `machine.rs` | the shell: handle / poll, deadlines, the effects the rules apply |
+//! | `fetch.rs` | the token request (stable or plain endpoint) and the parser of its answer |
+//! | `guard.rs` | the forced-refresh guard: 30 s apart, 20 per Beijing day |
+//! | `types.rs` | waiters, events, commands, the exported state, failures and errors |
+//! | `config.rs` | endpoint, source, margin, timeouts, backoff |
+//!
+//! # Rules
+//! - **Stable token by default** (`POST /cgi-bin/stable_token`, `force_refresh: false`): in
+//!   normal mode WeChat returns the same token to every caller, so servers that each fetch do
+//!   not invalidate each other. The plain `GET /cgi-bin/token` is an option
+//!   ([`TokenEndpoint::Plain`]); each of its calls invalidates the previous token.
+//! - **Single flight**: one fetch at a time; every waiter arriving meanwhile joins it.
+//! - **Early refresh**: the cache's own [`poll_timeout`](AccessTokenCache::poll_timeout) names
+//!   the instant `refresh_margin` (300 s) before expiry, and the refresh runs while the cached
+//!   token still serves every caller.
+//! - **Compare-and-expire**: an API's 40001 / 40014 / 42001 is reported with the token the call
+//!   used ([`AccessTokenEvent::TokenRejected`]). Only if that is still the cached token is it
+//!   dropped and refreshed, once, however many rejections arrive; the caller retries once with
+//!   the token it is given and reports a second rejection instead of looping.
+//! - **Forced refresh guarded**: at least 30 s apart and at most 20 per Beijing (UTC+8) day;
+//!   a refused force is [`TokenFailure::ForceRefused`], never a request WeChat would ignore.
+//! - `-1`, 5xx, transport failures and timeouts are retried with capped, seeded backoff.
+//!
+//! # Several server processes
+//! WeChat counts tokens and forced refreshes per app, not per process. The cache's state is a
+//! serde value ([`AccessTokenState`], via [`export`](AccessTokenCache::export) and
+//! [`AccessTokenCommand::Publish`]) that processes share through a store of their choosing
+//! (Redis, a database row, a file). The pattern is **one process refreshes, the others read**:
+//!
+//! 1. The refresher runs a cache with the default [`TokenSource::WeChat`]. Whenever it emits
+//!    [`AccessTokenCommand::Publish`], it writes the state to the store (overwrite, or keep the
+//!    one whose token has the later `fetched_at`).
+//! 2. Every other process runs a cache with [`TokenSource::Shared`]. Instead of calling WeChat,
+//!    it emits [`AccessTokenCommand::LoadShared`]; its driver reads the store and answers with
+//!    [`AccessTokenEvent::SharedLoaded`]. Give readers a slightly smaller `refresh_margin`
+//!    (say 240 s) so that they look after the refresher has refreshed; a load that finds
+//!    nothing newer is retried with backoff. Readers refuse forced refreshes.
+//! 3. A reader whose call gets 40001 / 40014 / 42001 feeds `TokenRejected` to its own cache
+//!    (which then loads until the store holds a different token) and tells the refresher, whose
+//!    driver feeds the same `TokenRejected` to its cache: compare-and-expire makes repeated
+//!    reports harmless.
+//! 4. Any process may also feed [`AccessTokenEvent::Imported`] when it learns of a new state
+//!    (a pub/sub notification), and a restarted refresher starts from
+//!    [`AccessTokenCache::from_state`] instead of fetching at once.
+//!
+//! With the stable endpoint, processes that each run their own refreshing cache are also safe
+//! (normal-mode fetches do not invalidate each other); sharing then only saves fetches and
+//! keeps the forced-refresh count exact across processes. With the plain endpoint, exactly one
+//! process may fetch.
+//!
+//! ```
+//! use time::OffsetDateTime;
+//! use wxlogin::http::HttpResponse;
+//! use wxlogin::secret::AppSecret;
+//! use wxlogin::server::access_token::{
+//!     AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenEvent, TokenWaiter,
+//! };
+//!
+//! let config = AccessTokenConfig::new("wx4f4bc4dec97d474b", AppSecret::new("app-secret"), 7);
+//! let mut cache = AccessTokenCache::new(config);
+//! let now = OffsetDateTime::from_unix_timestamp(1_704_067_200)?;
+//! cache.handle(AccessTokenEvent::TokenNeeded { waiter: TokenWaiter(1) }, now)?;
+//! let mut token = None;
+//! while let Some(command) = cache.poll_command() {
+//!     match command {
+//!         AccessTokenCommand::Fetch { id, .. } => {
+//!             // Send `request` with your HTTP client; here, WeChat's answer.
+//!             let body = br#"{"access_token":"ACCESS","expires_in":7200}"#.to_vec();
+//!             let result = Ok(HttpResponse::json(200, body));
+//!             cache.handle(AccessTokenEvent::FetchAnswered { id, result }, now)?;
+//!         }
+//!         AccessTokenCommand::Ready { waiters, token: t, .. } => {
+//!             assert_eq!(waiters, [TokenWaiter(1)]);
+//!             token = Some(t);
+//!         }
+//!         AccessTokenCommand::Publish { .. } => { /* write `state` to the shared store */ }
+//!         _ => {}
+//!     }
+//! }
+//! assert_eq!(token.unwrap().expose_secret(), "ACCESS");
+//! // The refresh ahead is due 300 s before expiry.
+//! assert_eq!(cache.poll_timeout(), Some(now + time::Duration::seconds(7200 - 300)));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod config;
+mod fetch;
+mod guard;
+mod machine;
+mod transition;
+mod types;
+
+pub use config::{AccessTokenConfig, DEFAULT_REFRESH_MARGIN, TokenEndpoint, TokenSource};
+pub use fetch::{GrantedToken, parse_token_response, token_request};
+pub use guard::{FORCE_REFRESH_DAILY_LIMIT, FORCE_REFRESH_MIN_INTERVAL, ForceLedger, ForceRefused};
+pub use machine::AccessTokenCache;
+pub use types::{
+    AccessTokenCommand, AccessTokenError, AccessTokenEvent, AccessTokenPhase, AccessTokenState,
+    CachedToken, STATE_VERSION, TokenEventKind, TokenFailure, TokenWaiter,
+};

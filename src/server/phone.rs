@@ -1,0 +1,205 @@
+//! The current phone number API: the code of the `getPhoneNumber` button in, the user's number
+//! out, with no client-supplied ciphertext involved.
+//!
+//! ```text
+//! POST {base}/wxa/business/getuserphonenumber?access_token=…   {"code":"…","openid":"…"?}
+//! -> {"errcode":0,"errmsg":"ok","phone_info":{"phoneNumber":"…","purePhoneNumber":"…",
+//!     "countryCode":86,"watermark":{"timestamp":…,"appid":"…"}}}
+//! ```
+//!
+//! The code is single use and lives 5 minutes; giving the openid makes WeChat check that the
+//! code belongs to that user. Errors: `-1` (busy, retry), 40029 (bad code), 45011 (quota),
+//! 40013 (bad appid), and the token errors 40001 / 40014 / 42001, which the driver reports to
+//! its [`AccessTokenCache`](super::AccessTokenCache) with
+//! [`PhoneError::rejected_token_errcode`].
+//!
+//! [`PhoneNumber`] and [`Watermark`] are also what the legacy encrypted open data carries
+//! (`open_data`, feature `crypto`).
+
+use serde::{Deserialize, Deserializer, Serialize};
+use time::OffsetDateTime;
+
+use crate::http::{HttpRequest, HttpResponse, TransportError};
+use crate::secret::AccessToken;
+use crate::server::code2session::{DEFAULT_BASE_URL, percent_encode};
+use crate::server::errcode::{ApiError, ErrorClass, parse_api_body};
+use crate::server::types::redact_transport;
+use crate::wire::to_json;
+
+/// The `watermark` WeChat puts in every open-data plaintext and in the phone number answer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Watermark {
+    /// The app id the data was made for (`appid`).
+    #[serde(rename = "appid")]
+    pub app_id: String,
+    /// When the data was made, in unix seconds (`timestamp`).
+    pub timestamp: i64,
+}
+
+impl Watermark {
+    /// The timestamp as a date and time, or `None` if it is outside the range of
+    /// [`OffsetDateTime`].
+    pub fn issued_at(&self) -> Option<OffsetDateTime> {
+        OffsetDateTime::from_unix_timestamp(self.timestamp).ok()
+    }
+}
+
+/// A user's phone number, as both the phone number API and the legacy `getPhoneNumber` open
+/// data give it. All three fields are required.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PhoneNumber {
+    /// `phoneNumber`: with the country code for numbers outside mainland China.
+    pub phone_number: String,
+    /// `purePhoneNumber`: without the country code.
+    pub pure_phone_number: String,
+    /// `countryCode`, e.g. `"86"`. WeChat sends it as a number or as a string; both arrive
+    /// here as the decimal text.
+    #[serde(deserialize_with = "number_or_string")]
+    pub country_code: String,
+}
+
+/// Accepts a non-negative JSON integer or a string, as text.
+pub(crate) fn number_or_string<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Number(u64),
+        Text(String),
+    }
+    Ok(match Either::deserialize(deserializer)? {
+        Either::Number(n) => n.to_string(),
+        Either::Text(s) => s,
+    })
+}
+
+/// The `phone_info` of a successful answer: the number and its checked watermark.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct PhoneInfo {
+    /// The number.
+    #[serde(flatten)]
+    pub number: PhoneNumber,
+    /// The watermark, whose appid has been checked against ours.
+    pub watermark: Watermark,
+}
+
+/// Why the phone number API gave no number.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PhoneError {
+    /// The call failed or WeChat answered with an error (its errcode and `rid` are kept).
+    #[error(transparent)]
+    Api(ApiError),
+    /// The watermark names another app: the answer is not for us.
+    #[error("the phone number's watermark names app {got:?}, not {expected:?}")]
+    AppIdMismatch {
+        /// Our appid.
+        expected: String,
+        /// The watermark's appid.
+        got: String,
+    },
+}
+
+impl PhoneError {
+    /// The errcode to report with
+    /// [`AccessTokenEvent::TokenRejected`](super::AccessTokenEvent::TokenRejected) when WeChat
+    /// refused the access token (40001, 40014, 42001).
+    pub fn rejected_token_errcode(&self) -> Option<i64> {
+        match self {
+            PhoneError::Api(e) => e
+                .wechat()
+                .filter(|w| w.class() == ErrorClass::TokenInvalid)
+                .map(|w| w.errcode),
+            PhoneError::AppIdMismatch { .. } => None,
+        }
+    }
+}
+
+/// Builds phone number requests and reads their answers, for one mini program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PhoneNumberApi {
+    base_url: String,
+    appid: String,
+}
+
+impl PhoneNumberApi {
+    /// The API of the mini program `appid`, on WeChat's host.
+    pub fn new(appid: impl Into<String>) -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            appid: appid.into(),
+        }
+    }
+
+    /// Sends requests to another host (a test server, a proxy). A trailing `/` is ignored.
+    #[must_use]
+    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
+        let mut base_url = base_url.into();
+        while base_url.ends_with('/') {
+            base_url.pop();
+        }
+        self.base_url = base_url;
+        self
+    }
+
+    /// The `POST` request for the button's `code`, with the user's `openid` if known (WeChat
+    /// then checks that the code is that user's). Its `Debug` hides the token and the body.
+    pub fn request(
+        &self,
+        access_token: &AccessToken,
+        code: &str,
+        openid: Option<&str>,
+    ) -> HttpRequest {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            code: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            openid: Option<&'a str>,
+        }
+        HttpRequest::post_json(
+            format!(
+                "{}/wxa/business/getuserphonenumber?access_token={}",
+                self.base_url,
+                percent_encode(access_token.expose_secret())
+            ),
+            to_json(&Body { code, openid }),
+        )
+    }
+
+    /// Parses WeChat's answer (or the transport error the driver got instead): a 200 object
+    /// with `errcode` absent or 0 and a `phone_info` whose three fields are present and whose
+    /// watermark names our appid.
+    pub fn parse_response(
+        &self,
+        result: &Result<HttpResponse, TransportError>,
+    ) -> Result<PhoneInfo, PhoneError> {
+        #[derive(Deserialize)]
+        struct Answer {
+            phone_info: PhoneInfo,
+        }
+        let Answer { phone_info } = parse_redacted(result).map_err(PhoneError::Api)?;
+        if phone_info.watermark.app_id != self.appid {
+            return Err(PhoneError::AppIdMismatch {
+                expected: self.appid.clone(),
+                got: phone_info.watermark.app_id,
+            });
+        }
+        Ok(phone_info)
+    }
+}
+
+/// [`parse_api_body`] for the driver's result, with sensitive query values (the access token)
+/// removed from a transport error's message: HTTP clients often quote the URL.
+pub(crate) fn parse_redacted<T: serde::de::DeserializeOwned>(
+    result: &Result<HttpResponse, TransportError>,
+) -> Result<T, ApiError> {
+    match result {
+        Ok(response) => parse_api_body(response.status, &response.body),
+        Err(e) => Err(ApiError::Transport(redact_transport(e))),
+    }
+}

@@ -1,0 +1,212 @@
+//! checkSessionKey and resetUserSessionKey (feature `crypto`): ask WeChat whether a user's
+//! `session_key` is still valid, or have it replaced.
+//!
+//! ```text
+//! GET {base}/wxa/checksession?access_token=…&openid=…&signature=…&sig_method=hmac_sha256
+//! GET {base}/wxa/resetusersessionkey?access_token=…&openid=…&signature=…&sig_method=hmac_sha256
+//! ```
+//!
+//! The signature is the lowercase hex HMAC-SHA256 whose **key is the session key's base64 text
+//! as bytes** (not decoded) and whose **message is the empty string** ([`signature`]). The reset
+//! answers with the openid and the new `session_key`, which keeps the old one's expiry; do not
+//! reset one user's key often.
+//!
+//! Errors: 87009 (the signature does not match), 87007 (the session key is missing or expired),
+//! 87008 (the signature method is refused), 45011 (quota), and the token errors
+//! 40001 / 40014 / 42001, which the driver reports to its
+//! [`AccessTokenCache`](super::AccessTokenCache) with
+//! [`SessionKeyError::rejected_token_errcode`].
+
+use hmac::{Hmac, KeyInit, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
+
+use crate::http::{HttpRequest, HttpResponse, TransportError};
+use crate::secret::{AccessToken, SessionKey};
+use crate::server::code2session::{DEFAULT_BASE_URL, percent_encode};
+use crate::server::errcode::{ApiError, ErrorClass, WeChatError};
+use crate::server::phone::parse_redacted;
+
+/// The `signature` of both APIs: lowercase hex of HMAC-SHA256 keyed with the session key's
+/// base64 text (its bytes as they are, not decoded) over the empty message.
+///
+/// The result is a credential for this user's key: it appears in request URLs, whose `Debug`
+/// redacts it, and must not be logged.
+///
+/// ```
+/// use wxlogin::secret::SessionKey;
+/// use wxlogin::server::session_key::signature;
+///
+/// let sig = signature(&SessionKey::new("tiihtNczf5v6AKRyjwEUhQ=="));
+/// assert_eq!(sig.len(), 64);
+/// assert!(sig.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+/// ```
+pub fn signature(session_key: &SessionKey) -> String {
+    // HMAC takes keys of any length (longer ones are hashed first): this cannot fail.
+    #[allow(clippy::expect_used)]
+    let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(session_key.expose_secret().as_bytes())
+        .expect("hmac accepts keys of any length");
+    let digest = mac.finalize().into_bytes();
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(digest.len() * 2);
+    for byte in digest.iter() {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    out
+}
+
+/// What resetUserSessionKey gives: the user and the new key. `Debug` hides the key.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct ResetSessionKey {
+    /// The user's id within this mini program.
+    pub openid: String,
+    /// The new session key (the old one's expiry is kept); store it in the user's session.
+    pub session_key: SessionKey,
+}
+
+/// Why checkSessionKey or resetUserSessionKey failed. Messages never contain the key, the
+/// signature or the token.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionKeyError {
+    /// 87009: the signature does not match the user's current session key.
+    #[error("the signature does not match the user's session key: {0}")]
+    InvalidSignature(WeChatError),
+    /// 87007: WeChat has no session key for the user, or it expired.
+    #[error("the user's session key is missing or expired: {0}")]
+    SessionKeyExpired(WeChatError),
+    /// 87008: WeChat refused the signature method.
+    #[error("wechat refused the signature method: {0}")]
+    InvalidSigMethod(WeChatError),
+    /// Any other failure: no response, a status, garbage, another errcode (45011, the token
+    /// errors, unknown codes), all kept as WeChat said them.
+    #[error(transparent)]
+    Api(ApiError),
+}
+
+impl SessionKeyError {
+    /// The errcode to report with
+    /// [`AccessTokenEvent::TokenRejected`](super::AccessTokenEvent::TokenRejected) when WeChat
+    /// refused the access token (40001, 40014, 42001).
+    pub fn rejected_token_errcode(&self) -> Option<i64> {
+        match self {
+            SessionKeyError::Api(e) => e
+                .wechat()
+                .filter(|w| w.class() == ErrorClass::TokenInvalid)
+                .map(|w| w.errcode),
+            SessionKeyError::InvalidSignature(_)
+            | SessionKeyError::SessionKeyExpired(_)
+            | SessionKeyError::InvalidSigMethod(_) => None,
+        }
+    }
+
+    fn from_api(error: ApiError) -> Self {
+        match error {
+            ApiError::WeChat(e) => match e.errcode {
+                87009 => SessionKeyError::InvalidSignature(e),
+                87007 => SessionKeyError::SessionKeyExpired(e),
+                87008 => SessionKeyError::InvalidSigMethod(e),
+                _ => SessionKeyError::Api(ApiError::WeChat(e)),
+            },
+            other => SessionKeyError::Api(other),
+        }
+    }
+}
+
+/// Builds checkSessionKey and resetUserSessionKey requests and reads their answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionKeyApi {
+    base_url: String,
+}
+
+impl Default for SessionKeyApi {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SessionKeyApi {
+    /// The APIs on WeChat's host.
+    pub fn new() -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+        }
+    }
+
+    /// Sends requests to another host (a test server, a proxy). A trailing `/` is ignored.
+    #[must_use]
+    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
+        let mut base_url = base_url.into();
+        while base_url.ends_with('/') {
+            base_url.pop();
+        }
+        self.base_url = base_url;
+        self
+    }
+
+    /// The checkSessionKey request for `openid`'s `session_key`. Its `Debug` hides the token
+    /// and the signature.
+    pub fn check_request(
+        &self,
+        access_token: &AccessToken,
+        openid: &str,
+        session_key: &SessionKey,
+    ) -> HttpRequest {
+        self.request("checksession", access_token, openid, session_key)
+    }
+
+    /// The resetUserSessionKey request for `openid`, signed with its current `session_key`.
+    pub fn reset_request(
+        &self,
+        access_token: &AccessToken,
+        openid: &str,
+        session_key: &SessionKey,
+    ) -> HttpRequest {
+        self.request("resetusersessionkey", access_token, openid, session_key)
+    }
+
+    fn request(
+        &self,
+        path: &str,
+        access_token: &AccessToken,
+        openid: &str,
+        session_key: &SessionKey,
+    ) -> HttpRequest {
+        HttpRequest::get(format!(
+            "{}/wxa/{path}?access_token={}&openid={}&signature={}&sig_method=hmac_sha256",
+            self.base_url,
+            percent_encode(access_token.expose_secret()),
+            percent_encode(openid),
+            signature(session_key),
+        ))
+    }
+}
+
+/// Parses the answer to checkSessionKey: `Ok(())` when the key is valid (`errcode` absent or 0).
+pub fn parse_check_response(
+    result: &Result<HttpResponse, TransportError>,
+) -> Result<(), SessionKeyError> {
+    parse_redacted::<serde::de::IgnoredAny>(result).map_err(SessionKeyError::from_api)?;
+    Ok(())
+}
+
+/// Parses the answer to resetUserSessionKey: the openid and the new key, both non-empty.
+pub fn parse_reset_response(
+    result: &Result<HttpResponse, TransportError>,
+) -> Result<ResetSessionKey, SessionKeyError> {
+    let reset: ResetSessionKey = parse_redacted(result).map_err(SessionKeyError::from_api)?;
+    let missing = |field: &str| {
+        SessionKeyError::Api(ApiError::Malformed {
+            detail: format!("{field} is empty"),
+        })
+    };
+    if reset.openid.is_empty() {
+        return Err(missing("openid"));
+    }
+    if reset.session_key.expose_secret().is_empty() {
+        return Err(missing("session_key"));
+    }
+    Ok(reset)
+}

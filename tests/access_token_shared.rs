@@ -1,0 +1,305 @@
+//! Sharing the cache between processes: export then import keeps the token, one process
+//! refreshes and the others read, and the forced-refresh counts merge.
+#![allow(clippy::unwrap_used)]
+
+mod access_token_support;
+
+use access_token_support::*;
+use wxlogin::secret::AccessToken;
+use wxlogin::server::access_token::{
+    AccessTokenCache, AccessTokenCommand, AccessTokenError, AccessTokenEvent, AccessTokenPhase,
+    AccessTokenState, CachedToken, ForceRefused, TokenFailure, TokenSource, TokenWaiter,
+};
+
+fn reader_config() -> wxlogin::server::AccessTokenConfig {
+    config()
+        .with_source(TokenSource::Shared)
+        .with_refresh_margin(secs(240))
+}
+
+fn loads(commands: &[AccessTokenCommand]) -> Vec<wxlogin::server::EffectId> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            AccessTokenCommand::LoadShared { id, .. } => Some(*id),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn export_then_import_keeps_the_token() {
+    let cache = cache_with("T1", 7200, t0());
+    let json = serde_json::to_string(&cache.export()).unwrap();
+    assert_eq!(
+        json,
+        format!(
+            r#"{{"v":1,"token":{{"access_token":"T1","fetched_at":{0},"expires_at":{1}}},"forced":{{"day":0,"count":0,"last":null}}}}"#,
+            t0().unix_timestamp(),
+            t0().unix_timestamp() + 7200
+        )
+    );
+    let state: AccessTokenState = serde_json::from_str(&json).unwrap();
+    assert_eq!(state, cache.export());
+
+    // A restarted process starts from it and serves without fetching.
+    let mut restarted = AccessTokenCache::from_state(config(), state.clone()).unwrap();
+    restarted.handle(need(1), t0() + secs(10)).unwrap();
+    let commands = drain(&mut restarted);
+    assert_eq!(served(&commands), vec![(TokenWaiter(1), "T1".to_owned())]);
+    assert!(fetches(&commands).is_empty());
+    assert_eq!(restarted.poll_timeout(), cache.poll_timeout());
+
+    // A running one imports it, and its waiters are served.
+    let mut other = AccessTokenCache::new(config());
+    other.handle(need(2), t0()).unwrap();
+    assert_eq!(fetches(&drain(&mut other)).len(), 1);
+    other
+        .handle(AccessTokenEvent::Imported { state }, t0() + secs(1))
+        .unwrap();
+    assert_eq!(
+        served(&drain(&mut other)),
+        vec![(TokenWaiter(2), "T1".to_owned())]
+    );
+}
+
+#[test]
+fn an_import_never_replaces_a_newer_token_nor_revives_a_rejected_one() {
+    let old = cache_with("OLD", 7200, t0()).export();
+    let mut cache = cache_with("NEW", 7200, t0() + secs(100));
+    let before = cache.clone();
+    cache
+        .handle(
+            AccessTokenEvent::Imported { state: old.clone() },
+            t0() + secs(101),
+        )
+        .unwrap();
+    assert_eq!(cache, before);
+
+    // NEW is rejected; an import carrying it again is not adopted.
+    let new_state = cache.export();
+    cache
+        .handle(rejected("NEW", None), t0() + secs(102))
+        .unwrap();
+    drain(&mut cache);
+    cache
+        .handle(
+            AccessTokenEvent::Imported { state: new_state },
+            t0() + secs(103),
+        )
+        .unwrap();
+    assert!(cache.token(t0() + secs(103)).is_none());
+}
+
+#[test]
+fn invalid_imports_are_refused_and_change_nothing() {
+    let cache = cache_with("T1", 7200, t0());
+    let good = cache.export();
+    let cases = [
+        AccessTokenState {
+            v: 2,
+            ..good.clone()
+        },
+        AccessTokenState {
+            token: Some(CachedToken {
+                access_token: AccessToken::new(""),
+                ..good.token.clone().unwrap()
+            }),
+            ..good.clone()
+        },
+        AccessTokenState {
+            token: Some(CachedToken {
+                expires_at: t0() - secs(1),
+                ..good.token.clone().unwrap()
+            }),
+            ..good.clone()
+        },
+    ];
+    for state in cases {
+        let mut copy = cache.clone();
+        let err = copy
+            .handle(
+                AccessTokenEvent::Imported {
+                    state: state.clone(),
+                },
+                t0(),
+            )
+            .unwrap_err();
+        assert!(
+            matches!(err, AccessTokenError::InvalidState { .. }),
+            "{err}"
+        );
+        assert_eq!(copy, cache);
+        assert!(AccessTokenCache::from_state(config(), state).is_err());
+    }
+}
+
+#[test]
+fn one_process_refreshes_the_others_read() {
+    let mut refresher = cache_with("T1", 7200, t0());
+    let mut store: Option<AccessTokenState> = Some(refresher.export());
+    let mut reader = AccessTokenCache::new(reader_config());
+
+    // The reader loads instead of fetching.
+    reader.handle(need(1), t0() + secs(5)).unwrap();
+    let commands = drain(&mut reader);
+    assert!(fetches(&commands).is_empty());
+    let id = loads(&commands)[0];
+    reader
+        .handle(
+            AccessTokenEvent::SharedLoaded {
+                id,
+                state: store.clone(),
+            },
+            t0() + secs(5),
+        )
+        .unwrap();
+    assert_eq!(
+        served(&drain(&mut reader)),
+        vec![(TokenWaiter(1), "T1".to_owned())]
+    );
+    assert!(
+        reader
+            .poll_timeout()
+            .is_some_and(|at| at > refresher.poll_timeout().unwrap()),
+        "the reader looks after the refresher refreshed"
+    );
+
+    // The refresher refreshes ahead and publishes.
+    let due = refresher.poll_timeout().unwrap();
+    refresher.handle_timeout(due);
+    let (fid, _) = fetches(&drain(&mut refresher))[0];
+    refresher
+        .handle(answer(fid, granted("T2", 7200)), due)
+        .unwrap();
+    for command in drain(&mut refresher) {
+        if let AccessTokenCommand::Publish { state } = command {
+            store = Some(state);
+        }
+    }
+
+    // The reader's own deadline loads the new token.
+    let due = reader.poll_timeout().unwrap();
+    reader.handle_timeout(due);
+    let id = loads(&drain(&mut reader))[0];
+    reader
+        .handle(
+            AccessTokenEvent::SharedLoaded {
+                id,
+                state: store.clone(),
+            },
+            due,
+        )
+        .unwrap();
+    reader.handle(need(2), due + secs(1)).unwrap();
+    assert_eq!(served(&drain(&mut reader))[0].1, "T2");
+
+    // Readers never force, and never publish.
+    reader.handle(force(3), due + secs(2)).unwrap();
+    let commands = drain(&mut reader);
+    assert_eq!(
+        failed(&commands),
+        vec![(
+            TokenWaiter(3),
+            TokenFailure::ForceRefused(ForceRefused::NotRefresher)
+        )]
+    );
+}
+
+#[test]
+fn a_reader_keeps_loading_until_the_store_moves_past_a_rejected_token() {
+    let store = cache_with("T1", 7200, t0()).export();
+    let mut reader = AccessTokenCache::from_state(reader_config(), store.clone()).unwrap();
+    reader
+        .handle(rejected("T1", Some(1)), t0() + secs(60))
+        .unwrap();
+    let mut id = loads(&drain(&mut reader))[0];
+    let mut now = t0() + secs(60);
+    // The store still has T1: not adopted, retried with backoff, never served.
+    for _ in 0..2 {
+        reader
+            .handle(
+                AccessTokenEvent::SharedLoaded {
+                    id,
+                    state: Some(store.clone()),
+                },
+                now,
+            )
+            .unwrap();
+        assert!(served(&drain(&mut reader)).is_empty());
+        assert_eq!(reader.phase(), AccessTokenPhase::BackingOff);
+        now = reader.poll_timeout().unwrap();
+        reader.handle_timeout(now);
+        id = loads(&drain(&mut reader))[0];
+    }
+    let newer = cache_with("T2", 7200, t0() + secs(61)).export();
+    reader
+        .handle(
+            AccessTokenEvent::SharedLoaded {
+                id,
+                state: Some(newer),
+            },
+            now,
+        )
+        .unwrap();
+    assert_eq!(
+        served(&drain(&mut reader)),
+        vec![(TokenWaiter(1), "T2".to_owned())]
+    );
+}
+
+#[test]
+fn an_empty_store_fails_the_waiters_after_the_attempts() {
+    let mut reader = AccessTokenCache::new(reader_config());
+    reader.handle(need(1), t0()).unwrap();
+    let mut now = t0();
+    let mut commands = drain(&mut reader);
+    while let Some(id) = loads(&commands).first().copied() {
+        reader
+            .handle(AccessTokenEvent::SharedLoaded { id, state: None }, now)
+            .unwrap();
+        if let Some(at) = reader.poll_timeout() {
+            now = at;
+            reader.handle_timeout(now);
+        }
+        commands = drain(&mut reader);
+        if !failed(&commands).is_empty() {
+            break;
+        }
+    }
+    assert_eq!(
+        failed(&commands),
+        vec![(TokenWaiter(1), TokenFailure::NoSharedToken { attempts: 5 })]
+    );
+}
+
+#[test]
+fn forced_refresh_counts_merge_across_processes() {
+    let mut a = cache_with("T1", 7200, t0());
+    a.handle(force(1), t0() + secs(10)).unwrap();
+    let shared = drain(&mut a)
+        .into_iter()
+        .find_map(|c| match c {
+            AccessTokenCommand::Publish { state } => Some(state),
+            _ => None,
+        })
+        .unwrap();
+    let mut b = cache_with("T1", 7200, t0());
+    b.handle(
+        AccessTokenEvent::Imported { state: shared },
+        t0() + secs(11),
+    )
+    .unwrap();
+    assert_eq!(b.export().forced.count, 1);
+    b.handle(force(2), t0() + secs(20)).unwrap();
+    assert_eq!(
+        failed(&drain(&mut b)),
+        vec![(
+            TokenWaiter(2),
+            TokenFailure::ForceRefused(ForceRefused::TooSoon {
+                retry_at: t0() + secs(40)
+            })
+        )],
+        "another process forced 10 s ago"
+    );
+}

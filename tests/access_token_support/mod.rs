@@ -1,0 +1,137 @@
+//! Helpers for the access token cache tests: a fixed clock origin, WeChat's answers, and a
+//! driver that drains commands. No sleeps, no I/O.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
+
+use time::{Duration, OffsetDateTime};
+use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::secret::{AccessToken, AppSecret};
+use wxlogin::server::EffectId;
+use wxlogin::server::access_token::{
+    AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenEvent, TokenFailure,
+    TokenWaiter,
+};
+
+pub const APPID: &str = "wxAPPID0001";
+pub const SECRET: &str = "S3CR3T-APP-MARKER";
+pub const BASE: &str = "https://wechat.test";
+
+/// 2024-01-01T00:00:00Z (08:00 in Beijing).
+pub fn t0() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_704_067_200).unwrap()
+}
+
+pub fn secs(n: i64) -> Duration {
+    Duration::seconds(n)
+}
+
+pub fn config() -> AccessTokenConfig {
+    AccessTokenConfig::new(APPID, AppSecret::new(SECRET), 42).with_base_url(BASE)
+}
+
+pub fn granted(token: &str, expires_in: u64) -> Result<HttpResponse, TransportError> {
+    Ok(HttpResponse::json(
+        200,
+        format!(r#"{{"access_token":"{token}","expires_in":{expires_in}}}"#).into_bytes(),
+    ))
+}
+
+pub fn errcode(code: i64, msg: &str) -> Result<HttpResponse, TransportError> {
+    Ok(HttpResponse::json(
+        200,
+        format!(r#"{{"errcode":{code},"errmsg":"{msg}"}}"#).into_bytes(),
+    ))
+}
+
+pub fn need(waiter: u64) -> AccessTokenEvent {
+    AccessTokenEvent::TokenNeeded {
+        waiter: TokenWaiter(waiter),
+    }
+}
+
+pub fn force(waiter: u64) -> AccessTokenEvent {
+    AccessTokenEvent::ForceRefresh {
+        waiter: TokenWaiter(waiter),
+    }
+}
+
+pub fn rejected(token: &str, waiter: Option<u64>) -> AccessTokenEvent {
+    AccessTokenEvent::TokenRejected {
+        token: AccessToken::new(token),
+        errcode: 40001,
+        waiter: waiter.map(TokenWaiter),
+    }
+}
+
+pub fn answer(id: EffectId, result: Result<HttpResponse, TransportError>) -> AccessTokenEvent {
+    AccessTokenEvent::FetchAnswered { id, result }
+}
+
+pub fn drain(cache: &mut AccessTokenCache) -> Vec<AccessTokenCommand> {
+    std::iter::from_fn(|| cache.poll_command()).collect()
+}
+
+/// The fetches among `commands`: (id, forced).
+pub fn fetches(commands: &[AccessTokenCommand]) -> Vec<(EffectId, bool)> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            AccessTokenCommand::Fetch { id, force, .. } => Some((*id, *force)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The waiters served among `commands`, with the token text each got.
+pub fn served(commands: &[AccessTokenCommand]) -> Vec<(TokenWaiter, String)> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            AccessTokenCommand::Ready { waiters, token, .. } => Some(
+                waiters
+                    .iter()
+                    .map(|w| (*w, token.expose_secret().to_owned()))
+                    .collect::<Vec<_>>(),
+            ),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// The waiters failed among `commands`, with their failure.
+pub fn failed(commands: &[AccessTokenCommand]) -> Vec<(TokenWaiter, TokenFailure)> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            AccessTokenCommand::Failed { waiters, error } => Some(
+                waiters
+                    .iter()
+                    .map(|w| (*w, error.clone()))
+                    .collect::<Vec<_>>(),
+            ),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// A cache holding `token` (lifetime `expires_in`), fetched at `now`, with its commands drained.
+pub fn cache_with(token: &str, expires_in: u64, now: OffsetDateTime) -> AccessTokenCache {
+    cache_with_config(config(), token, expires_in, now)
+}
+
+pub fn cache_with_config(
+    config: AccessTokenConfig,
+    token: &str,
+    expires_in: u64,
+    now: OffsetDateTime,
+) -> AccessTokenCache {
+    let mut cache = AccessTokenCache::new(config);
+    cache.handle(need(u64::MAX), now).unwrap();
+    let (id, _) = fetches(&drain(&mut cache))[0];
+    cache
+        .handle(answer(id, granted(token, expires_in)), now)
+        .unwrap();
+    drain(&mut cache);
+    cache
+}
