@@ -4,4 +4,4 @@
 #[path = "../../tests/harness/mod.rs"]
 mod harness;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::server_login::server_login(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::server::server_login(data));
