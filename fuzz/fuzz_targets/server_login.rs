@@ -1,4 +1,4 @@
-//! Invariants: see `tests/harness/server_login.rs`.
+//! Invariants: see `tests/harness/server.rs`.
 #![no_main]
 
 #[path = "../../tests/harness/mod.rs"]
