@@ -405,3 +405,23 @@ fn a_fetch_timeout_counts_as_transient_and_refuses_the_late_answer() {
     );
     assert_eq!(cache, before);
 }
+
+/// Found by the `access_token` fuzz target: at the last representable instant a granted
+/// token's expiry saturated to `now` and it was handed out already expired.
+#[test]
+fn a_token_that_would_end_before_it_starts_is_not_handed_out() {
+    let end = time::PrimitiveDateTime::MAX.assume_utc();
+    let mut cache = AccessTokenCache::new(config());
+    // Fetched just before the end (so its deadline has not passed), answered at it.
+    cache.handle(need(1), end - secs(5)).unwrap();
+    let (id, _) = fetches(&drain(&mut cache))[0];
+    cache.handle(answer(id, granted("T1", 7200)), end).unwrap();
+    let commands = drain(&mut cache);
+    assert!(served(&commands).is_empty());
+    assert_eq!(
+        failed(&commands).len(),
+        1,
+        "the waiter is told, not left waiting"
+    );
+    assert!(cache.token(end).is_none());
+}

@@ -254,3 +254,24 @@ fn absurd_times_never_panic() {
         }
     }
 }
+
+/// Found by the `access_token` fuzz target: at the last representable instant `last + 30 s`
+/// saturated to `now`, so a second force at the same instant went through.
+#[test]
+fn forced_refreshes_at_the_end_of_time_are_still_30_seconds_apart() {
+    let end = time::PrimitiveDateTime::MAX.assume_utc();
+    let mut cache = AccessTokenCache::new(config());
+    cache.handle(force(1), end).unwrap();
+    let first = drain(&mut cache);
+    assert_eq!(fetches(&first).len(), 1);
+    cache.handle(force(2), end).unwrap();
+    let second = drain(&mut cache);
+    assert!(
+        fetches(&second).is_empty(),
+        "a second force at the same instant"
+    );
+    assert!(matches!(
+        refusal(&second),
+        Some(ForceRefused::TooSoon { .. })
+    ));
+}

@@ -91,3 +91,13 @@ fn open_data_corpus() {
 fn open_data_generated() {
     generated(2_000, harness::open_data::open_data);
 }
+
+#[test]
+fn access_token_corpus() {
+    replay("access_token", harness::access_token::access_token);
+}
+
+#[test]
+fn access_token_generated() {
+    generated(2_000, harness::access_token::access_token);
+}

@@ -6,6 +6,7 @@
 //! asserts the invariants written at the top of its module.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod access_token;
 pub mod client;
 #[cfg(feature = "crypto")]
 pub mod open_data;

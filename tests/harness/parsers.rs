@@ -1,5 +1,6 @@
-//! `parsers`: arbitrary bytes into every parser: the code2Session body, WeChat's error
-//! envelope, the wire bodies of both sides, the client's storage record and the token header.
+//! `parsers`: arbitrary bytes into every parser: the code2Session body, the token endpoint,
+//! the phone number and session key answers, WeChat's error envelope, the wire bodies of both
+//! sides, the client's storage record and the token header.
 //!
 //! Invariants:
 //! 1. Each parser returns a value or its typed error; nothing panics, whatever the size.
@@ -10,8 +11,10 @@
 use time::OffsetDateTime;
 use wxlogin::client::StoredSession;
 use wxlogin::http::HttpResponse;
+use wxlogin::server::access_token::parse_token_response;
 use wxlogin::server::code2session::parse_response;
 use wxlogin::server::errcode::{ApiError, parse_api_body};
+use wxlogin::server::phone::PhoneNumberApi;
 use wxlogin::wire::{
     TokenHeader, decode_login_request, decode_login_response, decode_session_response,
 };
@@ -46,6 +49,26 @@ fn parse_all(status: u16, body: &[u8]) {
         Ok(session) => assert!(!session.openid.is_empty()),
         Err(ApiError::WeChat(_)) => {}
         Err(error) => assert_quiet("code2Session", error.to_string()),
+    }
+    match parse_token_response(&Ok(response.clone())) {
+        Ok(token) => assert!(!token.access_token.expose_secret().is_empty()),
+        Err(ApiError::WeChat(_)) => {}
+        Err(error) => assert_quiet("the token endpoint", error.to_string()),
+    }
+    let phone = PhoneNumberApi::new("wx0123456789abcdef").parse_response(&Ok(response.clone()));
+    if let Err(error) = phone {
+        if !matches!(
+            error,
+            wxlogin::server::phone::PhoneError::Api(ApiError::WeChat(_))
+        ) {
+            assert_quiet("the phone number answer", error.to_string());
+        }
+    }
+    #[cfg(feature = "crypto")]
+    {
+        use wxlogin::server::session_key::{parse_check_response, parse_reset_response};
+        let _ = parse_check_response(&Ok(response.clone()));
+        let _ = parse_reset_response(&Ok(response.clone()));
     }
     match parse_api_body::<serde_json::Value>(status, body) {
         Ok(_) | Err(ApiError::WeChat(_)) => {}

@@ -4,13 +4,13 @@
 //! applies the effects they name. Every check that can refuse an event runs before anything
 //! changes, so an `Err` leaves the cache untouched.
 
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
-use super::fetch::{parse_token_response, scrub};
+use super::fetch::{GrantedToken, parse_token_response, scrub};
 use super::machine::{AccessTokenCache, Phase, unavailable};
 use super::types::{AccessTokenError, AccessTokenEvent, TokenFailure, validate};
 use crate::http::{HttpResponse, TransportError};
-use crate::server::errcode::{ErrorClass, classify};
+use crate::server::errcode::{ApiError, ErrorClass, classify};
 use crate::server::types::EffectId;
 
 impl AccessTokenCache {
@@ -252,7 +252,7 @@ impl AccessTokenCache {
         attempts: u32,
         now: OffsetDateTime,
     ) {
-        match parse_token_response(&result) {
+        match parse_token_response(&result).and_then(|granted| usable_at(granted, now)) {
             Ok(granted) => {
                 self.phase = Phase::Idle;
                 self.adopt_granted(granted, now);
@@ -280,5 +280,18 @@ fn check_id(expected: EffectId, got: EffectId) -> Result<(), AccessTokenError> {
         Ok(())
     } else {
         Err(AccessTokenError::UnknownId { id: got })
+    }
+}
+
+/// A granted token whose lifetime ends at or before `now` (its expiry saturates at the end of
+/// representable time) cannot serve anyone: it is treated as a malformed answer.
+fn usable_at(granted: GrantedToken, now: OffsetDateTime) -> Result<GrantedToken, ApiError> {
+    let lifetime = Duration::seconds(i64::try_from(granted.expires_in).unwrap_or(i64::MAX));
+    if now.saturating_add(lifetime) > now {
+        Ok(granted)
+    } else {
+        Err(ApiError::Malformed {
+            detail: "the token ends before it can be used".into(),
+        })
     }
 }
