@@ -34,6 +34,7 @@ struct Plan {
     queued: Vec<(String, LinkFault)>,
     rates: Vec<(String, LinkFault, u32)>,
     rng: SplitMix64,
+    injected: u64,
 }
 
 /// The link's switches, keyed by request path (`/login`, `/session`).
@@ -51,6 +52,7 @@ impl LinkFaults {
                 queued: Vec::new(),
                 rates: Vec::new(),
                 rng: SplitMix64::new(seed),
+                injected: 0,
             }),
             trace,
         })
@@ -73,17 +75,26 @@ impl LinkFaults {
         router.layer(middleware::from_fn_with_state(Arc::clone(self), cross))
     }
 
+    /// How many answers have suffered a fault so far.
+    pub fn injected(&self) -> u64 {
+        self.locked().injected
+    }
+
     fn draw(&self, path: &str) -> Option<LinkFault> {
         let mut plan = self.locked();
-        if let Some(at) = plan.queued.iter().position(|(p, _)| p == path) {
-            return Some(plan.queued.remove(at).1);
-        }
-        let Plan { rates, rng, .. } = &mut *plan;
-        rates
-            .iter()
-            .filter(|(p, _, _)| p == path)
-            .find(|(_, _, per_mille)| rng.next_u64() % 1000 < u64::from(*per_mille))
-            .map(|(_, fault, _)| *fault)
+        let fault = match plan.queued.iter().position(|(p, _)| p == path) {
+            Some(at) => Some(plan.queued.remove(at).1),
+            None => {
+                let Plan { rates, rng, .. } = &mut *plan;
+                rates
+                    .iter()
+                    .filter(|(p, _, _)| p == path)
+                    .find(|(_, _, per_mille)| rng.next_u64() % 1000 < u64::from(*per_mille))
+                    .map(|(_, fault, _)| *fault)
+            }
+        };
+        plan.injected += u64::from(fault.is_some());
+        fault
     }
 
     fn locked(&self) -> std::sync::MutexGuard<'_, Plan> {

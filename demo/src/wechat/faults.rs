@@ -1,6 +1,7 @@
 //! Fault switches of the fake WeChat: a fault queued for the next call of one API, or drawn
 //! at a rate on every call (the load run's "10% of calls answer -1").
 
+use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -39,6 +40,7 @@ struct Plan {
     queued: Vec<(Api, Fault)>,
     rates: Vec<(Api, Fault, u32)>,
     rng: SplitMix64,
+    injected: HashMap<Api, u64>,
 }
 
 /// The switches; shared by every handler.
@@ -55,6 +57,7 @@ impl Faults {
                 queued: Vec::new(),
                 rates: Vec::new(),
                 rng: SplitMix64::new(seed),
+                injected: HashMap::new(),
             }),
         }
     }
@@ -69,18 +72,29 @@ impl Faults {
         self.locked().rates.push((api, fault, per_mille.min(1000)));
     }
 
+    /// How many faults calls of `api` have suffered so far.
+    pub fn injected(&self, api: Api) -> u64 {
+        self.locked().injected.get(&api).copied().unwrap_or(0)
+    }
+
     /// The fault for one call of `api`, if any: a queued one first, then the rates in order.
     pub fn draw(&self, api: Api) -> Option<Fault> {
         let mut plan = self.locked();
-        if let Some(at) = plan.queued.iter().position(|(a, _)| *a == api) {
-            return Some(plan.queued.remove(at).1);
+        let fault = match plan.queued.iter().position(|(a, _)| *a == api) {
+            Some(at) => Some(plan.queued.remove(at).1),
+            None => {
+                let Plan { rates, rng, .. } = &mut *plan;
+                rates
+                    .iter()
+                    .filter(|(a, _, _)| *a == api)
+                    .find(|(_, _, per_mille)| rng.next_u64() % 1000 < u64::from(*per_mille))
+                    .map(|(_, fault, _)| *fault)
+            }
+        };
+        if fault.is_some() {
+            *plan.injected.entry(api).or_default() += 1;
         }
-        let Plan { rates, rng, .. } = &mut *plan;
-        rates
-            .iter()
-            .filter(|(a, _, _)| *a == api)
-            .find(|(_, _, per_mille)| rng.next_u64() % 1000 < u64::from(*per_mille))
-            .map(|(_, fault, _)| *fault)
+        fault
     }
 
     fn locked(&self) -> std::sync::MutexGuard<'_, Plan> {
@@ -102,6 +116,7 @@ mod tests {
         assert_eq!(faults.draw(Api::Code2Session), Some(Fault::MinuteQuota));
         assert_eq!(faults.draw(Api::Code2Session), None);
         assert_eq!(faults.draw(Api::WxLogin), Some(Fault::DropConnection));
+        assert_eq!(faults.injected(Api::Code2Session), 2);
     }
 
     #[test]

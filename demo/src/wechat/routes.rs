@@ -109,7 +109,10 @@ fn summary(body: &Value) -> String {
     match body.get("errcode").and_then(Value::as_i64) {
         Some(code) if code != 0 => format!("errcode {code}"),
         _ => match (body.get("openid"), body.get("expires_in")) {
-            (Some(openid), _) => format!("ok, openid {openid} (session_key not shown)"),
+            (Some(openid), _) => format!(
+                "ok, openid {} (session_key not shown)",
+                openid.as_str().unwrap_or_default()
+            ),
             (None, Some(expires_in)) => format!("access_token (not shown), expires_in {expires_in}"),
             (None, None) => "ok".into(),
         },
