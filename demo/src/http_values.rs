@@ -60,7 +60,9 @@ mod tests {
         assert_eq!(response.headers()["content-type"], "application/json");
 
         let mut request = HttpRequest::post_json("http://127.0.0.1:1/login", b"{}".to_vec());
-        request.headers.push(("authorization".into(), "Bearer t".into()));
+        request
+            .headers
+            .push(("authorization".into(), "Bearer t".into()));
         let built = to_http_request(&request).unwrap();
         assert_eq!(built.method(), http::Method::POST);
         assert_eq!(header_pairs(built.headers()).len(), 2);

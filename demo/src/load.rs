@@ -157,13 +157,17 @@ fn judge_results(
             Some(Err(ClientError::Login(failure))) if is_expected(&failure) => {
                 report.expected_failures.push(failure.to_string());
             }
-            Some(Err(e)) => report.problems.push(format!("{user} failed unexpectedly: {e}")),
+            Some(Err(e)) => report
+                .problems
+                .push(format!("{user} failed unexpectedly: {e}")),
             None => report.problems.push(format!("{user} never completed")),
         }
     }
     report.logged_in = held.len();
     for error in &report.drivers.contract_errors {
-        report.problems.push(format!("driver contract error: {error}"));
+        report
+            .problems
+            .push(format!("driver contract error: {error}"));
     }
     held
 }
@@ -185,9 +189,10 @@ fn is_expected(failure: &LoginFailure) -> bool {
 async fn check_sessions(stack: &Stack, report: &mut LoadReport, held: &[(String, SessionToken)]) {
     let distinct: HashSet<&str> = held.iter().map(|(_, t)| t.expose_secret()).collect();
     if distinct.len() != held.len() {
-        report
-            .problems
-            .push(format!("{} clients share a session", held.len() - distinct.len()));
+        report.problems.push(format!(
+            "{} clients share a session",
+            held.len() - distinct.len()
+        ));
     }
     let stored: HashMap<SessionToken, String> = stack
         .store()
@@ -198,8 +203,12 @@ async fn check_sessions(stack: &Stack, report: &mut LoadReport, held: &[(String,
     for (user, token) in held {
         match stored.get(token) {
             Some(openid) if *openid == openid_of(user) => {}
-            Some(_) => report.problems.push(format!("{user} holds another user's session")),
-            None => report.problems.push(format!("{user}'s session is not stored")),
+            Some(_) => report
+                .problems
+                .push(format!("{user} holds another user's session")),
+            None => report
+                .problems
+                .push(format!("{user}'s session is not stored")),
         }
     }
     if report.server.sessions_created != report.wechat.exchanges {

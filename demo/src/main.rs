@@ -30,7 +30,11 @@ async fn main() -> ExitCode {
         if result.trace.len() > SHOWN {
             println!("   … {} more lines", result.trace.len() - SHOWN);
         }
-        let label = if result.verdict.ok { "ok" } else { "UNEXPECTED" };
+        let label = if result.verdict.ok {
+            "ok"
+        } else {
+            "UNEXPECTED"
+        };
         println!("   {label}: {}\n", result.verdict.got);
         results.push(result);
     }

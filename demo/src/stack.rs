@@ -49,7 +49,8 @@ struct TempDir(PathBuf);
 impl TempDir {
     fn create() -> io::Result<Self> {
         let suffix = random::text(8, random::URL_SAFE).map_err(io::Error::other)?;
-        let path = std::env::temp_dir().join(format!("wxlogin-demo-{}-{suffix}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("wxlogin-demo-{}-{suffix}", std::process::id()));
         std::fs::create_dir_all(&path)?;
         Ok(Self(path))
     }
@@ -100,8 +101,8 @@ impl Stack {
         let code2session = Code2Session::new(APPID, AppSecret::new(app_secret.clone()))
             .with_base_url(wechat.base_url());
         let mut login = ServerLoginConfig::new(code2session, seed);
-        login.call_timeout = time::Duration::try_from(options.wechat_call_timeout)
-            .map_err(io::Error::other)?;
+        login.call_timeout =
+            time::Duration::try_from(options.wechat_call_timeout).map_err(io::Error::other)?;
         let config = DevServerConfig::new(CoordinatorConfig::new(login));
         let link = LinkFaults::new(seed.rotate_left(17), Arc::clone(&trace));
         let server = DevServer::start(config, MemoryStore::new(), Arc::clone(&trace), |router| {

@@ -11,7 +11,9 @@ pub(super) fn command(command: &Command) -> String {
     match command {
         Command::ReadStorage { id, key } => format!("ReadStorage #{} {key:?}", id.0),
         Command::CheckWxSession { id } => format!("CheckWxSession #{}", id.0),
-        Command::WxLogin { id, timeout_ms } => format!("WxLogin #{} (timeout {timeout_ms} ms)", id.0),
+        Command::WxLogin { id, timeout_ms } => {
+            format!("WxLogin #{} (timeout {timeout_ms} ms)", id.0)
+        }
         Command::SendRequest {
             id,
             request,
@@ -40,7 +42,11 @@ pub(super) fn event(event: &Event) -> String {
     match event {
         Event::LoginRequested { waiter } => format!("LoginRequested waiter {}", waiter.0),
         Event::StorageRead { id, value } => {
-            let found = if value.is_some() { "a record" } else { "nothing" };
+            let found = if value.is_some() {
+                "a record"
+            } else {
+                "nothing"
+            };
             format!("StorageRead #{} {found}", id.0)
         }
         Event::CheckSessionResult { id, result } => match result {

@@ -40,7 +40,10 @@ pub(super) struct Driver {
 }
 
 impl Driver {
-    pub(super) async fn run(mut self, mut inbox: mpsc::UnboundedReceiver<AppRequest>) -> DriverReport {
+    pub(super) async fn run(
+        mut self,
+        mut inbox: mpsc::UnboundedReceiver<AppRequest>,
+    ) -> DriverReport {
         let mut closing = false;
         loop {
             self.drain().await;
@@ -51,7 +54,9 @@ impl Driver {
             }
             let deadline = self.machine.poll_timeout();
             if closing && deadline.is_none() && self.effects.is_empty() {
-                self.report.contract_errors.push("waiters left with nothing pending".into());
+                self.report
+                    .contract_errors
+                    .push("waiters left with nothing pending".into());
                 return self.report;
             }
             let wake_at = deadline.map(|at| self.clock.instant_at(at));
@@ -101,7 +106,9 @@ impl Driver {
             Ok(()) => self.log(format!("<- {line}")),
             Err(LoginError::StaleAnswer { .. }) => {
                 self.report.stale_answers += 1;
-                self.log(format!("<- {line}: stale, refused (its deadline had passed)"));
+                self.log(format!(
+                    "<- {line}: stale, refused (its deadline had passed)"
+                ));
             }
             Err(error) => {
                 self.log(format!("<- {line}: refused: {error}"));

@@ -75,8 +75,13 @@ pub struct DriverReport {
 type LoginReply = oneshot::Sender<Result<Session, ClientError>>;
 
 enum AppRequest {
-    Login { reply: LoginReply },
-    Rejected { token: SessionToken, reply: LoginReply },
+    Login {
+        reply: LoginReply,
+    },
+    Rejected {
+        token: SessionToken,
+        reply: LoginReply,
+    },
     Logout,
     Shutdown,
 }
@@ -95,7 +100,8 @@ impl ClientHandle {
 
     /// A business request sent with `token` got 401: the session to replay it with (once).
     pub async fn session_rejected(&self, token: SessionToken) -> Result<Session, ClientError> {
-        self.ask(|reply| AppRequest::Rejected { token, reply }).await
+        self.ask(|reply| AppRequest::Rejected { token, reply })
+            .await
     }
 
     /// The user logs out; requests in flight fail with `LoggedOut`.
@@ -103,7 +109,10 @@ impl ClientHandle {
         let _ = self.requests.send(AppRequest::Logout);
     }
 
-    async fn ask(&self, request: impl FnOnce(LoginReply) -> AppRequest) -> Result<Session, ClientError> {
+    async fn ask(
+        &self,
+        request: impl FnOnce(LoginReply) -> AppRequest,
+    ) -> Result<Session, ClientError> {
         let (reply, answer) = oneshot::channel();
         self.requests
             .send(request(reply))
@@ -122,7 +131,12 @@ pub struct Client {
 
 impl Client {
     /// Starts a driver for `config`; `wechat_base_url` is where its fake `wx` gets codes.
-    pub fn spawn(config: ClientConfig, wechat_base_url: &str, http: HttpClient, trace: Arc<Trace>) -> Self {
+    pub fn spawn(
+        config: ClientConfig,
+        wechat_base_url: &str,
+        http: HttpClient,
+        trace: Arc<Trace>,
+    ) -> Self {
         let wx = FakeWx::new(http.clone(), wechat_base_url, config.user);
         let switches = wx.switches();
         let (requests, inbox) = mpsc::unbounded_channel();

@@ -88,7 +88,9 @@ async fn cold_start(s: &Stack) -> Verdict {
 }
 
 /// Logs in with a fresh client and stops it: the storage file then holds a session.
-async fn first_launch(s: &Stack) -> Result<(crate::client::ClientConfig, wxlogin::client::Session), String> {
+async fn first_launch(
+    s: &Stack,
+) -> Result<(crate::client::ClientConfig, wxlogin::client::Session), String> {
     let config = s.client_config();
     let client = s.spawn_client(config.clone());
     let session = client.handle().login().await.map_err(|e| e.to_string())?;
@@ -214,7 +216,11 @@ async fn thousand_callers(s: &Stack) -> Verdict {
     let (report, clean) = finish(client).await;
     let same = tokens.windows(2).all(|w| w[0] == w[1]);
     Verdict::check(
-        clean && tokens.len() == 1_000 && same && report.wx_login_calls == 1 && report.requests_sent == 1,
+        clean
+            && tokens.len() == 1_000
+            && same
+            && report.wx_login_calls == 1
+            && report.requests_sent == 1,
         format!(
             "{} callers got the same session: {same}; wx.login calls {}, requests {}",
             tokens.len(),
@@ -251,9 +257,10 @@ async fn rejected_twice(s: &Stack) -> Verdict {
 
 async fn logout_in_flight(s: &Stack) -> Verdict {
     // wx.login answers slowly, so the logout arrives while it is in flight.
-    s.fake()
-        .faults()
-        .queue(Api::WxLogin, Fault::Slow(std::time::Duration::from_millis(500)));
+    s.fake().faults().queue(
+        Api::WxLogin,
+        Fault::Slow(std::time::Duration::from_millis(500)),
+    );
     let config = s.client_config();
     let name = config.name.clone();
     let storage = FileStorage::new(&config.storage);
@@ -265,14 +272,16 @@ async fn logout_in_flight(s: &Stack) -> Verdict {
         .wait_for(|l| l.party == name && l.text.starts_with("-> WxLogin"))
         .await;
     client.handle().logout();
-    let result = login
-        .await
-        .unwrap_or(Err(ClientError::DriverStopped));
+    let result = login.await.unwrap_or(Err(ClientError::DriverStopped));
     let (_, clean) = finish(client).await;
     let record = storage.read(KEY).await.ok().flatten();
     Verdict::check(
         clean && record.is_none() && result == Err(ClientError::Login(LoginFailure::LoggedOut)),
-        format!("the waiter got: {}; record present: {}", outcome(&result), record.is_some()),
+        format!(
+            "the waiter got: {}; record present: {}",
+            outcome(&result),
+            record.is_some()
+        ),
     )
 }
 

@@ -66,7 +66,11 @@ async fn answer_lost_same_code(s: &Stack) -> Verdict {
     let counts = s.fake().counts();
     let stats = s.server.server.stats().snapshot();
     let held = match &result {
-        Ok(session) => s.store().snapshot().iter().any(|(t, _)| *t == session.token),
+        Ok(session) => s
+            .store()
+            .snapshot()
+            .iter()
+            .any(|(t, _)| *t == session.token),
         Err(_) => false,
     };
     Verdict::check(
@@ -124,6 +128,10 @@ async fn answer_too_late(s: &Stack) -> Verdict {
     let (report, clean) = finish(client).await;
     Verdict::check(
         clean && result.is_ok() && report.stale_answers == 1,
-        format!("{}; then {}", outcome(&result), stale.text.trim_start_matches("<- ")),
+        format!(
+            "{}; then {}",
+            outcome(&result),
+            stale.text.trim_start_matches("<- ")
+        ),
     )
 }

@@ -138,9 +138,7 @@ pub async fn run(scenario: &Scenario) -> ScenarioResult {
 /// The kind of the first secret found in the trace: the app secret, a session_key, a code or
 /// a session token. The values themselves are never printed.
 pub fn find_leak(stack: &Stack, trace: &[TraceLine]) -> Option<&'static str> {
-    let (keys, codes) = stack
-        .fake()
-        .with_world(|w| (w.session_keys(), w.codes()));
+    let (keys, codes) = stack.fake().with_world(|w| (w.session_keys(), w.codes()));
     let tokens: Vec<String> = stack
         .store()
         .snapshot()
@@ -168,8 +166,18 @@ pub async fn finish(client: Client) -> (DriverReport, bool) {
 
 /// The summary table, one row per result.
 pub fn table(results: &[ScenarioResult]) -> String {
-    let name_width = results.iter().map(|r| r.name.len()).max().unwrap_or(8).max(8);
-    let expect_width = results.iter().map(|r| r.expect.len()).max().unwrap_or(8).max(8);
+    let name_width = results
+        .iter()
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let expect_width = results
+        .iter()
+        .map(|r| r.expect.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
     let mut out = format!(
         "{:<name_width$}  {:<expect_width$}  {:>8}  {:>12}  {:>6}  {:>8}  {:>6}  result\n",
         "scenario", "expected", "wx.login", "code2Session", "/login", "/session", "ms"
@@ -189,6 +197,9 @@ pub fn table(results: &[ScenarioResult]) -> String {
         ));
     }
     let passed = results.iter().filter(|r| r.verdict.ok).count();
-    out.push_str(&format!("{passed} of {} scenarios ended as expected\n", results.len()));
+    out.push_str(&format!(
+        "{passed} of {} scenarios ended as expected\n",
+        results.len()
+    ));
     out
 }

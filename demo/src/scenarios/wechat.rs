@@ -54,7 +54,9 @@ pub(super) fn scenarios() -> Vec<Scenario> {
 }
 
 async fn busy_once(s: &Stack) -> Verdict {
-    s.fake().faults().queue(Api::Code2Session, Fault::SystemBusy);
+    s.fake()
+        .faults()
+        .queue(Api::Code2Session, Fault::SystemBusy);
     let client = s.spawn_client(s.client_config());
     let result = client.handle().login().await;
     let (_, clean) = finish(client).await;
@@ -71,7 +73,11 @@ async fn busy_once(s: &Stack) -> Verdict {
 }
 
 /// Whether `result` is the server's error of `kind` relaying WeChat's `errcode`, with a rid.
-fn relayed(result: &Result<wxlogin::client::Session, ClientError>, kind: ErrorKind, errcode: i64) -> bool {
+fn relayed(
+    result: &Result<wxlogin::client::Session, ClientError>,
+    kind: ErrorKind,
+    errcode: i64,
+) -> bool {
     match result {
         Err(ClientError::Login(LoginFailure::Server {
             error: Some(body), ..
@@ -81,7 +87,9 @@ fn relayed(result: &Result<wxlogin::client::Session, ClientError>, kind: ErrorKi
 }
 
 async fn minute_quota(s: &Stack) -> Verdict {
-    s.fake().faults().queue(Api::Code2Session, Fault::MinuteQuota);
+    s.fake()
+        .faults()
+        .queue(Api::Code2Session, Fault::MinuteQuota);
     let client = s.spawn_client(s.client_config());
     let result = client.handle().login().await;
     let (report, clean) = finish(client).await;
@@ -92,7 +100,9 @@ async fn minute_quota(s: &Stack) -> Verdict {
 }
 
 async fn high_risk(s: &Stack) -> Verdict {
-    s.fake().faults().queue(Api::Code2Session, Fault::HighRiskUser);
+    s.fake()
+        .faults()
+        .queue(Api::Code2Session, Fault::HighRiskUser);
     let client = s.spawn_client(s.client_config());
     let result = client.handle().login().await;
     let (report, clean) = finish(client).await;

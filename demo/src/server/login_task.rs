@@ -63,7 +63,10 @@ impl<S: SessionStore> LoginTask<S> {
     pub(super) async fn run(mut self) {
         loop {
             let clock = self.server.clock;
-            let deadline = self.coordinator.poll_timeout().map(|at| clock.instant_at(at));
+            let deadline = self
+                .coordinator
+                .poll_timeout()
+                .map(|at| clock.instant_at(at));
             tokio::select! {
                 input = self.inbox.recv() => {
                     // The task holds a sender itself, so the channel never closes.
@@ -82,7 +85,9 @@ impl<S: SessionStore> LoginTask<S> {
             Ok(()) => {}
             // A result that arrives after its deadline: the coordinator moved on without it.
             Err(ServerLoginError::UnknownId { id }) => {
-                self.log(format!("late answer to {id} refused (its deadline had passed)"));
+                self.log(format!(
+                    "late answer to {id} refused (its deadline had passed)"
+                ));
             }
             Err(error) => self.log(format!("driver error: {error}")),
         }
@@ -142,7 +147,10 @@ impl<S: SessionStore> LoginTask<S> {
                     });
                 }
                 ServerLoginCommand::CreateSession { id, session } => {
-                    self.log(format!("-> CreateSession {id} for openid {}", session.openid));
+                    self.log(format!(
+                        "-> CreateSession {id} for openid {}",
+                        session.openid
+                    ));
                     let store = Arc::clone(&self.server.store);
                     let outbox = self.outbox.clone();
                     let server = Arc::clone(&self.server);

@@ -16,7 +16,10 @@ use super::login_task::{Input, unavailable};
 use super::{DevServer, DevServerConfig, SessionStore};
 use crate::http_values::{header_pairs, into_axum};
 
-pub(super) fn router<S: SessionStore>(server: Arc<DevServer<S>>, config: &DevServerConfig) -> Router {
+pub(super) fn router<S: SessionStore>(
+    server: Arc<DevServer<S>>,
+    config: &DevServerConfig,
+) -> Router {
     Router::new()
         .route(&config.login_path, post(login::<S>))
         .route(&config.session_path, get(session::<S>))

@@ -41,7 +41,11 @@ impl ServerStats {
     }
 
     pub(super) fn answered(&self, granted: bool) {
-        let counter = if granted { &self.granted } else { &self.refused };
+        let counter = if granted {
+            &self.granted
+        } else {
+            &self.refused
+        };
         counter.fetch_add(1, Ordering::Relaxed);
     }
 

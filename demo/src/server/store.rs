@@ -131,11 +131,17 @@ mod tests {
         let t0 = OffsetDateTime::UNIX_EPOCH;
         for i in 0..1024u32 {
             let token = SessionToken::new(format!("old{i}"));
-            store.insert(token, session(t0, Duration::seconds(1))).await.unwrap();
+            store
+                .insert(token, session(t0, Duration::seconds(1)))
+                .await
+                .unwrap();
         }
         let fresh = SessionToken::new("fresh");
         let later = t0 + Duration::hours(1);
-        store.insert(fresh.clone(), session(later, Duration::hours(2))).await.unwrap();
+        store
+            .insert(fresh.clone(), session(later, Duration::hours(2)))
+            .await
+            .unwrap();
         assert_eq!(store.len(), 1, "the expired ones were swept");
         assert!(store.get(&fresh).await.is_some());
         assert!(store.remove(&fresh).await.is_some());

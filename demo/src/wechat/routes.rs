@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::bodies::{self, ErrCode};
-use super::{Api, Fault, FakeWeChat};
+use super::{Api, FakeWeChat, Fault};
 use crate::http_values::into_axum;
 use crate::link::severed;
 
@@ -113,7 +113,9 @@ fn summary(body: &Value) -> String {
                 "ok, openid {} (session_key not shown)",
                 openid.as_str().unwrap_or_default()
             ),
-            (None, Some(expires_in)) => format!("access_token (not shown), expires_in {expires_in}"),
+            (None, Some(expires_in)) => {
+                format!("access_token (not shown), expires_in {expires_in}")
+            }
             (None, None) => "ok".into(),
         },
     }

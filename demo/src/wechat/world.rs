@@ -198,10 +198,11 @@ impl World {
     pub fn stable_token(&mut self, body: &Value, now: Instant) -> Value {
         self.counts.stable_token_calls += 1;
         let field = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_owned);
-        let query: HashMap<String, String> = [("appid", field("appid")), ("secret", field("secret"))]
-            .into_iter()
-            .filter_map(|(k, v)| Some((k.to_owned(), v?)))
-            .collect();
+        let query: HashMap<String, String> =
+            [("appid", field("appid")), ("secret", field("secret"))]
+                .into_iter()
+                .filter_map(|(k, v)| Some((k.to_owned(), v?)))
+                .collect();
         if let Err(code) = self.check_credentials(&query) {
             return bodies::error(code);
         }
@@ -309,7 +310,11 @@ mod tests {
         let mut w = world();
         let now = Instant::now();
         let code = w.issue_code("alice", now).unwrap();
-        let q = query(&[("appid", "wxdemo"), ("secret", "s3cret"), ("js_code", &code)]);
+        let q = query(&[
+            ("appid", "wxdemo"),
+            ("secret", "s3cret"),
+            ("js_code", &code),
+        ]);
         let first = w.code2session(&q, now);
         assert_eq!(first["openid"], "o-demo-alice");
         assert_eq!(first["session_key"].as_str().unwrap().len(), 24);
@@ -318,7 +323,11 @@ mod tests {
         assert_eq!(w.code2session(&q, now)["errcode"], 40163);
 
         let late = w.issue_code("bob", now).unwrap();
-        let q = query(&[("appid", "wxdemo"), ("secret", "s3cret"), ("js_code", &late)]);
+        let q = query(&[
+            ("appid", "wxdemo"),
+            ("secret", "s3cret"),
+            ("js_code", &late),
+        ]);
         assert_eq!(w.code2session(&q, now + CODE_LIFE)["errcode"], 40029);
         let counts = w.counts();
         assert_eq!((counts.exchanges, counts.code_used_answers), (1, 1));
@@ -329,11 +338,18 @@ mod tests {
     fn credentials_are_checked() {
         let mut w = world();
         let now = Instant::now();
-        let errcode = |w: &mut World, q: &[(&str, &str)]| w.code2session(&query(q), now)["errcode"].clone();
+        let errcode =
+            |w: &mut World, q: &[(&str, &str)]| w.code2session(&query(q), now)["errcode"].clone();
         assert_eq!(errcode(&mut w, &[("secret", "s3cret")]), 41002);
         assert_eq!(errcode(&mut w, &[("appid", "wxdemo")]), 41004);
-        assert_eq!(errcode(&mut w, &[("appid", "x"), ("secret", "s3cret")]), 40013);
-        assert_eq!(errcode(&mut w, &[("appid", "wxdemo"), ("secret", "x")]), 40125);
+        assert_eq!(
+            errcode(&mut w, &[("appid", "x"), ("secret", "s3cret")]),
+            40013
+        );
+        assert_eq!(
+            errcode(&mut w, &[("appid", "wxdemo"), ("secret", "x")]),
+            40125
+        );
     }
 
     #[test]
@@ -344,7 +360,10 @@ mod tests {
         let forced = json!({"grant_type": "client_credential", "appid": "wxdemo", "secret": "s3cret", "force_refresh": true});
         let first = w.stable_token(&normal, now);
         assert_eq!(first["expires_in"], 7200);
-        assert_eq!(w.stable_token(&normal, now)["access_token"], first["access_token"]);
+        assert_eq!(
+            w.stable_token(&normal, now)["access_token"],
+            first["access_token"]
+        );
         // Near its end, normal mode hands out a new one; expires_in is never below 300.
         let late = w.stable_token(&normal, now + TOKEN_LIFE - Duration::from_secs(299));
         assert_ne!(late["access_token"], first["access_token"]);
@@ -359,23 +378,56 @@ mod tests {
         let mut w = world();
         let now = Instant::now();
         let code = w.issue_code("carol", now).unwrap();
-        let q = query(&[("appid", "wxdemo"), ("secret", "s3cret"), ("js_code", &code)]);
-        let key = w.code2session(&q, now)["session_key"].as_str().unwrap().to_owned();
+        let q = query(&[
+            ("appid", "wxdemo"),
+            ("secret", "s3cret"),
+            ("js_code", &code),
+        ]);
+        let key = w.code2session(&q, now)["session_key"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let body = json!({"appid": "wxdemo", "secret": "s3cret"});
-        let token = w.stable_token(&body, now)["access_token"].as_str().unwrap().to_owned();
+        let token = w.stable_token(&body, now)["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let signature = session_key_signature(&key);
         let check = |w: &mut World, token: &str, method: &str, openid: &str, sig: &str| {
-            let q = query(&[("access_token", token), ("sig_method", method), ("openid", openid), ("signature", sig)]);
+            let q = query(&[
+                ("access_token", token),
+                ("sig_method", method),
+                ("openid", openid),
+                ("signature", sig),
+            ]);
             w.check_session(&q, now)["errcode"].clone()
         };
-        assert_eq!(check(&mut w, &token, "hmac_sha256", "o-demo-carol", &signature), 0);
-        assert_eq!(check(&mut w, &token, "hmac_sha256", "o-demo-carol", "00"), 87009);
-        assert_eq!(check(&mut w, &token, "md5", "o-demo-carol", &signature), 87008);
-        assert_eq!(check(&mut w, &token, "hmac_sha256", "o-demo-dave", &signature), 87007);
-        assert_eq!(check(&mut w, "nope", "hmac_sha256", "o-demo-carol", &signature), 40014);
+        assert_eq!(
+            check(&mut w, &token, "hmac_sha256", "o-demo-carol", &signature),
+            0
+        );
+        assert_eq!(
+            check(&mut w, &token, "hmac_sha256", "o-demo-carol", "00"),
+            87009
+        );
+        assert_eq!(
+            check(&mut w, &token, "md5", "o-demo-carol", &signature),
+            87008
+        );
+        assert_eq!(
+            check(&mut w, &token, "hmac_sha256", "o-demo-dave", &signature),
+            87007
+        );
+        assert_eq!(
+            check(&mut w, "nope", "hmac_sha256", "o-demo-carol", &signature),
+            40014
+        );
         let forced = json!({"appid": "wxdemo", "secret": "s3cret", "force_refresh": true});
         w.stable_token(&forced, now);
-        assert_eq!(check(&mut w, &token, "hmac_sha256", "o-demo-carol", &signature), 40001);
+        assert_eq!(
+            check(&mut w, &token, "hmac_sha256", "o-demo-carol", &signature),
+            40001
+        );
     }
 
     #[test]
