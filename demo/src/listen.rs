@@ -6,7 +6,8 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-/// A router being served; dropping it stops the server (open connections included).
+/// A router being served; dropping it stops accepting connections (open ones end when their
+/// clients close them, or with the runtime).
 #[derive(Debug)]
 pub struct Listening {
     base_url: String,

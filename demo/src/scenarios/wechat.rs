@@ -117,7 +117,7 @@ async fn slow_wechat(s: &Stack) -> Verdict {
     // code, which WeChat has not consumed yet. The slow call, answered last, finds it used.
     s.fake()
         .faults()
-        .queue(Api::Code2Session, Fault::Slow(SHORT_CALL_TIMEOUT * 3));
+        .queue(Api::Code2Session, Fault::Slow(SHORT_CALL_TIMEOUT * 4));
     let client = s.spawn_client(s.client_config());
     let result = client.handle().login().await;
     let (_, clean) = finish(client).await;
