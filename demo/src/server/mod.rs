@@ -57,7 +57,7 @@ impl DevServerConfig {
             token_header: TokenHeader::default(),
             login_path: "/login".into(),
             session_path: "/session".into(),
-            call_grace: Duration::from_secs(1),
+            call_grace: Duration::from_secs(5),
         }
     }
 }
