@@ -2,7 +2,9 @@
 //! each scenario, runs the client over real HTTP, prints every trace and the summary table,
 //! and exits 0 only if every scenario ended as expected.
 //!
-//! `cargo run -p wxlogin-demo -- --load [clients]` runs the load run instead.
+//! `cargo run -p wxlogin-demo -- --load [clients] [busy per mille] [lost per mille]` runs the
+//! load run instead (default: 1,000 clients, 100 = 10% of code2Session calls answer -1, 50 = 5%
+//! of login answers lost).
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;
@@ -17,8 +19,14 @@ const SHOWN: usize = 40;
 async fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     if args.next().as_deref() == Some("--load") {
-        let clients = args.next().and_then(|n| n.parse().ok()).unwrap_or(1_000);
-        return run_load(clients).await;
+        let defaults = LoadPlan::default();
+        let mut number = |default| args.next().and_then(|n| n.parse().ok()).unwrap_or(default);
+        let plan = LoadPlan {
+            clients: number(defaults.clients as u32) as usize,
+            busy_per_mille: number(defaults.busy_per_mille),
+            lost_answers_per_mille: number(defaults.lost_answers_per_mille),
+        };
+        return run_load(&plan).await;
     }
     let mut results = Vec::new();
     for scenario in scenarios::all() {
@@ -46,12 +54,8 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run_load(clients: usize) -> ExitCode {
-    let plan = LoadPlan {
-        clients,
-        ..LoadPlan::default()
-    };
-    match load::run(&plan).await {
+async fn run_load(plan: &LoadPlan) -> ExitCode {
+    match load::run(plan).await {
         Ok(report) => {
             print!("{report}");
             if report.problems.is_empty() {
