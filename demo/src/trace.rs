@@ -123,17 +123,17 @@ mod tests {
     async fn waits_for_lines_logged_before_and_after() {
         let trace = Trace::new(Clock::start());
         trace.log("a", "first");
-        let found = trace.wait_for(|l| l.text == "first").await;
+        let limit = std::time::Duration::from_secs(5);
+        let found = tokio::time::timeout(limit, trace.wait_for(|l| l.text == "first"))
+            .await
+            .unwrap();
         assert_eq!(found.party, "a");
         let waiter = {
             let trace = Arc::clone(&trace);
             tokio::spawn(async move { trace.wait_for(|l| l.text == "later").await })
         };
         trace.log("b", "later");
-        let found = tokio::time::timeout(std::time::Duration::from_secs(5), waiter)
-            .await
-            .unwrap()
-            .unwrap();
+        let found = tokio::time::timeout(limit, waiter).await.unwrap().unwrap();
         assert_eq!(found.party, "b");
     }
 

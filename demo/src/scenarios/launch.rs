@@ -1,12 +1,10 @@
 //! Launch scenarios: what a mini program meets when it starts and while it runs.
 
-use std::sync::Arc;
-
 use tokio::task::JoinSet;
-use wxlogin::client::LoginFailure;
+use wxlogin::client::{LoginFailure, Session};
 
 use super::{Scenario, Verdict, finish};
-use crate::client::{ClientError, FileStorage};
+use crate::client::{ClientConfig, ClientError, FileStorage};
 use crate::stack::{Stack, StackOptions};
 use crate::trace::fingerprint;
 use crate::wechat::{Api, Fault};
@@ -88,9 +86,7 @@ async fn cold_start(s: &Stack) -> Verdict {
 }
 
 /// Logs in with a fresh client and stops it: the storage file then holds a session.
-async fn first_launch(
-    s: &Stack,
-) -> Result<(crate::client::ClientConfig, wxlogin::client::Session), String> {
+async fn first_launch(s: &Stack) -> Result<(ClientConfig, Session), String> {
     let config = s.client_config();
     let client = s.spawn_client(config.clone());
     let session = client.handle().login().await.map_err(|e| e.to_string())?;
@@ -102,7 +98,7 @@ async fn first_launch(
 }
 
 /// The same phone started again: same storage and user, a fresh machine.
-fn relaunch(mut config: crate::client::ClientConfig) -> crate::client::ClientConfig {
+fn relaunch(mut config: ClientConfig) -> ClientConfig {
     config.name = config.name.replace("client", "relaunch");
     config
 }
@@ -267,8 +263,7 @@ async fn logout_in_flight(s: &Stack) -> Verdict {
     let client = s.spawn_client(config);
     let handle = client.handle().clone();
     let login = tokio::spawn(async move { handle.login().await });
-    let trace = Arc::clone(&s.trace);
-    trace
+    s.trace
         .wait_for(|l| l.party == name && l.text.starts_with("-> WxLogin"))
         .await;
     client.handle().logout();
@@ -286,7 +281,7 @@ async fn logout_in_flight(s: &Stack) -> Verdict {
 }
 
 /// A result in a few words, the token as a fingerprint.
-pub(super) fn outcome(result: &Result<wxlogin::client::Session, ClientError>) -> String {
+pub(super) fn outcome(result: &Result<Session, ClientError>) -> String {
     match result {
         Ok(session) => format!("logged in with {}", fingerprint(&session.token)),
         Err(e) => format!("failed: {e}"),

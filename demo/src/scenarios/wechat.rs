@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use wxlogin::client::LoginFailure;
+use wxlogin::client::{LoginFailure, Session};
 use wxlogin::wire::ErrorKind;
 
 use super::launch::outcome;
@@ -73,11 +73,7 @@ async fn busy_once(s: &Stack) -> Verdict {
 }
 
 /// Whether `result` is the server's error of `kind` relaying WeChat's `errcode`, with a rid.
-fn relayed(
-    result: &Result<wxlogin::client::Session, ClientError>,
-    kind: ErrorKind,
-    errcode: i64,
-) -> bool {
+fn relayed(result: &Result<Session, ClientError>, kind: ErrorKind, errcode: i64) -> bool {
     match result {
         Err(ClientError::Login(LoginFailure::Server {
             error: Some(body), ..
