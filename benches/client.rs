@@ -188,6 +188,13 @@ fn flows(c: &mut Criterion) {
         });
     });
 
+    // What serving from memory cannot avoid with today's public types: the `Complete`'s
+    // one-element `Vec<WaiterId>` and an owned copy of the session (its token is a `String`).
+    g.bench_function("served_from_memory_floor", |b| {
+        let session = ready_machine().session().cloned().unwrap();
+        b.iter(|| (vec![black_box(WaiterId(7))], black_box(&session).clone()));
+    });
+
     // 1,000 requests join one cold flow and are completed by one Complete.
     g.throughput(Throughput::Elements(1000));
     g.bench_function("join_1000_waiters", |b| {

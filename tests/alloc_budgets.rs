@@ -60,8 +60,13 @@ fn client_flow(m: &mut LoginMachine, mut answers: Answers) -> (usize, Vec<Comman
     let mut events = Vec::with_capacity(8);
     let mut total = 0;
     let (n, ()) = allocations(|| {
-        m.handle(Event::LoginRequested { waiter: WaiterId(1) }, now())
-            .unwrap();
+        m.handle(
+            Event::LoginRequested {
+                waiter: WaiterId(1),
+            },
+            now(),
+        )
+        .unwrap();
     });
     total += n;
     loop {
@@ -168,8 +173,13 @@ fn allocation_budgets_and_sizes() {
 
     // Served from memory: the Complete's one-element waiter list and the session's token.
     let (served, command) = allocations(|| {
-        m.handle(Event::LoginRequested { waiter: WaiterId(2) }, now())
-            .unwrap();
+        m.handle(
+            Event::LoginRequested {
+                waiter: WaiterId(2),
+            },
+            now(),
+        )
+        .unwrap();
         m.poll_command()
     });
     assert!(matches!(command, Some(Command::Complete { .. })));
