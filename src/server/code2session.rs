@@ -254,10 +254,10 @@ mod fast {
         fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Fields, A::Error> {
             while let Some(key) = map.next_key::<Key>()? {
                 match key {
-                    Key::OpenId => self.openid = Some(map.next_value()?),
-                    Key::SessionKey => self.session_key = Some(map.next_value()?),
-                    Key::UnionId => self.unionid = Some(map.next_value()?),
-                    Key::ErrCode => self.errcode = Some(map.next_value()?),
+                    Key::Openid => self.openid = Some(map.next_value()?),
+                    Key::Session => self.session_key = Some(map.next_value()?),
+                    Key::Unionid => self.unionid = Some(map.next_value()?),
+                    Key::Errcode => self.errcode = Some(map.next_value()?),
                     Key::Other => map.next_value_seed(Checked)?,
                 }
             }
@@ -266,10 +266,10 @@ mod fast {
     }
 
     enum Key {
-        OpenId,
-        SessionKey,
-        UnionId,
-        ErrCode,
+        Openid,
+        Session,
+        Unionid,
+        Errcode,
         Other,
     }
 
@@ -283,10 +283,10 @@ mod fast {
                 }
                 fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
                     Ok(match key {
-                        "openid" => Key::OpenId,
-                        "session_key" => Key::SessionKey,
-                        "unionid" => Key::UnionId,
-                        "errcode" => Key::ErrCode,
+                        "openid" => Key::Openid,
+                        "session_key" => Key::Session,
+                        "unionid" => Key::Unionid,
+                        "errcode" => Key::Errcode,
                         _ => Key::Other,
                     })
                 }
