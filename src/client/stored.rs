@@ -73,21 +73,27 @@ impl StoredSession {
             Some(text) if text.len() > MAX_RECORD_BYTES => return StoredLookup::Corrupt,
             Some(text) => text,
         };
+        // A current record is read in one pass; anything else is classified in two, as before
+        // (a record `RecordV1` reads with `v == 1` is one `Versioned` reads the same way).
+        if let Ok(record) = serde_json::from_str::<RecordV1>(text) {
+            if record.v == RECORD_VERSION {
+                return Self::classify(Self::from_record(record), now);
+            }
+        }
         match serde_json::from_str::<Versioned>(text) {
             Err(_) => return StoredLookup::Corrupt,
             Ok(Versioned { v }) if v != RECORD_VERSION => return StoredLookup::OtherVersion(v),
             Ok(_) => {}
         }
-        let Some(stored) = serde_json::from_str::<RecordV1>(text)
-            .ok()
-            .and_then(Self::from_record)
-        else {
-            return StoredLookup::Corrupt;
-        };
-        if stored.session.expires_at <= now {
-            StoredLookup::Expired
-        } else {
-            StoredLookup::Valid(stored)
+        let record = serde_json::from_str::<RecordV1>(text).ok();
+        Self::classify(record.and_then(Self::from_record), now)
+    }
+
+    fn classify(stored: Option<Self>, now: OffsetDateTime) -> StoredLookup {
+        match stored {
+            None => StoredLookup::Corrupt,
+            Some(stored) if stored.session.expires_at <= now => StoredLookup::Expired,
+            Some(stored) => StoredLookup::Valid(stored),
         }
     }
 

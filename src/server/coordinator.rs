@@ -6,9 +6,10 @@
 //!
 //! # Memory
 //! Everything is bounded by [`CoordinatorConfig`] (sizes measured on a 64-bit target):
-//! - in flight: at most `max_in_flight` codes, about 1.5 KiB each (the boxed [`ServerLogin`]
-//!   of 192 bytes, its emptied command queue's buffer of about 640, the code three times, the route
-//!   of its outstanding effect, and up to `max_waiters_per_code` request ids of 8 bytes). A new
+//! - in flight: at most `max_in_flight` codes, about 1.5 KiB each (1,471 bytes measured by
+//!   `tests/alloc_budgets.rs`: the boxed [`ServerLogin`] of 192 bytes, its emptied command
+//!   queue's buffer of about 640, the code four times, the route of its outstanding effect, its
+//!   entry in the deadline index, and up to `max_waiters_per_code` request ids of 8 bytes). A new
 //!   code beyond that is answered at once with a typed [`ExchangeFailure::Busy`] (503,
 //!   `retry_after` 1), and so is one more duplicate of a code that has its full set of waiters;
 //! - remembered: at most `max_remembered` finished codes, about 500 bytes each (a 144-byte map
@@ -76,7 +77,12 @@ struct InFlight {
     login: Box<ServerLogin>,
     waiters: Vec<RequestId>,
     outstanding: Option<EffectId>,
+    /// The exchange's entry in `LoginCoordinator::deadlines`.
+    timer: Option<Timer>,
 }
+
+/// A deadline in the timer index; the sequence number makes equal instants distinct.
+type Timer = (OffsetDateTime, u64);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Remembered {
@@ -107,10 +113,14 @@ pub struct LoginCoordinator {
     /// Remembered codes, oldest first; an entry whose `seq` no longer matches is skipped.
     remembered_order: VecDeque<(u64, CodeKey)>,
     routes: BTreeMap<EffectId, CodeKey>,
+    /// The deadline of every exchange in flight, earliest first: `poll_timeout` reads the first
+    /// and `handle_timeout` the due ones, without visiting the others.
+    deadlines: BTreeMap<Timer, CodeKey>,
     pending: BTreeSet<RequestId>,
     commands: VecDeque<ServerLoginCommand>,
     next_id: u64,
     next_seq: u64,
+    next_timer: u64,
     exchanges_started: u64,
 }
 
@@ -126,10 +136,12 @@ impl LoginCoordinator {
             remembered: BTreeMap::new(),
             remembered_order: VecDeque::new(),
             routes: BTreeMap::new(),
+            deadlines: BTreeMap::new(),
             pending: BTreeSet::new(),
             commands: VecDeque::new(),
             next_id: 0,
             next_seq: 0,
+            next_timer: 0,
             exchanges_started: 0,
         }
     }
@@ -184,12 +196,13 @@ impl LoginCoordinator {
     /// Fires what is due at `now` in every exchange and drops remembered codes past their life.
     /// Spurious calls are harmless.
     pub fn handle_timeout(&mut self, now: OffsetDateTime) {
-        let due: Vec<CodeKey> = self
-            .in_flight
-            .iter()
-            .filter(|(_, entry)| entry.login.poll_timeout().is_some_and(|at| now >= at))
-            .map(|(key, _)| key.clone())
+        let mut due: Vec<CodeKey> = self
+            .deadlines
+            .range(..=(now, u64::MAX))
+            .map(|(_, key)| key.clone())
             .collect();
+        // Fired in code order, as a scan of `in_flight` would.
+        due.sort_unstable();
         for key in due {
             if let Some(entry) = self.in_flight.get_mut(&key) {
                 entry.login.step_timeout(now, &mut self.next_id);
@@ -206,12 +219,9 @@ impl LoginCoordinator {
     }
 
     /// The earliest instant [`handle_timeout`](Self::handle_timeout) should be called, if any
-    /// (a scan of the exchanges in flight).
+    /// (the first entry of an index of deadlines, not a scan of the exchanges in flight).
     pub fn poll_timeout(&self) -> Option<OffsetDateTime> {
-        self.in_flight
-            .values()
-            .filter_map(|entry| entry.login.poll_timeout())
-            .min()
+        self.deadlines.first_key_value().map(|(&(at, _), _)| at)
     }
 
     /// Codes being exchanged now.
@@ -278,6 +288,7 @@ impl LoginCoordinator {
                 login,
                 waiters: vec![request],
                 outstanding: None,
+                timer: None,
             },
         );
         self.pending.insert(request);
@@ -308,6 +319,18 @@ impl LoginCoordinator {
                 self.routes.insert(new, key.clone());
             }
             entry.outstanding = outstanding;
+        }
+        let deadline = entry.login.poll_timeout();
+        if entry.timer.map(|(at, _)| at) != deadline {
+            // The index entry's key text is reused when the deadline moves.
+            let old = entry.timer.take().and_then(|t| self.deadlines.remove(&t));
+            if let Some(at) = deadline {
+                let timer = (at, self.next_timer);
+                self.next_timer = self.next_timer.wrapping_add(1);
+                self.deadlines
+                    .insert(timer, old.unwrap_or_else(|| key.clone()));
+                entry.timer = Some(timer);
+            }
         }
         let mut answer = None;
         for command in entry.login.take_commands() {

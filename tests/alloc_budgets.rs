@@ -1,0 +1,275 @@
+//! Heap allocation budgets and size bounds, asserted as counts, never as time.
+//!
+//! A counting allocator (`stats_alloc`, no `unsafe` needed) wraps the system allocator in this
+//! one test binary. Its counters are global, so everything runs in a single `#[test]`, one
+//! measurement after another, with the inputs built outside each counted region: what is
+//! counted is the machine's own work (its `handle`, `handle_timeout` and `poll_command`), not
+//! the driver's.
+//!
+//! Each budget is the figure measured when it was set (see the comment next to it), with no
+//! slack: a change that adds an allocation must change the budget and say why.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::alloc::System;
+use std::sync::Arc;
+
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+use time::OffsetDateTime;
+use wxlogin::client::{Command, Event, LoginConfig, LoginMachine, WaiterId};
+use wxlogin::http::HttpResponse;
+use wxlogin::secret::{AppSecret, LoginCode, SessionToken, StorageValue};
+use wxlogin::server::{
+    Code2Session, CoordinatorConfig, LoginCoordinator, RequestId, ServerLogin, ServerLoginCommand,
+    ServerLoginConfig, ServerLoginEvent,
+};
+use wxlogin::wire::{LoginGranted, SessionValid};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+const T0: i64 = 1_700_000_000;
+const CODE: &str = "081Kq4Ga1DUU0F0rS8Ga1HvtHH0Kq4G2";
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(T0).unwrap()
+}
+
+fn token() -> SessionToken {
+    SessionToken::from_random_bytes([0x5a; 32])
+}
+
+/// Allocations (fresh blocks plus reallocations) made while `f` runs.
+fn allocations<R>(f: impl FnOnce() -> R) -> (usize, R) {
+    let region = Region::new(GLOBAL);
+    let out = f();
+    let change = region.change();
+    (change.allocations + change.reallocations, out)
+}
+
+/// The world's answers to one client flow, built before counting starts.
+struct Answers {
+    stored: Option<StorageValue>,
+    code: Option<LoginCode>,
+    response: Option<HttpResponse>,
+}
+
+/// Feeds `LoginRequested`, then answers every command; returns the allocations the machine
+/// made and the commands that needed no answer.
+fn client_flow(m: &mut LoginMachine, mut answers: Answers) -> (usize, Vec<Command>) {
+    let mut done = Vec::with_capacity(8);
+    let mut events = Vec::with_capacity(8);
+    let mut total = 0;
+    let (n, ()) = allocations(|| {
+        m.handle(
+            Event::LoginRequested {
+                waiter: WaiterId(1),
+            },
+            now(),
+        )
+        .unwrap();
+    });
+    total += n;
+    loop {
+        let (n, command) = allocations(|| m.poll_command());
+        total += n;
+        let Some(command) = command else { break };
+        let event = match command {
+            Command::ReadStorage { id, .. } => Event::StorageRead {
+                id,
+                value: answers.stored.take(),
+            },
+            Command::CheckWxSession { id } => Event::CheckSessionResult { id, result: Ok(()) },
+            Command::WxLogin { id, .. } => Event::CodeObtained {
+                id,
+                result: Ok(answers.code.take().unwrap()),
+            },
+            Command::SendRequest { id, .. } => Event::ServerResponse {
+                id,
+                result: Ok(answers.response.take().unwrap()),
+            },
+            other => {
+                done.push(other);
+                continue;
+            }
+        };
+        events.push(event.clone());
+        let (n, ()) = allocations(|| m.handle(event, now()).unwrap());
+        total += n;
+    }
+    (total, done)
+}
+
+fn cold_answers() -> Answers {
+    Answers {
+        stored: None,
+        code: Some(LoginCode::new(CODE)),
+        response: Some(
+            LoginGranted {
+                token: token(),
+                expires_in: 7200,
+            }
+            .to_response(),
+        ),
+    }
+}
+
+fn server_config() -> ServerLoginConfig {
+    let code2session = Code2Session::new(
+        "wx4f4bc4dec97d474b",
+        AppSecret::new("0123456789abcdef0123456789abcdef"),
+    );
+    ServerLoginConfig::new(code2session, 42)
+}
+
+fn login_body(n: u64) -> Vec<u8> {
+    format!(r#"{{"code":"081Kq4Ga1DUU0F0rS8Ga{n:012}"}}"#).into_bytes()
+}
+
+fn wechat_ok() -> HttpResponse {
+    HttpResponse::json(
+        200,
+        br#"{"session_key":"tiihtNczf5v6AKRyjwEUhQ==","openid":"oGZUI0egBJY1zhBYw2KhdUfwVJJE","unionid":"ocMvos6NjeKLIBqg5Mr9QjxrP1FA"}"#.to_vec(),
+    )
+}
+
+/// One whole `ServerLogin`, from `Received` to `Respond`; allocations counted in the machine's
+/// calls only.
+fn server_login(config: &Arc<ServerLoginConfig>) -> usize {
+    let body = login_body(1);
+    let mut wechat = Some(wechat_ok());
+    let mut token = Some(token());
+    let (mut total, mut m) = allocations(|| ServerLogin::with_shared_config(Arc::clone(config), 7));
+    let received = ServerLoginEvent::Received {
+        request: RequestId(1),
+        body,
+    };
+    total += allocations(|| m.handle(received, now()).unwrap()).0;
+    loop {
+        let (n, command) = allocations(|| m.poll_command());
+        total += n;
+        let event = match command.expect("the login answers") {
+            ServerLoginCommand::CallWeChat { id, .. } => ServerLoginEvent::WeChatAnswered {
+                id,
+                result: Ok(wechat.take().unwrap()),
+            },
+            ServerLoginCommand::CreateSession { id, session } => ServerLoginEvent::SessionCreated {
+                id,
+                token: token.take().unwrap(),
+                expires_at: session.expires_at,
+            },
+            ServerLoginCommand::Respond { .. } => return total,
+        };
+        total += allocations(|| m.handle(event, now()).unwrap()).0;
+    }
+}
+
+#[test]
+fn allocation_budgets_and_sizes() {
+    // Cold login: storage miss, wx.login, login POST, 2xx parsed, record written, completed.
+    let mut m = LoginMachine::new(LoginConfig::new("https://api.example.com"));
+    let (cold, done) = client_flow(&mut m, cold_answers());
+    assert_eq!(done.len(), 2, "WriteStorage and Complete");
+    // 15, measured per input: LoginRequested 3 (the command queue's buffer, the storage key of
+    // ReadStorage, ...), StorageRead 0, CodeObtained 6 (the login request: URL, JSON body,
+    // header list and its two strings), ServerResponse 6 (the token parsed from the body, the
+    // record's JSON text and the token copy its serialiser takes, the session copy for the
+    // Complete, the WriteStorage key, a queue growth). Draining commands allocates nothing.
+    assert!(cold <= 15, "cold login: {cold} allocations, budget 15");
+
+    // Served from memory: the Complete's one-element waiter list and the session's token.
+    let (served, command) = allocations(|| {
+        m.handle(
+            Event::LoginRequested {
+                waiter: WaiterId(2),
+            },
+            now(),
+        )
+        .unwrap();
+        m.poll_command()
+    });
+    assert!(matches!(command, Some(Command::Complete { .. })));
+    // 2, measured: the waiter list of the `Complete` and the session's token copy. Both are
+    // owned by the public `Command::Complete`; see `client/served_from_memory_floor`.
+    assert!(
+        served <= 2,
+        "served from memory: {served} allocations, budget 2"
+    );
+
+    // Warm start: a stored record, wx.checkSession, the server's session check.
+    let record = format!(
+        r#"{{"v":1,"token":"{}","expires_at":{},"issued_at":{}}}"#,
+        token().expose_secret(),
+        T0 + 3600,
+        T0 - 600
+    );
+    let mut m = LoginMachine::new(LoginConfig::new("https://api.example.com"));
+    let (warm, done) = client_flow(
+        &mut m,
+        Answers {
+            stored: Some(StorageValue::new(record)),
+            code: None,
+            response: Some(SessionValid { expires_in: 5400 }.to_response()),
+        },
+    );
+    assert_eq!(done.len(), 1, "Complete");
+    // 11, measured per input: LoginRequested 3 (as above), StorageRead 1 (the record's token),
+    // CheckSessionResult 6 (the session-check request: URL, header list, header name and
+    // value, with growth of the formatted strings), ServerResponse 1 (the session copy for the
+    // Complete).
+    assert!(warm <= 11, "warm start: {warm} allocations, budget 11");
+
+    let config = Arc::new(server_config());
+    let server = server_login(&config);
+    // 19, measured per input (23 before the one-pass code2Session parser): Received 7 (the
+    // code, the code2Session URL and its percent-encoded parts, the command queue's buffer),
+    // WeChatAnswered 5 (openid, session_key and unionid, and the openid and unionid kept for
+    // the outcome), SessionCreated 7 (the outcome's openid, unionid and token, the grant's JSON
+    // body, header list and its two strings).
+    assert!(
+        server <= 19,
+        "server login: {server} allocations, budget 19"
+    );
+
+    // Bytes held per code in flight: 10,000 codes waiting for WeChat.
+    const CODES: u64 = 10_000;
+    let mut coordinator_config = CoordinatorConfig::new(server_config());
+    coordinator_config.max_in_flight = CODES as usize;
+    let mut coordinator = LoginCoordinator::new(coordinator_config);
+    let region = Region::new(GLOBAL);
+    for i in 0..CODES {
+        let received = ServerLoginEvent::Received {
+            request: RequestId(i),
+            body: login_body(i),
+        };
+        coordinator.handle(received, now()).unwrap();
+        while let Some(command) = coordinator.poll_command() {
+            drop(command);
+        }
+    }
+    let change = region.change();
+    let live = change.bytes_allocated as isize - change.bytes_deallocated as isize
+        + change.bytes_reallocated;
+    let per_code = live / CODES as isize;
+    assert_eq!(coordinator.in_flight(), CODES as usize);
+    // 1,471 bytes measured (1,302 before the deadline index, which adds a map slot and a copy
+    // of the code): the boxed ServerLogin (192), its emptied command queue's buffer (~640), the
+    // code in `in_flight`, `routes`, `deadlines` and the machine, the route, the waiter list.
+    // The coordinator's module docs quote the same figure; 1,536 (1.5 KiB) is the bound.
+    assert!(
+        per_code <= 1536,
+        "{per_code} bytes per code in flight, bound 1536"
+    );
+
+    // 512 bytes measured: the configuration (five strings, the header, timeouts, policies) is
+    // most of it; the flow's state, the waiter list, the queue, the deadline and the counters
+    // are the rest. Bound at 512 so that growth is a decision, not an accident.
+    let machine = size_of::<LoginMachine>();
+    assert!(
+        machine <= 512,
+        "size_of::<LoginMachine>() = {machine}, bound 512"
+    );
+    println!(
+        "cold {cold}, served {served}, warm {warm}, server {server} allocations; \
+         {per_code} bytes per code in flight; LoginMachine {machine} bytes"
+    );
+}
