@@ -8,8 +8,10 @@ use time::Duration;
 
 /// How failed calls are retried.
 ///
-/// The n-th retry waits `min(max, initial * 2^(n-1))`, of which the upper half is jitter:
-/// the delay is uniform in `[d/2, d]`. Negative durations count as zero.
+/// The n-th retry waits `d = min(max, initial * 2^(n-1))` in whole milliseconds, of which the
+/// upper half is jitter: the delay is `d/2` (rounded down) plus a uniform draw from
+/// `0..=d - d/2`, and no draw is made when that range is empty. Negative durations count as
+/// zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Backoff {
     /// The delay before the first retry (before jitter).
@@ -34,10 +36,11 @@ impl Default for Backoff {
 impl Backoff {
     /// The delay after the `attempt`-th call failed (1-based), using and advancing `rng`.
     pub fn delay(&self, attempt: u32, rng: &mut SplitMix64) -> Duration {
-        let nanos = |d: Duration| u128::try_from(d.whole_nanoseconds()).unwrap_or(0);
+        // Whole milliseconds: finer jitter buys nothing and makes deadlines harder to read.
+        let millis = |d: Duration| u128::try_from(d.whole_milliseconds()).unwrap_or(0);
         let doublings = attempt.saturating_sub(1).min(64);
-        let grown = nanos(self.initial).saturating_mul(1u128 << doublings);
-        let capped = grown.min(nanos(self.max));
+        let grown = millis(self.initial).saturating_mul(1u128 << doublings);
+        let capped = grown.min(millis(self.max));
         let half = capped / 2;
         let span = capped - half;
         let jitter = if span == 0 {
@@ -46,7 +49,7 @@ impl Backoff {
             u128::from(rng.next_u64()) % (span + 1)
         };
         let total = half + jitter;
-        Duration::nanoseconds(i64::try_from(total).unwrap_or(i64::MAX))
+        Duration::milliseconds(i64::try_from(total).unwrap_or(i64::MAX))
     }
 }
 
