@@ -1,11 +1,9 @@
 //! Server-side benches, through the public API only: the whole server login, the coordinator
 //! with 100,000 codes in flight, the code2Session parser against serde_json floors on the same
-//! bytes, and (feature `crypto`) `decrypt` of the official vector against raw AES-128-CBC plus
-//! base64.
+//! bytes, an access token cache hit, and (feature `crypto`) `decrypt` of the official vector
+//! against raw AES-128-CBC plus base64.
 //!
 //! Run: `cargo bench --all-features --bench server -- --warm-up-time 1 --measurement-time 3`.
-//!
-//! The access token cache hit is not benched here yet: that machine is being written.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
@@ -188,6 +186,40 @@ fn code2session_parser(c: &mut Criterion) {
     g.finish();
 }
 
+/// A waiter served from a cached token: one `TokenNeeded`, one `Ready`.
+fn access_token_hit(c: &mut Criterion) {
+    use wxlogin::server::access_token::{AccessTokenCommand, AccessTokenEvent, TokenWaiter};
+    use wxlogin::server::{AccessTokenCache, AccessTokenConfig};
+
+    let config = AccessTokenConfig::new(APPID, AppSecret::new(SECRET), 42);
+    let mut cache = AccessTokenCache::new(config);
+    let need = |waiter| AccessTokenEvent::TokenNeeded {
+        waiter: TokenWaiter(waiter),
+    };
+    cache.handle(need(0), now()).unwrap();
+    let id = match cache.poll_command() {
+        Some(AccessTokenCommand::Fetch { id, .. }) => id,
+        other => panic!("expected a fetch, got {other:?}"),
+    };
+    let body = br#"{"access_token":"ACCESS_TOKEN_OF_A_REALISTIC_LENGTH_0123456789abcdef0123456789abcdef0123456789abcdef0123456789","expires_in":7200}"#;
+    let result = Ok(HttpResponse::json(200, body.to_vec()));
+    cache
+        .handle(AccessTokenEvent::FetchAnswered { id, result }, now())
+        .unwrap();
+    while cache.poll_command().is_some() {}
+
+    let mut waiter = 0;
+    c.bench_function("server/access_token_hit", |b| {
+        b.iter(|| {
+            waiter += 1;
+            cache.handle(need(waiter), black_box(now())).unwrap();
+            let ready = cache.poll_command();
+            debug_assert!(matches!(ready, Some(AccessTokenCommand::Ready { .. })));
+            ready
+        })
+    });
+}
+
 #[cfg(feature = "crypto")]
 fn open_data(c: &mut Criterion) {
     use aes::cipher::{BlockModeDecrypt, KeyIvInit};
@@ -257,6 +289,7 @@ criterion_group!(
     server_login,
     coordinator,
     code2session_parser,
+    access_token_hit,
     open_data
 );
 criterion_main!(benches);
