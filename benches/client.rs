@@ -188,6 +188,16 @@ fn flows(c: &mut Criterion) {
         });
     });
 
+    // The synchronous path: a getter, no event, no command, no allocation.
+    g.bench_function("valid_session", |b| {
+        let m = ready_machine();
+        b.iter(|| {
+            black_box(&m)
+                .valid_session(black_box(now))
+                .map(|s| s.expires_at)
+        })
+    });
+
     // What serving from memory cannot avoid with today's public types: the `Complete`'s
     // one-element `Vec<WaiterId>` and an owned copy of the session (its token is a `String`).
     g.bench_function("served_from_memory_floor", |b| {

@@ -195,6 +195,11 @@ fn allocation_budgets_and_sizes() {
         "served from memory: {served} allocations, budget 2"
     );
 
+    // The synchronous getter allocates nothing at all.
+    let (getter, valid) = allocations(|| m.valid_session(now()).is_some());
+    assert!(valid);
+    assert_eq!(getter, 0, "valid_session: {getter} allocations, budget 0");
+
     // Warm start: a stored record, wx.checkSession, the server's session check.
     let record = format!(
         r#"{{"v":1,"token":"{}","expires_at":{},"issued_at":{}}}"#,

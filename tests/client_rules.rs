@@ -299,6 +299,27 @@ fn rule6_a_verified_session_is_served_from_memory() {
 }
 
 #[test]
+fn rule6_valid_session_serves_without_an_event_until_expiry() {
+    let mut world = World::with_stored_session(config());
+    assert!(
+        world.machine.valid_session(world.now).is_none(),
+        "not verified yet"
+    );
+    world.request(1);
+    let served = world.machine.valid_session(world.now).unwrap();
+    assert_eq!(served.token.expose_secret(), "stored-token");
+    let expires_at = served.expires_at;
+    assert!(
+        world
+            .machine
+            .valid_session(expires_at - Duration::seconds(1))
+            .is_some()
+    );
+    assert!(world.machine.valid_session(expires_at).is_none());
+    assert_eq!(world.machine.poll_command(), None, "a getter emits nothing");
+}
+
+#[test]
 fn rule6_an_expired_session_in_memory_leads_to_a_login_without_check_session() {
     let mut world = World::with_stored_session(config());
     world.request(1);

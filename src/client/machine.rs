@@ -41,8 +41,8 @@ use crate::backoff::SplitMix64;
 /// # Methods
 /// - inputs: [`handle`](Self::handle), [`handle_timeout`](Self::handle_timeout)
 /// - outputs: [`poll_command`](Self::poll_command), [`poll_timeout`](Self::poll_timeout)
-/// - getters: [`state`](Self::state), [`session`](Self::session), [`waiting`](Self::waiting),
-///   [`config`](Self::config)
+/// - getters: [`state`](Self::state), [`valid_session`](Self::valid_session),
+///   [`session`](Self::session), [`waiting`](Self::waiting), [`config`](Self::config)
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoginMachine {
     config: LoginConfig,
@@ -131,6 +131,13 @@ impl LoginMachine {
     /// What the machine is doing.
     pub fn state(&self) -> StateKind {
         self.core.phase.kind()
+    }
+
+    /// A verified session that is still valid at `now`: what a synchronous `getToken()` serves
+    /// without an event, a command or an allocation. `None` means: send
+    /// [`Event::LoginRequested`] and wait for its `Complete`.
+    pub fn valid_session(&self, now: OffsetDateTime) -> Option<&Session> {
+        self.session().filter(|session| now < session.expires_at)
     }
 
     /// The verified session held in memory, if any (it may have expired since).
