@@ -132,6 +132,15 @@ pub enum TransportError {
     },
 }
 
+/// A base URL without trailing slashes, so that paths starting with `/` can be appended.
+pub(crate) fn trim_base_url(base_url: impl Into<String>) -> String {
+    let mut base_url = base_url.into();
+    while base_url.ends_with('/') {
+        base_url.pop();
+    }
+    base_url
+}
+
 fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()

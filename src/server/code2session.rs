@@ -11,7 +11,7 @@
 
 use serde::Deserialize;
 
-use crate::http::{HttpRequest, HttpResponse, TransportError};
+use crate::http::{HttpRequest, HttpResponse, TransportError, trim_base_url};
 use crate::secret::{AccessToken, AppSecret, LoginCode, SessionKey};
 use crate::server::errcode::{ApiError, parse_api_response};
 
@@ -81,11 +81,7 @@ impl Code2Session {
     /// Sends requests to another host (a test server, a proxy). A trailing `/` is ignored.
     #[must_use]
     pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        let mut base_url = base_url.into();
-        while base_url.ends_with('/') {
-            base_url.pop();
-        }
-        self.base_url = base_url;
+        self.base_url = trim_base_url(base_url);
         self
     }
 

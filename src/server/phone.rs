@@ -19,7 +19,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
 
-use crate::http::{HttpRequest, HttpResponse, TransportError};
+use crate::http::{HttpRequest, HttpResponse, TransportError, trim_base_url};
 use crate::secret::AccessToken;
 use crate::server::code2session::{DEFAULT_BASE_URL, percent_encode};
 use crate::server::errcode::{ApiError, ErrorClass, parse_api_body};
@@ -139,11 +139,7 @@ impl PhoneNumberApi {
     /// Sends requests to another host (a test server, a proxy). A trailing `/` is ignored.
     #[must_use]
     pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        let mut base_url = base_url.into();
-        while base_url.ends_with('/') {
-            base_url.pop();
-        }
-        self.base_url = base_url;
+        self.base_url = trim_base_url(base_url);
         self
     }
 

@@ -21,7 +21,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
-use crate::http::{HttpRequest, HttpResponse, TransportError};
+use crate::http::{HttpRequest, HttpResponse, TransportError, trim_base_url};
 use crate::secret::{AccessToken, SessionKey};
 use crate::server::code2session::{DEFAULT_BASE_URL, percent_encode};
 use crate::server::errcode::{ApiError, ErrorClass, WeChatError};
@@ -138,11 +138,7 @@ impl SessionKeyApi {
     /// Sends requests to another host (a test server, a proxy). A trailing `/` is ignored.
     #[must_use]
     pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        let mut base_url = base_url.into();
-        while base_url.ends_with('/') {
-            base_url.pop();
-        }
-        self.base_url = base_url;
+        self.base_url = trim_base_url(base_url);
         self
     }
 

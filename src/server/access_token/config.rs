@@ -3,6 +3,7 @@
 use time::Duration;
 
 use crate::backoff::Backoff;
+use crate::http::trim_base_url;
 use crate::secret::AppSecret;
 use crate::server::code2session::DEFAULT_BASE_URL;
 
@@ -95,11 +96,7 @@ impl AccessTokenConfig {
     /// Sends requests to another host. A trailing `/` is ignored.
     #[must_use]
     pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        let mut base_url = base_url.into();
-        while base_url.ends_with('/') {
-            base_url.pop();
-        }
-        self.base_url = base_url;
+        self.base_url = trim_base_url(base_url);
         self
     }
 
