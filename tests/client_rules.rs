@@ -423,6 +423,24 @@ fn rule7_a_rejection_of_an_old_token_gets_the_current_session() {
 }
 
 #[test]
+fn rule7_a_rejection_of_an_old_token_at_the_expiry_instant_logs_in_instead() {
+    let mut world = World::new(config());
+    world.request(1);
+    world.now = world.machine.session().unwrap().expires_at;
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(2),
+        token: SessionToken::new("some-older-token"),
+    });
+    world.run();
+    assert_eq!(
+        world.token_of(2),
+        "token0002",
+        "the expired session is not served"
+    );
+    assert_eq!(world.wx_login_calls, 2);
+}
+
+#[test]
 fn rule7_a_rejection_during_the_check_of_that_token_abandons_the_check() {
     let mut world = World::with_stored_session(config());
     world.check_answers = vec![Answer::Silent].into();

@@ -82,8 +82,8 @@ impl Default for Core {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Flags {
-    /// `wx.checkSession` succeeded or a fresh code was obtained in this app lifetime, so
-    /// WeChat's session needs no further check (rule 6).
+    /// `wx.checkSession` succeeded in this app lifetime, so WeChat's session needs no further
+    /// check (rule 6).
     pub(crate) wx_checked: bool,
     /// The running flow serves a rejected token (rule 7).
     pub(crate) after_rejection: bool,

@@ -154,30 +154,26 @@ pub(crate) fn transition(
 
         // Rule 3: a fresh code goes out at once; a failed wx.login is retried, then reported
         // with its errMsg and errno (rule 8).
-        (P::ObtainingCode { tries }, Ev(E::CodeObtained { result, .. })) => {
-            let f = Flags {
-                wx_checked: true,
-                ..f
-            };
-            match result {
-                Ok(code) if validate_code(code.expose_secret()).is_ok() => send_code(
-                    HeldCode {
-                        code,
-                        obtained_at: now,
-                    },
-                    tries,
-                    f,
-                    ctx,
-                ),
-                Ok(_) => wx_failed(
-                    WxError::new("wx.login returned a malformed code"),
-                    tries,
-                    f,
-                    ctx,
-                ),
-                Err(error) => wx_failed(error, tries, f, ctx),
-            }
-        }
+        // (Once a code is obtained the flow never verifies a stored session again, so
+        // `wx_checked` needs no update here.)
+        (P::ObtainingCode { tries }, Ev(E::CodeObtained { result, .. })) => match result {
+            Ok(code) if validate_code(code.expose_secret()).is_ok() => send_code(
+                HeldCode {
+                    code,
+                    obtained_at: now,
+                },
+                tries,
+                f,
+                ctx,
+            ),
+            Ok(_) => wx_failed(
+                WxError::new("wx.login returned a malformed code"),
+                tries,
+                f,
+                ctx,
+            ),
+            Err(error) => wx_failed(error, tries, f, ctx),
+        },
         (P::ObtainingCode { tries }, Deadline) => {
             let failures = tries.wx + 1;
             let failure = LoginFailure::Timeout {
