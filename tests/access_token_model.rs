@@ -17,11 +17,9 @@
 //!   20 per Beijing day; a storm of rejections of one token (without waiters) makes at most one
 //!   refresh, and a rejection of a token no longer cached makes none.
 //!
-//! One documented rule is stated the way the machine behaves instead, behind
-//! `world::ADOPT_OLDER_THAN_REJECTED`: after compare-and-expire dropped token X, an imported
-//! state whose token is *older* than X is adopted, although `Imported` promises "a newer usable
-//! token" and `TokenFailure::NoSharedToken` speaks of "no usable token newer than the one
-//! rejected". Set the constant to `false` to see the disagreement.
+//! The model found that an imported token *older* than one just rejected was adopted again
+//! (PROTOCOL.md §5 item 5: an old token written over a new one); the cache now refuses any
+//! token fetched no later than the rejected one.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
 
 #[path = "access_token_model/driver.rs"]

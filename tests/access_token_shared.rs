@@ -303,3 +303,25 @@ fn forced_refresh_counts_merge_across_processes() {
         "another process forced 10 s ago"
     );
 }
+
+/// Found by the access token model: after NEW (from a forced refresh, which invalidated OLD)
+/// was rejected, importing a state that still held OLD put OLD back in service.
+#[test]
+fn a_token_older_than_a_rejected_one_is_never_adopted_again() {
+    let mut cache = cache_with("OLD", 7200, t0());
+    let with_old = cache.export();
+    cache.handle(force(2), t0() + secs(100)).unwrap();
+    let (id, forced) = fetches(&drain(&mut cache))[0];
+    assert!(forced);
+    cache
+        .handle(answer(id, granted("NEW", 7200)), t0() + secs(100))
+        .unwrap();
+    drain(&mut cache);
+    cache.handle(rejected("NEW", None), t0() + secs(200)).unwrap();
+    drain(&mut cache);
+    let imported = AccessTokenEvent::Imported { state: with_old };
+    cache.handle(imported, t0() + secs(201)).unwrap();
+    assert!(cache.token(t0() + secs(201)).is_none(), "OLD came back");
+    cache.handle(need(5), t0() + secs(202)).unwrap();
+    assert!(served(&drain(&mut cache)).is_empty(), "OLD was handed out");
+}

@@ -6,8 +6,7 @@ use wxlogin::server::access_token::{AccessTokenPhase, TokenEventKind as K};
 
 use crate::model::{Model, Phase};
 use crate::world::{
-    ADOPT_OLDER_THAN_REJECTED, Ans, Api, Bad, Fail, Imp, Ledger, Refusal, SECOND, Snap, Tok, Tr,
-    beijing_day, foreign_snap,
+    Ans, Api, Bad, Fail, Imp, Ledger, Refusal, SECOND, Snap, Tok, Tr, beijing_day, foreign_snap,
 };
 
 impl Model {
@@ -192,8 +191,8 @@ impl Model {
             return;
         };
         let rejected = self.rejected.as_ref().is_some_and(|r| {
-            r.text == candidate.text
-                || (!ADOPT_OLDER_THAN_REJECTED && candidate.fetched <= r.fetched)
+            // Neither the rejected token nor one fetched before it (it was invalidated too).
+            r.text == candidate.text || candidate.fetched <= r.fetched
         });
         let newer = self
             .usable()

@@ -18,12 +18,6 @@ pub(crate) const DAILY_LIMIT: u32 = 20;
 pub(crate) const DAY: i64 = 86_400 * SECOND;
 pub(crate) const BEIJING_OFFSET: i64 = 8 * 3_600 * SECOND;
 
-/// Whether an `Imported` token older than the last rejected one is adopted. The documentation
-/// says it is not (`Imported`: "a newer usable token"; `NoSharedToken`: "newer than the one
-/// rejected"); the cache adopts it. `true` states the cache's behaviour so the rest is tested;
-/// `false` states the documented rule, and the test then fails (see `access_token_model.rs`).
-pub(crate) const ADOPT_OLDER_THAN_REJECTED: bool = true;
-
 /// The configuration of one run, and the state it starts from.
 #[derive(Clone, Debug)]
 pub(crate) struct Cfg {

@@ -14,7 +14,6 @@ use super::types::{
     CachedToken, STATE_VERSION, TokenFailure, TokenWaiter,
 };
 use crate::backoff::SplitMix64;
-use crate::secret::AccessToken;
 use crate::server::errcode::{ApiError, ErrorClass};
 use crate::server::types::EffectId;
 
@@ -50,8 +49,9 @@ pub struct AccessTokenCache {
     pub(super) config: AccessTokenConfig,
     pub(super) phase: Phase,
     pub(super) cached: Option<CachedToken>,
-    /// The last token dropped by compare-and-expire: never adopted again from a store.
-    pub(super) rejected: Option<AccessToken>,
+    /// The last token dropped by compare-and-expire: neither it nor anything fetched before it
+    /// is adopted from a store (a token older than a rejected one was invalidated too).
+    pub(super) rejected: Option<CachedToken>,
     pub(super) ledger: ForceLedger,
     /// Waiting for any good token, in arrival order.
     pub(super) waiters: Vec<TokenWaiter>,
@@ -344,14 +344,16 @@ impl AccessTokenCache {
         self.publish();
     }
 
-    /// Adopts a shared token if it is usable, not the one rejected, and newer than ours (or
-    /// ours is unusable). Returns whether it was adopted.
+    /// Adopts a shared token if it is usable, fetched after the last rejected one, and newer
+    /// than ours (or ours is unusable). Returns whether it was adopted.
     pub(super) fn adopt_shared(&mut self, state: &AccessTokenState, now: OffsetDateTime) -> bool {
         self.ledger.merge(&state.forced);
         let Some(candidate) = state.token.as_ref() else {
             return false;
         };
-        let rejected = self.rejected.as_ref() == Some(&candidate.access_token);
+        let rejected = self.rejected.as_ref().is_some_and(|r| {
+            r.access_token == candidate.access_token || candidate.fetched_at <= r.fetched_at
+        });
         let newer = match self.cached.as_ref().filter(|t| t.is_usable(now)) {
             Some(ours) => candidate.fetched_at > ours.fetched_at,
             None => true,

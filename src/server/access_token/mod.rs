@@ -44,7 +44,7 @@
 //!    (say 240 s) so that they look after the refresher has refreshed; a load that finds
 //!    nothing newer is retried with backoff. Readers refuse forced refreshes.
 //! 3. A reader whose call gets 40001 / 40014 / 42001 feeds `TokenRejected` to its own cache
-//!    (which then loads until the store holds a different token) and tells the refresher, whose
+//!    (which then loads until the store holds a token fetched after it) and tells the refresher, whose
 //!    driver feeds the same `TokenRejected` to its cache: compare-and-expire makes repeated
 //!    reports harmless.
 //! 4. Any process may also feed [`AccessTokenEvent::Imported`] when it learns of a new state

@@ -113,8 +113,7 @@ impl AccessTokenCache {
                     .as_ref()
                     .is_some_and(|c| c.access_token == token);
                 if current {
-                    self.cached = None;
-                    self.rejected = Some(token);
+                    self.rejected = self.cached.take();
                 }
                 if let Some(w) = admitted {
                     self.enqueue(w, false);
