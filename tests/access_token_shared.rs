@@ -317,7 +317,9 @@ fn a_token_older_than_a_rejected_one_is_never_adopted_again() {
         .handle(answer(id, granted("NEW", 7200)), t0() + secs(100))
         .unwrap();
     drain(&mut cache);
-    cache.handle(rejected("NEW", None), t0() + secs(200)).unwrap();
+    cache
+        .handle(rejected("NEW", None), t0() + secs(200))
+        .unwrap();
     drain(&mut cache);
     let imported = AccessTokenEvent::Imported { state: with_old };
     cache.handle(imported, t0() + secs(201)).unwrap();

@@ -217,6 +217,21 @@ fn rule4_transport_errors_on_the_check_never_lead_to_wx_login() {
     assert_eq!((world.wx_login_calls, world.wx_check_calls), (0, 1));
 }
 
+#[test]
+fn rule4_a_kept_record_at_its_expiry_instant_is_not_checked_again() {
+    let mut world = World::with_stored_session(config());
+    let down = TransportError::Timeout;
+    world.check_answers = vec![Answer::Transport(down); 3].into();
+    world.request(1);
+    assert!(world.outcome(1).is_err());
+    assert_eq!(world.checks_sent, 3);
+    // The record was kept for the next try; at its expiry instant it is no session at all.
+    world.now = at(3600);
+    world.request(2);
+    assert_eq!(world.checks_sent, 3, "an expired record is not checked");
+    assert_eq!(world.token_of(2), "token0001");
+}
+
 // ---- Rule 5: the storage record
 
 #[test]
@@ -408,6 +423,30 @@ fn rule7_a_rejection_after_the_window_logs_in_again() {
     });
     world.run();
     assert_eq!(world.token_of(3), "token0003");
+}
+
+#[test]
+fn rule7_the_guard_covers_only_a_login_caused_by_a_rejection() {
+    let mut world = World::new(config());
+    world.request(1);
+    let first = world.token_of(1);
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(2),
+        token: SessionToken::new(first),
+    });
+    world.run();
+    // The re-login's session expires; an ordinary login follows.
+    world.now = world.machine.session().unwrap().expires_at;
+    world.request(3);
+    let third = world.token_of(3);
+    assert_eq!(third, "token0003");
+    // A rejection right after that ordinary login is answered with a re-login, not reported.
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(4),
+        token: SessionToken::new(third),
+    });
+    world.run();
+    assert_eq!(world.token_of(4), "token0004");
 }
 
 #[test]
