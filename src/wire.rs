@@ -423,4 +423,62 @@ mod tests {
         let headers = vec![bare.encode(&token)];
         assert_eq!(bare.decode(&headers).unwrap(), token);
     }
+
+    #[test]
+    fn size_and_length_limits_are_inclusive() {
+        // A body of exactly the limit is parsed; one byte more is refused unread.
+        let code = "a".repeat(MAX_CODE_LEN);
+        let json = format!(r#"{{"code":"{code}"}}"#);
+        let mut body = json.clone().into_bytes();
+        body.resize(MAX_BODY_BYTES, b' ');
+        assert_eq!(MAX_BODY_BYTES, 64 * 1024);
+        assert_eq!(decode_login_request(&body).unwrap().expose_secret(), code);
+        body.push(b' ');
+        assert!(matches!(
+            decode_login_request(&body),
+            Err(WireError::TooLarge { len, max: MAX_BODY_BYTES }) if len == MAX_BODY_BYTES + 1
+        ));
+        // Codes: the longest accepted, and every character class a code may hold.
+        assert_eq!(validate_code(&code), Ok(()));
+        assert_eq!(validate_code("0a-Z_9"), Ok(()));
+    }
+
+    #[test]
+    fn token_headers_refuse_empty_unprintable_and_oversized_tokens() {
+        let header = TokenHeader::default();
+        let with = |value: String| vec![("Authorization".to_owned(), value)];
+        let malformed = Err(WireError::MalformedToken);
+        // Inner control characters, a space inside.
+        assert_eq!(header.decode(&with("Bearer ab\u{7f}cd".into())), malformed);
+        assert_eq!(header.decode(&with("Bearer ab cd".into())), malformed);
+        let bare = TokenHeader {
+            name: "X-Token".into(),
+            scheme: None,
+        };
+        // Without a scheme, a header of blanks holds no token at all.
+        let blank = vec![("X-Token".to_owned(), " \t ".to_owned())];
+        assert_eq!(bare.decode(&blank), malformed);
+        let long = "t".repeat(MAX_BODY_BYTES);
+        let headers = vec![("X-Token".to_owned(), long.clone())];
+        assert_eq!(bare.decode(&headers).unwrap().expose_secret(), long);
+        let headers = vec![("X-Token".to_owned(), format!("{long}t"))];
+        assert_eq!(bare.decode(&headers), malformed);
+    }
+
+    #[test]
+    fn malformed_details_name_the_category_and_position() {
+        let detail = |body: &[u8]| match decode_login_request(body) {
+            Err(WireError::Malformed { detail }) => detail,
+            other => panic!("expected a malformed body, got {other:?}"),
+        };
+        assert_eq!(detail(b"{\"code\" 1}"), "syntax error at line 1 column 9");
+        assert_eq!(
+            detail(b"{\"code\""),
+            "unexpected end of input at line 1 column 7"
+        );
+        assert_eq!(
+            detail(b"{\"code\":1}"),
+            "unexpected type or missing field at line 1 column 9"
+        );
+    }
 }
