@@ -170,4 +170,27 @@ mod tests {
             StoredLookup::Corrupt
         );
     }
+
+    #[test]
+    fn the_size_cap_applies_to_valid_records_too() {
+        let record = r#"{"v":1,"token":"t","expires_at":2000,"issued_at":1000}"#;
+        let padded = |len: usize| format!("{record:<len$}");
+        assert!(matches!(
+            StoredSession::lookup(Some(&padded(MAX_RECORD_BYTES)), at(0)),
+            StoredLookup::Valid(_)
+        ));
+        assert_eq!(
+            StoredSession::lookup(Some(&padded(MAX_RECORD_BYTES + 1)), at(0)),
+            StoredLookup::Corrupt
+        );
+    }
+
+    #[test]
+    fn another_version_with_every_current_field_is_still_another_version() {
+        let v2 = r#"{"v":2,"token":"t","expires_at":2000,"issued_at":1000}"#;
+        assert_eq!(
+            StoredSession::lookup(Some(v2), at(0)),
+            StoredLookup::OtherVersion(2)
+        );
+    }
 }
