@@ -271,3 +271,19 @@ fn envelope_parser_is_reusable() {
         Some(ErrorClass::TokenInvalid)
     );
 }
+
+/// Found by mutation testing: the one-pass success parser must refuse exactly what the general
+/// path refuses, so a success-shaped body is no session when the status or the size is wrong.
+#[test]
+fn a_success_shaped_body_is_no_session_with_a_bad_status_or_size() {
+    let ok = r#"{"openid":"o1","session_key":"tiihtNczf5v6AKRyjwEUhQ=="}"#;
+    assert!(parse(200, ok).is_ok());
+    assert!(matches!(
+        parse(500, ok),
+        Err(ApiError::Status { status: 500, .. })
+    ));
+    let padded = |len: usize| format!("{ok}{}", " ".repeat(len - ok.len()));
+    assert!(parse(200, &padded(MAX_BODY_BYTES)).is_ok());
+    let over = parse(200, &padded(MAX_BODY_BYTES + 1));
+    assert!(matches!(over, Err(ApiError::TooLarge { .. })));
+}
