@@ -388,3 +388,54 @@ fn call_command_carries_its_timeout() {
     }
     assert_eq!(m.poll_command(), None);
 }
+
+/// Found by mutation testing: `is_done` turns true exactly when the answer is given.
+#[test]
+fn is_done_only_after_the_answer() {
+    let mut h = harness([Reply::Silence]);
+    assert!(!h.m.is_done());
+    h.receive(7, login_body(CODE));
+    assert!(!h.m.is_done(), "calling WeChat");
+    h.run();
+    assert!(h.m.is_done());
+    let _ = h.answer_to(7);
+}
+
+/// Found by mutation testing: a retry that would start exactly when the code's life ends is
+/// not scheduled; the client is answered at once.
+#[test]
+fn no_backoff_ends_at_the_instant_the_code_expires() {
+    let mut config = config();
+    config.backoff = Backoff {
+        initial: Duration::ZERO,
+        max: Duration::ZERO,
+        max_attempts: 5,
+    };
+    config.call_timeout = CODE_LIFETIME * 2;
+    let mut h = Harness::new(ServerLogin::new(config))
+        .script([Reply::Answer(wechat_err(-1, "system error"))]);
+    h.receive(7, login_body(CODE));
+    // WeChat's -1 arrives at the last instant of the code's life; a zero backoff would end
+    // exactly then.
+    h.advance(CODE_LIFETIME);
+    h.answer_open();
+    assert_eq!(h.m.state(), ServerLoginState::Done);
+    assert!(matches!(
+        failure(&h),
+        ExchangeFailure::Unavailable { attempts: 1, .. }
+    ));
+}
+
+/// The accepted events of each state, as named in `UnexpectedEvent` errors.
+#[test]
+fn each_state_lists_what_it_accepts() {
+    use wxlogin::server::ServerEventKind as K;
+    assert_eq!(ServerLoginState::Idle.expected(), [K::Received]);
+    assert_eq!(ServerLoginState::Calling.expected(), [K::WeChatAnswered]);
+    assert_eq!(
+        ServerLoginState::CreatingSession.expected(),
+        [K::SessionCreated, K::SessionNotCreated]
+    );
+    assert!(ServerLoginState::BackingOff.expected().is_empty());
+    assert!(ServerLoginState::Done.expected().is_empty());
+}
