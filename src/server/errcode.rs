@@ -379,4 +379,24 @@ mod tests {
         }
         assert_eq!(Quota::Day.resets_at(max), None);
     }
+
+    #[test]
+    fn errmsg_is_cut_back_to_a_char_boundary() {
+        // One ASCII byte first, so the limit falls inside a two-byte character.
+        let e = WeChatError::new(1, format!("a{}", "é".repeat(MAX_ERRMSG_BYTES)));
+        assert_eq!(e.errmsg.len(), MAX_ERRMSG_BYTES - 1);
+        assert!(e.errmsg.ends_with('é'));
+    }
+
+    #[test]
+    fn a_body_of_exactly_the_limit_is_parsed() {
+        let mut body = br#"{"errcode":0,"x":1}"#.to_vec();
+        body.resize(MAX_BODY_BYTES, b' ');
+        assert!(parse_api_body::<serde_json::Value>(200, &body).is_ok());
+        body.push(b' ');
+        assert!(matches!(
+            parse_api_body::<serde_json::Value>(200, &body),
+            Err(ApiError::TooLarge { .. })
+        ));
+    }
 }
