@@ -63,8 +63,9 @@ impl ForceLedger {
     pub fn check(&self, now: OffsetDateTime) -> Result<(), ForceRefused> {
         if let Some(last) = self.last {
             // Compared as a difference: `last + 30 s` saturates at the end of time and would
-            // let a second force through at the same instant.
-            if now < last || now - last < FORCE_REFRESH_MIN_INTERVAL {
+            // let a second force through at the same instant. A clock that went back gives a
+            // negative difference, refused too.
+            if now - last < FORCE_REFRESH_MIN_INTERVAL {
                 let retry_at = last.saturating_add(FORCE_REFRESH_MIN_INTERVAL);
                 return Err(ForceRefused::TooSoon { retry_at });
             }
