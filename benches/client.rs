@@ -121,56 +121,32 @@ fn flows(c: &mut Criterion) {
     let mut g = c.benchmark_group("client");
     let now = now();
 
+    // One request through a whole flow, from a fresh machine facing `world`.
+    let mut flow = |name: &str, world: fn() -> World| {
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || (LoginMachine::new(config()), world(), Vec::with_capacity(4)),
+                |(mut m, mut world, mut out)| {
+                    let waiter = WaiterId(1);
+                    m.handle(Event::LoginRequested { waiter }, now).unwrap();
+                    drive(&mut m, &mut world, now, &mut out);
+                    (m, out)
+                },
+                BatchSize::SmallInput,
+            );
+        });
+    };
     // Storage miss, wx.login, login POST, 2xx parsed, record written, waiter completed.
-    g.bench_function("cold_login", |b| {
-        b.iter_batched(
-            || {
-                let world = World {
-                    stored: None,
-                    code: Some(LoginCode::new(CODE)),
-                    responses: vec![grant()],
-                };
-                (LoginMachine::new(config()), world, Vec::with_capacity(4))
-            },
-            |(mut m, mut world, mut out)| {
-                m.handle(
-                    Event::LoginRequested {
-                        waiter: WaiterId(1),
-                    },
-                    now,
-                )
-                .unwrap();
-                drive(&mut m, &mut world, now, &mut out);
-                (m, out)
-            },
-            BatchSize::SmallInput,
-        );
+    flow("cold_login", || World {
+        stored: None,
+        code: Some(LoginCode::new(CODE)),
+        responses: vec![grant()],
     });
-
     // A stored record, wx.checkSession, the server's session check, waiter completed.
-    g.bench_function("warm_start", |b| {
-        b.iter_batched(
-            || {
-                let world = World {
-                    stored: Some(record()),
-                    code: None,
-                    responses: vec![session_valid()],
-                };
-                (LoginMachine::new(config()), world, Vec::with_capacity(4))
-            },
-            |(mut m, mut world, mut out)| {
-                m.handle(
-                    Event::LoginRequested {
-                        waiter: WaiterId(1),
-                    },
-                    now,
-                )
-                .unwrap();
-                drive(&mut m, &mut world, now, &mut out);
-                (m, out)
-            },
-            BatchSize::SmallInput,
-        );
+    flow("warm_start", || World {
+        stored: Some(record()),
+        code: None,
+        responses: vec![session_valid()],
     });
 
     // A verified session served from memory: one request, one Complete.
