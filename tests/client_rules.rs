@@ -77,6 +77,23 @@ fn rule2_thousand_requests_before_the_first_answer_share_one_flow() {
 }
 
 #[test]
+fn rule2_waiter_ids_need_not_increase() {
+    let mut world = World::new(config());
+    world.storage_silent = true;
+    for waiter in [5, 3, 9, 1] {
+        world.send(Event::LoginRequested {
+            waiter: WaiterId(waiter),
+        });
+    }
+    assert_eq!(world.machine.waiting(), 4);
+    world.storage_silent = false;
+    world.deliver_late(world.held_id()).unwrap();
+    for waiter in [5, 3, 9, 1] {
+        assert_eq!(world.token_of(waiter), "token0001");
+    }
+}
+
+#[test]
 fn rule2_a_reused_waiter_id_is_refused_and_changes_nothing() {
     let mut world = World::new(config());
     world.storage_silent = true;

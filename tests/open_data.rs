@@ -99,7 +99,12 @@ fn share_info() {
 fn payload_shape_mismatch_is_typed() {
     // The user-info vector is not a phone number.
     let e = decrypt::<PhoneNumber>(APP_ID, &key(), ENCRYPTED_DATA, IV, &strict()).unwrap_err();
-    assert!(matches!(e, OpenDataError::Payload { .. }), "{e:?}");
+    let detail = "unexpected type or missing field";
+    assert_eq!(
+        e,
+        OpenDataError::Payload { detail },
+        "the category, never the value"
+    );
     assert_eq!(e.demo_code(), -41003);
     // A negative country code is neither a code nor text.
     let plaintext = watermarked(r#""phoneNumber":"1","purePhoneNumber":"1","countryCode":-1,"#);
@@ -218,6 +223,7 @@ fn wrong_iv_garbles_the_first_block() {
 
 #[test]
 fn oversized_data_is_refused_before_decoding() {
+    assert_eq!(MAX_ENCRYPTED_DATA_LEN, 64 * 1024, "the documented cap");
     let e = err(&"!".repeat(MAX_ENCRYPTED_DATA_LEN + 1));
     assert_eq!(
         e,

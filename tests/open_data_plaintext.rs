@@ -50,6 +50,12 @@ fn inconsistent_pad_bytes() {
     block[0] = 0;
     let e = err(&padded_with(block));
     assert_eq!(e, OpenDataError::Padding(PaddingFault::InconsistentBytes));
+    // Two wrong bytes whose differences from the pad value cancel out under XOR: every byte
+    // must be compared, not the differences combined.
+    let mut block = [b' '; 16];
+    block[13..].copy_from_slice(&[5, 5, 3]);
+    let e = err(&padded_with(block));
+    assert_eq!(e, OpenDataError::Padding(PaddingFault::InconsistentBytes));
     assert_eq!(e.demo_code(), -41003);
 }
 
