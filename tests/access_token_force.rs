@@ -275,3 +275,49 @@ fn forced_refreshes_at_the_end_of_time_are_still_30_seconds_apart() {
         Some(ForceRefused::TooSoon { .. })
     ));
 }
+
+/// Found by the access token model: the day's twenty forces were used; another process's
+/// state, recorded just after Beijing midnight (a new day, a count of zero), was imported; our
+/// clock then read half a second before midnight, and a 21st force of the old day went out.
+#[test]
+fn a_ledger_from_a_later_day_does_not_reopen_todays_quota() {
+    use wxlogin::server::access_token::{AccessTokenEvent, AccessTokenState};
+    // 2024-01-01T16:00:00Z is midnight in Beijing.
+    let midnight = t0() + secs(16 * 3600);
+    let day = |t: time::OffsetDateTime| (t.unix_timestamp() + 8 * 3600).div_euclid(86_400);
+    let used = ForceLedger {
+        day: day(midnight - secs(1)),
+        count: 20,
+        last: Some(midnight - secs(3600)),
+    };
+    let state = AccessTokenState {
+        v: 1,
+        token: None,
+        forced: used,
+    };
+    let mut cache = AccessTokenCache::from_state(config(), state).unwrap();
+    let foreign = AccessTokenState {
+        v: 1,
+        token: None,
+        forced: ForceLedger {
+            day: day(midnight),
+            count: 0,
+            last: Some(midnight - secs(40)),
+        },
+    };
+    cache
+        .handle(AccessTokenEvent::Imported { state: foreign }, midnight)
+        .unwrap();
+    drain(&mut cache);
+    let before_midnight = midnight - Duration::milliseconds(500);
+    cache.handle(force(2), before_midnight).unwrap();
+    let commands = drain(&mut cache);
+    assert!(
+        fetches(&commands).is_empty(),
+        "a 21st forced refresh of the old day was sent"
+    );
+    assert!(matches!(
+        refusal(&commands),
+        Some(ForceRefused::DailyLimit { .. })
+    ));
+}

@@ -171,7 +171,10 @@ impl Model {
                 });
             }
         }
-        if beijing_day(at) <= self.ledger.day && self.ledger.count >= DAILY_LIMIT {
+        // A ledger of a later day no longer holds today's count: refused.
+        let today = beijing_day(at);
+        let day = self.ledger.day;
+        if today < day || (today == day && self.ledger.count >= DAILY_LIMIT) {
             return Err(Fail::DailyLimit {
                 retry_at: next_midnight(at),
             });

@@ -70,7 +70,10 @@ impl ForceLedger {
                 return Err(ForceRefused::TooSoon { retry_at });
             }
         }
-        if beijing_day(now) <= self.day && self.count >= FORCE_REFRESH_DAILY_LIMIT {
+        // A ledger of a later day (another process's clock, or ours gone back) no longer holds
+        // the count of today: it may be full already, so refuse.
+        let today = beijing_day(now);
+        if today < self.day || (today == self.day && self.count >= FORCE_REFRESH_DAILY_LIMIT) {
             return Err(ForceRefused::DailyLimit {
                 retry_at: Quota::Day.resets_at(now),
             });
