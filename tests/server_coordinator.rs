@@ -250,3 +250,31 @@ fn exchanges_get_distinct_effect_ids() {
     }
     assert_eq!(ids.len(), 50);
 }
+
+/// Found by mutation testing: a new login configuration applies to exchanges started after it.
+#[test]
+fn a_new_login_config_applies_to_new_exchanges() {
+    let mut h = Harness::new(coordinator());
+    let mut config = config();
+    config.code2session = code2session().with_base_url("https://proxy.test");
+    h.m.set_login_config(config.clone());
+    assert_eq!(h.m.login_config(), &config);
+    h.receive(1, login_body("code1"));
+    assert!(
+        h.calls[0]
+            .1
+            .url
+            .starts_with("https://proxy.test/sns/jscode2session?")
+    );
+}
+
+/// Found by mutation testing: the coordinator's `Debug` names the codes it holds without
+/// showing them.
+#[test]
+fn the_coordinators_debug_redacts_codes() {
+    let mut h = Harness::new(coordinator());
+    h.receive(1, login_body("code1SECRETMARK"));
+    let debug = format!("{:?}", h.m);
+    assert!(debug.contains("CodeKey([redacted])"), "{debug}");
+    assert!(!debug.contains("SECRETMARK"));
+}
