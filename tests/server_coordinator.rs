@@ -278,3 +278,26 @@ fn the_coordinators_debug_redacts_codes() {
     assert!(debug.contains("CodeKey([redacted])"), "{debug}");
     assert!(!debug.contains("SECRETMARK"));
 }
+
+/// Found by mutation testing: a code is not replayed at the instant its life ends, even when
+/// the clock went back between exchanges so that older entries are not dropped first.
+#[test]
+fn no_replay_at_the_instant_a_remembered_code_expires() {
+    let mut h = Harness::new(coordinator());
+    h.now = t0() + Duration::seconds(100);
+    h.receive(1, login_body("codeA"));
+    h.run();
+    h.now = t0();
+    h.receive(2, login_body("codeB"));
+    h.run();
+    assert_eq!((h.calls.len(), h.m.remembered()), (2, 2));
+    // One millisecond before codeB's life ends it is replayed; at the instant it is not.
+    h.now = t0() + CODE_LIFETIME - Duration::milliseconds(1);
+    h.receive(3, login_body("codeB"));
+    h.run();
+    assert_eq!(h.calls.len(), 2, "replayed from memory");
+    h.now = t0() + CODE_LIFETIME;
+    h.receive(4, login_body("codeB"));
+    h.run();
+    assert_eq!(h.calls.len(), 3, "asked WeChat again");
+}
