@@ -301,3 +301,43 @@ fn no_replay_at_the_instant_a_remembered_code_expires() {
     h.run();
     assert_eq!(h.calls.len(), 3, "asked WeChat again");
 }
+
+/// Found by mutation testing: each exchange draws its own jitter, so exchanges that fail
+/// together do not retry in lockstep.
+#[test]
+fn concurrent_exchanges_back_off_at_different_times() {
+    let busy = || Reply::Answer(wechat_err(-1, "system error"));
+    let mut h = Harness::new(coordinator()).script([busy(), busy(), busy()]);
+    for (request, code) in [(1, "codeA"), (2, "codeB"), (3, "codeC")] {
+        h.receive(request, login_body(code));
+    }
+    h.run();
+    let mut retries: Vec<_> = h.calls[3..].iter().map(|(at, _)| *at).collect();
+    assert_eq!(retries.len(), 3);
+    retries.dedup();
+    assert_eq!(
+        retries.len(),
+        3,
+        "two exchanges retried at the same instant"
+    );
+}
+
+/// An exchange that ends at the instant its code expires leaves nothing remembered (nothing
+/// could replay it).
+#[test]
+fn an_exchange_ending_as_its_code_expires_is_not_remembered() {
+    let mut config = config();
+    config.create_session_timeout = CODE_LIFETIME * 2;
+    let mut h = Harness::new(LoginCoordinator::new(CoordinatorConfig::new(config)));
+    h.auto_sessions = false;
+    h.receive(1, login_body("codeA"));
+    h.answer_open();
+    let (id, session) = h.open_sessions.pop().unwrap();
+    h.now = t0() + CODE_LIFETIME;
+    h.create_session(id, session);
+    assert!(matches!(
+        h.answer_to(1).outcome,
+        ExchangeOutcome::Granted { .. }
+    ));
+    assert_eq!(h.m.remembered(), 0);
+}
