@@ -33,12 +33,13 @@ mod strategies;
 #[path = "access_token_model/world.rs"]
 mod world;
 
+#[path = "model_support/mod.rs"]
+mod model_support;
 use std::collections::{BTreeSet, HashMap};
 
 use driver::{BASE, Driver, at, fail, late_answer, ms, refusal, rejection, snap_of, state_of};
 use model::{Model, Phase};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
 use time::Duration;
 use world::{
@@ -53,16 +54,7 @@ use wxlogin::server::{Backoff, EffectId};
 
 // 1024 cases of up to 50 inputs take about 3 s in debug; `PROPTEST_CASES` may ask for more.
 prop_state_machine! {
-    #![proptest_config(Config {
-        cases: Config::default().cases.max(1024),
-        failure_persistence: None,
-        // Reproducible in CI; explore with `PROPTEST_RNG_SEED=<n>` and `PROPTEST_CASES=<m>`.
-        rng_seed: match Config::default().rng_seed {
-            RngSeed::Random => RngSeed::Fixed(0x5EED_2026),
-            chosen => chosen,
-        },
-        .. Config::default()
-    })]
+    #![proptest_config(model_support::config(1024))]
 
     #[test]
     fn access_token_cache_agrees_with_the_model(sequential 1..50 => Driver);

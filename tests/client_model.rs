@@ -22,6 +22,8 @@ mod rules;
 #[path = "client_model/world.rs"]
 mod world;
 
+#[path = "model_support/mod.rs"]
+mod model_support;
 use std::collections::{BTreeSet, HashMap};
 
 use driver::{Driver, answer_of, at, ms, refusal};
@@ -29,7 +31,6 @@ use model::{Model, Phase, Then};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::strategy::Union;
-use proptest::test_runner::{Config, RngSeed};
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
 use time::Duration;
 use world::{
@@ -46,16 +47,7 @@ use wxlogin::wire::ErrorKind;
 
 // 512 cases of up to 40 inputs take about a second in debug; `PROPTEST_CASES` may ask for more.
 prop_state_machine! {
-    #![proptest_config(Config {
-        cases: Config::default().cases.max(512),
-        failure_persistence: None,
-        // Reproducible in CI; explore with `PROPTEST_RNG_SEED=<n>` and `PROPTEST_CASES=<m>`.
-        rng_seed: match Config::default().rng_seed {
-            RngSeed::Random => RngSeed::Fixed(0x5EED_2026),
-            chosen => chosen,
-        },
-        .. Config::default()
-    })]
+    #![proptest_config(model_support::config(512))]
 
     #[test]
     fn login_machine_agrees_with_the_model(sequential 1..40 => Driver);
