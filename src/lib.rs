@@ -11,16 +11,20 @@
 //!
 //! # The contract
 //! Every machine in this crate has the same shape:
-//! - `handle(event, now)` feeds one input. `Err` means the *driver* broke the contract (an
-//!   answer to nothing outstanding, a stale id); the machine is then exactly as before. The
-//!   *world's* failures (wx.login failed, the server said 500, the body was garbage) are not
-//!   errors: they come out as commands (a retry, or a completion carrying the failure).
+//! - `handle(event, now)` feeds one input and returns [`Handled`]. `Err` means the *driver*
+//!   broke the contract (an id never given out, an event no state expects, a reused waiter
+//!   id); the machine is then exactly as before. The *world's* failures (wx.login failed, the
+//!   server said 500, the body was garbage) are not errors: they come out as commands (a
+//!   retry, or a completion carrying the failure).
+//! - **Late answers are not errors.** An answer that arrives after its effect's deadline, or
+//!   after the machine stopped waiting for it, is an unavoidable race: every machine returns
+//!   `Ok(Handled::Late)`, changes nothing, and the driver logs it and goes on.
 //! - `poll_command()` yields what to do next. **Drain it completely after every input.**
 //!   Commands that expect an answer carry an [`IoId`](client::IoId) that the answering event
 //!   echoes.
 //! - `poll_timeout()` says when to call `handle_timeout(now)`; early or spurious calls are
-//!   no-ops. An effect whose deadline passes is abandoned, and its late answer is rejected as
-//!   stale.
+//!   no-ops. An effect whose deadline passes is given up on; its answer, if it ever
+//!   comes, is late.
 //! - Time is an [`OffsetDateTime`](time::OffsetDateTime) passed in; no value of it can make the
 //!   crate panic, and time going backwards is tolerated.
 //! - Secrets ([`secret`]) print as `Name([redacted])` and compare in constant time.
@@ -81,10 +85,13 @@
 
 pub mod backoff;
 pub mod client;
+mod handled;
 pub mod http;
 pub mod secret;
 pub mod server;
 pub mod wire;
+
+pub use handled::Handled;
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

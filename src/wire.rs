@@ -173,10 +173,7 @@ impl TokenHeader {
             }
             None => value,
         };
-        let printable = token.bytes().all(|b| b.is_ascii_graphic());
-        if token.is_empty() || !printable || token.len() > MAX_BODY_BYTES {
-            return Err(WireError::MalformedToken);
-        }
+        validate_token(token)?;
         Ok(SessionToken::new(token))
     }
 }
@@ -259,6 +256,23 @@ pub fn validate_code(code: &str) -> Result<(), WireError> {
         return Err(WireError::InvalidCode {
             reason: "unexpected character",
         });
+    }
+    Ok(())
+}
+
+/// The longest session token accepted anywhere: in a login answer, a storage record, a header
+/// or a session the server creates.
+pub const MAX_TOKEN_LEN: usize = 1024;
+
+/// The one check every session token passes, wherever it comes from: 1 to [`MAX_TOKEN_LEN`]
+/// bytes of printable ASCII without spaces, so it is always safe as an HTTP header value.
+///
+/// # Errors
+/// [`WireError::MalformedToken`] otherwise.
+pub fn validate_token(token: &str) -> Result<(), WireError> {
+    let printable = token.bytes().all(|b| b.is_ascii_graphic());
+    if token.is_empty() || !printable || token.len() > MAX_TOKEN_LEN {
+        return Err(WireError::MalformedToken);
     }
     Ok(())
 }
@@ -458,7 +472,7 @@ mod tests {
         // Without a scheme, a header of blanks holds no token at all.
         let blank = vec![("X-Token".to_owned(), " \t ".to_owned())];
         assert_eq!(bare.decode(&blank), malformed);
-        let long = "t".repeat(MAX_BODY_BYTES);
+        let long = "t".repeat(MAX_TOKEN_LEN);
         let headers = vec![("X-Token".to_owned(), long.clone())];
         assert_eq!(bare.decode(&headers).unwrap().expose_secret(), long);
         let headers = vec![("X-Token".to_owned(), format!("{long}t"))];

@@ -1,0 +1,24 @@
+//! What became of an input a machine did not refuse.
+
+/// The `Ok` of every machine's `handle`: the input was applied, or it was a late answer.
+///
+/// A late answer is an unavoidable race, not a driver bug: the effect it answers passed its
+/// deadline, or the machine stopped waiting for it (a logout, a rejection), or the driver's
+/// runtime delivered one answer twice. The machine is unchanged; drivers log it and go on.
+/// `Err` from `handle` is kept for real contract violations (an id never given out, an event
+/// no state expects, a reused waiter id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[must_use = "a late answer is worth a log line"]
+pub enum Handled {
+    /// The input was applied: drain the commands.
+    Applied,
+    /// An answer to an effect the machine no longer waits for: ignored, nothing changed.
+    Late,
+}
+
+impl Handled {
+    /// Whether the input was a late answer that the machine ignored.
+    pub fn is_late(self) -> bool {
+        self == Handled::Late
+    }
+}
