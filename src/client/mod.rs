@@ -16,6 +16,7 @@
 
 mod command;
 mod config;
+mod config_json;
 mod error;
 mod event;
 mod machine;
