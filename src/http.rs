@@ -31,7 +31,7 @@ impl Method {
 /// A request to send. The driver sends it as is and answers with the response or a
 /// [`TransportError`].
 ///
-/// JSON form: `{"method":"POST","url":"https://…/login","headers":[["content-type","application/json"]],"body":"{\"code\":\"…\"}"}`.
+/// JSON form: `{"method":"POST","url":"https://…/login","headers":{"content-type":"application/json"},"body":"{\"code\":\"…\"}"}`.
 /// The body is a string when it is UTF-8 (always, for requests this crate builds).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HttpRequest {
@@ -39,7 +39,8 @@ pub struct HttpRequest {
     pub method: Method,
     /// The absolute URL, query string included and already percent-encoded.
     pub url: String,
-    /// Header names and values, in order.
+    /// Header names and values, in order (a JSON object, as `wx.request` takes them).
+    #[serde(with = "crate::json_form::headers")]
     pub headers: Vec<(String, String)>,
     /// The body; empty for `GET`.
     #[serde(with = "body_serde")]
@@ -75,14 +76,15 @@ impl HttpRequest {
 
 /// A response as the driver received it.
 ///
-/// JSON form: `{"status":200,"headers":[],"body":"{\"token\":\"…\",\"expires_in\":7200}"}`.
+/// JSON form: `{"status":200,"headers":{"content-type":"application/json"},"body":"{\"token\":\"…\",\"expires_in\":7200}"}`.
 /// A driver may send the body as a string or as an array of bytes.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HttpResponse {
     /// The status code.
     pub status: u16,
-    /// Header names and values, in order.
-    #[serde(default)]
+    /// Header names and values, in order (a JSON object, as `wx.request` gives them; a value
+    /// may be an array of strings for a repeated header).
+    #[serde(default, with = "crate::json_form::headers")]
     pub headers: Vec<(String, String)>,
     /// The body.
     #[serde(with = "body_serde", default)]

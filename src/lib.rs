@@ -87,6 +87,7 @@ pub mod backoff;
 pub mod client;
 mod handled;
 pub mod http;
+pub mod json_form;
 pub mod secret;
 pub mod server;
 pub mod wire;

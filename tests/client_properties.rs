@@ -3,6 +3,9 @@
 #![allow(clippy::unwrap_used)] // Tests may unwrap: a panic is a failed test.
 
 mod common;
+// The JSON form of every event and command: `client_properties/json.rs`.
+#[path = "client_properties/json.rs"]
+mod json;
 
 use common::{Answer, World, WxLogin, at, config};
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
@@ -306,71 +309,5 @@ fn secrets_never_reach_debug_output() {
     ];
     for text in errors {
         assert_redacted("errors and config", text);
-    }
-}
-
-#[test]
-fn events_and_commands_have_the_documented_json_form() {
-    let cases: [(Event, &str); 4] = [
-        (
-            Event::LoginRequested {
-                waiter: WaiterId(1),
-            },
-            r#"{"type":"loginRequested","waiter":1}"#,
-        ),
-        (
-            Event::StorageRead {
-                id: IoId(0),
-                value: None,
-            },
-            r#"{"type":"storageRead","id":0,"value":null}"#,
-        ),
-        (
-            Event::CodeObtained {
-                id: IoId(2),
-                result: Err(WxError {
-                    err_msg: "login:fail timeout".into(),
-                    errno: Some(5),
-                }),
-            },
-            r#"{"type":"codeObtained","id":2,"result":{"Err":{"errMsg":"login:fail timeout","errno":5}}}"#,
-        ),
-        (
-            Event::ServerResponse {
-                id: IoId(3),
-                result: Err(TransportError::Timeout),
-            },
-            r#"{"type":"serverResponse","id":3,"result":{"Err":{"kind":"timeout"}}}"#,
-        ),
-    ];
-    for (event, json) in cases {
-        assert_eq!(serde_json::to_string(&event).unwrap(), json);
-        assert_eq!(serde_json::from_str::<Event>(json).unwrap(), event);
-    }
-    let commands: [(Command, &str); 3] = [
-        (
-            Command::WxLogin {
-                id: IoId(2),
-                timeout_ms: 10_000,
-            },
-            r#"{"type":"wxLogin","id":2,"timeoutMs":10000}"#,
-        ),
-        (
-            Command::RemoveStorage {
-                key: "wxlogin.session".into(),
-            },
-            r#"{"type":"removeStorage","key":"wxlogin.session"}"#,
-        ),
-        (
-            Command::Complete {
-                waiters: vec![WaiterId(3)],
-                outcome: Err(LoginFailure::LoggedOut),
-            },
-            r#"{"type":"complete","waiters":[3],"outcome":{"Err":{"kind":"loggedOut"}}}"#,
-        ),
-    ];
-    for (command, json) in commands {
-        assert_eq!(serde_json::to_string(&command).unwrap(), json);
-        assert_eq!(serde_json::from_str::<Command>(json).unwrap(), command);
     }
 }

@@ -5,17 +5,40 @@ use time::OffsetDateTime;
 
 use super::error::LoginFailure;
 use crate::http::HttpRequest;
+use crate::json_form::safe_id;
 use crate::secret::{SessionToken, StorageValue};
 
-/// Names one effect command; the event that answers it carries the same id.
+/// Names one effect command; the event that answers it carries the same id. In JSON a number
+/// of at most 2^53 - 1, so that JavaScript holds it exactly; a larger one is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(try_from = "u64", into = "u64")]
 pub struct IoId(pub u64);
 
 /// The driver's name for one request for a session ([`Event::LoginRequested`](super::Event)).
+/// In JSON a number of at most 2^53 - 1; a larger one is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(try_from = "u64", into = "u64")]
 pub struct WaiterId(pub u64);
+
+macro_rules! js_safe_id {
+    ($($name:ident),*) => {$(
+        impl TryFrom<u64> for $name {
+            type Error = String;
+
+            fn try_from(id: u64) -> Result<Self, String> {
+                safe_id(id).map(Self)
+            }
+        }
+
+        impl From<$name> for u64 {
+            fn from(id: $name) -> u64 {
+                id.0
+            }
+        }
+    )*};
+}
+
+js_safe_id!(IoId, WaiterId);
 
 /// A session the developer server granted or confirmed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,8 +46,8 @@ pub struct WaiterId(pub u64);
 pub struct Session {
     /// The token to send with every business request.
     pub token: SessionToken,
-    /// When the server said the session ends (unix seconds in JSON).
-    #[serde(with = "time::serde::timestamp")]
+    /// When the server said the session ends (whole milliseconds since the Unix epoch in JSON).
+    #[serde(with = "crate::json_form::millis")]
     pub expires_at: OffsetDateTime,
 }
 
@@ -32,17 +55,24 @@ pub struct Session {
 /// [`poll_command`](super::LoginMachine::poll_command) after every input, and carry them out in
 /// order.
 ///
-/// JSON form (tagged by `type`, fields in camelCase):
+/// JSON form (tagged by `type`, keys in camelCase, the outcome as `{"ok": …}` or
+/// `{"error": …}`, headers as an object, instants in whole milliseconds since the Unix epoch;
+/// see [`json_form`](crate::json_form)):
 /// ```json
 /// {"type":"readStorage","id":0,"key":"wxlogin.session"}
 /// {"type":"checkWxSession","id":1}
 /// {"type":"wxLogin","id":2,"timeoutMs":10000}
-/// {"type":"sendRequest","id":3,"request":{"method":"POST","url":"https://api.example.com/login","headers":[["content-type","application/json"]],"body":"{\"code\":\"…\"}"},"timeoutMs":15000}
+/// {"type":"sendRequest","id":3,"request":{"method":"POST","url":"https://api.example.com/login","headers":{"content-type":"application/json"},"body":"{\"code\":\"…\"}"},"timeoutMs":15000}
 /// {"type":"writeStorage","key":"wxlogin.session","value":"{\"v\":1,…}"}
 /// {"type":"removeStorage","key":"wxlogin.session"}
-/// {"type":"complete","waiters":[1,2],"outcome":{"Ok":{"token":"…","expiresAt":1700007200}}}
-/// {"type":"complete","waiters":[3],"outcome":{"Err":{"kind":"loggedOut"}}}
+/// {"type":"complete","waiters":[1,2],"outcome":{"ok":{"token":"…","expiresAt":1700007200000}}}
+/// {"type":"complete","waiters":[3],"outcome":{"error":{"kind":"loggedOut"}}}
 /// ```
+///
+/// **Drivers match commands exhaustively**, in Rust with a `match` that has no `_` arm and in
+/// JavaScript with a `switch` whose `default` reports an unknown `type` as a version mismatch:
+/// a new command kind must fail to compile, or fail loudly, rather than be skipped, because
+/// every effect command waits for its answer and every `complete` settles waiters.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
     tag = "type",
@@ -98,6 +128,7 @@ pub enum Command {
         /// The requests settled.
         waiters: Vec<WaiterId>,
         /// The session, or why there is none.
+        #[serde(with = "crate::json_form::result")]
         outcome: Result<Session, LoginFailure>,
     },
 }

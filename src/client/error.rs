@@ -107,7 +107,8 @@ pub enum LoginFailure {
         /// The HTTP status.
         status: u16,
         /// The error body, with the server's kind, message, `retry_after`, WeChat errcode and
-        /// rid, when it sent one.
+        /// rid, when it sent one (camelCase in this JSON form: `retryAfter`).
+        #[serde(default, with = "crate::json_form::error_body")]
         error: Option<ErrorBody>,
         /// How many times it was tried.
         attempts: u32,

@@ -9,19 +9,21 @@ use crate::secret::{LoginCode, SessionToken, StorageValue};
 
 /// One input to [`LoginMachine::handle`](super::LoginMachine::handle).
 ///
-/// JSON form (tagged by `type`, fields in camelCase):
+/// JSON form (tagged by `type`, keys in camelCase, results as `{"ok": …}` or `{"error": …}`,
+/// headers as an object, ids at most 2^53 - 1; see [`json_form`](crate::json_form)):
 /// ```json
 /// {"type":"loginRequested","waiter":1}
 /// {"type":"storageRead","id":0,"value":"{\"v\":1,\"token\":\"…\",\"expires_at\":1700007200,\"issued_at\":1700000000}"}
 /// {"type":"storageRead","id":0,"value":null}
-/// {"type":"checkSessionResult","id":1,"result":{"Ok":null}}
-/// {"type":"codeObtained","id":2,"result":{"Ok":"081Kq4Ga1DUU0F0rS8Ga1HvtHH0Kq4G2"}}
-/// {"type":"codeObtained","id":2,"result":{"Err":{"errMsg":"login:fail timeout","errno":5}}}
-/// {"type":"serverResponse","id":3,"result":{"Ok":{"status":200,"headers":[],"body":"{\"token\":\"…\",\"expires_in\":7200}"}}}
-/// {"type":"serverResponse","id":3,"result":{"Err":{"kind":"timeout"}}}
+/// {"type":"checkSessionResult","id":1,"result":{"ok":null}}
+/// {"type":"codeObtained","id":2,"result":{"ok":"081Kq4Ga1DUU0F0rS8Ga1HvtHH0Kq4G2"}}
+/// {"type":"codeObtained","id":2,"result":{"error":{"errMsg":"login:fail timeout","errno":5}}}
+/// {"type":"serverResponse","id":3,"result":{"ok":{"status":200,"headers":{"content-type":"application/json"},"body":"{\"token\":\"…\",\"expires_in\":7200}"}}}
+/// {"type":"serverResponse","id":3,"result":{"error":{"kind":"timeout"}}}
 /// {"type":"sessionRejected","waiter":7,"token":"…"}
 /// {"type":"logout"}
 /// ```
+/// The storage record inside `value` is the machine's own versioned format, not this form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
     tag = "type",
@@ -50,6 +52,7 @@ pub enum Event {
         /// The command's id.
         id: IoId,
         /// The outcome.
+        #[serde(with = "crate::json_form::result")]
         result: Result<(), WxError>,
     },
     /// Answers [`Command::WxLogin`](super::Command::WxLogin) with the code or the failure.
@@ -57,6 +60,7 @@ pub enum Event {
         /// The command's id.
         id: IoId,
         /// The code, or what `fail` gave.
+        #[serde(with = "crate::json_form::result")]
         result: Result<LoginCode, WxError>,
     },
     /// Answers [`Command::SendRequest`](super::Command::SendRequest) with the response (any
@@ -65,6 +69,7 @@ pub enum Event {
         /// The command's id.
         id: IoId,
         /// The response or the transport failure.
+        #[serde(with = "crate::json_form::result")]
         result: Result<HttpResponse, TransportError>,
     },
     /// A business request sent with `token` got 401. The machine logs in again if `token` is
