@@ -100,11 +100,14 @@ function createLogin(options) {
     driver = new Driver(abi, handle, host, clock, options.onDiagnostic);
     return driver;
   });
-  // Marked handled here; every call below passes the failure on to its caller.
+  var loaded = ready.then(function () {});
+  // Marked handled here (a caller need not look at `ready`); every call below passes the
+  // failure on to its own caller.
   ready.catch(function () {});
+  loaded.catch(function () {});
 
   return {
-    ready: ready.then(function () {}),
+    ready: loaded,
     session: function () {
       return driver ? driver.session() : ready.then(function (d) { return d.session(); });
     },

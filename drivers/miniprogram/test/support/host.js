@@ -70,6 +70,8 @@ class FakeHost {
     const record = { at: now, timeout: options.timeout, answered: false };
     this.logins.push(record);
     const behaviour = this.next('login');
+    // A call that throws never started.
+    if (behaviour === 'throw') record.answered = true;
     this.perform(behaviour, () => {
       record.answered = true;
       if (behaviour.fail) return options.fail({ errMsg: behaviour.fail, errno: behaviour.errno });
