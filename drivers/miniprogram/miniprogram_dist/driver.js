@@ -28,6 +28,7 @@ function Driver(abi, handle, host, clock, onDiagnostic) {
   this.outbox = [];
   this.pumping = false;
   this.timer = null;
+  this.deadline = null;
   this.cached = undefined; // undefined: ask the module; null: no session; else the session
   this.state = 'idle';
   this.dead = null;
@@ -128,12 +129,16 @@ Driver.prototype.settle = function (waiters, session, error) {
   }
 };
 
+// One timer, for the machine's next deadline; left alone while the deadline stays the same.
 Driver.prototype.arm = function (deadlineMs) {
+  var deadline = deadlineMs === undefined ? null : deadlineMs;
+  if (this.timer !== null && deadline === this.deadline) return;
   if (this.timer !== null) this.clock.clearTimeout(this.timer);
   this.timer = null;
-  if (deadlineMs === null || deadlineMs === undefined) return;
+  this.deadline = deadline;
+  if (deadline === null) return;
   var self = this;
-  var delay = Math.max(0, deadlineMs - this.clock.now());
+  var delay = Math.max(0, deadline - this.clock.now());
   this.timer = this.clock.setTimeout(function () {
     self.timer = null;
     self.feed({ timeout: true });

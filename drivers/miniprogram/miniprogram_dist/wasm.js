@@ -42,18 +42,19 @@ Abi.prototype.run = function (f) {
   }
 };
 
+// Writes the JSON text into the input buffer (grown when too small); its length in bytes.
 Abi.prototype.write = function (json) {
-  var bytes = utf8.encode(json);
+  var len = utf8.byteLength(json);
   var self = this;
   this.run(function (x) {
-    if (bytes.length > self.inCap) {
+    if (len > self.inCap) {
       if (self.inAddr) x.wxl_free(self.inAddr);
-      self.inCap = Math.max(1024, bytes.length * 2);
+      self.inCap = Math.max(1024, len * 2);
       self.inAddr = x.wxl_alloc(self.inCap);
     }
-    new Uint8Array(x.memory.buffer, self.inAddr, bytes.length).set(bytes);
+    utf8.encodeInto(json, new Uint8Array(x.memory.buffer, self.inAddr, len), 0);
   });
-  return bytes.length;
+  return len;
 };
 
 // The reply of the call that returned `len`: its `ok`, or a thrown WxLoginError.
