@@ -16,22 +16,13 @@ fn session() -> Session {
     }
 }
 
-fn round_trip_event(event: Event, json: &str) {
-    assert_eq!(serde_json::to_string(&event).unwrap(), json);
-    assert_eq!(
-        serde_json::from_str::<Event>(json).unwrap(),
-        event,
-        "{json}"
-    );
-}
-
-fn round_trip_command(command: Command, json: &str) {
-    assert_eq!(serde_json::to_string(&command).unwrap(), json);
-    assert_eq!(
-        serde_json::from_str::<Command>(json).unwrap(),
-        command,
-        "{json}"
-    );
+/// `value` writes exactly `json` and reads back from it as itself.
+fn round_trip<T>(value: T, json: &str)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    assert_eq!(serde_json::to_string(&value).unwrap(), json);
+    assert_eq!(serde_json::from_str::<T>(json).unwrap(), value, "{json}");
 }
 
 #[test]
@@ -117,7 +108,7 @@ fn every_event_round_trips() {
         (Event::Logout, r#"{"type":"logout"}"#),
     ];
     for (event, json) in cases {
-        round_trip_event(event, json);
+        round_trip(event, json);
     }
 }
 
@@ -182,7 +173,7 @@ fn every_command_round_trips() {
         ),
     ];
     for (command, json) in cases {
-        round_trip_command(command, json);
+        round_trip(command, json);
     }
 }
 
@@ -245,7 +236,7 @@ fn every_failure_round_trips_in_camel_case() {
             waiters: vec![WaiterId(1)],
             outcome: Err(failure),
         };
-        round_trip_command(
+        round_trip(
             command,
             &format!(r#"{{"type":"complete","waiters":[1],"outcome":{{"error":{json}}}}}"#),
         );
