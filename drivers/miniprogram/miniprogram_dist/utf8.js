@@ -69,7 +69,7 @@ function sequence(bytes, i, end, need) {
   return c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ? -1 : c;
 }
 
-// The text of bytes[start, end) of a Uint8Array.
+// The text of bytes[start, end) of a Uint8Array (it must have `subarray`).
 function decode(bytes, start, end) {
   var text = '';
   var units = [];
@@ -77,8 +77,15 @@ function decode(bytes, start, end) {
   while (i < end) {
     var b = bytes[i];
     if (b < 0x80) {
-      units.push(b);
-      i++;
+      // An ASCII run in one call: JSON is mostly ASCII.
+      var j = i + 1;
+      while (j < end && j - i < 4096 && bytes[j] < 0x80) j++;
+      if (units.length) {
+        text += String.fromCharCode.apply(null, units);
+        units = [];
+      }
+      text += String.fromCharCode.apply(null, bytes.subarray(i, j));
+      i = j;
     } else {
       var need = b >= 0xf0 && b <= 0xf4 ? 3 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xc2 && b < 0xe0 ? 1 : 0;
       var c = sequence(bytes, i, end, need);
