@@ -21,7 +21,14 @@ function Driver(abi, handle, host, clock, onDiagnostic) {
   this.h = handle;
   this.host = host;
   this.clock = clock;
-  this.diagnostic = onDiagnostic || noop;
+  // A diagnostic hook that throws must not break the loop.
+  this.diagnostic = function (d) {
+    try {
+      (onDiagnostic || noop)(d);
+    } catch (e) {
+      // Ignored: diagnostics are advisory.
+    }
+  };
   this.waiters = {};
   this.nextWaiter = 1;
   this.inbox = [];

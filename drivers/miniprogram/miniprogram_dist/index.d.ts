@@ -162,6 +162,7 @@ export interface Login {
    * `wx.request` with the token header added. On 401 the machine logs in once and the request
    * is replayed once; a 401 after the replay is returned as it is. Rejects with the host's
    * `fail` result, a `WxLoginFailure`, or a timeout if the host never calls back.
+   * `success`, `fail` and `complete` in `options` are not called: use the promise.
    */
   request(options: RequestOptions): Promise<RequestSuccess>;
   /** `loading`, `dead`, or the machine's state, e.g. `idle`, `ready`, `obtainingCode`. */

@@ -112,3 +112,12 @@ test('a business request that throws rejects with the error', async (t) => {
   w.host.script.request.push('throw');
   await assert.rejects(login.request({ url: `${w.server.baseUrl}/api/data` }), /request threw/);
 });
+
+test('a diagnostic hook that throws changes nothing', async (t) => {
+  const w = await world(t);
+  w.host.script.login.push('double');
+  const login = w.open({ onDiagnostic: () => { throw new Error('hook'); } });
+  const session = await login.session();
+  await drive(w.clock, () => w.host.calls.login === 1 && login.state() === 'ready', 'ready');
+  assert.equal(session.token, 'tok1');
+});
