@@ -121,3 +121,28 @@ test('a diagnostic hook that throws changes nothing', async (t) => {
   await drive(w.clock, () => w.host.calls.login === 1 && login.state() === 'ready', 'ready');
   assert.equal(session.token, 'tok1');
 });
+
+test('the server session check that never answers: retried, then a timeout of serverCheck', async (t) => {
+  const w = await world(t);
+  await w.open().session();
+  w.server.sessionAnswers.push('hang', 'hang');
+  const result = outcome(w.open(FAST).session());
+  await drive(w.clock, () => result.done, 'settled');
+  assert.equal(result.error.kind, 'timeout');
+  assert.equal(result.error.failure.step, 'serverCheck');
+  assert.equal(w.host.calls.login, 1, 'a silent server is no reason for a new code');
+  w.invariants(assert);
+});
+
+test('a 5xx from the session check is retried, then reported with its status', async (t) => {
+  const w = await world(t);
+  await w.open().session();
+  const busy = { status: 503, body: { error: 'upstream_unavailable', message: '忙' } };
+  w.server.sessionAnswers.push(busy, busy);
+  const result = outcome(w.open(FAST).session());
+  await drive(w.clock, () => result.done, 'settled');
+  assert.equal(result.error.kind, 'server');
+  assert.equal(result.error.failure.status, 503);
+  assert.equal(result.error.failure.error.message, '忙');
+  w.invariants(assert);
+});

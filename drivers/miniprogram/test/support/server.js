@@ -10,6 +10,7 @@ class FakeServer {
     this.codesSeen = [];
     this.requests = [];
     this.loginAnswers = []; // queued: 'hang' | {status, body}
+    this.sessionAnswers = []; // the same, for GET /session
     this.nextToken = 1;
     this.tokenPrefix = 'tok';
     this.expiresIn = 7200;
@@ -54,6 +55,9 @@ class FakeServer {
     this.requests.push({ method: req.method, url: req.url, headers: req.headers, body });
     if (req.method === 'POST' && req.url === '/login') return this.login(res, body);
     if (req.method === 'GET' && req.url === '/session') {
+      const answer = this.sessionAnswers.shift();
+      if (answer === 'hang') return this.hanging.push(res);
+      if (answer) return this.send(res, answer.status, answer.body);
       return this.token(req)
         ? this.send(res, 200, { expires_in: this.expiresIn })
         : this.send(res, 401, { error: 'session_expired', message: 'log in again' });
