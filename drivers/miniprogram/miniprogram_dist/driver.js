@@ -36,7 +36,7 @@ function Driver(abi, handle, host, clock, onDiagnostic) {
   this.pumping = false;
   this.timer = null;
   this.deadline = null;
-  this.cached = undefined; // undefined: ask the module; null: no session; else the session
+  this.cached = null; // undefined: ask the module; null: no session; else the session
   this.state = 'idle';
   this.dead = null;
 }
