@@ -362,3 +362,11 @@ fn a_reader_adopts_a_reissued_text_from_a_later_fetch() {
     );
     assert_eq!(reader.token(now + secs(1)).map(|t| t.generation), Some(2));
 }
+
+/// A state written before the generation existed still reads, as generation 0.
+#[test]
+fn a_state_without_a_generation_reads_as_generation_zero() {
+    let json = r#"{"v":1,"token":{"access_token":"T1","fetched_at":1704067200,"expires_at":1704074400},"forced":{"day":0,"count":0,"last":null}}"#;
+    let state: AccessTokenState = serde_json::from_str(json).unwrap();
+    assert_eq!(state.token.map(|t| t.generation), Some(0));
+}

@@ -56,9 +56,10 @@ pub struct AccessTokenCache {
     pub(super) config: AccessTokenConfig,
     pub(super) phase: Phase,
     pub(super) cached: Option<CachedToken>,
-    /// The latest fetch compare-and-expire dropped: neither it nor any fetch before it is
-    /// adopted from a store (a token older than a rejected one was invalidated too).
-    pub(super) rejected: Option<CachedToken>,
+    /// The latest fetch compare-and-expire dropped, as its [`CachedToken::fetch_key`]:
+    /// neither it nor any fetch before it is adopted from a store (a token older than a
+    /// rejected one was invalidated too).
+    pub(super) rejected: Option<(OffsetDateTime, u64)>,
     /// The highest generation granted or adopted; the next grant is numbered one more.
     pub(super) generation: u64,
     pub(super) ledger: ForceLedger,
@@ -363,13 +364,7 @@ impl AccessTokenCache {
     /// Drops the cached token as rejected, remembering the latest fetch ever rejected.
     pub(super) fn expire_cached(&mut self) {
         if let Some(dropped) = self.cached.take() {
-            let later = self
-                .rejected
-                .as_ref()
-                .is_none_or(|r| dropped.fetch_key() > r.fetch_key());
-            if later {
-                self.rejected = Some(dropped);
-            }
+            self.rejected = self.rejected.max(Some(dropped.fetch_key()));
         }
     }
 
@@ -382,7 +377,7 @@ impl AccessTokenCache {
             return false;
         };
         let key = candidate.fetch_key();
-        let rejected = self.rejected.as_ref().is_some_and(|r| key <= r.fetch_key());
+        let rejected = self.rejected.is_some_and(|r| key <= r);
         let newer = match self.cached.as_ref().filter(|t| t.is_usable(now)) {
             Some(ours) => key > ours.fetch_key(),
             None => true,
