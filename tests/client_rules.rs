@@ -45,15 +45,28 @@ fn rule1_a_world_that_never_answers_still_completes_every_waiter() {
     world.storage_silent = true;
     world.wx_login = vec![WxLogin::Silent; 10].into();
     world.request(1);
+    // Rule 4: a silent storage is retried, then reported; it never leads to wx.login.
     assert_eq!(
         world.failure_of(1),
+        LoginFailure::Timeout {
+            step: Step::ReadStorage,
+            attempts: 3
+        }
+    );
+    assert_eq!((world.storage_reads, world.wx_login_calls), (3, 0));
+    assert_eq!(world.machine.poll_timeout(), None);
+    assert_eq!(world.machine.state(), StateKind::Idle);
+    // Storage answers again; wx.login never does.
+    world.storage_silent = false;
+    world.request(2);
+    assert_eq!(
+        world.failure_of(2),
         LoginFailure::Timeout {
             step: Step::WxLogin,
             attempts: 3
         }
     );
     assert_eq!(world.machine.poll_timeout(), None);
-    assert_eq!(world.machine.state(), StateKind::Idle);
 }
 
 // ---- Rule 2: single flight
@@ -69,7 +82,7 @@ fn rule2_thousand_requests_before_the_first_answer_share_one_flow() {
     }
     assert_eq!(world.machine.waiting(), 1_000);
     world.storage_silent = false;
-    world.deliver_late(world.held_id()).unwrap();
+    assert_eq!(world.deliver_late(world.held_id()), Ok(Handled::Applied));
     assert_eq!((world.wx_login_calls, world.codes_sent.len()), (1, 1));
     assert_eq!(world.completions.len(), 1_000);
     for waiter in 0..1_000 {
@@ -88,7 +101,7 @@ fn rule2_waiter_ids_need_not_increase() {
     }
     assert_eq!(world.machine.waiting(), 4);
     world.storage_silent = false;
-    world.deliver_late(world.held_id()).unwrap();
+    assert_eq!(world.deliver_late(world.held_id()), Ok(Handled::Applied));
     for waiter in [5, 3, 9, 1] {
         assert_eq!(world.token_of(waiter), "token0001");
     }
