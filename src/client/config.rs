@@ -36,7 +36,8 @@ pub struct LoginConfig {
     pub code_max_age: Duration,
     /// After a re-login caused by a rejected token, another rejection of the new token within
     /// this window is reported as [`LoginFailure::RejectedAfterRelogin`](super::LoginFailure)
-    /// instead of logging in again. Default 60 seconds.
+    /// instead of logging in again, and so is every later rejection of that token until a new
+    /// one exists. Default 60 seconds.
     pub relogin_window: Duration,
 }
 

@@ -40,6 +40,13 @@ use crate::backoff::SplitMix64;
 ///   keeps its id and deadline, no new command); a flow that needs any other effect **waits**
 ///   until the abandoned one is answered (that answer is `Ok(Handled::Late)`) or passes its
 ///   deadline. So `wx.login` never runs twice at once.
+/// - `wx.checkSession` succeeds at most once per launch (rule 6): once it has, it is never
+///   asked again; one that times out is retried like any transient effect (never two at once),
+///   and a later request asks again. A storage read that times out is retried the same way and
+///   never leads to `wx.login` (rule 4).
+/// - One re-login per rejected token (rule 7): after
+///   [`RejectedAfterRelogin`](super::LoginFailure::RejectedAfterRelogin) for a token, every
+///   later rejection of it is reported at once, with no `wx.login`, until a new token exists.
 /// - `handle` returns `Ok(`[`Handled::Late`]`)` for an answer the machine no longer waits for
 ///   (an unavoidable race, not an error) and `Err` only for the driver's mistakes (an id never
 ///   given out, an event no state expects, a reused waiter id); the machine is then exactly as

@@ -111,14 +111,16 @@ impl StoredSession {
     }
 }
 
-/// The same instant in UTC, clamped to the range of UTC dates (`-9999` to `9999`): a time near
-/// the end of time with a negative offset lies past the last UTC date.
+/// The same instant in UTC, clamped to the whole seconds of UTC dates (`-9999` to `9999`), as
+/// a record keeps them: a time near the end of time with a negative offset lies past the last
+/// UTC date.
 pub(crate) fn to_utc(at: OffsetDateTime) -> OffsetDateTime {
+    const NANOS: i128 = 1_000_000_000;
     let first = PrimitiveDateTime::new(Date::MIN, Time::MIDNIGHT).assume_utc();
-    let last = PrimitiveDateTime::MAX.assume_utc();
+    let last = PrimitiveDateTime::MAX.assume_utc().unix_timestamp();
     let nanos = at
         .unix_timestamp_nanos()
-        .clamp(first.unix_timestamp_nanos(), last.unix_timestamp_nanos());
+        .clamp(first.unix_timestamp_nanos(), i128::from(last) * NANOS);
     // Cannot fail: clamped to the range just computed.
     OffsetDateTime::from_unix_timestamp_nanos(nanos).expect("clamped to UTC's range")
 }
