@@ -846,7 +846,13 @@ fn rule6_check_session_is_retried_on_timeout_and_never_asked_again_once_it_succe
 #[test]
 fn rule5_a_token_no_header_could_carry_is_a_typed_failure_never_stored_or_served() {
     let long = "t".repeat(5_000);
-    let bad = ["abc\r\nX-Injected: 1", "", "two words", "tökén", long.as_str()];
+    let bad = [
+        "abc\r\nX-Injected: 1",
+        "",
+        "two words",
+        "tökén",
+        long.as_str(),
+    ];
     for token in bad {
         let mut world = World::new(config());
         let body = serde_json::json!({ "token": token, "expires_in": 60 }).to_string();

@@ -21,7 +21,11 @@ fn cold_login(
     config: LoginConfig,
     now: OffsetDateTime,
     expires_in: u64,
-) -> (Option<String>, Result<Session, LoginFailure>, Vec<HttpRequest>) {
+) -> (
+    Option<String>,
+    Result<Session, LoginFailure>,
+    Vec<HttpRequest>,
+) {
     let mut machine = LoginMachine::new(config);
     let (mut written, mut outcome, mut sent) = (None, None, Vec::new());
     let mut next = Some(Event::LoginRequested {

@@ -208,6 +208,9 @@ mod tests {
                 assert_eq!(join_url(base, path), "https://x/login", "{base} + {path}");
             }
         }
-        assert_eq!(join_url("https://x/api/", "/v1/login"), "https://x/api/v1/login");
+        assert_eq!(
+            join_url("https://x/api/", "/v1/login"),
+            "https://x/api/v1/login"
+        );
     }
 }

@@ -225,7 +225,8 @@ impl LoginMachine {
                 self.apply(next, now);
                 Ok(())
             }
-            Err((core, error)) => {
+            Err(refused) => {
+                let (core, error) = *refused;
                 self.core = core;
                 Err(error)
             }

@@ -22,12 +22,12 @@ use crate::wire::{
     ErrorBody, ErrorKind, decode_login_response, decode_session_response, parse_json, validate_code,
 };
 
+/// The core handed back unchanged, with the reason; boxed, as refusals are rare and the core
+/// is large.
+pub(crate) type Refused = Box<(Core, LoginError)>;
+
 /// Applies one input. `Err` hands the core back unchanged with the reason.
-pub(crate) fn transition(
-    core: Core,
-    input: Input,
-    ctx: &Ctx<'_>,
-) -> Result<Next, (Core, LoginError)> {
+pub(crate) fn transition(core: Core, input: Input, ctx: &Ctx<'_>) -> Result<Next, Refused> {
     use Event as E;
     use Input::{Deadline, Event as Ev, WorldEnded};
     use Phase as P;
@@ -208,7 +208,14 @@ pub(crate) fn transition(
         // Spurious: nothing is outstanding.
         (idle @ (P::Idle(_) | P::Ready(_)), Deadline) => stay(idle, f),
         // Rule 2: the abandoned effect left the world; the step that waited for it starts.
-        (P::Backoff(retry), WorldEnded) => run(retry, Flags { in_world: None, ..f }, ctx),
+        (P::Backoff(retry), WorldEnded) => run(
+            retry,
+            Flags {
+                in_world: None,
+                ..f
+            },
+            ctx,
+        ),
         (
             phase @ (P::Idle(_)
             | P::Ready(_)
@@ -218,7 +225,13 @@ pub(crate) fn transition(
             | P::ObtainingCode { .. }
             | P::LoggingIn { .. }),
             WorldEnded,
-        ) => stay(phase, Flags { in_world: None, ..f }),
+        ) => stay(
+            phase,
+            Flags {
+                in_world: None,
+                ..f
+            },
+        ),
 
         // Rule 7: a rejected token is replaced once; a fresh one rejected again is reported.
         (P::Ready(held), Ev(E::SessionRejected { waiter, token })) => {
@@ -341,7 +354,7 @@ pub(crate) fn transition(
                 flags: f,
                 refused,
             };
-            return Err((core, error));
+            return Err(Box::new((core, error)));
         }
     };
     Ok(settle_refusal(next, refused))
@@ -461,7 +474,14 @@ fn logged_in(
         Reply::Transient(failure) => {
             let code = reusable(code, ctx);
             let rest = Phase::Idle(Known::Nothing);
-            retry_or_fail(Retry::Login { code, tries }, failures, failure, rest, f, ctx)
+            retry_or_fail(
+                Retry::Login { code, tries },
+                failures,
+                failure,
+                rest,
+                f,
+                ctx,
+            )
         }
         Reply::CodeRejected(failure) | Reply::Expired(failure) | Reply::Final(failure) => {
             fail(Phase::Idle(Known::Nothing), failure, f)

@@ -6,8 +6,8 @@ use wxlogin::wire::ErrorKind;
 
 use crate::model::{Code, Known, Model, Phase, Rec, Then};
 use crate::world::{
-    CONFIRM_AGE, CodeAns, Content, Exp, FAIL_MSG, Fail, RELOGIN_WINDOW, ServerAns, Sess,
-    T0_S, Verify, abs_s, error_body, transport_error,
+    CONFIRM_AGE, CodeAns, Content, Exp, FAIL_MSG, Fail, RELOGIN_WINDOW, ServerAns, Sess, T0_S,
+    Verify, abs_s, error_body, transport_error,
 };
 
 impl Model {

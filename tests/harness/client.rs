@@ -5,31 +5,31 @@
 //! Late and doubled answers (replays of answers already given) and answers to abandoned effects
 //! are interleaved with `Logout`, `SessionRejected` and `LoginRequested`.
 //!
-//! Invariants (the world's, kept in `client/ledger.rs`, not the machine's):
+//! Invariants (the world's ones kept in `client/ledger.rs`, whatever the machine believes):
 //! 1. A refused event, or a doubled answer, leaves the machine `==` its clone from before.
 //! 2. At most one effect is in the world at once: an effect is in the world from its command
 //!    until its answer or its deadline, whatever the machine did in between (so `wx.login` is
 //!    never in the world twice).
-//! 2a. `wx.login` starts only after the world said there is no usable session (a miss in
+//! 3. `wx.login` starts only after the world said there is no usable session (a miss in
 //!    storage, an expiry answer, a rejection, a logout, a session past its expiry): never
 //!    because of a transient failure of any effect.
-//! 2b. After `RejectedAfterRelogin` for a token, every rejection of that token is reported at
+//! 4. After `RejectedAfterRelogin` for a token, every rejection of that token is reported at
 //!    once, with no `wx.login`, until a new token is granted.
-//! 2c. No code or token the harness made up shows in the `Debug` of any event, command, error
+//! 5. No code or token the harness made up shows in the `Debug` of any event, command, error
 //!    or of the machine.
-//! 3. A code is never sent twice (with the default `CodeReuse::Never`).
-//! 4. Storage is written only right after a valid 2xx login answer, with exactly its token.
-//! 5. No expired session is ever handed out.
-//! 6. Every waiter is completed exactly once, and once the world answers every effect (or lets
+//! 6. A code is never sent twice (with the default `CodeReuse::Never`).
+//! 7. Storage is written only right after a valid 2xx login answer, with exactly its token.
+//! 8. No expired session is ever handed out.
+//! 9. Every waiter is completed exactly once, and once the world answers every effect (or lets
 //!    its deadline pass) all waiters are completed within a bounded number of steps.
-//! 7. Replaying the same input gives the same commands.
+//! 10. Replaying the same input gives the same commands.
 
 mod ledger;
 
 use std::collections::{HashMap, HashSet};
 
-use time::OffsetDateTime;
 use ledger::{Ledger, MARK, assert_quiet, defuse};
+use time::OffsetDateTime;
 use wxlogin::Handled;
 use wxlogin::client::{
     CodeReuse, Command, Event, IoId, LoginConfig, LoginError, LoginFailure, LoginMachine,
@@ -94,7 +94,7 @@ struct Checker {
     given: Vec<Event>,
     /// The token each rejecting waiter named.
     rejecting: HashMap<WaiterId, String>,
-    /// The token reported as `RejectedAfterRelogin`, until a new one is granted (2b).
+    /// The token reported as `RejectedAfterRelogin`, until a new one is granted (4).
     refused: Option<String>,
 }
 
@@ -235,7 +235,7 @@ impl Checker {
         }
     }
 
-    /// 2b: a rejection of the refused token is reported at once, with no `wx.login`.
+    /// 4: a rejection of the refused token is reported at once, with no `wx.login`.
     fn assert_refused_again(&mut self, waiter: Option<WaiterId>) {
         let mut probe = self.machine.clone();
         let mut reported = false;

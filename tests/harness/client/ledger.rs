@@ -19,7 +19,10 @@ pub fn defuse(text: &str) -> String {
 
 /// Fails if `debug` shows a secret the harness made up.
 pub fn assert_quiet(what: &str, debug: &str) {
-    assert!(!debug.contains(MARK), "a secret reached the Debug of {what}");
+    assert!(
+        !debug.contains(MARK),
+        "a secret reached the Debug of {what}"
+    );
 }
 
 #[derive(Default)]
