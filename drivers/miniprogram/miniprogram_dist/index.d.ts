@@ -24,7 +24,7 @@ export interface ServerErrorBody {
   rid?: string;
 }
 
-export type Step = 'checkSession' | 'wxLogin' | 'serverCheck' | 'serverLogin';
+export type Step = 'readStorage' | 'checkSession' | 'wxLogin' | 'serverCheck' | 'serverLogin';
 
 export type TransportError =
   | { kind: 'timeout' }

@@ -8,21 +8,17 @@ const { until, drive, outcome } = require('./support/host.js');
 
 const FAST = { retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 10, jitterSeed: 3 } };
 
-// Unreadable storage means no record (then a login); a silent checkSession or wx.login is
-// retried and then reported as a timeout of its step.
-for (const [api, step] of [['getStorage', null], ['checkSession', 'checkSession'], ['login', 'wxLogin']]) {
+// A silent storage read, checkSession or wx.login is retried, then reported as a timeout of
+// its step.
+for (const [api, step] of [['getStorage', 'readStorage'], ['checkSession', 'checkSession'], ['login', 'wxLogin']]) {
   test(`${api} that never answers: the deadline decides, the waiter settles`, async (t) => {
     const w = await world(t);
     if (api === 'checkSession') await w.open().session(); // a stored record to check
     w.host.script[api].push('hang', 'hang', 'hang');
     const result = outcome(w.open(FAST).session());
     await drive(w.clock, () => result.done, 'settled');
-    if (step) {
-      assert.equal(result.error.kind, 'timeout');
-      assert.equal(result.error.failure.step, step);
-    } else {
-      assert.equal(result.ok, true, String(result.error));
-    }
+    assert.equal(result.error.kind, 'timeout');
+    assert.equal(result.error.failure.step, step);
     w.invariants(assert);
   });
 }
@@ -144,5 +140,14 @@ test('a 5xx from the session check is retried, then reported with its status', a
   assert.equal(result.error.kind, 'server');
   assert.equal(result.error.failure.status, 503);
   assert.equal(result.error.failure.error.message, '忙');
+  w.invariants(assert);
+});
+
+test('storage that fails outright means no record: a fresh login', async (t) => {
+  const w = await world(t);
+  w.host.script.getStorage.push('fail');
+  const session = await w.open(FAST).session();
+  assert.equal(session.token, 'tok1');
+  assert.equal(w.host.calls.login, 1);
   w.invariants(assert);
 });

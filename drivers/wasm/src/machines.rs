@@ -5,7 +5,8 @@
 use std::cell::RefCell;
 
 use serde::Serialize;
-use wxlogin::client::{Command, Event, LoginConfig, LoginError, LoginMachine, Session};
+use wxlogin::Handled;
+use wxlogin::client::{Command, Event, LoginConfig, LoginMachine, Session};
 
 use crate::millis::{from_millis, to_millis};
 use crate::reply::{CallError, encode, lower_first};
@@ -50,8 +51,8 @@ fn handle_event(handle: i32, event: &[u8], now_ms: f64) -> Result<Drain, CallErr
     let now = from_millis(now_ms).ok_or_else(bad_time)?;
     with_machine(handle, |machine| {
         let handled = match machine.handle(event, now) {
-            Ok(()) => "applied",
-            Err(LoginError::StaleAnswer { .. }) => "late",
+            Ok(Handled::Applied) => "applied",
+            Ok(Handled::Late) => "late",
             Err(error) => return Err(CallError::contract(&error)),
         };
         Ok(drain(machine, handled))
