@@ -157,8 +157,8 @@ mod tests {
             (config.login_path.as_str(), config.session_path.as_str()),
             ("/l", "/s")
         );
-        assert_eq!(config.token_header.name, "X-Token");
-        assert_eq!(config.token_header.scheme, None);
+        assert_eq!(config.token_header.name(), "X-Token");
+        assert_eq!(config.token_header.scheme(), None);
         assert_eq!(config.storage_key, "k");
         let t = config.timeouts;
         assert_eq!(
@@ -188,6 +188,8 @@ mod tests {
         assert!(nested.to_string().contains("wxLogin"), "{nested}");
         let huge = parse(r#"{"baseUrl":"u","codeMaxAgeMs":18446744073709551615}"#).unwrap_err();
         assert!(huge.to_string().contains("out of range"), "{huge}");
+        let header = parse(r#"{"baseUrl":"u","tokenHeader":{"name":"X Token","scheme":null}}"#);
+        assert!(header.is_err(), "a header name that is not an HTTP token");
         let verify = parse(r#"{"baseUrl":"u","verify":"sometimes"}"#).unwrap_err();
         assert!(verify.to_string().contains("sometimes"), "{verify}");
         let named = parse(r#"{"baseUrl":"u","verify":"trustUntilExpiry","codeReuse":"never"}"#);
