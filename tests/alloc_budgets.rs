@@ -246,7 +246,7 @@ fn allocation_budgets_and_sizes() {
             request: RequestId(i),
             body: login_body(i),
         };
-        coordinator.handle(received, now()).unwrap();
+        let _applied = coordinator.handle(received, now()).unwrap();
         while let Some(command) = coordinator.poll_command() {
             drop(command);
         }

@@ -5,6 +5,7 @@ mod server_util;
 
 use server_util::*;
 use time::Duration;
+use wxlogin::Handled;
 use wxlogin::server::{
     CODE_LIFETIME, CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator,
     RequestId, ServerLoginCommand, ServerLoginError, ServerLoginEvent,
@@ -234,14 +235,17 @@ fn exchanges_get_distinct_effect_ids() {
     let mut m = coordinator();
     let mut ids = std::collections::BTreeSet::new();
     for i in 0..50 {
-        m.handle(
-            ServerLoginEvent::Received {
-                request: RequestId(i),
-                body: login_body(&format!("c{i}")),
-            },
-            t0(),
-        )
-        .unwrap();
+        assert_eq!(
+            m.handle(
+                ServerLoginEvent::Received {
+                    request: RequestId(i),
+                    body: login_body(&format!("c{i}")),
+                },
+                t0(),
+            )
+            .unwrap(),
+            Handled::Applied
+        );
         while let Some(cmd) = m.poll_command() {
             if let ServerLoginCommand::CallWeChat { id, .. } = cmd {
                 assert!(ids.insert(id), "{id:?} reused");

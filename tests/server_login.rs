@@ -5,6 +5,7 @@ mod server_util;
 
 use server_util::*;
 use time::Duration;
+use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportError};
 use wxlogin::server::{
     ApiError, Backoff, CODE_LIFETIME, ExchangeFailure, ExchangeOutcome, ServerLogin,
@@ -308,14 +309,17 @@ fn session_store_failure_and_silence_are_500() {
     h.receive(7, login_body(CODE));
     h.answer_open();
     let (id, _) = h.open_sessions.pop().unwrap();
-    h.m.handle(
-        ServerLoginEvent::SessionNotCreated {
-            id,
-            reason: "db down".into(),
-        },
-        h.now,
-    )
-    .unwrap();
+    assert_eq!(
+        h.m.handle(
+            ServerLoginEvent::SessionNotCreated {
+                id,
+                reason: "db down".into(),
+            },
+            h.now,
+        )
+        .unwrap(),
+        Handled::Applied
+    );
     h.drain();
     assert_eq!(h.answer_to(7).response.status, 500);
     assert!(failure(&h).needs_operator());
@@ -372,14 +376,17 @@ fn jitter_is_deterministic_per_seed() {
 #[test]
 fn call_command_carries_its_timeout() {
     let mut m = ServerLogin::new(config());
-    m.handle(
-        ServerLoginEvent::Received {
-            request: wxlogin::server::RequestId(1),
-            body: login_body(CODE),
-        },
-        t0(),
-    )
-    .unwrap();
+    assert_eq!(
+        m.handle(
+            ServerLoginEvent::Received {
+                request: wxlogin::server::RequestId(1),
+                body: login_body(CODE),
+            },
+            t0(),
+        )
+        .unwrap(),
+        Handled::Applied
+    );
     match m.poll_command() {
         Some(ServerLoginCommand::CallWeChat { timeout, .. }) => {
             assert_eq!(timeout, Duration::seconds(10))

@@ -15,7 +15,8 @@
 //! - remembered: at most `max_remembered` finished codes, about 500 bytes each (a 144-byte map
 //!   slot, the code again in the eviction queue, the openid, unionid and token on the heap).
 //!   The oldest finished entry is evicted first, and entries past the code's life are dropped
-//!   as inputs arrive. Only answers a retry can use are remembered: grants, 40029/40163, 40226.
+//!   as inputs arrive. Every outcome but transient unavailability is remembered, so that a
+//!   code WeChat may have taken is never sent again (see `worth_remembering`).
 //!
 //! With the defaults that is about 1.5 MiB in flight and 8 MiB remembered at most.
 
@@ -25,9 +26,9 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+use crate::Handled;
 use crate::backoff::SplitMix64;
 use crate::http::HttpResponse;
-use crate::server::errcode::ErrorClass;
 use crate::server::login::ServerLogin;
 use crate::server::session::whole_seconds_until;
 use crate::server::types::{
@@ -97,8 +98,12 @@ struct Remembered {
 /// It takes and gives the same [`ServerLoginEvent`]s and [`ServerLoginCommand`]s as
 /// [`ServerLogin`], with the same contract: after every input (`handle`, `handle_timeout`),
 /// drain [`poll_command`](Self::poll_command) and read [`poll_timeout`](Self::poll_timeout);
-/// `Err` means the driver broke the contract and leaves the coordinator exactly as before; every
-/// `Received` gets exactly one `Respond` with its request id.
+/// a late answer is `Ok(Handled::Late)` and changes nothing; `Err` means the driver broke the
+/// contract and leaves the coordinator exactly as before; every `Received` gets exactly one
+/// `Respond` with its request id.
+///
+/// A code reaches code2Session again only after answers that were all transient (see
+/// [`CODE_LIFETIME`](crate::server::CODE_LIFETIME) and the module docs).
 ///
 /// Maps are ordered (`BTreeMap`): no hasher seeded from the OS, and the same inputs give the
 /// same outputs in the same order.
@@ -159,38 +164,46 @@ impl LoginCoordinator {
 
     /// Feeds one event. `Received` starts, joins or replays an exchange; the other events go to
     /// the exchange whose effect id they echo.
+    ///
+    /// An answer to an effect given out earlier that no exchange waits for any more (past its
+    /// deadline, answered already, its exchange over) is `Ok(Handled::Late)` and changes
+    /// nothing. `Err` is for an id never given out, a request id still pending, and what
+    /// [`ServerLogin::handle`] refuses.
     pub fn handle(
         &mut self,
         event: ServerLoginEvent,
         now: OffsetDateTime,
-    ) -> Result<(), ServerLoginError> {
-        match event {
+    ) -> Result<Handled, ServerLoginError> {
+        let id = match &event {
             ServerLoginEvent::Received { request, body } => {
-                if self.pending.contains(&request) {
-                    return Err(ServerLoginError::DuplicateRequest { request });
+                if self.pending.contains(request) {
+                    return Err(ServerLoginError::DuplicateRequest { request: *request });
                 }
                 self.forget_expired(now);
-                self.receive(request, &body, now);
+                self.receive(*request, body, now);
+                return Ok(Handled::Applied);
             }
             ServerLoginEvent::WeChatAnswered { id, .. }
             | ServerLoginEvent::SessionCreated { id, .. }
-            | ServerLoginEvent::SessionNotCreated { id, .. } => {
-                let key = self
-                    .routes
-                    .get(&id)
-                    .ok_or(ServerLoginError::UnknownId { id })?
-                    .clone();
-                let entry = self
-                    .in_flight
-                    .get_mut(&key)
-                    .ok_or(ServerLoginError::UnknownId { id })?;
-                // `step` changes nothing, ids included, when it returns an error.
-                entry.login.step(event, now, &mut self.next_id)?;
-                self.after_step(&key, now);
-                self.forget_expired(now);
-            }
-        }
-        Ok(())
+            | ServerLoginEvent::SessionNotCreated { id, .. } => *id,
+        };
+        let Some(key) = self.routes.get(&id).cloned() else {
+            return if id.0 < self.next_id {
+                Ok(Handled::Late)
+            } else {
+                Err(ServerLoginError::UnknownId { id })
+            };
+        };
+        let entry = self
+            .in_flight
+            .get_mut(&key)
+            .ok_or(ServerLoginError::UnknownId { id })?;
+        // `step` changes nothing, ids included, when it returns an error; a routed id is the
+        // one its exchange waits for, so it is never late.
+        let handled = entry.login.step(event, now, &mut self.next_id)?;
+        self.after_step(&key, now);
+        self.forget_expired(now);
+        Ok(handled)
     }
 
     /// Fires what is due at `now` in every exchange and drops remembered codes past their life.
@@ -247,11 +260,8 @@ impl LoginCoordinator {
         let key = CodeKey(code.expose_secret().to_owned());
 
         if let Some(remembered) = self.remembered.get(&key) {
-            let replay = (now < remembered.forget_at)
-                .then(|| replay(&remembered.outcome, now))
-                .flatten();
-            if let Some(response) = replay {
-                let outcome = remembered.outcome.clone();
+            if now < remembered.forget_at {
+                let (response, outcome) = replay(&remembered.outcome, now);
                 self.commands.push_back(ServerLoginCommand::Respond {
                     request,
                     response,
@@ -259,7 +269,7 @@ impl LoginCoordinator {
                 });
                 return;
             }
-            // Past the code's life or the session's: forget it and exchange afresh.
+            // Past the code's life: WeChat has forgotten it too; exchange afresh.
             self.remembered.remove(&key);
         }
 
@@ -407,30 +417,55 @@ impl LoginCoordinator {
     }
 }
 
-/// Whether a retry with the same code can use this answer: a grant, or WeChat's final word on
-/// the code or the user. Transient and configuration failures are not remembered.
+/// Whether the code must not be sent again: every outcome of an exchange but transient
+/// unavailability (WeChat said `-1`, answered 5xx, or did not answer, until the attempts or the
+/// code's life ran out), after which WeChat may still take the code.
+///
+/// This is the coordinator's rule: **within its memory (the code's life, [`CODE_LIFETIME`]
+/// from the exchange's start, unless evicted for capacity), a code reaches code2Session again
+/// only after answers that were all transient.** Within one exchange, the backoff retries it
+/// on the same condition.
+///
+/// [`CODE_LIFETIME`]: crate::server::CODE_LIFETIME
 fn worth_remembering(outcome: &ExchangeOutcome) -> bool {
     match outcome {
         ExchangeOutcome::Granted { .. } => true,
-        ExchangeOutcome::Failed(ExchangeFailure::Refused(e)) => {
-            matches!(e.class(), ErrorClass::NewCodeNeeded | ErrorClass::Blocked)
-        }
-        ExchangeOutcome::Failed(_) => false,
+        ExchangeOutcome::Failed(ExchangeFailure::Unavailable { last, .. }) => !last.is_transient(),
+        ExchangeOutcome::Failed(
+            ExchangeFailure::Refused(_)
+            | ExchangeFailure::SessionNotCreated { .. }
+            | ExchangeFailure::SessionTimeout
+            | ExchangeFailure::BadRequest(_)
+            | ExchangeFailure::Busy
+            | ExchangeFailure::CodeAlreadyExchanged,
+        ) => true,
     }
 }
 
-/// The answer a retry gets, as of `now`; `None` when the granted session has ended.
-fn replay(outcome: &ExchangeOutcome, now: OffsetDateTime) -> Option<HttpResponse> {
-    match outcome {
+/// The answer a retry gets, as of `now`: the session while it lasts, the same failure, or, when
+/// WeChat took the code but its session is gone, [`ExchangeFailure::CodeAlreadyExchanged`].
+fn replay(outcome: &ExchangeOutcome, now: OffsetDateTime) -> (HttpResponse, ExchangeOutcome) {
+    let spent = ExchangeFailure::CodeAlreadyExchanged;
+    let failure = match outcome {
         ExchangeOutcome::Granted {
             token, expires_at, ..
-        } => whole_seconds_until(now, *expires_at).map(|expires_in| {
-            LoginGranted {
-                token: token.clone(),
-                expires_in,
+        } => match whole_seconds_until(now, *expires_at) {
+            Some(expires_in) => {
+                let grant = LoginGranted {
+                    token: token.clone(),
+                    expires_in,
+                };
+                return (grant.to_response(), outcome.clone());
             }
-            .to_response()
-        }),
-        ExchangeOutcome::Failed(failure) => Some(failure.wire_body(now).to_response()),
-    }
+            None => spent,
+        },
+        ExchangeOutcome::Failed(
+            ExchangeFailure::SessionNotCreated { .. } | ExchangeFailure::SessionTimeout,
+        ) => spent,
+        ExchangeOutcome::Failed(failure) => failure.clone(),
+    };
+    (
+        failure.wire_body(now).to_response(),
+        ExchangeOutcome::Failed(failure),
+    )
 }
