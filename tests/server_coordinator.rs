@@ -208,7 +208,7 @@ fn in_flight_flood_without_answers_stays_bounded() {
 }
 
 #[test]
-fn stale_ids_are_refused_and_change_nothing() {
+fn answers_past_their_deadline_are_late_and_change_nothing() {
     let mut h = Harness::new(coordinator()).script([Reply::Silence]);
     h.receive(1, login_body("codeA"));
     let (id, _) = h.open_calls[0].clone();
@@ -220,10 +220,7 @@ fn stale_ids_are_refused_and_change_nothing() {
         id,
         result: Ok(wechat_ok("o", "k")),
     };
-    assert_eq!(
-        h.m.handle(late, h.now),
-        Err(ServerLoginError::UnknownId { id })
-    );
+    assert_eq!(h.m.handle(late, h.now), Ok(Handled::Late));
     assert_eq!(h.m, before);
     h.open_calls.clear();
     h.run();

@@ -15,8 +15,8 @@
 //! - remembered: at most `max_remembered` finished codes, about 500 bytes each (a 144-byte map
 //!   slot, the code again in the eviction queue, the openid, unionid and token on the heap).
 //!   The oldest finished entry is evicted first, and entries past the code's life are dropped
-//!   as inputs arrive. Every outcome but transient unavailability is remembered, so that a
-//!   code WeChat may have taken is never sent again (see `worth_remembering`).
+//!   as inputs arrive. Every outcome in which WeChat may have taken the code is remembered,
+//!   so that such a code is never sent again (see the rule on [`LoginCoordinator`]).
 //!
 //! With the defaults that is about 1.5 MiB in flight and 8 MiB remembered at most.
 
@@ -29,6 +29,7 @@ use time::OffsetDateTime;
 use crate::Handled;
 use crate::backoff::SplitMix64;
 use crate::http::HttpResponse;
+use crate::server::errcode::{ErrorClass, WeChatError};
 use crate::server::login::ServerLogin;
 use crate::server::session::whole_seconds_until;
 use crate::server::types::{
@@ -102,8 +103,12 @@ struct Remembered {
 /// contract and leaves the coordinator exactly as before; every `Received` gets exactly one
 /// `Respond` with its request id.
 ///
-/// A code reaches code2Session again only after answers that were all transient (see
-/// [`CODE_LIFETIME`](crate::server::CODE_LIFETIME) and the module docs).
+/// **The code rule.** Within the coordinator's memory (the code's life,
+/// [`CODE_LIFETIME`](crate::server::CODE_LIFETIME) from the exchange's start, unless evicted
+/// for capacity), a code reaches code2Session again only if WeChat cannot have taken it: every
+/// earlier answer was transient (`-1`, 5xx, no response, timeout) or refused the request rather
+/// than the code (a quota, the app's configuration, an access token). After any other answer a
+/// retry gets the remembered answer, or `code_used` once the session is gone.
 ///
 /// Maps are ordered (`BTreeMap`): no hasher seeded from the OS, and the same inputs give the
 /// same outputs in the same order.
@@ -417,29 +422,50 @@ impl LoginCoordinator {
     }
 }
 
-/// Whether the code must not be sent again: every outcome of an exchange but transient
-/// unavailability (WeChat said `-1`, answered 5xx, or did not answer, until the attempts or the
-/// code's life ran out), after which WeChat may still take the code.
+/// Whether WeChat may have taken the code, so that it must not be sent again: every outcome
+/// but those whose answers were transient (`-1`, 5xx, no response, timeout) or refused the
+/// request rather than the code (a quota, the app's configuration, an access token: a retry
+/// with the same code may well succeed once that is fixed).
 ///
 /// This is the coordinator's rule: **within its memory (the code's life, [`CODE_LIFETIME`]
 /// from the exchange's start, unless evicted for capacity), a code reaches code2Session again
-/// only after answers that were all transient.** Within one exchange, the backoff retries it
-/// on the same condition.
+/// only if WeChat cannot have taken it.** Within one exchange, only transient answers are
+/// retried.
 ///
 /// [`CODE_LIFETIME`]: crate::server::CODE_LIFETIME
 fn worth_remembering(outcome: &ExchangeOutcome) -> bool {
     match outcome {
         ExchangeOutcome::Granted { .. } => true,
-        ExchangeOutcome::Failed(ExchangeFailure::Unavailable { last, .. }) => !last.is_transient(),
+        ExchangeOutcome::Failed(ExchangeFailure::Refused(e)) => {
+            wechat_may_have_taken(e.class(), false)
+        }
+        ExchangeOutcome::Failed(ExchangeFailure::Unavailable { last, .. }) => {
+            let class = last
+                .wechat()
+                .map_or(ErrorClass::Unknown, WeChatError::class);
+            wechat_may_have_taken(class, last.is_transient())
+        }
         ExchangeOutcome::Failed(
-            ExchangeFailure::Refused(_)
-            | ExchangeFailure::SessionNotCreated { .. }
-            | ExchangeFailure::SessionTimeout
-            | ExchangeFailure::BadRequest(_)
+            ExchangeFailure::SessionNotCreated { .. } | ExchangeFailure::SessionTimeout,
+        ) => true,
+        // Never the end of an exchange: answered at once, nothing to remember.
+        ExchangeOutcome::Failed(
+            ExchangeFailure::BadRequest(_)
             | ExchangeFailure::Busy
             | ExchangeFailure::CodeAlreadyExchanged,
-        ) => true,
+        ) => false,
     }
+}
+
+fn wechat_may_have_taken(class: ErrorClass, transient: bool) -> bool {
+    let about_the_request = matches!(
+        class,
+        ErrorClass::Retry
+            | ErrorClass::RateLimited(_)
+            | ErrorClass::Configuration
+            | ErrorClass::TokenInvalid
+    );
+    !transient && !about_the_request
 }
 
 /// The answer a retry gets, as of `now`: the session while it lasts, the same failure, or, when

@@ -211,7 +211,10 @@ mod tests {
             ("Access_Token: abc, rest", "Access_Token: [redacted], rest"),
             ("secret%3Dxyz%26", "secret%3D[redacted]"),
             ("invalid code, rid: 1-2", "invalid code, rid: 1-2"),
-            ("xsignature=k&errcode=1", "xsignature=[redacted]&errcode=[redacted]"),
+            (
+                "xsignature=k&errcode=1",
+                "xsignature=[redacted]&errcode=[redacted]",
+            ),
             ("codes=1 secretary", "codes=1 secretary"),
             ("secret=", "secret="),
             ("token", "token"),

@@ -14,10 +14,11 @@
 //!
 //! And about the world:
 //! 4. At most one code2Session call per code is in the world at a time (duplicates are joined).
-//! 5. A code reaches code2Session again only after answers that were all transient (`-1`, 5xx,
-//!    no response, timeout), or once its life ([`CODE_LIFETIME`] from the exchange's start) has
-//!    passed; a retry is never sent at or after that life. (Asserted when the coordinator can
-//!    remember every code the run uses, so no eviction forgets one.)
+//! 5. A code reaches code2Session again only if WeChat cannot have taken it (every earlier
+//!    answer was transient, `-1`, 5xx, no response, timeout, or refused the request rather than
+//!    the code: a quota, the configuration, a token), or once its life ([`CODE_LIFETIME`] from
+//!    the exchange's start) has passed; a retry is never sent at or after that life. (Asserted
+//!    when the coordinator can remember every code the run uses, so no eviction forgets one.)
 //! 6. A 200 answer carries a token the store created; every other answer is a wire error body.
 //! 7. No secret marker (the app secret or its head, a code, a session key, a token) appears in
 //!    any `Debug` of a command or of the coordinator, any error body, any outcome's message or
@@ -30,6 +31,7 @@ use time::OffsetDateTime;
 use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportError};
 use wxlogin::secret::{AppSecret, SessionToken};
+use wxlogin::server::ErrorClass;
 use wxlogin::server::code2session::parse_response;
 use wxlogin::server::{
     CODE_LIFETIME, Code2Session, CoordinatorConfig, EffectId, ExchangeOutcome, LoginCoordinator,
@@ -458,9 +460,22 @@ impl Checker {
     }
 }
 
-/// Whether the coordinator counts this answer as final for the code (WeChat may have taken it).
+/// Whether WeChat may have taken the code with this answer: a success, or anything but a
+/// transient failure or a refusal of the request (a quota, the configuration, a token).
 fn non_transient(result: &Result<HttpResponse, TransportError>) -> bool {
-    parse_response(result).map_or_else(|e| !e.is_transient(), |_| true)
+    let Err(error) = parse_response(result) else {
+        return true;
+    };
+    let about_the_request = error.wechat().is_some_and(|w| {
+        matches!(
+            w.class(),
+            ErrorClass::Retry
+                | ErrorClass::RateLimited(_)
+                | ErrorClass::Configuration
+                | ErrorClass::TokenInvalid
+        )
+    });
+    !error.is_transient() && !about_the_request
 }
 
 /// What a hostile WeChat (or a proxy, or an HTTP client) says: every status, every errcode,
