@@ -5,20 +5,30 @@
 //! client retrying after a lost response gets its session instead of WeChat's 40163.
 //!
 //! # Memory
-//! Everything is bounded by [`CoordinatorConfig`] (sizes measured on a 64-bit target):
-//! - in flight: at most `max_in_flight` codes, about 1.5 KiB each (1,471 bytes measured by
-//!   `tests/alloc_budgets.rs`: the boxed [`ServerLogin`] of 192 bytes, its emptied command
-//!   queue's buffer of about 640, the code four times, the route of its outstanding effect, its
-//!   entry in the deadline index, and up to `max_waiters_per_code` request ids of 8 bytes). A new
-//!   code beyond that is answered at once with a typed [`ExchangeFailure::Busy`] (503,
-//!   `retry_after` 1), and so is one more duplicate of a code that has its full set of waiters;
-//! - remembered: at most `max_remembered` finished codes, about 500 bytes each (a 144-byte map
-//!   slot, the code again in the eviction queue, the openid, unionid and token on the heap).
-//!   The oldest finished entry is evicted first, and entries past the code's life are dropped
-//!   as inputs arrive. Every outcome in which WeChat may have taken the code is remembered,
-//!   so that such a code is never sent again (see the rule on [`LoginCoordinator`]).
+//! Everything is bounded by [`CoordinatorConfig`] and by the bounds on what enters (a code of
+//! at most [`MAX_CODE_LEN`] bytes, user ids of at most [`MAX_USER_ID_BYTES`], a token of at
+//! most [`MAX_TOKEN_LEN`], a WeChat or transport text cut to [`MAX_ERRMSG_BYTES`], a request
+//! id of at most [`MAX_RID_BYTES`]). Measured with every field at its bound on a 64-bit target
+//! by `tests/alloc_budgets.rs` (live heap bytes, through a counting allocator):
+//! - in flight: at most `max_in_flight` codes, at most 2.5 KiB each (2,431 bytes measured: the
+//!   boxed [`ServerLogin`] and its command queue's buffer, the code in three places, the kept
+//!   error of a backoff, `max_waiters_per_code` = 16 request ids twice). A new code beyond
+//!   that is answered at once with a typed [`ExchangeFailure::Busy`] (503, `retry_after` 1),
+//!   and so is one more duplicate of a code that has its full set of waiters;
+//! - remembered: at most `max_remembered` finished codes, at most 1.75 KiB each (1,711 bytes
+//!   measured for a grant: a map slot, the code twice, the openid, unionid and token; a refusal
+//!   keeps 1,071). The oldest finished entry is evicted first, and entries past the code's life
+//!   are dropped as inputs arrive. Every outcome in which WeChat may have taken the code is
+//!   remembered, so that such a code is never sent again (see the rule on
+//!   [`LoginCoordinator`]).
 //!
-//! With the defaults that is about 1.5 MiB in flight and 8 MiB remembered at most.
+//! With the defaults that is at most 2.5 MiB in flight and 28 MiB remembered.
+//!
+//! [`MAX_CODE_LEN`]: crate::wire::MAX_CODE_LEN
+//! [`MAX_TOKEN_LEN`]: crate::wire::MAX_TOKEN_LEN
+//! [`MAX_USER_ID_BYTES`]: crate::server::code2session::MAX_USER_ID_BYTES
+//! [`MAX_ERRMSG_BYTES`]: crate::server::errcode::MAX_ERRMSG_BYTES
+//! [`MAX_RID_BYTES`]: crate::server::errcode::MAX_RID_BYTES
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;

@@ -338,7 +338,8 @@ pub fn extract_rid(errmsg: &str) -> Option<String> {
     shaped.then(|| rid.to_owned())
 }
 
-fn truncate_at_char_boundary(text: &mut String, max: usize) {
+/// Cuts `text` to at most `max` bytes, back to a character boundary.
+pub(crate) fn truncate_at_char_boundary(text: &mut String, max: usize) {
     if text.len() > max {
         let mut cut = max;
         while !text.is_char_boundary(cut) {

@@ -15,7 +15,9 @@
 
 use crate::http::TransportError;
 use crate::server::code2session::percent_encode;
-use crate::server::errcode::{ApiError, MAX_ERRMSG_BYTES, WeChatError, extract_rid};
+use crate::server::errcode::{
+    ApiError, MAX_ERRMSG_BYTES, WeChatError, extract_rid, truncate_at_char_boundary,
+};
 
 /// What replaces a removed value.
 pub(crate) const REDACTED: &str = "[redacted]";
@@ -71,7 +73,8 @@ impl Scrub {
     }
 
     /// Both steps over an `errmsg` that may have been cut at [`MAX_ERRMSG_BYTES`]: a tail that
-    /// begins a known secret is dropped too.
+    /// begins a known secret is dropped too, and the result is cut again (a short secret
+    /// replaced by `[redacted]` makes the text longer).
     fn errmsg(&self, errmsg: &str) -> String {
         let mut text = self.text(errmsg);
         if errmsg.len() + 4 > MAX_ERRMSG_BYTES {
@@ -89,6 +92,7 @@ impl Scrub {
                 text.truncate(text.len() - k);
             }
         }
+        truncate_at_char_boundary(&mut text, MAX_ERRMSG_BYTES);
         text
     }
 
@@ -99,14 +103,20 @@ impl Scrub {
         error
     }
 
-    /// A transport error with its message scrubbed.
+    /// A transport error with its message scrubbed, then cut to [`MAX_ERRMSG_BYTES`] like an
+    /// `errmsg` (the driver's HTTP client may say anything, at any length).
     pub(crate) fn transport(&self, error: &TransportError) -> TransportError {
+        let clean = |message: &str| {
+            let mut text = self.text(message);
+            truncate_at_char_boundary(&mut text, MAX_ERRMSG_BYTES);
+            text
+        };
         match error {
             TransportError::Connection { message } => TransportError::Connection {
-                message: self.text(message),
+                message: clean(message),
             },
             TransportError::Other { message } => TransportError::Other {
-                message: self.text(message),
+                message: clean(message),
             },
             other => other.clone(),
         }
@@ -242,5 +252,18 @@ mod tests {
         // A short message is not trimmed: its tail was not cut.
         let whole = WeChatError::new(1, "ends with 0");
         assert_eq!(scrub.wechat(whole).errmsg, "ends with 0");
+    }
+
+    #[test]
+    fn scrubbed_texts_stay_within_the_errmsg_bound() {
+        let scrub = Scrub::new(["a"]);
+        let grown = scrub.wechat(WeChatError::new(1, "a".repeat(MAX_ERRMSG_BYTES)));
+        assert_eq!(grown.errmsg.len(), MAX_ERRMSG_BYTES);
+        let message = "b".repeat(10 * MAX_ERRMSG_BYTES);
+        let TransportError::Other { message } = scrub.transport(&TransportError::Other { message })
+        else {
+            unreachable!("the kind is kept")
+        };
+        assert_eq!(message.len(), MAX_ERRMSG_BYTES);
     }
 }

@@ -209,6 +209,7 @@ impl Checker {
             ServerLoginEvent::Received { request, .. } => Some(*request),
             _ => None,
         };
+        let from_wechat = matches!(event, ServerLoginEvent::WeChatAnswered { .. });
         let result = self.server.handle(event, self.now);
         match (&result, id) {
             (Ok(Handled::Late), _) => {
@@ -218,6 +219,11 @@ impl Checker {
                 assert!(!malformed_token, "a malformed token was accepted");
                 if let Some(request) = received {
                     assert!(self.pending.insert(request), "{request} accepted twice");
+                }
+                if from_wechat {
+                    // WeChat's text entered the coordinator just now.
+                    let debug = format!("{:?}", self.server);
+                    self.check_text("the coordinator's Debug", &debug);
                 }
                 if let Some(code) = sealing {
                     let until = self.started[&code].saturating_add(CODE_LIFETIME);
@@ -249,8 +255,6 @@ impl Checker {
     }
 
     fn drain(&mut self) {
-        let debug = format!("{:?}", self.server);
-        self.check_text("the coordinator's Debug", &debug);
         while let Some(command) = self.server.poll_command() {
             let debug = format!("{command:?}");
             self.check_text("a command's Debug", &debug);
