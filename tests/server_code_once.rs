@@ -79,14 +79,14 @@ fn a_retry_after_the_session_was_not_created_is_told_the_code_is_used() {
     h.receive(1, login_body(CODE));
     h.answer_open();
     let (id, _) = h.open_sessions.pop().unwrap();
-    h.m.handle(
-        wxlogin::server::ServerLoginEvent::SessionNotCreated {
-            id,
-            reason: "store down".into(),
-        },
-        h.now,
-    )
-    .unwrap();
+    let not_created = wxlogin::server::ServerLoginEvent::SessionNotCreated {
+        id,
+        reason: "store down".into(),
+    };
+    assert_eq!(
+        h.m.handle(not_created, h.now),
+        Ok(wxlogin::Handled::Applied)
+    );
     h.drain();
     assert_eq!(h.answer_to(1).response.status, 500);
     h.receive(2, login_body(CODE));
