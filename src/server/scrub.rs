@@ -146,6 +146,10 @@ pub(crate) fn scrub_shapes(text: &str) -> String {
     let mut at = 0;
     while at < bytes.len() {
         match sensitive_value(bytes, at) {
+            // Already scrubbed (this runs again over texts `WeChatError::new` cleaned).
+            Some((start, _)) if text[start..].starts_with(REDACTED) => {
+                at = start + REDACTED.len();
+            }
             Some((start, end)) if start < end => {
                 // Every bound found is an ASCII byte's position: a character boundary.
                 out.push_str(&text[copied..start]);
@@ -228,6 +232,10 @@ mod tests {
             ("codes=1 secretary", "codes=1 secretary"),
             ("secret=", "secret="),
             ("token", "token"),
+            (
+                "secret=[redacted]&code=[redacted]]",
+                "secret=[redacted]&code=[redacted]]",
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(scrub_shapes(input), expected, "{input}");
