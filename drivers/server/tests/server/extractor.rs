@@ -45,3 +45,18 @@ async fn the_extractor_answers_each_case_with_its_status() {
     let (status, _) = get(base, "/me", &[("authorization", &auth)]).await;
     assert_eq!(status, 401);
 }
+
+#[test]
+fn the_root_readme_shows_the_minimal_example_verbatim() {
+    let readme = include_str!("../../../../README.md");
+    let example = include_str!("../../examples/minimal.rs");
+    let code: String = example
+        .lines()
+        .filter(|l| !l.starts_with("//!"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(
+        readme.contains(&format!("```rs\n{code}```")),
+        "README.md's server section must show examples/minimal.rs as it is"
+    );
+}
