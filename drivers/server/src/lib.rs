@@ -29,7 +29,8 @@
 //! | `extract` | [`WxSession`]: `401` / `400` / `503` as the wire contract says |
 //! | `store` | [`SessionStore`], [`MemoryStore`], and `RedisStore` (feature `redis`) |
 //! | `join` | `CodeJoin`: one code2Session call per code across replicas (feature `redis`) |
-//! //! | `compat` | [`WeRequestCompat`]: weRequest 1.x options (opt-in) |
+//! //! | `lease`, `access` | [`TokenLease`] and `AccessTokens`: one access-token refresher among replicas, elected with a fencing token (feature `redis`) |
+//! | `compat` | [`WeRequestCompat`]: weRequest 1.x options (opt-in) |
 //!
 //! # Dependencies, and why each
 //! | crate | for | why this one |
@@ -50,13 +51,18 @@
 //! messages quote the URL, which carries the secret).
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "redis")]
+mod access;
 mod answers;
+mod clock;
 mod compat;
 mod config;
 mod convert;
 mod extract;
 #[cfg(feature = "redis")]
 mod join;
+#[cfg(feature = "redis")]
+mod lease;
 mod random;
 mod redact;
 #[cfg(feature = "redis")]
@@ -74,7 +80,11 @@ pub use service::{LoginService, LoginServiceBuilder, StartError};
 pub use store::{MemoryStore, SessionStore, StoreError, StoreFuture};
 
 #[cfg(feature = "redis")]
+pub use access::{AccessTokenUnavailable, AccessTokens};
+#[cfg(feature = "redis")]
 pub use join::CodeJoin;
+#[cfg(feature = "redis")]
+pub use lease::TokenLease;
 #[cfg(feature = "redis")]
 pub use redis_conn::{Redis, RedisOptions};
 #[cfg(feature = "redis")]

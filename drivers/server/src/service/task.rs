@@ -21,6 +21,7 @@ use wxlogin::server::{
 
 use super::effects::Effects;
 use crate::answers;
+use crate::clock::{sleep_for, sleep_opt};
 use crate::redact::fingerprint;
 use crate::store::StoreError;
 
@@ -222,21 +223,5 @@ impl LoginTask {
             // The client may have gone away; its answer is simply dropped.
             let _ = reply.send(response);
         }
-    }
-}
-
-/// The tokio deadline for an instant of the coordinator's clock (the wall clock).
-fn sleep_for(at: OffsetDateTime) -> tokio::time::Instant {
-    let wait = Duration::try_from(at - OffsetDateTime::now_utc()).unwrap_or_default();
-    let now = tokio::time::Instant::now();
-    // An absurd deadline (past tokio's range) is as good as none for a day.
-    now.checked_add(wait)
-        .unwrap_or_else(|| now + Duration::from_secs(86_400))
-}
-
-async fn sleep_opt(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }

@@ -14,4 +14,6 @@ mod werequest;
 #[cfg(feature = "redis")]
 mod join;
 #[cfg(feature = "redis")]
+mod lease;
+#[cfg(feature = "redis")]
 mod outage;

@@ -15,6 +15,8 @@ use super::{APP_SECRET, SESSION_KEY, Served, serve};
 #[derive(Default)]
 pub struct WeChatState {
     calls: Mutex<HashMap<String, u32>>,
+    /// stable_token calls.
+    token_fetches: std::sync::atomic::AtomicU32,
     /// When set, every answer waits for a permit.
     gate: Mutex<Option<Arc<Semaphore>>>,
 }
@@ -29,6 +31,7 @@ impl FakeWeChat {
         let state = Arc::new(WeChatState::default());
         let app = Router::new()
             .route("/sns/jscode2session", get(jscode2session))
+            .route("/cgi-bin/stable_token", axum::routing::post(stable_token))
             .with_state(Arc::clone(&state));
         Self {
             state,
@@ -44,6 +47,13 @@ impl FakeWeChat {
     pub fn calls(&self, code: &str) -> u32 {
         let calls = self.state.calls.lock().expect("calls");
         calls.get(code).copied().unwrap_or(0)
+    }
+
+    /// stable_token calls made so far.
+    pub fn token_fetches(&self) -> u32 {
+        self.state
+            .token_fetches
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Every call made so far.
@@ -95,4 +105,12 @@ async fn jscode2session(
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     axum::Json(json!({"openid": format!("o-{openid:016x}"), "session_key": SESSION_KEY}))
+}
+
+async fn stable_token(State(state): State<Arc<WeChatState>>) -> axum::Json<serde_json::Value> {
+    let n = state
+        .token_fetches
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        + 1;
+    axum::Json(json!({"access_token": format!("ACCESS-{n}"), "expires_in": 7200}))
 }
