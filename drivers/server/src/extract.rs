@@ -135,3 +135,29 @@ pub(crate) async fn resolve(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_who_but_not_the_key_or_the_token() {
+        let session = WxSession {
+            token: SessionToken::new("TOKENMARKER-debug"),
+            session: Session {
+                openid: "o-debug".into(),
+                unionid: None,
+                session_key: SessionKey::new("KEYMARKER-debug"),
+                created_at: OffsetDateTime::UNIX_EPOCH,
+                expires_at: OffsetDateTime::UNIX_EPOCH,
+            },
+        };
+        let text = format!("{session:?}");
+        assert!(text.contains("o-debug"));
+        assert!(
+            !text.contains("TOKENMARKER") && !text.contains("KEYMARKER"),
+            "{text}"
+        );
+        assert_eq!(session.session_key().expose_secret(), "KEYMARKER-debug");
+    }
+}

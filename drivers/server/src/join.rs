@@ -38,18 +38,36 @@ use crate::wechat_http::WeChatHttp;
 /// The longest a code can be used: WeChat's five minutes.
 const CODE_LIFE_MS: u64 = 5 * 60 * 1000;
 
-/// Claim, or confirm that the claim is already ours.
+/// Claim (1), or confirm that the claim is already ours (2), or not (0).
 const CLAIM: &str = r"
 local v = redis.call('GET', KEYS[1])
-if v == ARGV[1] then return 1 end
+if v == ARGV[1] then return 2 end
 if v then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1";
+
+/// Publish the answer for the claim's remaining life, in one round trip.
+const PUBLISH: &str = r"
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl <= 0 then ttl = 1000 end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ttl)
 return 1";
 
 /// Delete the claim only if it is ours.
 const RELEASE: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0";
+
+/// Who holds a code's claim after trying to take it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Claimed {
+    /// This call took it.
+    Now,
+    /// This replica held it already (its own retry).
+    Already,
+    /// Another replica holds it.
+    ByAnother,
+}
 
 /// Joins duplicate codes across replicas through Redis; give one to
 /// [`LoginServiceBuilder::code_join`](crate::LoginServiceBuilder::code_join).
@@ -87,14 +105,21 @@ impl CodeJoin {
         let answer = self.redis.key(&format!("code:answer:{hash}"));
         let give_up = tokio::time::Instant::now() + limit;
         loop {
+            // Claim first: the first replica to see a code needs one round trip to start.
+            let claimed = match self.claim(&claim).await {
+                Ok(claimed) => claimed,
+                Err(error) => return self.alone(http, request, limit, &error).await,
+            };
+            if claimed == Claimed::Now {
+                return self.win(http, request, limit, &claim, &answer).await;
+            }
+            // Ours already (this replica's retry) or another's: an answer may be published.
             match self.published(&answer).await {
                 Ok(Some(response)) => return Ok(response),
+                Ok(None) if claimed == Claimed::Already => {
+                    return self.win(http, request, limit, &claim, &answer).await;
+                }
                 Ok(None) => {}
-                Err(error) => return self.alone(http, request, limit, &error).await,
-            }
-            match self.claim(&claim).await {
-                Ok(true) => return self.win(http, request, limit, &claim, &answer).await,
-                Ok(false) => {}
                 Err(error) => return self.alone(http, request, limit, &error).await,
             }
             if tokio::time::Instant::now() >= give_up {
@@ -116,7 +141,7 @@ impl CodeJoin {
         http.send(request, limit).await
     }
 
-    async fn claim(&self, claim: &str) -> Result<bool, redis::RedisError> {
+    async fn claim(&self, claim: &str) -> Result<Claimed, redis::RedisError> {
         let mut conn = self.redis.conn();
         let won: i64 = Script::new(CLAIM)
             .key(claim)
@@ -124,7 +149,11 @@ impl CodeJoin {
             .arg(CODE_LIFE_MS)
             .invoke_async(&mut conn)
             .await?;
-        Ok(won == 1)
+        Ok(match won {
+            1 => Claimed::Now,
+            2 => Claimed::Already,
+            _ => Claimed::ByAnother,
+        })
     }
 
     async fn published(&self, answer: &str) -> Result<Option<HttpResponse>, redis::RedisError> {
@@ -172,13 +201,13 @@ impl CodeJoin {
             return Ok(());
         };
         let mut conn = self.redis.conn();
-        let left: i64 = conn.pttl(claim).await?;
-        let ttl = u64::try_from(left)
-            .ok()
-            .filter(|&ms| ms > 0)
-            .unwrap_or(1000);
-        let options = redis::SetOptions::default().with_expiration(redis::SetExpiry::PX(ttl));
-        conn.set_options::<_, _, ()>(answer, sealed, options).await
+        Script::new(PUBLISH)
+            .key(claim)
+            .key(answer)
+            .arg(sealed)
+            .invoke_async::<i64>(&mut conn)
+            .await
+            .map(drop)
     }
 
     async fn release(&self, claim: &str) -> Result<(), redis::RedisError> {

@@ -91,3 +91,7 @@ pub use redis_conn::{Redis, RedisOptions};
 pub use store::redis::RedisStore;
 #[cfg(feature = "redis")]
 pub use store::seal::{SealError, SealKeys};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

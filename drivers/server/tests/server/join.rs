@@ -89,3 +89,56 @@ async fn a_retry_on_another_replica_after_the_answer_is_not_40163() {
         "a refusal is shared too"
     );
 }
+
+#[tokio::test]
+async fn a_dead_winners_claim_is_answered_as_the_rules_say_never_a_hang() {
+    use sha2::{Digest, Sha256};
+    let redis = RedisServer::start().await;
+    let wechat = FakeWeChat::start().await;
+    let mut config = support::config(wechat.base_url());
+    config.coordinator.login.call_timeout = time::Duration::milliseconds(300);
+    config.coordinator.login.backoff.max_attempts = 2;
+    config.call_grace = std::time::Duration::from_millis(200);
+    let service = LoginService::builder(config)
+        .store(RedisStore::new(redis.connect(), keys()))
+        .code_join(CodeJoin::new(redis.connect(), keys(), "alive"))
+        .start()
+        .expect("start");
+    // A replica claimed this code and died before publishing: its claim stays until it expires.
+    let code = fresh_code();
+    let url = format!(
+        "{}/sns/jscode2session?appid={}&secret={}&js_code={code}&grant_type=authorization_code",
+        wechat.base_url(),
+        support::APPID,
+        support::APP_SECRET
+    );
+    let hash: String = Sha256::digest(url.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let client = redis::Client::open(redis.url()).expect("url");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("conn");
+    let () = redis::cmd("SET")
+        .arg(format!("wxlogin:code:claim:{hash}"))
+        .arg("dead")
+        .arg("PX")
+        .arg(300_000)
+        .query_async(&mut conn)
+        .await
+        .expect("set");
+    let response = service
+        .login(format!(r#"{{"code":"{code}"}}"#).into_bytes())
+        .await;
+    assert_eq!(
+        response.status, 503,
+        "transient: the client may retry with a new code"
+    );
+    assert_eq!(
+        wechat.calls(&code),
+        0,
+        "the claimed code was not exchanged twice"
+    );
+}

@@ -62,6 +62,8 @@ pub async fn serve(app: Router) -> Served {
 
 /// A plain HTTP client for the tests' requests.
 pub fn client() -> reqwest::Client {
+    // reqwest is built without a default TLS provider: install ring's (once is enough).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
