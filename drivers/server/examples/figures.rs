@@ -30,30 +30,18 @@ async fn main() -> Result<(), Error> {
     println!("{clients} clients, {seconds} s per figure, loopback HTTP/1.1");
 
     let baseline = serve(baseline(wechat.clone())).await?;
-    let base_logins = rate(run, clients, login_load(&baseline)).await;
-    let base_fixed = rate(run, clients, get_load(&baseline, "/fixed", None)).await;
-
     let memory = LoginService::builder(config(&wechat));
-    let (logins, extractor) = measure(memory, run, clients).await?;
-    println!(
-        "memory store: logins/s {logins:.0} vs baseline {base_logins:.0} ({:.0}%)",
-        100.0 * logins / base_logins
-    );
-    println!(
-        "memory store: WxSession route/s {extractor:.0} vs fixed JSON {base_fixed:.0} ({:.0}%)",
-        100.0 * extractor / base_fixed
-    );
-    redis_figures(&wechat, run, clients, base_logins, base_fixed).await?;
+    measure("memory store", memory, &baseline, run, clients).await?;
+    redis_figures(&wechat, &baseline, run, clients).await?;
     Ok(())
 }
 
 #[cfg(feature = "redis")]
 async fn redis_figures(
     wechat: &str,
+    baseline: &str,
     run: Duration,
     clients: usize,
-    base_logins: f64,
-    base_fixed: f64,
 ) -> Result<(), Error> {
     use wxlogin_server::{CodeJoin, Redis, RedisStore, SealKeys};
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
@@ -84,33 +72,27 @@ async fn redis_figures(
     let builder = LoginService::builder(config(wechat))
         .store(RedisStore::new(redis.clone(), keys.clone()))
         .code_join(CodeJoin::new(redis, keys, "figures"));
-    let result = measure(builder, run, clients).await;
+    let result = measure("redis store + code join", builder, baseline, run, clients).await;
     let _ = child.kill();
     let _ = child.wait();
-    let (logins, extractor) = result?;
-    println!(
-        "redis store + code join: logins/s {logins:.0} vs baseline {base_logins:.0} ({:.0}%)",
-        100.0 * logins / base_logins
-    );
-    println!(
-        "redis store: WxSession route/s {extractor:.0} vs fixed JSON {base_fixed:.0} ({:.0}%)",
-        100.0 * extractor / base_fixed
-    );
-    Ok(())
+    result
 }
 
 #[cfg(not(feature = "redis"))]
-async fn redis_figures(_: &str, _: Duration, _: usize, _: f64, _: f64) -> Result<(), Error> {
+async fn redis_figures(_: &str, _: &str, _: Duration, _: usize) -> Result<(), Error> {
     println!("(build with --features redis for the Redis figures)");
     Ok(())
 }
 
-/// Logins per second and extractor requests per second through a service.
+/// Logins per second and extractor requests per second through a service, each against the
+/// baseline, in three interleaved rounds (the machine's load drifts); prints the medians.
 async fn measure(
+    label: &str,
     builder: LoginServiceBuilder,
+    baseline: &str,
     run: Duration,
     clients: usize,
-) -> Result<(f64, f64), Error> {
+) -> Result<(), Error> {
     let service = builder.start()?;
     let app = Router::new()
         .route(
@@ -120,7 +102,6 @@ async fn measure(
         .with_state(service.clone())
         .merge(router(service));
     let base = serve(app).await?;
-    let logins = rate(run, clients, login_load(&base)).await;
     let body = http()
         .post(format!("{base}/login"))
         .body(r#"{"code":"warm-up-code"}"#)
@@ -130,8 +111,32 @@ async fn measure(
         .await?;
     let token: serde_json::Value = serde_json::from_str(&body)?;
     let auth = format!("Bearer {}", token["token"].as_str().ok_or("no token")?);
-    let extractor = rate(run, clients, get_load(&base, "/me", Some(auth))).await;
-    Ok((logins, extractor))
+    let (mut logins, mut routes) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        let ours = rate(run, clients, login_load(&base)).await;
+        let theirs = rate(run, clients, login_load(baseline)).await;
+        logins.push((ours / theirs, ours, theirs));
+        let ours = rate(run, clients, get_load(&base, "/me", Some(auth.clone()))).await;
+        let theirs = rate(run, clients, get_load(baseline, "/fixed", None)).await;
+        routes.push((ours / theirs, ours, theirs));
+    }
+    let (ratio, ours, theirs) = median(logins);
+    println!(
+        "{label}: logins/s {ours:.0} vs two-round-trip fixed JSON {theirs:.0}: {:.0}%",
+        100.0 * ratio
+    );
+    let (ratio, ours, theirs) = median(routes);
+    println!(
+        "{label}: WxSession route/s {ours:.0} vs fixed-JSON route {theirs:.0}: {:.0}%",
+        100.0 * ratio
+    );
+    Ok(())
+}
+
+/// The round with the median ratio.
+fn median(mut rounds: Vec<(f64, f64, f64)>) -> (f64, f64, f64) {
+    rounds.sort_by(|a, b| a.0.total_cmp(&b.0));
+    rounds[rounds.len() / 2]
 }
 
 fn config(wechat: &str) -> ServerConfig {
@@ -199,18 +204,19 @@ fn get_load(
     }
 }
 
+/// Numbers requests across every run, so that no login code is ever used twice.
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
 /// Successful requests per second, `clients` at a time, for `run`.
 async fn rate<F>(run: Duration, clients: usize, request: F) -> f64
 where
     F: Fn(reqwest::Client, u64) -> reqwest::RequestBuilder + Clone + Send + 'static,
 {
     let done = Arc::new(AtomicU64::new(0));
-    let next = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
-            let (done, next, request, client) =
-                (done.clone(), next.clone(), request.clone(), http());
+            let (done, next, request, client) = (done.clone(), &NEXT, request.clone(), http());
             tokio::spawn(async move {
                 while start.elapsed() < run {
                     let n = next.fetch_add(1, Ordering::Relaxed);
