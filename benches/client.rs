@@ -94,7 +94,7 @@ fn drive(m: &mut LoginMachine, world: &mut World, now: OffsetDateTime, out: &mut
                 continue;
             }
         };
-        m.handle(answer, now).unwrap();
+        let _ = m.handle(answer, now).unwrap();
     }
 }
 
@@ -105,13 +105,14 @@ fn ready_machine() -> LoginMachine {
         code: Some(LoginCode::new(CODE)),
         responses: vec![grant()],
     };
-    m.handle(
-        Event::LoginRequested {
-            waiter: WaiterId(0),
-        },
-        now(),
-    )
-    .unwrap();
+    let _ = m
+        .handle(
+            Event::LoginRequested {
+                waiter: WaiterId(0),
+            },
+            now(),
+        )
+        .unwrap();
     drive(&mut m, &mut world, now(), &mut Vec::new());
     assert!(m.session().is_some());
     m
@@ -128,7 +129,7 @@ fn flows(c: &mut Criterion) {
                 || (LoginMachine::new(config()), world(), Vec::with_capacity(4)),
                 |(mut m, mut world, mut out)| {
                     let waiter = WaiterId(1);
-                    m.handle(Event::LoginRequested { waiter }, now).unwrap();
+                    let _ = m.handle(Event::LoginRequested { waiter }, now).unwrap();
                     drive(&mut m, &mut world, now, &mut out);
                     (m, out)
                 },
@@ -153,13 +154,14 @@ fn flows(c: &mut Criterion) {
     g.bench_function("served_from_memory", |b| {
         let mut m = ready_machine();
         b.iter(|| {
-            m.handle(
-                Event::LoginRequested {
-                    waiter: WaiterId(7),
-                },
-                now,
-            )
-            .unwrap();
+            let _ = m
+                .handle(
+                    Event::LoginRequested {
+                        waiter: WaiterId(7),
+                    },
+                    now,
+                )
+                .unwrap();
             black_box(m.poll_command())
         });
     });
@@ -195,13 +197,14 @@ fn flows(c: &mut Criterion) {
             },
             |(mut m, mut world, mut out)| {
                 for waiter in 0..1000 {
-                    m.handle(
-                        Event::LoginRequested {
-                            waiter: WaiterId(waiter),
-                        },
-                        now,
-                    )
-                    .unwrap();
+                    let _ = m
+                        .handle(
+                            Event::LoginRequested {
+                                waiter: WaiterId(waiter),
+                            },
+                            now,
+                        )
+                        .unwrap();
                 }
                 drive(&mut m, &mut world, now, &mut out);
                 (m, out)
@@ -288,7 +291,7 @@ impl Pair {
         let now = self.now;
         let mut client = LoginMachine::new(config());
         let mut done = Vec::new();
-        client
+        let _ = client
             .handle(
                 Event::LoginRequested {
                     waiter: WaiterId(n),
@@ -314,7 +317,7 @@ impl Pair {
                     continue;
                 }
             };
-            client.handle(answer, now).unwrap();
+            let _ = client.handle(answer, now).unwrap();
         }
         done
     }

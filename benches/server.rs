@@ -196,14 +196,14 @@ fn access_token_hit(c: &mut Criterion) {
     let need = |waiter| AccessTokenEvent::TokenNeeded {
         waiter: TokenWaiter(waiter),
     };
-    cache.handle(need(0), now()).unwrap();
+    let _applied = cache.handle(need(0), now()).unwrap();
     let id = match cache.poll_command() {
         Some(AccessTokenCommand::Fetch { id, .. }) => id,
         other => panic!("expected a fetch, got {other:?}"),
     };
     let body = br#"{"access_token":"ACCESS_TOKEN_OF_A_REALISTIC_LENGTH_0123456789abcdef0123456789abcdef0123456789abcdef0123456789","expires_in":7200}"#;
     let result = Ok(HttpResponse::json(200, body.to_vec()));
-    cache
+    let _applied = cache
         .handle(AccessTokenEvent::FetchAnswered { id, result }, now())
         .unwrap();
     while cache.poll_command().is_some() {}
@@ -212,7 +212,7 @@ fn access_token_hit(c: &mut Criterion) {
     c.bench_function("server/access_token_hit", |b| {
         b.iter(|| {
             waiter += 1;
-            cache.handle(need(waiter), black_box(now())).unwrap();
+            let _applied = cache.handle(need(waiter), black_box(now())).unwrap();
             let ready = cache.poll_command();
             debug_assert!(matches!(ready, Some(AccessTokenCommand::Ready { .. })));
             ready

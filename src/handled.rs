@@ -4,7 +4,10 @@
 ///
 /// A late answer is an unavoidable race, not a driver bug: the effect it answers passed its
 /// deadline, or the machine stopped waiting for it (a logout, a rejection), or the driver's
-/// runtime delivered one answer twice. The machine is unchanged; drivers log it and go on.
+/// runtime delivered one answer twice. Its content is ignored; drivers log it and go on, and
+/// drain the commands as after every input. The machine is unchanged, except that the client's
+/// [`LoginMachine`](crate::client::LoginMachine) learns that an effect it abandoned has left
+/// the world (rule 2), which may start a step that waited for it.
 /// `Err` from `handle` is kept for real contract violations (an id never given out, an event
 /// no state expects, a reused waiter id).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -12,7 +15,7 @@
 pub enum Handled {
     /// The input was applied: drain the commands.
     Applied,
-    /// An answer to an effect the machine no longer waits for: ignored, nothing changed.
+    /// An answer to an effect the machine no longer waits for: its content is ignored.
     Late,
 }
 

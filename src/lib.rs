@@ -18,7 +18,11 @@
 //!   retry, or a completion carrying the failure).
 //! - **Late answers are not errors.** An answer that arrives after its effect's deadline, or
 //!   after the machine stopped waiting for it, is an unavoidable race: every machine returns
-//!   `Ok(Handled::Late)`, changes nothing, and the driver logs it and goes on.
+//!   `Ok(Handled::Late)`, ignores its content, and the driver logs it and goes on (and drains
+//!   the commands, as after every input). It changes nothing, with one exception: on the
+//!   client, an answer to an effect the machine abandoned also tells it that the effect has
+//!   left the world, which may start the step that waited for it (rule 2 of
+//!   [`client`]).
 //! - `poll_command()` yields what to do next. **Drain it completely after every input.**
 //!   Commands that expect an answer carry an [`IoId`](client::IoId) that the answering event
 //!   echoes.
@@ -47,7 +51,7 @@
 //!
 //! let mut machine = LoginMachine::new(LoginConfig::new("https://api.example.com"));
 //! let mut now = OffsetDateTime::from_unix_timestamp(1_700_000_000)?;
-//! machine.handle(Event::LoginRequested { waiter: WaiterId(1) }, now)?;
+//! let _applied = machine.handle(Event::LoginRequested { waiter: WaiterId(1) }, now)?;
 //! let mut outcome = None;
 //! loop {
 //!     while let Some(command) = machine.poll_command() {
@@ -64,7 +68,9 @@
 //!                 continue;
 //!             }
 //!         };
-//!         machine.handle(answer, now)?;
+//!         if machine.handle(answer, now)?.is_late() {
+//!             // An answer the machine no longer waited for: log it and go on.
+//!         }
 //!     }
 //!     // Sleep until the deadline (or until an answer arrives), then tell the machine.
 //!     let Some(deadline) = machine.poll_timeout() else { break };

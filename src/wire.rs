@@ -128,12 +128,29 @@ impl SessionValid {
 }
 
 /// Where the client puts its token and how the server finds it.
+///
+/// Built with [`TokenHeader::new`], which checks the name and the scheme, so no configuration can
+/// make a header carry a token that a `Debug` print shows (see [`TokenHeader::new`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawTokenHeader")]
 pub struct TokenHeader {
-    /// The header name, `Authorization` by default.
-    pub name: String,
-    /// The scheme before the token, `Bearer` by default; `None` sends the bare token.
-    pub scheme: Option<String>,
+    name: String,
+    scheme: Option<String>,
+}
+
+/// The unchecked serde form of a [`TokenHeader`].
+#[derive(Deserialize)]
+struct RawTokenHeader {
+    name: String,
+    scheme: Option<String>,
+}
+
+impl TryFrom<RawTokenHeader> for TokenHeader {
+    type Error = WireError;
+
+    fn try_from(raw: RawTokenHeader) -> Result<Self, WireError> {
+        Self::new(raw.name, raw.scheme)
+    }
 }
 
 impl Default for TokenHeader {
@@ -145,7 +162,46 @@ impl Default for TokenHeader {
     }
 }
 
+/// Headers whose values `Debug` prints (see `http.rs`): a token may never travel in them.
+const PRINTED_HEADERS: &[&str] = &["content-type", "content-length", "accept"];
+
 impl TokenHeader {
+    /// A header `name: <scheme> <token>` (or `name: <token>` without a scheme).
+    ///
+    /// # Errors
+    /// [`WireError::InvalidHeader`] when the name or the scheme is not an RFC 9110 token
+    /// (1 to 64 of ``!#$%&'*+-.^_`|~``, letters and digits), or when the name is one of the
+    /// headers whose values `Debug` prints (`Content-Type`, `Content-Length`, `Accept`).
+    pub fn new(name: impl Into<String>, scheme: Option<String>) -> Result<Self, WireError> {
+        let name = name.into();
+        if !is_http_token(&name) {
+            return Err(WireError::InvalidHeader {
+                reason: "the name is not an HTTP token",
+            });
+        }
+        if PRINTED_HEADERS.iter().any(|p| name.eq_ignore_ascii_case(p)) {
+            return Err(WireError::InvalidHeader {
+                reason: "the name is a header whose value is printed",
+            });
+        }
+        if scheme.as_deref().is_some_and(|s| !is_http_token(s)) {
+            return Err(WireError::InvalidHeader {
+                reason: "the scheme is not an HTTP token",
+            });
+        }
+        Ok(Self { name, scheme })
+    }
+
+    /// The header name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The scheme before the token, if any.
+    pub fn scheme(&self) -> Option<&str> {
+        self.scheme.as_deref()
+    }
+
     /// The header (name, value) carrying `token`.
     pub fn encode(&self, token: &SessionToken) -> (String, String) {
         let value = match &self.scheme {
@@ -176,6 +232,12 @@ impl TokenHeader {
         validate_token(token)?;
         Ok(SessionToken::new(token))
     }
+}
+
+/// RFC 9110 `token`: one or more `tchar`, bounded here at 64 bytes.
+fn is_http_token(text: &str) -> bool {
+    let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    (1..=64).contains(&text.len()) && text.bytes().all(tchar)
 }
 
 /// Why a wire body or header could not be used.
@@ -218,6 +280,12 @@ pub enum WireError {
     /// The token header does not have the configured form.
     #[error("malformed session token header")]
     MalformedToken,
+    /// A [`TokenHeader`] name or scheme that cannot safely carry a token.
+    #[error("invalid token header: {reason}")]
+    InvalidHeader {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 /// The login request body for `code`.
@@ -277,9 +345,12 @@ pub fn validate_token(token: &str) -> Result<(), WireError> {
     Ok(())
 }
 
-/// Reads the server's answer to the login request (client side).
+/// Reads the server's answer to the login request (client side). The token passes
+/// [`validate_token`]: a token no header could carry is a typed failure, never a session.
 pub fn decode_login_response(response: &HttpResponse) -> Result<LoginGranted, WireError> {
-    decode_success(response)
+    let granted: LoginGranted = decode_success(response)?;
+    validate_token(granted.token.expose_secret())?;
+    Ok(granted)
 }
 
 /// Reads the server's answer to the session check (client side).

@@ -5,19 +5,20 @@
 mod access_token_support;
 
 use access_token_support::*;
+use wxlogin::Handled;
 use wxlogin::http::{Method, TransportError};
 use wxlogin::server::access_token::{
-    AccessTokenCache, AccessTokenCommand, AccessTokenPhase, TokenEndpoint, TokenFailure,
-    TokenWaiter,
+    AccessTokenCache, AccessTokenCommand, AccessTokenError, AccessTokenPhase, TokenEndpoint,
+    TokenFailure, TokenWaiter,
 };
-use wxlogin::server::{ApiError, Backoff};
+use wxlogin::server::{ApiError, Backoff, EffectId};
 
 #[test]
 fn five_hundred_waiters_during_one_fetch_get_one_fetch() {
     let mut cache = AccessTokenCache::new(config());
     let mut commands = Vec::new();
     for w in 0..500 {
-        cache.handle(need(w), t0()).unwrap();
+        cache.handle(need(w), t0()).applied();
         commands.extend(drain(&mut cache));
     }
     let fetched = fetches(&commands);
@@ -27,7 +28,7 @@ fn five_hundred_waiters_during_one_fetch_get_one_fetch() {
 
     cache
         .handle(answer(fetched[0].0, granted("T1", 7200)), t0() + secs(1))
-        .unwrap();
+        .applied();
     let commands = drain(&mut cache);
     let got = served(&commands);
     assert_eq!(got.len(), 500);
@@ -56,7 +57,7 @@ fn five_hundred_waiters_during_one_fetch_get_one_fetch() {
 #[test]
 fn stable_request_by_default_plain_as_an_option() {
     let mut cache = AccessTokenCache::new(config());
-    cache.handle(need(1), t0()).unwrap();
+    cache.handle(need(1), t0()).applied();
     let AccessTokenCommand::Fetch { request, force, .. } = &drain(&mut cache)[0] else {
         panic!("a fetch")
     };
@@ -70,7 +71,7 @@ fn stable_request_by_default_plain_as_an_option() {
     );
 
     let mut plain = AccessTokenCache::new(config().with_endpoint(TokenEndpoint::Plain));
-    plain.handle(need(1), t0()).unwrap();
+    plain.handle(need(1), t0()).applied();
     let AccessTokenCommand::Fetch { request, .. } = &drain(&mut plain)[0] else {
         panic!("a fetch")
     };
@@ -101,7 +102,7 @@ fn early_refresh_fires_from_the_cache_deadline() {
     assert_eq!(cache.phase(), AccessTokenPhase::Fetching);
 
     // While it runs, waiters are served at once with the still-valid token.
-    cache.handle(need(7), due + secs(2)).unwrap();
+    cache.handle(need(7), due + secs(2)).applied();
     assert_eq!(
         served(&drain(&mut cache)),
         vec![(TokenWaiter(7), "T1".to_owned())]
@@ -109,10 +110,10 @@ fn early_refresh_fires_from_the_cache_deadline() {
 
     cache
         .handle(answer(fetched[0].0, granted("T2", 7200)), due + secs(3))
-        .unwrap();
+        .applied();
     drain(&mut cache);
     assert_eq!(cache.poll_timeout(), Some(due + secs(3) + secs(6900)));
-    cache.handle(need(8), due + secs(4)).unwrap();
+    cache.handle(need(8), due + secs(4)).applied();
     assert_eq!(served(&drain(&mut cache))[0].1, "T2");
 }
 
@@ -142,7 +143,7 @@ fn no_waiter_waits_on_a_refresh_that_could_have_been_done_ahead() {
         let wake = cache.poll_timeout().unwrap().min(next_need);
         now = wake;
         if now == next_need {
-            cache.handle(need(next_waiter), now).unwrap();
+            cache.handle(need(next_waiter), now).applied();
             let commands = drain(&mut cache);
             assert_eq!(
                 served(&commands),
@@ -154,7 +155,7 @@ fn no_waiter_waits_on_a_refresh_that_could_have_been_done_ahead() {
             for (id, _) in fetches(&commands) {
                 cache
                     .handle(answer(id, granted(&format!("T{serial}"), 7200)), now)
-                    .unwrap();
+                    .applied();
                 serial += 1;
                 refreshes += 1;
                 drain(&mut cache);
@@ -166,7 +167,7 @@ fn no_waiter_waits_on_a_refresh_that_could_have_been_done_ahead() {
             for (id, _) in fetches(&drain(&mut cache)) {
                 cache
                     .handle(answer(id, granted(&format!("T{serial}"), 7200)), now)
-                    .unwrap();
+                    .applied();
                 serial += 1;
                 refreshes += 1;
                 drain(&mut cache);
@@ -183,8 +184,8 @@ fn a_storm_of_rejections_of_one_token_makes_exactly_one_refresh() {
     let mut commands = Vec::new();
     for w in 0..1000 {
         cache
-            .handle(rejected("T1", Some(w)), t0() + secs(60))
-            .unwrap();
+            .handle(rejected("T1", 1, Some(w)), t0() + secs(60))
+            .applied();
         commands.extend(drain(&mut cache));
     }
     let fetched = fetches(&commands);
@@ -197,22 +198,64 @@ fn a_storm_of_rejections_of_one_token_makes_exactly_one_refresh() {
 
     cache
         .handle(answer(fetched[0].0, granted("T2", 7200)), t0() + secs(61))
-        .unwrap();
+        .applied();
     let got = served(&drain(&mut cache));
     assert_eq!(got.len(), 1000);
     assert!(got.iter().all(|(_, t)| t == "T2"));
 
     // The stragglers of the storm, arriving after the refresh, change nothing.
     for w in 1000..1100 {
-        cache.handle(rejected("T1", None), t0() + secs(62)).unwrap();
         cache
-            .handle(rejected("T1", Some(w)), t0() + secs(62))
-            .unwrap();
+            .handle(rejected("T1", 1, None), t0() + secs(62))
+            .applied();
+        cache
+            .handle(rejected("T1", 1, Some(w)), t0() + secs(62))
+            .applied();
     }
     let commands = drain(&mut cache);
     assert!(fetches(&commands).is_empty());
     assert_eq!(served(&commands).len(), 100);
     assert!(served(&commands).iter().all(|(_, t)| t == "T2"));
+}
+
+/// Issue 11: the stable endpoint re-issues the same text. Ten callers rejected with fetch #1's
+/// token cause one refresh, even though it returns the same text again: compare-and-expire
+/// compares the fetch (text and generation), not the text.
+#[test]
+fn ten_rejections_of_a_reissued_identical_token_make_one_fetch() {
+    let mut cache = cache_with("SAME", 7200, t0());
+    let now = t0() + secs(60);
+    let mut fetched = 0;
+    for w in 0..10 {
+        cache.handle(rejected("SAME", 1, Some(w)), now).applied();
+        for (id, _) in fetches(&drain(&mut cache)) {
+            fetched += 1;
+            // The stable endpoint answers with the same text at once.
+            cache
+                .handle(answer(id, granted("SAME", 7200)), now)
+                .applied();
+            let commands = drain(&mut cache);
+            let generations: Vec<u64> = commands
+                .iter()
+                .filter_map(|c| match c {
+                    AccessTokenCommand::Ready { generation, .. } => Some(*generation),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(generations, [2], "the re-issue is a new fetch");
+        }
+    }
+    assert_eq!(fetched, 1, "one refresh for one rejected fetch");
+    assert_eq!(cache.token(now).map(|t| t.generation), Some(2));
+
+    // A rejection of the token from the later fetch still refreshes, once.
+    let mut later = 0;
+    for _ in 0..10 {
+        cache.handle(rejected("SAME", 2, None), now).applied();
+        later += fetches(&drain(&mut cache)).len();
+    }
+    assert_eq!(later, 1);
+    assert!(cache.token(now).is_none(), "generation 2 was dropped");
 }
 
 #[test]
@@ -222,28 +265,28 @@ fn a_rejection_of_an_old_token_after_a_refresh_changes_nothing() {
     let (id, _) = fetches(&drain(&mut cache))[0];
     cache
         .handle(answer(id, granted("T2", 7200)), t0() + secs(6900))
-        .unwrap();
+        .applied();
     drain(&mut cache);
 
     let before = cache.clone();
     cache
-        .handle(rejected("T1", None), t0() + secs(6901))
-        .unwrap();
+        .handle(rejected("T1", 1, None), t0() + secs(6901))
+        .applied();
     assert!(drain(&mut cache).is_empty());
     assert_eq!(cache, before, "an old token's rejection is a no-op");
 
     // With a waiter, it gets the current token without any fetch.
     cache
-        .handle(rejected("T1", Some(5)), t0() + secs(6901))
-        .unwrap();
+        .handle(rejected("T1", 1, Some(5)), t0() + secs(6901))
+        .applied();
     let commands = drain(&mut cache);
     assert_eq!(served(&commands), vec![(TokenWaiter(5), "T2".to_owned())]);
     assert!(fetches(&commands).is_empty());
 
     // A rejection of the current token does expire it.
     cache
-        .handle(rejected("T2", None), t0() + secs(6902))
-        .unwrap();
+        .handle(rejected("T2", 2, None), t0() + secs(6902))
+        .applied();
     assert_eq!(fetches(&drain(&mut cache)).len(), 1);
     assert!(cache.token(t0() + secs(6902)).is_none());
 }
@@ -254,13 +297,13 @@ fn a_rejection_during_an_early_refresh_joins_it() {
     cache.handle_timeout(t0() + secs(6900));
     let (id, _) = fetches(&drain(&mut cache))[0];
     cache
-        .handle(rejected("T1", Some(1)), t0() + secs(6901))
-        .unwrap();
-    cache.handle(need(2), t0() + secs(6901)).unwrap();
+        .handle(rejected("T1", 1, Some(1)), t0() + secs(6901))
+        .applied();
+    cache.handle(need(2), t0() + secs(6901)).applied();
     assert!(drain(&mut cache).is_empty(), "both wait on the flight");
     cache
         .handle(answer(id, granted("T2", 7200)), t0() + secs(6902))
-        .unwrap();
+        .applied();
     assert_eq!(
         served(&drain(&mut cache)),
         vec![
@@ -273,7 +316,7 @@ fn a_rejection_during_an_early_refresh_joins_it() {
 #[test]
 fn busy_is_retried_with_capped_backoff_then_fails() {
     let mut cache = AccessTokenCache::new(config());
-    cache.handle(need(1), t0()).unwrap();
+    cache.handle(need(1), t0()).applied();
     let mut now = t0();
     let backoff = Backoff::default();
     for attempt in 1..=backoff.max_attempts {
@@ -282,7 +325,7 @@ fn busy_is_retried_with_capped_backoff_then_fails() {
         assert_eq!(fetched.len(), 1, "attempt {attempt}");
         cache
             .handle(answer(fetched[0].0, errcode(-1, "system busy")), now)
-            .unwrap();
+            .applied();
         if attempt < backoff.max_attempts {
             assert_eq!(cache.phase(), AccessTokenPhase::BackingOff);
             let at = cache.poll_timeout().unwrap();
@@ -305,7 +348,7 @@ fn busy_is_retried_with_capped_backoff_then_fails() {
 #[test]
 fn a_busy_answer_then_success_serves_the_waiter() {
     let mut cache = AccessTokenCache::new(config());
-    cache.handle(need(1), t0()).unwrap();
+    cache.handle(need(1), t0()).applied();
     let (id, _) = fetches(&drain(&mut cache))[0];
     cache
         .handle(
@@ -317,11 +360,11 @@ fn a_busy_answer_then_success_serves_the_waiter() {
             ),
             t0(),
         )
-        .unwrap();
+        .applied();
     let at = cache.poll_timeout().unwrap();
     cache.handle_timeout(at);
     let (id, _) = fetches(&drain(&mut cache))[0];
-    cache.handle(answer(id, granted("T1", 7200)), at).unwrap();
+    cache.handle(answer(id, granted("T1", 7200)), at).applied();
     assert_eq!(
         served(&drain(&mut cache)),
         vec![(TokenWaiter(1), "T1".to_owned())]
@@ -339,25 +382,25 @@ fn a_configuration_error_fails_at_once_and_cools_down() {
             answer(id, errcode(40125, "invalid appsecret rid: 65a-b")),
             due,
         )
-        .unwrap();
+        .applied();
     assert_eq!(cache.phase(), AccessTokenPhase::Idle);
     assert_eq!(cache.poll_timeout(), Some(due + secs(60)), "cooldown");
     // The cached token still serves meanwhile.
-    cache.handle(need(1), due + secs(1)).unwrap();
+    cache.handle(need(1), due + secs(1)).applied();
     assert_eq!(served(&drain(&mut cache))[0].1, "T1");
 }
 
 #[test]
 fn a_daily_quota_waits_for_beijing_midnight() {
     let mut cache = AccessTokenCache::new(config());
-    cache.handle(need(1), t0()).unwrap();
+    cache.handle(need(1), t0()).applied();
     let (id, _) = fetches(&drain(&mut cache))[0];
     cache
         .handle(
             answer(id, errcode(45009, "reach max api daily quota limit")),
             t0(),
         )
-        .unwrap();
+        .applied();
     let failures = failed(&drain(&mut cache));
     let TokenFailure::Unavailable { last, .. } = &failures[0].1 else {
         panic!("unavailable")
@@ -365,7 +408,7 @@ fn a_daily_quota_waits_for_beijing_midnight() {
     assert!(matches!(last, ApiError::WeChat(e) if e.errcode == 45009));
     // No token cached: nothing to refresh ahead. A waiter still starts a fetch.
     assert_eq!(cache.poll_timeout(), None);
-    cache.handle(need(2), t0() + secs(1)).unwrap();
+    cache.handle(need(2), t0() + secs(1)).applied();
     assert_eq!(fetches(&drain(&mut cache)).len(), 1);
 }
 
@@ -377,15 +420,15 @@ fn a_quota_error_on_refresh_ahead_waits_until_the_quota_resets() {
     let (id, _) = fetches(&drain(&mut cache))[0];
     cache
         .handle(answer(id, errcode(45009, "quota")), due)
-        .unwrap();
+        .applied();
     // t0 is 08:00 Beijing; the next Beijing midnight is 16:00 UTC.
     assert_eq!(cache.poll_timeout(), Some(t0() + time::Duration::hours(16)));
 }
 
 #[test]
-fn a_fetch_timeout_counts_as_transient_and_refuses_the_late_answer() {
+fn a_fetch_timeout_counts_as_transient_and_ignores_the_late_answer() {
     let mut cache = AccessTokenCache::new(config());
-    cache.handle(need(1), t0()).unwrap();
+    cache.handle(need(1), t0()).applied();
     let (id, _) = fetches(&drain(&mut cache))[0];
     assert_eq!(cache.poll_timeout(), Some(t0() + secs(10)));
     cache.handle_timeout(t0() + secs(10));
@@ -398,24 +441,62 @@ fn a_fetch_timeout_counts_as_transient_and_refuses_the_late_answer() {
         })
     );
     let before = cache.clone();
-    assert!(
-        cache
-            .handle(answer(id, granted("LATE", 7200)), t0() + secs(11))
-            .is_err()
+    assert_eq!(
+        cache.handle(answer(id, granted("LATE", 7200)), t0() + secs(11)),
+        Ok(Handled::Late)
     );
     assert_eq!(cache, before);
+    assert!(drain(&mut cache).is_empty());
+}
+
+/// An answer at its deadline is late even before `handle_timeout` ran: the deadline, not the
+/// driver's timer, decides. Nothing changes; the timeout then fires as usual.
+#[test]
+fn an_answer_at_its_deadline_is_late_before_the_timer_fires() {
+    let mut cache = AccessTokenCache::new(config());
+    cache.handle(need(1), t0()).applied();
+    let (id, _) = fetches(&drain(&mut cache))[0];
+    let before = cache.clone();
+    assert_eq!(
+        cache.handle(answer(id, granted("T1", 7200)), t0() + secs(10)),
+        Ok(Handled::Late)
+    );
+    assert!(cache == before && drain(&mut cache).is_empty());
+    // Just before the deadline the same answer is applied.
+    let mut on_time = before.clone();
+    on_time
+        .handle(
+            answer(id, granted("T1", 7200)),
+            t0() + secs(10) - time::Duration::nanoseconds(1),
+        )
+        .applied();
+    assert_eq!(served(&drain(&mut on_time)).len(), 1);
+    // A second answer to the same id is late too.
+    assert_eq!(
+        on_time.handle(answer(id, granted("T2", 7200)), t0() + secs(9)),
+        Ok(Handled::Late)
+    );
+    // An id never given out is a broken contract.
+    assert_eq!(
+        on_time.handle(answer(EffectId(7), granted("T2", 7200)), t0() + secs(9)),
+        Err(AccessTokenError::UnknownId { id: EffectId(7) })
+    );
 }
 
 /// Found by the `access_token` fuzz target: at the last representable instant a granted
-/// token's expiry saturated to `now` and it was handed out already expired.
+/// token's expiry saturated to `now` and it was handed out already expired. Its deadline
+/// saturates to the same instant, so that answer is now late; the waiter is still told.
 #[test]
 fn a_token_that_would_end_before_it_starts_is_not_handed_out() {
     let end = time::PrimitiveDateTime::MAX.assume_utc();
     let mut cache = AccessTokenCache::new(config());
-    // Fetched just before the end (so its deadline has not passed), answered at it.
-    cache.handle(need(1), end - secs(5)).unwrap();
+    cache.handle(need(1), end - secs(5)).applied();
     let (id, _) = fetches(&drain(&mut cache))[0];
-    cache.handle(answer(id, granted("T1", 7200)), end).unwrap();
+    assert_eq!(
+        cache.handle(answer(id, granted("T1", 7200)), end),
+        Ok(Handled::Late)
+    );
+    cache.handle_timeout(end);
     let commands = drain(&mut cache);
     assert!(served(&commands).is_empty());
     assert_eq!(

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use access_token_support::*;
 use proptest::prelude::*;
+use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportError};
 use wxlogin::secret::AccessToken;
 use wxlogin::server::EffectId;
@@ -21,16 +22,16 @@ use wxlogin::server::access_token::{
 fn caches() -> Vec<AccessTokenCache> {
     let idle = cache_with("T1", 7200, t0());
     let mut fetching = AccessTokenCache::new(config());
-    fetching.handle(need(1), t0()).unwrap();
+    fetching.handle(need(1), t0()).applied();
     drain(&mut fetching);
     let mut backing_off = fetching.clone();
     let id = backing_off.outstanding().unwrap();
     backing_off
         .handle(answer(id, errcode(-1, "busy")), t0())
-        .unwrap();
+        .applied();
     drain(&mut backing_off);
     let mut loading = AccessTokenCache::new(config().with_source(TokenSource::Shared));
-    loading.handle(need(1), t0()).unwrap();
+    loading.handle(need(1), t0()).applied();
     drain(&mut loading);
     vec![idle, fetching, backing_off, loading]
 }
@@ -49,6 +50,8 @@ fn refused_events_change_nothing() {
                 rejected_with("T1", 0, None),
                 AccessTokenError::NotATokenError { errcode: 0 },
             ),
+            // An id never given out, of either kind: the other source's kind is refused as
+            // unexpected in every phase, ours as unknown.
             (
                 answer(stale, granted("X", 7200)),
                 match phase {
@@ -66,12 +69,12 @@ fn refused_events_change_nothing() {
                     state: None,
                 },
                 match phase {
-                    AccessTokenPhase::Fetching => AccessTokenError::UnexpectedEvent {
+                    AccessTokenPhase::Loading => AccessTokenError::UnknownId { id: stale },
+                    _ => AccessTokenError::UnexpectedEvent {
                         state: phase,
                         expected: phase.expected(),
                         got: TokenEventKind::SharedLoaded,
                     },
-                    _ => AccessTokenError::UnknownId { id: stale },
                 },
             ),
         ];
@@ -105,6 +108,45 @@ fn refused_events_change_nothing() {
     }
 }
 
+/// An answer to an id the cache gave out but no longer waits for is late in every phase:
+/// `Ok(Handled::Late)`, nothing changed, nothing emitted.
+#[test]
+fn late_answers_change_nothing_in_any_phase() {
+    for cache in caches() {
+        let outstanding = cache.outstanding();
+        // Idle and backing off: fetch #0 was answered already.
+        let given_out = match cache.phase() {
+            AccessTokenPhase::Idle | AccessTokenPhase::BackingOff => vec![EffectId(0)],
+            _ => Vec::new(),
+        };
+        for id in given_out {
+            let event = match cache.config().source {
+                TokenSource::Shared => AccessTokenEvent::SharedLoaded { id, state: None },
+                _ => answer(id, granted("LATE", 7200)),
+            };
+            let mut copy = cache.clone();
+            assert_eq!(
+                copy.handle(event, t0()),
+                Ok(Handled::Late),
+                "{:?}",
+                cache.phase()
+            );
+            assert_eq!(copy, cache);
+            assert!(drain(&mut copy).is_empty());
+        }
+        // The outstanding effect's own answer is late at its deadline.
+        if let (Some(id), Some(deadline)) = (outstanding, cache.poll_timeout()) {
+            let event = match cache.config().source {
+                TokenSource::Shared => AccessTokenEvent::SharedLoaded { id, state: None },
+                _ => answer(id, granted("LATE", 7200)),
+            };
+            let mut copy = cache.clone();
+            assert_eq!(copy.handle(event, deadline), Ok(Handled::Late));
+            assert_eq!(copy, cache);
+        }
+    }
+}
+
 #[test]
 fn spurious_timeouts_are_no_ops() {
     for cache in caches() {
@@ -121,6 +163,7 @@ fn spurious_timeouts_are_no_ops() {
 fn rejected_with(token: &str, errcode: i64, waiter: Option<u64>) -> AccessTokenEvent {
     AccessTokenEvent::TokenRejected {
         token: AccessToken::new(token),
+        generation: 1,
         errcode,
         waiter: waiter.map(TokenWaiter),
     }
@@ -220,30 +263,31 @@ proptest! {
                     let w = TokenWaiter(next_waiter);
                     next_waiter += 1;
                     open.insert(w, ());
-                    cache.handle(rejected(&token, Some(w.0)), now)
+                    let generation = cache.token(now).map_or(0, |t| t.generation);
+                    cache.handle(rejected(&token, generation, Some(w.0)), now)
                 }
                 Step::Answer(kind) => match cache.outstanding() {
                     Some(id) => {
                         serial += 1;
                         cache.handle(answer(id, wechat(kind, serial)), now)
                     }
-                    None => Ok(()),
+                    None => Ok(Handled::Applied),
                 },
                 Step::Advance(seconds) => {
                     now += secs(i64::from(seconds));
-                    Ok(())
+                    Ok(Handled::Applied)
                 }
                 Step::Timeout => {
                     if let Some(at) = cache.poll_timeout() {
                         now = now.max(at);
                     }
                     cache.handle_timeout(now);
-                    Ok(())
+                    Ok(Handled::Applied)
                 }
                 Step::Stale => cache.handle(answer(EffectId(u64::MAX), granted("S", 1)), now),
             };
-            if result.is_err() {
-                prop_assert_eq!(&cache, &before, "unchanged on Err");
+            if result != Ok(Handled::Applied) {
+                prop_assert_eq!(&cache, &before, "unchanged on Err or Late: {:?}", result);
             }
             apply(&mut cache, &mut open, &mut outstanding);
             if let Some(t) = cache.token(now) {
@@ -256,7 +300,8 @@ proptest! {
             match cache.outstanding() {
                 Some(id) if serial % 2 == 0 => {
                     serial += 1;
-                    cache.handle(answer(id, granted(&format!("T{serial}"), 7200)), now).unwrap();
+                    // Late (and ignored) if the walk let its deadline pass.
+                    let _late = cache.handle(answer(id, granted(&format!("T{serial}"), 7200)), now).unwrap();
                 }
                 _ => {
                     if let Some(at) = cache.poll_timeout() { now = now.max(at); }

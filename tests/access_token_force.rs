@@ -18,11 +18,13 @@ fn forced(
     token: &str,
     now: OffsetDateTime,
 ) -> Vec<AccessTokenCommand> {
-    cache.handle(force(waiter), now).unwrap();
+    cache.handle(force(waiter), now).applied();
     let mut commands = drain(cache);
     if let Some((id, is_forced)) = fetches(&commands).first().copied() {
         assert!(is_forced);
-        cache.handle(answer(id, granted(token, 7200)), now).unwrap();
+        cache
+            .handle(answer(id, granted(token, 7200)), now)
+            .applied();
         commands.extend(drain(cache));
     }
     commands
@@ -38,7 +40,7 @@ fn refusal(commands: &[AccessTokenCommand]) -> Option<ForceRefused> {
 #[test]
 fn a_forced_refresh_sends_force_refresh_true_and_serves_the_new_token() {
     let mut cache = cache_with("T1", 7200, t0());
-    cache.handle(force(1), t0() + secs(5)).unwrap();
+    cache.handle(force(1), t0() + secs(5)).applied();
     let commands = drain(&mut cache);
     let AccessTokenCommand::Fetch {
         request,
@@ -57,8 +59,8 @@ fn a_forced_refresh_sends_force_refresh_true_and_serves_the_new_token() {
     assert_eq!(state.forced.count, 1);
 
     // Normal waiters meanwhile still get the old token; a second force joins.
-    cache.handle(need(2), t0() + secs(6)).unwrap();
-    cache.handle(force(3), t0() + secs(6)).unwrap();
+    cache.handle(need(2), t0() + secs(6)).applied();
+    cache.handle(force(3), t0() + secs(6)).applied();
     let commands = drain(&mut cache);
     assert_eq!(served(&commands), vec![(TokenWaiter(2), "T1".to_owned())]);
     assert!(fetches(&commands).is_empty());
@@ -66,7 +68,7 @@ fn a_forced_refresh_sends_force_refresh_true_and_serves_the_new_token() {
     let id = cache.outstanding().unwrap();
     cache
         .handle(answer(id, granted("T2", 7200)), t0() + secs(7))
-        .unwrap();
+        .applied();
     assert_eq!(
         served(&drain(&mut cache)),
         vec![
@@ -139,12 +141,14 @@ fn the_21st_forced_refresh_of_a_beijing_day_is_refused_until_midnight() {
 #[test]
 fn a_force_during_a_normal_fetch_goes_next() {
     let mut cache = AccessTokenCache::new(config());
-    cache.handle(need(1), t0()).unwrap();
+    cache.handle(need(1), t0()).applied();
     let (id, _) = fetches(&drain(&mut cache))[0];
-    cache.handle(force(2), t0()).unwrap();
+    cache.handle(force(2), t0()).applied();
     assert!(drain(&mut cache).is_empty(), "one flight at a time");
 
-    cache.handle(answer(id, granted("T1", 7200)), t0()).unwrap();
+    cache
+        .handle(answer(id, granted("T1", 7200)), t0())
+        .applied();
     let commands = drain(&mut cache);
     assert_eq!(served(&commands), vec![(TokenWaiter(1), "T1".to_owned())]);
     let fetched = fetches(&commands);
@@ -152,7 +156,7 @@ fn a_force_during_a_normal_fetch_goes_next() {
     assert!(fetched[0].1, "the forced fetch follows");
     cache
         .handle(answer(fetched[0].0, granted("T2", 7200)), t0())
-        .unwrap();
+        .applied();
     assert_eq!(
         served(&drain(&mut cache)),
         vec![(TokenWaiter(2), "T2".to_owned())]
@@ -162,9 +166,11 @@ fn a_force_during_a_normal_fetch_goes_next() {
 #[test]
 fn a_busy_forced_fetch_is_retried_no_sooner_than_30_seconds() {
     let mut cache = cache_with("T1", 7200, t0());
-    cache.handle(force(1), t0()).unwrap();
+    cache.handle(force(1), t0()).applied();
     let (id, _) = fetches(&drain(&mut cache))[0];
-    cache.handle(answer(id, errcode(-1, "busy")), t0()).unwrap();
+    cache
+        .handle(answer(id, errcode(-1, "busy")), t0())
+        .applied();
     let retry = cache.poll_timeout().unwrap();
     assert_eq!(retry, t0() + secs(30));
     cache.handle_timeout(retry);
@@ -179,7 +185,7 @@ fn the_clock_going_backwards_never_panics_and_refuses_safely() {
     // Far back: the token is still "valid" by its expiry, served as is, and its refresh time
     // does not move.
     let past = t0() - Duration::days(400);
-    cache.handle(need(1), past).unwrap();
+    cache.handle(need(1), past).applied();
     assert_eq!(served(&drain(&mut cache))[0].1, "T1");
     assert_eq!(cache.poll_timeout(), Some(t0() + secs(6900)));
     cache.handle_timeout(past);
@@ -225,8 +231,8 @@ fn absurd_times_never_panic() {
         vec![
             need(n),
             force(n + 1),
-            rejected("T1", Some(n + 2)),
-            rejected("T9", None),
+            rejected("T1", 1, Some(n + 2)),
+            rejected("T9", 9, None),
         ]
     };
     for at in [min, max, t0()] {
@@ -261,10 +267,10 @@ fn absurd_times_never_panic() {
 fn forced_refreshes_at_the_end_of_time_are_still_30_seconds_apart() {
     let end = time::PrimitiveDateTime::MAX.assume_utc();
     let mut cache = AccessTokenCache::new(config());
-    cache.handle(force(1), end).unwrap();
+    cache.handle(force(1), end).applied();
     let first = drain(&mut cache);
     assert_eq!(fetches(&first).len(), 1);
-    cache.handle(force(2), end).unwrap();
+    cache.handle(force(2), end).applied();
     let second = drain(&mut cache);
     assert!(
         fetches(&second).is_empty(),
@@ -307,10 +313,10 @@ fn a_ledger_from_a_later_day_does_not_reopen_todays_quota() {
     };
     cache
         .handle(AccessTokenEvent::Imported { state: foreign }, midnight)
-        .unwrap();
+        .applied();
     drain(&mut cache);
     let before_midnight = midnight - Duration::milliseconds(500);
-    cache.handle(force(2), before_midnight).unwrap();
+    cache.handle(force(2), before_midnight).applied();
     let commands = drain(&mut cache);
     assert!(
         fetches(&commands).is_empty(),

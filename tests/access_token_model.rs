@@ -37,7 +37,13 @@ mod world;
 mod model_support;
 use std::collections::{BTreeSet, HashMap};
 
-use driver::{BASE, Driver, at, fail, late_answer, ms, refusal, rejection, snap_of, state_of};
+use driver::{
+    BASE, Driver, SECRET, at, fail, late_answer, ms, refusal, rejection, snap_of, state_of,
+};
+#[path = "harness/ledger.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod ledger;
+use ledger::FetchLedger;
 use model::{Model, Phase};
 use proptest::prelude::*;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
@@ -45,6 +51,7 @@ use time::Duration;
 use world::{
     BACKOFF_INITIAL, BACKOFF_MAX, CALL_TIMEOUT, COOLDOWN, Dup, Imp, Tok, Tr, foreign_snap,
 };
+use wxlogin::Handled;
 use wxlogin::secret::AppSecret;
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenEvent, AccessTokenState,
@@ -88,10 +95,9 @@ impl StateMachineTest for Driver {
     type Reference = Reference;
 
     fn init_test(m: &Model) -> Self {
-        let mut config =
-            AccessTokenConfig::new("wxMODEL0001", AppSecret::new("model-secret"), m.cfg.seed)
-                .with_base_url(BASE)
-                .with_refresh_margin(Duration::milliseconds(m.cfg.margin));
+        let mut config = AccessTokenConfig::new("wxMODEL0001", AppSecret::new(SECRET), m.cfg.seed)
+            .with_base_url(BASE)
+            .with_refresh_margin(Duration::milliseconds(m.cfg.margin));
         if m.cfg.plain {
             config = config.with_endpoint(TokenEndpoint::Plain);
         }
@@ -108,7 +114,7 @@ impl StateMachineTest for Driver {
             Some(snap) => AccessTokenCache::from_state(config, state_of(snap, 1)).unwrap(),
             None => AccessTokenCache::new(config),
         };
-        Driver {
+        let mut d = Driver {
             cache,
             now: at(0),
             plain: m.cfg.plain,
@@ -121,7 +127,11 @@ impl StateMachineTest for Driver {
             forced: start.ledger.last.into_iter().collect(),
             forced_per_day: HashMap::from([(start.ledger.day, start.ledger.count)]),
             storms: HashMap::new(),
-        }
+            world: FetchLedger::new(),
+            margin: m.cfg.margin,
+        };
+        d.held(&start, false);
+        d
     }
 
     fn apply(mut d: Self, m: &Model, tr: Tr) -> Self {
@@ -129,7 +139,7 @@ impl StateMachineTest for Driver {
         let cached = before
             .export()
             .token
-            .map(|t| t.access_token.expose_secret().to_owned());
+            .map(|t| (t.access_token.expose_secret().to_owned(), t.generation));
         let due = before.poll_timeout().is_some_and(|t| t <= d.now);
         let result = match &tr {
             Tr::Need => {
@@ -148,24 +158,27 @@ impl StateMachineTest for Driver {
             Tr::Deadline => {
                 let deadline = d.cache.poll_timeout().expect("a deadline to jump to");
                 d.now = d.now.max(deadline);
+                d.world.tick(ms(d.now));
                 d.cache.handle_timeout(d.now);
-                Ok(())
+                Ok(Handled::Applied)
             }
             Tr::Tick => {
+                d.world.tick(ms(d.now));
                 d.cache.handle_timeout(d.now);
-                Ok(())
+                Ok(Handled::Applied)
             }
             Tr::Advance(step) => {
                 d.now += Duration::milliseconds(*step);
-                Ok(())
+                Ok(Handled::Applied)
             }
             Tr::Reject {
                 token,
+                generation,
                 errcode,
                 waiter,
             } => {
                 let waiter = waiter.then(|| d.new_waiter());
-                d.feed(rejection(token, *errcode, waiter))
+                d.feed(rejection(token, *generation, *errcode, waiter))
             }
             Tr::Import(imp) => {
                 let state = match imp {
@@ -182,7 +195,10 @@ impl StateMachineTest for Driver {
                         1,
                     ),
                 };
-                d.feed(AccessTokenEvent::Imported { state })
+                let snap = snap_of(&state);
+                let result = d.feed(AccessTokenEvent::Imported { state });
+                d.held(&snap, true);
+                result
             }
             Tr::Stale(id) => d.feed(late_answer(EffectId(*id))),
             Tr::Unknown { ahead } => d.feed(late_answer(EffectId(d.issued + ahead))),
@@ -195,13 +211,13 @@ impl StateMachineTest for Driver {
                 d.feed(match how {
                     Dup::Need => AccessTokenEvent::TokenNeeded { waiter },
                     Dup::Force => AccessTokenEvent::ForceRefresh { waiter },
-                    Dup::Reject => rejection("nobody", 40001, Some(waiter)),
+                    Dup::Reject => rejection("nobody", 0, 40001, Some(waiter)),
                 })
             }
             Tr::NotToken { errcode, waiter } => {
                 let waiter = waiter.then(|| d.new_waiter());
-                let token = cached.clone().unwrap_or_else(|| "nobody".into());
-                d.feed(rejection(&token, *errcode, waiter))
+                let (token, generation) = cached.clone().unwrap_or_else(|| ("nobody".into(), 0));
+                d.feed(rejection(&token, generation, *errcode, waiter))
             }
             Tr::BadImport(bad) => {
                 let (v, snap) = rules::bad_snap(*bad, ms(d.now));
@@ -213,31 +229,43 @@ impl StateMachineTest for Driver {
         let commands: Vec<AccessTokenCommand> =
             std::iter::from_fn(|| d.cache.poll_command()).collect();
         match &result {
-            Ok(()) => assert_eq!(None, m.refusal, "accepted what the model refuses"),
+            Ok(handled) => {
+                assert_eq!(None, m.refusal, "accepted what the model refuses");
+                assert_eq!(
+                    handled.is_late(),
+                    m.late,
+                    "late: cache (left) vs model (right)"
+                );
+                if handled.is_late() {
+                    assert!(d.cache == before, "a late answer changed the cache");
+                }
+            }
             Err(error) => {
                 assert_eq!(Some(refusal(error)), m.refusal, "refused: {error}");
                 assert_eq!(d.cache, before, "refused ({error}) but changed");
                 assert!(commands.is_empty(), "refused but emitted {commands:?}");
+                let debug = format!("{error:?} {error}");
+                assert!(!debug.contains(SECRET), "{debug}");
             }
         }
+        d.check_debug(&commands, &m.seen);
         let got: Vec<_> = commands.iter().map(|c| d.observe(c)).collect();
         assert_eq!(got, m.expect, "commands: cache (left) vs model (right)");
         if let (
             Tr::Reject {
                 token,
+                generation,
                 waiter: false,
                 ..
             },
-            Ok(()),
+            Ok(_),
         ) = (&tr, &result)
         {
-            d.check_storm(
-                token,
-                cached.as_deref() == Some(token.as_str()),
-                due,
-                &commands,
-            );
+            let pair = (token.clone(), *generation);
+            d.check_storm(&pair, cached.as_ref() == Some(&pair), due, &commands);
         }
+        d.world.tick(ms(d.now));
+        d.world.check_bound();
         d
     }
 
@@ -251,6 +279,7 @@ impl StateMachineTest for Driver {
             text: t.access_token.expose_secret().to_owned(),
             fetched: ms(t.fetched_at),
             expires: ms(t.expires_at),
+            generation: t.generation,
         });
         assert_eq!(token.as_ref(), m.usable(), "token(now)");
         assert_eq!(

@@ -4,7 +4,7 @@
 
 mod access_token_support;
 
-use access_token_support::{BASE, drain, errcode, force, need, secs, t0};
+use access_token_support::{Applied, BASE, drain, errcode, force, need, secs, t0};
 use time::OffsetDateTime;
 use wxlogin::http::{HttpResponse, TransportError};
 use wxlogin::secret::{AccessToken, AppSecret};
@@ -137,6 +137,7 @@ fn run(endpoint: TokenEndpoint, seen: &mut Seen) {
     // Compare-and-expire, then a refresh to TOKEN.
     let rejection = AccessTokenEvent::TokenRejected {
         token: AccessToken::new(OLD),
+        generation: 1,
         errcode: 40001,
         waiter: Some(TokenWaiter(9)),
     };
@@ -161,6 +162,7 @@ fn run(endpoint: TokenEndpoint, seen: &mut Seen) {
     feed(&mut cache, fetched(id, granted(TOKEN)), now, seen);
     let not_token = AccessTokenEvent::TokenRejected {
         token: AccessToken::new(TOKEN),
+        generation: 2,
         errcode: 40029,
         waiter: None,
     };
@@ -206,7 +208,7 @@ fn no_secret_in_any_debug_or_message() {
             .with_base_url(BASE)
             .with_endpoint(TokenEndpoint::Plain),
     );
-    cache.handle(need(1), t0()).unwrap();
+    cache.handle(need(1), t0()).applied();
     let Some(AccessTokenCommand::Fetch { request, .. }) = cache.poll_command() else {
         panic!("a fetch")
     };

@@ -34,7 +34,7 @@ fn export_then_import_keeps_the_token() {
     assert_eq!(
         json,
         format!(
-            r#"{{"v":1,"token":{{"access_token":"T1","fetched_at":{0},"expires_at":{1}}},"forced":{{"day":0,"count":0,"last":null}}}}"#,
+            r#"{{"v":1,"token":{{"access_token":"T1","fetched_at":{0},"expires_at":{1},"generation":1}},"forced":{{"day":0,"count":0,"last":null}}}}"#,
             t0().unix_timestamp(),
             t0().unix_timestamp() + 7200
         )
@@ -44,7 +44,7 @@ fn export_then_import_keeps_the_token() {
 
     // A restarted process starts from it and serves without fetching.
     let mut restarted = AccessTokenCache::from_state(config(), state.clone()).unwrap();
-    restarted.handle(need(1), t0() + secs(10)).unwrap();
+    restarted.handle(need(1), t0() + secs(10)).applied();
     let commands = drain(&mut restarted);
     assert_eq!(served(&commands), vec![(TokenWaiter(1), "T1".to_owned())]);
     assert!(fetches(&commands).is_empty());
@@ -52,11 +52,11 @@ fn export_then_import_keeps_the_token() {
 
     // A running one imports it, and its waiters are served.
     let mut other = AccessTokenCache::new(config());
-    other.handle(need(2), t0()).unwrap();
+    other.handle(need(2), t0()).applied();
     assert_eq!(fetches(&drain(&mut other)).len(), 1);
     other
         .handle(AccessTokenEvent::Imported { state }, t0() + secs(1))
-        .unwrap();
+        .applied();
     assert_eq!(
         served(&drain(&mut other)),
         vec![(TokenWaiter(2), "T1".to_owned())]
@@ -73,21 +73,21 @@ fn an_import_never_replaces_a_newer_token_nor_revives_a_rejected_one() {
             AccessTokenEvent::Imported { state: old.clone() },
             t0() + secs(101),
         )
-        .unwrap();
+        .applied();
     assert_eq!(cache, before);
 
     // NEW is rejected; an import carrying it again is not adopted.
     let new_state = cache.export();
     cache
-        .handle(rejected("NEW", None), t0() + secs(102))
-        .unwrap();
+        .handle(rejected("NEW", 1, None), t0() + secs(102))
+        .applied();
     drain(&mut cache);
     cache
         .handle(
             AccessTokenEvent::Imported { state: new_state },
             t0() + secs(103),
         )
-        .unwrap();
+        .applied();
     assert!(cache.token(t0() + secs(103)).is_none());
 }
 
@@ -141,7 +141,7 @@ fn one_process_refreshes_the_others_read() {
     let mut reader = AccessTokenCache::new(reader_config());
 
     // The reader loads instead of fetching.
-    reader.handle(need(1), t0() + secs(5)).unwrap();
+    reader.handle(need(1), t0() + secs(5)).applied();
     let commands = drain(&mut reader);
     assert!(fetches(&commands).is_empty());
     let id = loads(&commands)[0];
@@ -153,7 +153,7 @@ fn one_process_refreshes_the_others_read() {
             },
             t0() + secs(5),
         )
-        .unwrap();
+        .applied();
     assert_eq!(
         served(&drain(&mut reader)),
         vec![(TokenWaiter(1), "T1".to_owned())]
@@ -171,7 +171,7 @@ fn one_process_refreshes_the_others_read() {
     let (fid, _) = fetches(&drain(&mut refresher))[0];
     refresher
         .handle(answer(fid, granted("T2", 7200)), due)
-        .unwrap();
+        .applied();
     for command in drain(&mut refresher) {
         if let AccessTokenCommand::Publish { state } = command {
             store = Some(state);
@@ -190,12 +190,12 @@ fn one_process_refreshes_the_others_read() {
             },
             due,
         )
-        .unwrap();
-    reader.handle(need(2), due + secs(1)).unwrap();
+        .applied();
+    reader.handle(need(2), due + secs(1)).applied();
     assert_eq!(served(&drain(&mut reader))[0].1, "T2");
 
     // Readers never force, and never publish.
-    reader.handle(force(3), due + secs(2)).unwrap();
+    reader.handle(force(3), due + secs(2)).applied();
     let commands = drain(&mut reader);
     assert_eq!(
         failed(&commands),
@@ -211,8 +211,8 @@ fn a_reader_keeps_loading_until_the_store_moves_past_a_rejected_token() {
     let store = cache_with("T1", 7200, t0()).export();
     let mut reader = AccessTokenCache::from_state(reader_config(), store.clone()).unwrap();
     reader
-        .handle(rejected("T1", Some(1)), t0() + secs(60))
-        .unwrap();
+        .handle(rejected("T1", 1, Some(1)), t0() + secs(60))
+        .applied();
     let mut id = loads(&drain(&mut reader))[0];
     let mut now = t0() + secs(60);
     // The store still has T1: not adopted, retried with backoff, never served.
@@ -225,7 +225,7 @@ fn a_reader_keeps_loading_until_the_store_moves_past_a_rejected_token() {
                 },
                 now,
             )
-            .unwrap();
+            .applied();
         assert!(served(&drain(&mut reader)).is_empty());
         assert_eq!(reader.phase(), AccessTokenPhase::BackingOff);
         now = reader.poll_timeout().unwrap();
@@ -241,7 +241,7 @@ fn a_reader_keeps_loading_until_the_store_moves_past_a_rejected_token() {
             },
             now,
         )
-        .unwrap();
+        .applied();
     assert_eq!(
         served(&drain(&mut reader)),
         vec![(TokenWaiter(1), "T2".to_owned())]
@@ -251,13 +251,13 @@ fn a_reader_keeps_loading_until_the_store_moves_past_a_rejected_token() {
 #[test]
 fn an_empty_store_fails_the_waiters_after_the_attempts() {
     let mut reader = AccessTokenCache::new(reader_config());
-    reader.handle(need(1), t0()).unwrap();
+    reader.handle(need(1), t0()).applied();
     let mut now = t0();
     let mut commands = drain(&mut reader);
     while let Some(id) = loads(&commands).first().copied() {
         reader
             .handle(AccessTokenEvent::SharedLoaded { id, state: None }, now)
-            .unwrap();
+            .applied();
         if let Some(at) = reader.poll_timeout() {
             now = at;
             reader.handle_timeout(now);
@@ -276,7 +276,7 @@ fn an_empty_store_fails_the_waiters_after_the_attempts() {
 #[test]
 fn forced_refresh_counts_merge_across_processes() {
     let mut a = cache_with("T1", 7200, t0());
-    a.handle(force(1), t0() + secs(10)).unwrap();
+    a.handle(force(1), t0() + secs(10)).applied();
     let shared = drain(&mut a)
         .into_iter()
         .find_map(|c| match c {
@@ -289,9 +289,9 @@ fn forced_refresh_counts_merge_across_processes() {
         AccessTokenEvent::Imported { state: shared },
         t0() + secs(11),
     )
-    .unwrap();
+    .applied();
     assert_eq!(b.export().forced.count, 1);
-    b.handle(force(2), t0() + secs(20)).unwrap();
+    b.handle(force(2), t0() + secs(20)).applied();
     assert_eq!(
         failed(&drain(&mut b)),
         vec![(
@@ -310,20 +310,63 @@ fn forced_refresh_counts_merge_across_processes() {
 fn a_token_older_than_a_rejected_one_is_never_adopted_again() {
     let mut cache = cache_with("OLD", 7200, t0());
     let with_old = cache.export();
-    cache.handle(force(2), t0() + secs(100)).unwrap();
+    cache.handle(force(2), t0() + secs(100)).applied();
     let (id, forced) = fetches(&drain(&mut cache))[0];
     assert!(forced);
     cache
         .handle(answer(id, granted("NEW", 7200)), t0() + secs(100))
-        .unwrap();
+        .applied();
     drain(&mut cache);
     cache
-        .handle(rejected("NEW", None), t0() + secs(200))
-        .unwrap();
+        .handle(rejected("NEW", 2, None), t0() + secs(200))
+        .applied();
     drain(&mut cache);
     let imported = AccessTokenEvent::Imported { state: with_old };
-    cache.handle(imported, t0() + secs(201)).unwrap();
+    cache.handle(imported, t0() + secs(201)).applied();
     assert!(cache.token(t0() + secs(201)).is_none(), "OLD came back");
-    cache.handle(need(5), t0() + secs(202)).unwrap();
+    cache.handle(need(5), t0() + secs(202)).applied();
     assert!(served(&drain(&mut cache)).is_empty(), "OLD was handed out");
+}
+
+/// Issue 11, the shared path: a reader that rejected fetch #1 of a text adopts the same text
+/// from a later fetch (the stable endpoint re-issues it), and its rejection forwarded to the
+/// refresher refreshes there once, however often it is forwarded.
+#[test]
+fn a_reader_adopts_a_reissued_text_from_a_later_fetch() {
+    let mut refresher = cache_with("SAME", 7200, t0());
+    let mut reader = AccessTokenCache::from_state(reader_config(), refresher.export()).unwrap();
+    let now = t0() + secs(60);
+    reader.handle(rejected("SAME", 1, Some(1)), now).applied();
+    let id = loads(&drain(&mut reader))[0];
+    let mut refreshes = Vec::new();
+    for _ in 0..3 {
+        refresher.handle(rejected("SAME", 1, None), now).applied();
+        refreshes.extend(fetches(&drain(&mut refresher)));
+    }
+    assert_eq!(refreshes.len(), 1, "one refresh for one rejected fetch");
+    refresher
+        .handle(answer(refreshes[0].0, granted("SAME", 7200)), now)
+        .applied();
+    drain(&mut refresher);
+    // Through the store's JSON, which carries the generation.
+    let json = serde_json::to_string(&refresher.export()).unwrap();
+    let state: AccessTokenState = serde_json::from_str(&json).unwrap();
+    let loaded = AccessTokenEvent::SharedLoaded {
+        id,
+        state: Some(state),
+    };
+    reader.handle(loaded, now + secs(1)).applied();
+    assert_eq!(
+        served(&drain(&mut reader)),
+        vec![(TokenWaiter(1), "SAME".to_owned())]
+    );
+    assert_eq!(reader.token(now + secs(1)).map(|t| t.generation), Some(2));
+}
+
+/// A state written before the generation existed still reads, as generation 0.
+#[test]
+fn a_state_without_a_generation_reads_as_generation_zero() {
+    let json = r#"{"v":1,"token":{"access_token":"T1","fetched_at":1704067200,"expires_at":1704074400},"forced":{"day":0,"count":0,"last":null}}"#;
+    let state: AccessTokenState = serde_json::from_str(json).unwrap();
+    assert_eq!(state.token.map(|t| t.generation), Some(0));
 }

@@ -59,15 +59,16 @@ fn client_flow(m: &mut LoginMachine, mut answers: Answers) -> (usize, Vec<Comman
     let mut done = Vec::with_capacity(8);
     let mut events = Vec::with_capacity(8);
     let mut total = 0;
-    let (n, ()) = allocations(|| {
+    let (n, handled) = allocations(|| {
         m.handle(
             Event::LoginRequested {
                 waiter: WaiterId(1),
             },
             now(),
         )
-        .unwrap();
+        .unwrap()
     });
+    assert_eq!(handled, wxlogin::Handled::Applied);
     total += n;
     loop {
         let (n, command) = allocations(|| m.poll_command());
@@ -93,7 +94,8 @@ fn client_flow(m: &mut LoginMachine, mut answers: Answers) -> (usize, Vec<Comman
             }
         };
         events.push(event.clone());
-        let (n, ()) = allocations(|| m.handle(event, now()).unwrap());
+        let (n, handled) = allocations(|| m.handle(event, now()).unwrap());
+        assert_eq!(handled, wxlogin::Handled::Applied);
         total += n;
     }
     (total, done)
@@ -178,13 +180,14 @@ fn allocation_budgets_and_sizes() {
 
     // Served from memory: the Complete's one-element waiter list and the session's token.
     let (served, command) = allocations(|| {
-        m.handle(
-            Event::LoginRequested {
-                waiter: WaiterId(2),
-            },
-            now(),
-        )
-        .unwrap();
+        let _ = m
+            .handle(
+                Event::LoginRequested {
+                    waiter: WaiterId(2),
+                },
+                now(),
+            )
+            .unwrap();
         m.poll_command()
     });
     assert!(matches!(command, Some(Command::Complete { .. })));
@@ -265,13 +268,15 @@ fn allocation_budgets_and_sizes() {
         "{per_code} bytes per code in flight, bound 1536"
     );
 
-    // 512 bytes measured: the configuration (five strings, the header, timeouts, policies) is
-    // most of it; the flow's state, the waiter list, the queue, the deadline and the counters
-    // are the rest. Bound at 512 so that growth is a decision, not an accident.
+    // 568 bytes measured (512 before issue 11): the configuration (five strings, the header,
+    // timeouts, policies) is most of it; the flow's state, the waiter list, the queue, the
+    // deadline and the counters are the rest. Issue 11 added the abandoned effect still in the
+    // world (its id and deadline, 32) and the token refused after its re-login (24). Bound at
+    // 576 so that growth is a decision, not an accident.
     let machine = size_of::<LoginMachine>();
     assert!(
-        machine <= 512,
-        "size_of::<LoginMachine>() = {machine}, bound 512"
+        machine <= 576,
+        "size_of::<LoginMachine>() = {machine}, bound 576"
     );
     println!(
         "cold {cold}, served {served}, warm {warm}, server {server} allocations; \

@@ -7,7 +7,9 @@
 //!
 //! - `state()`, the waiters, the served session, storage and `poll_timeout()` equal the model's;
 //! - a refused input leaves the machine `==` its clone and emits nothing;
-//! - at most one effect is outstanding (a new one makes the previous id stale);
+//! - a ledger of effects in the world (from their command until their answer or their
+//!   deadline, whatever the machine did in between): never two at once, so never two
+//!   `wx.login`; late answers are `Ok(Handled::Late)` and change nothing but the ledger;
 //! - every waiter is completed at most once, and, once every deadline is let pass, exactly once;
 //! - no expired session is handed out; a code is never sent twice (`CodeReuse::Never`) and
 //!   never past its life (`WithinCodeLife`).
@@ -38,6 +40,7 @@ use world::{
     FAIL_MSG, MAX_DELAY, RELOGIN_WINDOW, REQUEST_TIMEOUT, STORAGE_TIMEOUT, ServerAns, Sess,
     StorageAns, Tr, Verify, WX_TIMEOUT,
 };
+use wxlogin::Handled;
 use wxlogin::client::{
     CodeReuse, Command, Event, EventKind, IoId, LoginConfig, LoginMachine, RetryPolicy, Timeouts,
     VerifyPolicy, WaiterId, WxError,
@@ -122,7 +125,7 @@ impl ReferenceStateMachine for Reference {
         ];
         // Deadlines matter most where a stored session is being checked.
         let checking = m.phase_token().is_some() && m.awaited().is_some();
-        if m.pending.is_some() {
+        if m.deadline().is_some() {
             valid.push((if checking { 16 } else { 7 }, Just(Tr::Deadline).boxed()));
         }
         let instants = m.instants();
@@ -155,6 +158,13 @@ impl ReferenceStateMachine for Reference {
         let stale: Vec<u64> = (0..m.next_io)
             .filter(|&id| Some(id) != m.outstanding())
             .collect();
+        // Late answers are valid inputs; the one to an abandoned effect matters most (rule 2).
+        if let Some(world) = m.world {
+            let kinds = select(ANSWERS.to_vec());
+            let id = world.id;
+            let answer = kinds.prop_map(move |kind| Tr::Stale { id, kind });
+            valid.push((12, answer.boxed()));
+        }
         if !stale.is_empty() {
             let kinds = select(ANSWERS.to_vec());
             let stale = (select(stale), kinds).prop_map(|(id, kind)| Tr::Stale { id, kind });
@@ -284,6 +294,8 @@ impl StateMachineTest for Driver {
             completed: BTreeSet::new(),
             codes: HashMap::new(),
             codes_sent: BTreeSet::new(),
+            in_world: Vec::new(),
+            latest: at(0),
         }
     }
 
@@ -302,17 +314,17 @@ impl StateMachineTest for Driver {
             Tr::Logout => d.feed(Event::Logout),
             Tr::Advance(step) => {
                 d.now += Duration::milliseconds(step);
-                Ok(())
+                Ok(Handled::Applied)
             }
             Tr::Deadline => {
                 let deadline = d.machine.poll_timeout().expect("a deadline to jump to");
                 d.now = d.now.max(deadline);
                 d.machine.handle_timeout(d.now);
-                Ok(())
+                Ok(Handled::Applied)
             }
             Tr::Tick => {
                 d.machine.handle_timeout(d.now);
-                Ok(())
+                Ok(Handled::Applied)
             }
             Tr::Storage(answer) => {
                 let id = d.effect_id(EventKind::StorageRead);
@@ -370,12 +382,19 @@ impl StateMachineTest for Driver {
                 })
             }
         };
+        d.latest = d.latest.max(d.now);
         let mut commands = Vec::new();
         while let Some(command) = d.machine.poll_command() {
             commands.push(command);
         }
         match result {
-            Ok(()) => assert_eq!(None, m.refusal, "accepted what the model refuses"),
+            Ok(handled) => {
+                assert_eq!(None, m.refusal, "accepted what the model refuses");
+                assert_eq!(handled.is_late(), m.late.is_some(), "late: {handled:?}");
+                if m.late == Some(false) {
+                    assert_eq!(d.machine, before, "a late answer changed the machine");
+                }
+            }
             Err(error) => {
                 assert_eq!(Some(refusal(&error)), m.refusal, "refused: {error}");
                 assert_eq!(d.machine, before, "refused ({error}) but changed");
@@ -410,7 +429,7 @@ impl StateMachineTest for Driver {
             m.storage.as_ref().map(Content::render),
             "storage"
         );
-        let deadline = m.pending.map(|p| at(p.deadline));
+        let deadline = m.deadline().map(at);
         assert_eq!(d.machine.poll_timeout(), deadline, "poll_timeout()");
         assert_eq!(d.issued, m.next_io, "effects started");
         if let Some(id) = m.outstanding() {

@@ -5,12 +5,14 @@ mod common;
 
 use common::{Answer, T0, World, WxCheck, WxLogin, at, config, record};
 use time::Duration;
+use wxlogin::Handled;
 use wxlogin::client::{
     CodeReuse, Event, LoginError, LoginFailure, StateKind, Step, VerifyPolicy, WaiterId, WxError,
 };
+use wxlogin::client::{IoId, StoredLookup, StoredSession};
 use wxlogin::http::TransportError;
 use wxlogin::secret::SessionToken;
-use wxlogin::wire::{ErrorBody, ErrorKind};
+use wxlogin::wire::{ErrorBody, ErrorKind, TokenHeader};
 
 fn error_json(kind: ErrorKind) -> String {
     String::from_utf8(ErrorBody::new(kind, "from the server").to_response().body).unwrap()
@@ -44,15 +46,28 @@ fn rule1_a_world_that_never_answers_still_completes_every_waiter() {
     world.storage_silent = true;
     world.wx_login = vec![WxLogin::Silent; 10].into();
     world.request(1);
+    // Rule 4: a silent storage is retried, then reported; it never leads to wx.login.
     assert_eq!(
         world.failure_of(1),
+        LoginFailure::Timeout {
+            step: Step::ReadStorage,
+            attempts: 3
+        }
+    );
+    assert_eq!((world.storage_reads, world.wx_login_calls), (3, 0));
+    assert_eq!(world.machine.poll_timeout(), None);
+    assert_eq!(world.machine.state(), StateKind::Idle);
+    // Storage answers again; wx.login never does.
+    world.storage_silent = false;
+    world.request(2);
+    assert_eq!(
+        world.failure_of(2),
         LoginFailure::Timeout {
             step: Step::WxLogin,
             attempts: 3
         }
     );
     assert_eq!(world.machine.poll_timeout(), None);
-    assert_eq!(world.machine.state(), StateKind::Idle);
 }
 
 // ---- Rule 2: single flight
@@ -68,7 +83,7 @@ fn rule2_thousand_requests_before_the_first_answer_share_one_flow() {
     }
     assert_eq!(world.machine.waiting(), 1_000);
     world.storage_silent = false;
-    world.deliver_late(world.held_id()).unwrap();
+    assert_eq!(world.deliver_late(world.held_id()), Ok(Handled::Applied));
     assert_eq!((world.wx_login_calls, world.codes_sent.len()), (1, 1));
     assert_eq!(world.completions.len(), 1_000);
     for waiter in 0..1_000 {
@@ -87,7 +102,7 @@ fn rule2_waiter_ids_need_not_increase() {
     }
     assert_eq!(world.machine.waiting(), 4);
     world.storage_silent = false;
-    world.deliver_late(world.held_id()).unwrap();
+    assert_eq!(world.deliver_late(world.held_id()), Ok(Handled::Applied));
     for waiter in [5, 3, 9, 1] {
         assert_eq!(world.token_of(waiter), "token0001");
     }
@@ -196,7 +211,7 @@ fn rule4_server_login_answers_500_twice_then_200() {
 }
 
 #[test]
-fn rule4_server_check_times_out_and_the_late_answer_is_stale() {
+fn rule4_server_check_times_out_and_the_late_answer_is_ignored() {
     let mut world = World::with_stored_session(config());
     world.check_answers = vec![Answer::Silent].into();
     world.request(1);
@@ -204,10 +219,7 @@ fn rule4_server_check_times_out_and_the_late_answer_is_stale() {
     assert_eq!((world.checks_sent, world.wx_login_calls), (2, 0));
     let late = world.held_id();
     let before = world.machine.clone();
-    assert!(matches!(
-        world.deliver_late(late),
-        Err(LoginError::StaleAnswer { id, .. }) if id == late
-    ));
+    assert_eq!(world.deliver_late(late), Ok(Handled::Late));
     assert_eq!(world.machine, before);
 }
 
@@ -511,10 +523,7 @@ fn rule7_a_rejection_during_the_check_of_that_token_abandons_the_check() {
     world.run();
     assert_eq!(world.token_of(1), "token0001");
     assert_eq!(world.token_of(2), "token0001");
-    assert!(matches!(
-        world.deliver_late(world.held_id()),
-        Err(LoginError::StaleAnswer { .. })
-    ));
+    assert_eq!(world.deliver_late(world.held_id()), Ok(Handled::Late));
 }
 
 // ---- Rule 8: failures keep what the world said
@@ -596,13 +605,316 @@ fn logout_removes_the_record_and_fails_waiters_in_flight() {
     assert_eq!(world.failure_of(1), LoginFailure::LoggedOut);
     assert_eq!(world.failure_of(2), LoginFailure::LoggedOut);
     assert_eq!(world.storage_removes, 1);
+    // The abandoned wx.login still runs in the world until its deadline (rule 2).
+    let deadline = world.now + world.machine.config().timeouts.wx_login;
+    assert_eq!(world.machine.poll_timeout(), Some(deadline));
+    assert_eq!(world.deliver_late(world.held_id()), Ok(Handled::Late));
     assert_eq!(world.machine.poll_timeout(), None);
-    assert!(matches!(
-        world.deliver_late(world.held_id()),
-        Err(LoginError::StaleAnswer { .. })
-    ));
     // The next request starts a new login without reading the removed record.
     world.request(3);
     assert_eq!(world.token_of(3), "token0001");
     assert_eq!(world.storage_reads, 1);
+}
+
+// ---- Rule 2 in the world: an abandoned effect runs until its answer or its deadline
+
+/// A cold flow whose `wx.login` is held back, then a logout: the `wx.login` is abandoned.
+fn logged_out_during_wx_login() -> World {
+    let mut world = World::new(config());
+    world.wx_login = vec![WxLogin::Silent].into();
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(1),
+    });
+    assert_eq!(world.wx_login_calls, 1);
+    world.advance(1);
+    world.send(Event::Logout);
+    assert_eq!(world.failure_of(1), LoginFailure::LoggedOut);
+    world.advance(2);
+    world
+}
+
+#[test]
+fn rule2_a_login_after_a_logout_adopts_the_abandoned_wx_login_answered_later() {
+    let mut world = logged_out_during_wx_login();
+    let deadline = world.machine.poll_timeout();
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(2),
+    });
+    // No second wx.login: the one in the world is adopted, with its id and deadline.
+    assert_eq!(world.wx_login_calls, 1);
+    assert_eq!(world.machine.state(), StateKind::ObtainingCode);
+    assert_eq!(world.machine.poll_timeout(), deadline);
+    assert_eq!(world.deliver_late(world.held_id()), Ok(Handled::Applied));
+    assert_eq!(world.token_of(2), "token0001");
+    assert_eq!((world.wx_login_calls, world.codes_sent.len()), (1, 1));
+}
+
+#[test]
+fn rule2_a_login_after_a_logout_whose_wx_login_was_answered_starts_a_new_one() {
+    let mut world = logged_out_during_wx_login();
+    // The abandoned wx.login answers before the next request: late, and out of the world.
+    let before = world.machine.poll_timeout();
+    assert!(before.is_some(), "the abandoned wx.login is still awaited");
+    assert_eq!(world.deliver_late(world.held_id()), Ok(Handled::Late));
+    assert_eq!(world.machine.poll_timeout(), None);
+    world.request(2);
+    assert_eq!(world.token_of(2), "token0001");
+    assert_eq!((world.wx_login_calls, world.codes_sent.len()), (2, 1));
+}
+
+#[test]
+fn rule2_an_abandoned_wx_login_past_its_deadline_is_not_adopted() {
+    let mut world = logged_out_during_wx_login();
+    world.run();
+    world.request(2);
+    assert_eq!(world.token_of(2), "token0001");
+    assert_eq!(world.wx_login_calls, 2);
+    assert_eq!(world.deliver_late(IoId(1)), Ok(Handled::Late));
+}
+
+/// A cold flow whose login answer is held back, then a logout: the login request is abandoned.
+fn logged_out_during_the_login_request() -> World {
+    let mut world = World::new(config());
+    world.login_answers = vec![Answer::Silent].into();
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(1),
+    });
+    world.send(Event::Logout);
+    assert_eq!(world.failure_of(1), LoginFailure::LoggedOut);
+    world
+}
+
+#[test]
+fn rule2_a_login_waits_for_an_abandoned_request_to_be_answered() {
+    let mut world = logged_out_during_the_login_request();
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(2),
+    });
+    // Nothing starts while the abandoned request is in the world.
+    assert_eq!(world.wx_login_calls, 1);
+    assert_eq!(world.machine.state(), StateKind::WaitingToRetry);
+    // Its answer is late, and ends it: the waiting flow starts at once.
+    assert_eq!(world.deliver_late(world.held_id()), Ok(Handled::Late));
+    assert_eq!(world.token_of(2), "token0002");
+    assert_eq!(world.wx_login_calls, 2);
+}
+
+#[test]
+fn rule2_a_login_waits_for_an_abandoned_request_to_pass_its_deadline() {
+    let mut world = logged_out_during_the_login_request();
+    let deadline = world.now + world.machine.config().timeouts.request;
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(2),
+    });
+    assert_eq!(world.machine.poll_timeout(), Some(deadline));
+    assert_eq!(world.wx_login_calls, 1);
+    world.run();
+    assert_eq!(world.token_of(2), "token0002");
+    assert_eq!(world.wx_login_calls, 2);
+    assert_eq!(world.deliver_late(world.held_id()), Ok(Handled::Late));
+}
+
+#[test]
+fn rule2_a_login_requested_before_the_abandoned_answer_is_answered_in_either_order() {
+    // The request comes first, then the answer (above); here the answer comes first.
+    let mut world = logged_out_during_the_login_request();
+    assert_eq!(world.deliver_late(world.held_id()), Ok(Handled::Late));
+    world.request(2);
+    assert_eq!(world.token_of(2), "token0002");
+    assert_eq!(world.wx_login_calls, 2);
+}
+
+#[test]
+fn rule2_a_rejection_during_the_launch_check_waits_for_the_check() {
+    let mut world = World::with_stored_session(config());
+    world.check_answers = vec![Answer::Silent].into();
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(1),
+    });
+    let deadline = world.now + world.machine.config().timeouts.request;
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(2),
+        token: SessionToken::new("stored-token"),
+    });
+    // The check still runs in the world: no wx.login before its answer or its deadline.
+    assert_eq!(world.wx_login_calls, 0);
+    assert_eq!(world.machine.poll_timeout(), Some(deadline));
+    assert_eq!(world.deliver_late(world.held_id()), Ok(Handled::Late));
+    assert_eq!(world.wx_login_calls, 1);
+    assert_eq!(world.token_of(1), "token0001");
+    assert_eq!(world.token_of(2), "token0001");
+}
+
+// ---- Rule 7 for many callers: one re-login per rejected token
+
+#[test]
+fn rule7_ten_rejections_of_one_token_join_one_relogin_and_ten_of_the_next_are_reported() {
+    let mut world = World::new(config());
+    world.wx_login = vec![WxLogin::Code, WxLogin::Silent].into();
+    world.request(0);
+    assert_eq!(world.token_of(0), "token0001");
+    for waiter in 1..=10 {
+        world.send(Event::SessionRejected {
+            waiter: WaiterId(waiter),
+            token: SessionToken::new("token0001"),
+        });
+    }
+    assert_eq!(world.wx_login_calls, 2, "ten rejections, one re-login");
+    assert_eq!(world.deliver_late(world.held_id()), Ok(Handled::Applied));
+    assert!((1..=10).all(|w| world.token_of(w) == "token0002"));
+    // All ten replay and are rejected again: each is reported at once, with no wx.login.
+    for waiter in 11..=20 {
+        world.send(Event::SessionRejected {
+            waiter: WaiterId(waiter),
+            token: SessionToken::new("token0002"),
+        });
+        assert_eq!(world.failure_of(waiter), LoginFailure::RejectedAfterRelogin);
+    }
+    assert_eq!(world.wx_login_calls, 2);
+    // Past the re-login window too, until a new token exists.
+    world.advance(3600);
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(21),
+        token: SessionToken::new("token0002"),
+    });
+    assert_eq!(world.failure_of(21), LoginFailure::RejectedAfterRelogin);
+    assert_eq!(world.wx_login_calls, 2);
+    // A request logs in again; the new token ends the refusal of the old one.
+    world.request(22);
+    assert_eq!(world.token_of(22), "token0003");
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(23),
+        token: SessionToken::new("token0002"),
+    });
+    assert_eq!(world.token_of(23), "token0003");
+    assert_eq!(world.wx_login_calls, 3);
+}
+
+// ---- Rule 4 for storage: a read that times out never leads to wx.login
+
+#[test]
+fn rule4_a_storage_read_that_times_out_is_retried_then_fails_and_the_next_request_reads() {
+    let mut world = World::with_stored_session(config());
+    world.storage_silent = true;
+    world.request(1);
+    assert_eq!(
+        world.failure_of(1),
+        LoginFailure::Timeout {
+            step: Step::ReadStorage,
+            attempts: 3
+        }
+    );
+    assert_eq!((world.storage_reads, world.wx_login_calls), (3, 0));
+    world.storage_silent = false;
+    world.request(2);
+    assert_eq!(world.token_of(2), "stored-token");
+    assert_eq!((world.storage_reads, world.wx_login_calls), (4, 0));
+}
+
+// ---- Rule 6: wx.checkSession succeeds at most once per launch
+
+#[test]
+fn rule6_check_session_is_retried_on_timeout_and_never_asked_again_once_it_succeeded() {
+    let mut world = World::with_stored_session(config());
+    world.wx_check = vec![WxCheck::Silent; 3].into();
+    world.request(1);
+    assert_eq!(
+        world.failure_of(1),
+        LoginFailure::Timeout {
+            step: Step::CheckSession,
+            attempts: 3
+        }
+    );
+    assert_eq!((world.wx_check_calls, world.wx_login_calls), (3, 0));
+    // The next request asks again; this time it succeeds, but the server check fails.
+    let busy = error_json(ErrorKind::UpstreamUnavailable);
+    world.check_answers = vec![Answer::Status(503, busy); 3].into();
+    world.request(2);
+    assert!(matches!(
+        world.failure_of(2),
+        LoginFailure::Server { status: 503, .. }
+    ));
+    assert_eq!(world.wx_check_calls, 4);
+    // Once it has succeeded it is never asked again in this launch.
+    world.request(3);
+    assert_eq!(world.token_of(3), "stored-token");
+    assert_eq!((world.wx_check_calls, world.wx_login_calls), (4, 0));
+}
+
+// ---- Rule 5 and the wire: one token validator
+
+#[test]
+fn rule5_a_token_no_header_could_carry_is_a_typed_failure_never_stored_or_served() {
+    let long = "t".repeat(5_000);
+    let bad = [
+        "abc\r\nX-Injected: 1",
+        "",
+        "two words",
+        "tökén",
+        long.as_str(),
+    ];
+    for token in bad {
+        let mut world = World::new(config());
+        let body = serde_json::json!({ "token": token, "expires_in": 60 }).to_string();
+        world.login_answers = vec![Answer::Status(200, body)].into();
+        world.request(1);
+        assert!(
+            matches!(
+                world.failure_of(1),
+                LoginFailure::MalformedResponse {
+                    step: Step::ServerLogin,
+                    status: 200,
+                    ..
+                }
+            ),
+            "{token:?} accepted"
+        );
+        assert!(world.storage_writes.is_empty(), "{token:?} stored");
+        assert_eq!(world.machine.session(), None);
+        // The same token in a record, or in a header, is refused as well.
+        let text = record(token, T0 + 3600, T0);
+        let lookup = StoredSession::lookup(Some(&text), common::at(0));
+        assert_eq!(lookup, StoredLookup::Corrupt, "{token:?} read from storage");
+        let header = [("Authorization".to_owned(), format!("Bearer {token}"))];
+        assert!(TokenHeader::default().decode(&header).is_err(), "{token:?}");
+    }
+}
+
+// ---- Late answers are not errors
+
+#[test]
+fn late_and_doubled_answers_are_handled_late_and_change_nothing() {
+    let mut world = World::new(config());
+    world.request(1);
+    let before = world.machine.clone();
+    let again = Event::StorageRead {
+        id: IoId(0),
+        value: None,
+    };
+    assert_eq!(
+        world.machine.handle(again, world.now),
+        Ok(Handled::Late),
+        "a doubled answer"
+    );
+    let late = Event::CodeObtained {
+        id: IoId(1),
+        result: Err(WxError::new("login:fail")),
+    };
+    assert_eq!(world.machine.handle(late, world.now), Ok(Handled::Late));
+    assert_eq!(world.machine, before);
+    assert_eq!(world.machine.poll_command(), None);
+    // An id never given out is still the driver's mistake where the state expects its kind.
+    let mut idle = World::new(config());
+    idle.storage_silent = true;
+    idle.send(Event::LoginRequested {
+        waiter: WaiterId(1),
+    });
+    let unknown = Event::StorageRead {
+        id: IoId(99),
+        value: None,
+    };
+    assert!(matches!(
+        idle.machine.handle(unknown, idle.now),
+        Err(LoginError::UnknownId { .. })
+    ));
 }

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{Answer, World, WxCheck, WxLogin, config};
+use wxlogin::Handled;
 use wxlogin::client::{
     Event, EventKind, IoId, LoginError, LoginMachine, StateKind, WaiterId, WxError,
 };
@@ -100,7 +101,7 @@ fn every_state_and_event_pair_follows_the_table() {
             let listed = state.expected().contains(&kind);
             match expected_target(state, kind) {
                 Some(target) => {
-                    assert_eq!(result, Ok(()), "{state:?} x {kind:?}");
+                    assert_eq!(result, Ok(Handled::Applied), "{state:?} x {kind:?}");
                     assert_eq!(machine.state(), target, "{state:?} x {kind:?}");
                     assert!(listed, "{state:?} accepts {kind:?} but does not list it");
                     accepted += 1;

@@ -130,7 +130,6 @@ fn malformed_watermark() {
 fn wrong_appid() {
     for app_id in [
         "wx0000000000000000",
-        "",
         "WX4F4BC4DEC97D474B",
         "wx4f4bc4dec97d474b ",
     ] {
@@ -138,6 +137,24 @@ fn wrong_appid() {
         assert_eq!(e, OpenDataError::AppIdMismatch, "{app_id:?}");
         assert_eq!(e.demo_code(), -41003);
     }
+}
+
+/// Issue 11: an empty app id is the caller's mistake, refused first (before the key is even
+/// decoded), even for data whose watermark carries an empty appid, which it would match.
+#[test]
+fn an_empty_app_id_is_refused_before_anything_else() {
+    let plaintext = json!({ "watermark": { "appid": "", "timestamp": 1 } }).to_string();
+    let stamped_for_nobody = demo_encrypt(plaintext.as_bytes());
+    let e = decrypt::<Value>("", &key(), &stamped_for_nobody, IV, &strict()).unwrap_err();
+    assert_eq!(e, OpenDataError::EmptyAppId);
+    assert_eq!(e.demo_code(), -41003);
+    // Checked before the session key and the iv.
+    let bad_key = SessionKey::new("not a key");
+    let e = decrypt::<Value>("", &bad_key, "%%%", "bad iv", &strict()).unwrap_err();
+    assert_eq!(e, OpenDataError::EmptyAppId);
+    // The same data with a real app id fails on the watermark instead.
+    let e = decrypt::<Value>(APP_ID, &key(), &stamped_for_nobody, IV, &strict()).unwrap_err();
+    assert_eq!(e, OpenDataError::AppIdMismatch);
 }
 
 // ---------------------------------------------------------------- 8. watermark age

@@ -107,10 +107,7 @@ fn the_whole_check_with_header_forms() {
     assert_eq!(kind, ErrorKind::BadRequest);
     assert!(!String::from_utf8_lossy(&answer.body).contains(token.expose_secret()));
 
-    let custom = TokenHeader {
-        name: "X-WX-Session".into(),
-        scheme: None,
-    };
+    let custom = TokenHeader::new("X-WX-Session", None).unwrap();
     let answer = answer_session_check(&custom, &[custom.encode(&token)], now, lookup);
     assert_eq!(answer.status, 200);
     // The default header does not satisfy the custom configuration.

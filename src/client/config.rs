@@ -13,7 +13,8 @@ use crate::wire::{TokenHeader, encode_login_request};
 /// `LoginConfig::new(base_url)` gives the defaults below; change any field afterwards.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoginConfig {
-    /// The developer server, without a trailing slash: `https://api.example.com`.
+    /// The developer server: `https://api.example.com` (a trailing slash is fine; base and
+    /// path are joined with exactly one slash).
     pub base_url: String,
     /// Path of the login call (`POST`, body `{"code": …}`). Default `/login`.
     pub login_path: String,
@@ -35,7 +36,8 @@ pub struct LoginConfig {
     pub code_max_age: Duration,
     /// After a re-login caused by a rejected token, another rejection of the new token within
     /// this window is reported as [`LoginFailure::RejectedAfterRelogin`](super::LoginFailure)
-    /// instead of logging in again. Default 60 seconds.
+    /// instead of logging in again, and so is every later rejection of that token until a new
+    /// one exists. Default 60 seconds.
     pub relogin_window: Duration,
 }
 
@@ -59,16 +61,24 @@ impl LoginConfig {
 
     /// The login request for `code`.
     pub(crate) fn login_request(&self, code: &LoginCode) -> HttpRequest {
-        let url = format!("{}{}", self.base_url, self.login_path);
+        let url = join_url(&self.base_url, &self.login_path);
         HttpRequest::post_json(url, encode_login_request(code))
     }
 
     /// The session-check request for `token`.
     pub(crate) fn session_request(&self, token: &SessionToken) -> HttpRequest {
-        let mut request = HttpRequest::get(format!("{}{}", self.base_url, self.session_path));
+        let mut request = HttpRequest::get(join_url(&self.base_url, &self.session_path));
         request.headers.push(self.token_header.encode(token));
         request
     }
+}
+
+/// `base` and `path` with exactly one slash between them: `https://x/` and `/login` give
+/// `https://x/login`, not `https://x//login`.
+fn join_url(base: &str, path: &str) -> String {
+    let base = base.trim_end_matches('/');
+    let path = path.trim_start_matches('/');
+    format!("{base}/{path}")
 }
 
 /// How long the machine waits for each kind of effect. A driver should pass the same values to
@@ -188,6 +198,19 @@ mod tests {
         assert!(
             !never.allows_retry(1),
             "zero attempts still means one try, no retry"
+        );
+    }
+
+    #[test]
+    fn base_and_path_are_joined_with_one_slash() {
+        for base in ["https://x", "https://x/", "https://x//"] {
+            for path in ["login", "/login", "//login"] {
+                assert_eq!(join_url(base, path), "https://x/login", "{base} + {path}");
+            }
+        }
+        assert_eq!(
+            join_url("https://x/api/", "/v1/login"),
+            "https://x/api/v1/login"
         );
     }
 }

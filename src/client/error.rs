@@ -23,15 +23,6 @@ pub enum LoginError {
         /// The event that arrived.
         got: EventKind,
     },
-    /// The event answers a command the machine has given up on (its deadline passed, or a
-    /// logout abandoned it). Expected after timeouts; safe to ignore.
-    #[error("stale answer {got:?} to command {id:?}, which was abandoned")]
-    StaleAnswer {
-        /// The id the event carried.
-        id: IoId,
-        /// The event that arrived.
-        got: EventKind,
-    },
     /// The event carries an id the machine never gave out.
     #[error("{got:?} answers unknown command {id:?}")]
     UnknownId {
@@ -49,6 +40,8 @@ pub enum LoginError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Step {
+    /// Reading the session record from storage.
+    ReadStorage,
     /// `wx.checkSession`.
     CheckSession,
     /// `wx.login`.

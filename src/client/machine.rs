@@ -12,6 +12,7 @@ use super::error::LoginError;
 use super::event::Event;
 use super::state::{Completion, Core, Ctx, Effect, Input, Io, Next, Phase, StateKind, StorageOp};
 use super::transition::transition;
+use crate::Handled;
 use crate::backoff::SplitMix64;
 
 /// The client's login lifecycle as a sans-IO state machine: one per app.
@@ -31,11 +32,26 @@ use crate::backoff::SplitMix64;
 /// # Guarantees
 /// - Every [`Event::LoginRequested`] waiter is named in exactly one [`Command::Complete`], within
 ///   a bounded number of steps, as long as the driver answers each effect or lets its deadline
-///   pass. At most one effect is outstanding, so `wx.login` never runs twice at once.
-/// - `handle` returns `Err` only for the driver's mistakes (an answer to nothing outstanding,
-///   a stale id, a reused waiter id); the machine is then exactly as before the call. The
-///   world's failures come out as commands: retries, or a `Complete` carrying a
-///   [`LoginFailure`](super::LoginFailure).
+///   pass.
+/// - **At most one effect is in the world at once** (rule 2). An effect is in the world from
+///   its command until its answer or its deadline, whatever the machine did in between: one it
+///   abandoned (a logout, a rejection of the token it was checking) still counts. A flow that
+///   needs `wx.login` while an abandoned `wx.login` runs **adopts** it (its code is unused; it
+///   keeps its id and deadline, no new command); a flow that needs any other effect **waits**
+///   until the abandoned one is answered (that answer is `Ok(Handled::Late)`) or passes its
+///   deadline. So `wx.login` never runs twice at once.
+/// - `wx.checkSession` succeeds at most once per launch (rule 6): once it has, it is never
+///   asked again; one that times out is retried like any transient effect (never two at once),
+///   and a later request asks again. A storage read that times out is retried the same way and
+///   never leads to `wx.login` (rule 4).
+/// - One re-login per rejected token (rule 7): after
+///   [`RejectedAfterRelogin`](super::LoginFailure::RejectedAfterRelogin) for a token, every
+///   later rejection of it is reported at once, with no `wx.login`, until a new token exists.
+/// - `handle` returns `Ok(`[`Handled::Late`]`)` for an answer the machine no longer waits for
+///   (an unavoidable race, not an error) and `Err` only for the driver's mistakes (an id never
+///   given out, an event no state expects, a reused waiter id); the machine is then exactly as
+///   before the call. The world's failures come out as commands: retries, or a `Complete`
+///   carrying a [`LoginFailure`](super::LoginFailure).
 /// - No input time, however absurd, panics; time going backwards is tolerated.
 ///
 /// # Methods
@@ -54,6 +70,9 @@ pub struct LoginMachine {
     queue: VecDeque<Command>,
     /// The outstanding effect (with its id) or backoff (without), and when it times out.
     pending: Option<Pending>,
+    /// An effect the flow abandoned that still runs in the world (rule 2), and its deadline.
+    /// The core knows its kind; the shell only keeps its id and deadline.
+    abandoned: Option<Pending>,
     next_id: u64,
     rng: SplitMix64,
 }
@@ -75,25 +94,39 @@ impl LoginMachine {
             waiter_max: None,
             queue: VecDeque::new(),
             pending: None,
+            abandoned: None,
             next_id: 0,
         }
     }
 
-    /// Feeds one event at time `now`. Drain [`poll_command`](Self::poll_command) afterwards.
+    /// Feeds one event at time `now`. Drain [`poll_command`](Self::poll_command) afterwards,
+    /// whatever it returns.
+    ///
+    /// `Ok(Handled::Late)` is an answer the machine no longer waits for: its effect passed its
+    /// deadline, was answered already, or was abandoned (a logout, a rejection). Its content is
+    /// ignored. An answer to an abandoned effect still tells the machine that the effect has
+    /// left the world, which may start a step that waited for it (rule 2); any other late
+    /// answer changes nothing.
     ///
     /// # Errors
     /// [`LoginError`] when the event breaks the contract; the machine is unchanged.
-    pub fn handle(&mut self, event: Event, now: OffsetDateTime) -> Result<(), LoginError> {
-        // An answer to an abandoned effect is stale whatever the state; one to an id never given
-        // out is unknown where the state expects that kind, and left to the table elsewhere.
+    pub fn handle(&mut self, event: Event, now: OffsetDateTime) -> Result<Handled, LoginError> {
         let answers = event.answers();
-        if let Some(id) = answers.filter(|&id| self.pending.and_then(|p| p.id) != Some(id)) {
-            let got = event.kind();
-            if id.0 < self.next_id {
-                return Err(LoginError::StaleAnswer { id, got });
+        if let Some(id) = answers {
+            if self.abandoned.is_some_and(|a| a.id == Some(id)) {
+                self.world_ended(now);
+                return Ok(Handled::Late);
             }
-            if self.state().expected().contains(&got) {
-                return Err(LoginError::UnknownId { id, got });
+            if self.pending.and_then(|p| p.id) != Some(id) {
+                // An id given out before is late; one never given out is the driver's mistake
+                // where the state expects that kind, and left to the table elsewhere.
+                let got = event.kind();
+                if id.0 < self.next_id {
+                    return Ok(Handled::Late);
+                }
+                if self.state().expected().contains(&got) {
+                    return Err(LoginError::UnknownId { id, got });
+                }
             }
         }
         if let Some(waiter) = event.waiter() {
@@ -102,12 +135,17 @@ impl LoginMachine {
                 return Err(LoginError::DuplicateWaiter(waiter));
             }
         }
-        self.step(Input::Event(event), now, answers.is_some())
+        self.step(Input::Event(event), now, answers.is_some())?;
+        Ok(Handled::Applied)
     }
 
-    /// Fires the deadline if it is due at `now`: an effect that took too long is abandoned (its
-    /// late answer will be stale), or a backoff ends. Otherwise does nothing.
+    /// Fires what is due at `now`: an abandoned effect whose deadline passed leaves the world
+    /// (rule 2), then an effect that took too long is abandoned (its late answer is ignored),
+    /// or a backoff ends. Anything not yet due is left alone, so spurious calls are harmless.
     pub fn handle_timeout(&mut self, now: OffsetDateTime) {
+        if self.abandoned.is_some_and(|a| a.deadline <= now) {
+            self.world_ended(now);
+        }
         match self.pending {
             Some(pending) if pending.deadline <= now => {
                 // Deadline inputs are accepted in every phase, so this cannot be refused.
@@ -123,9 +161,11 @@ impl LoginMachine {
         self.queue.pop_front()
     }
 
-    /// When [`handle_timeout`](Self::handle_timeout) should next be called, if ever.
+    /// When [`handle_timeout`](Self::handle_timeout) should next be called, if ever: the
+    /// earlier of the flow's deadline and that of an abandoned effect still in the world.
     pub fn poll_timeout(&self) -> Option<OffsetDateTime> {
-        self.pending.map(|p| p.deadline)
+        let deadlines = [self.pending, self.abandoned];
+        deadlines.into_iter().flatten().map(|p| p.deadline).min()
     }
 
     /// What the machine is doing.
@@ -158,6 +198,13 @@ impl LoginMachine {
         &self.config
     }
 
+    /// Rule 2: the abandoned effect was answered or passed its deadline.
+    fn world_ended(&mut self, now: OffsetDateTime) {
+        self.abandoned = None;
+        // The end of an abandoned effect is accepted in every phase.
+        let _ = self.step(Input::WorldEnded, now, false);
+    }
+
     /// Runs one transition; `consumes` clears the outstanding effect or backoff it answers.
     fn step(
         &mut self,
@@ -178,7 +225,8 @@ impl LoginMachine {
                 self.apply(next, now);
                 Ok(())
             }
-            Err((core, error)) => {
+            Err(refused) => {
+                let (core, error) = *refused;
                 self.core = core;
                 Err(error)
             }
@@ -213,7 +261,13 @@ impl LoginMachine {
         }
         match next.io {
             Io::Keep => {}
-            Io::Idle => self.pending = None,
+            // Rule 2: an effect still in flight is abandoned, not gone: it stays in the world
+            // until its answer or its deadline.
+            Io::Idle => match self.pending.take() {
+                Some(pending) if pending.id.is_some() => self.abandoned = Some(pending),
+                Some(_) | None => {}
+            },
+            Io::Adopt => self.pending = self.abandoned.take(),
             Io::Start(effect) => self.start(effect, now),
             Io::Wait { failures } => {
                 let delay = self.config.retry.delay(failures, &mut self.rng);

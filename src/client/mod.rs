@@ -2,16 +2,24 @@
 //!
 //! Its rules (each has a scenario test in `tests/`):
 //! 1. Every [`Event::LoginRequested`] waiter gets exactly one [`Command::Complete`]; nothing hangs.
-//! 2. Single flight: requests during a flow join it; at most one effect is outstanding.
+//! 2. Single flight **in the world**: requests during a flow join it; at most one effect is in
+//!    the world at once, counting one the machine abandoned (a logout, a rejection) until its
+//!    answer or its deadline. A new flow adopts an abandoned `wx.login` and waits for any other
+//!    abandoned effect, so `wx.login` never runs twice at once.
 //! 3. A code is sent once (see [`CodeReuse`] for the one exception), never past its 5 minutes.
 //! 4. Only an expiry answer (checkSession fail, server 401) leads to a new `wx.login`;
-//!    timeouts, transport errors and 5xx are retried with capped, jittered backoff.
+//!    timeouts (of storage too), transport errors and 5xx are retried with capped, jittered
+//!    backoff, then reported as a transient failure.
 //! 5. The storage record is versioned; missing, corrupt, other-version or expired records mean
 //!    "no session", a corrupt one is removed, and it is written only after a valid 2xx login.
-//! 6. A verified session is served from memory; `wx.checkSession` runs at most once per launch;
+//! 6. A verified session is served from memory. `wx.checkSession` **succeeds at most once per
+//!    launch**: once it has, it is never asked again; one that times out is retried like any
+//!    transient effect (never two at once) and a later request asks again.
 //!    [`VerifyPolicy`] decides whether a stored token is confirmed with the server.
-//! 7. [`Event::SessionRejected`] clears the session and logs in once; a fresh session rejected
-//!    again is reported, never looped.
+//! 7. [`Event::SessionRejected`] clears the session and logs in once per rejected token,
+//!    however many callers were rejected with it; a fresh session rejected again is reported,
+//!    and so is every later rejection of that token, with no `wx.login`, until a new token
+//!    exists.
 //! 8. Failures keep what the world said: `errMsg`, `errno`, status, the server's error body.
 
 mod command;

@@ -9,7 +9,7 @@ use super::error::LoginFailure;
 use super::event::{Event, EventKind};
 use super::stored::StoredSession;
 use crate::http::HttpRequest;
-use crate::secret::{LoginCode, StorageValue};
+use crate::secret::{LoginCode, SessionToken, StorageValue};
 
 /// What the machine is doing, for progress display.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -28,7 +28,8 @@ pub enum StateKind {
     ObtainingCode,
     /// Waiting for the developer server's login answer.
     LoggingIn,
-    /// Waiting out a backoff delay before retrying a step.
+    /// Waiting out a backoff delay before retrying a step, or for an abandoned effect to leave
+    /// the world before starting one.
     WaitingToRetry,
 }
 
@@ -64,11 +65,14 @@ impl StateKind {
     }
 }
 
-/// The machine's state: the phase of the flow and two facts that outlive a flow.
+/// The machine's state: the phase of the flow and the facts that outlive a flow.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Core {
     pub(crate) phase: Phase,
     pub(crate) flags: Flags,
+    /// The token reported as [`LoginFailure::RejectedAfterRelogin`]: every later rejection of
+    /// it is reported at once, without a login, until a new token exists (rule 7).
+    pub(crate) refused: Option<SessionToken>,
 }
 
 impl Default for Core {
@@ -76,6 +80,7 @@ impl Default for Core {
         Self {
             phase: Phase::Idle(Known::Unread),
             flags: Flags::default(),
+            refused: None,
         }
     }
 }
@@ -87,13 +92,28 @@ pub(crate) struct Flags {
     pub(crate) wx_checked: bool,
     /// The running flow serves a rejected token (rule 7).
     pub(crate) after_rejection: bool,
+    /// An effect the machine abandoned (a logout, a rejection) that still runs in the world
+    /// until its answer or its deadline (rule 2). Nothing else starts before then; a flow
+    /// that needs `wx.login` adopts an abandoned `wx.login`.
+    pub(crate) in_world: Option<EffectKind>,
+}
+
+/// The kind of an effect, as far as rule 2 cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EffectKind {
+    ReadStorage,
+    CheckWxSession,
+    WxLogin,
+    Request,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Phase {
     Idle(Known),
     Ready(Held),
-    ReadingStorage,
+    ReadingStorage {
+        failures: u32,
+    },
     CheckingWx {
         stored: StoredSession,
         failures: u32,
@@ -141,9 +161,13 @@ pub(crate) struct Tries {
     pub(crate) server: u32,
 }
 
-/// The step to run again when a backoff delay ends.
+/// The step to run when a backoff delay ends, or when the abandoned effect it waits for
+/// leaves the world (rule 2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Retry {
+    ReadStorage {
+        failures: u32,
+    },
     CheckWx {
         stored: StoredSession,
         failures: u32,
@@ -165,6 +189,8 @@ pub(crate) enum Input {
     Event(Event),
     /// The deadline of the outstanding effect or backoff passed.
     Deadline,
+    /// The abandoned effect in the world was answered or passed its deadline.
+    WorldEnded,
 }
 
 pub(crate) struct Ctx<'a> {
@@ -195,9 +221,12 @@ pub(crate) enum Completion {
 pub(crate) enum Io {
     /// The outstanding effect or backoff, if any, stays.
     Keep,
-    /// Nothing outstanding; an effect in flight is abandoned.
+    /// Nothing outstanding for the flow; an effect in flight is abandoned, and stays in the
+    /// world until its answer or its deadline.
     Idle,
     Start(Effect),
+    /// The abandoned `wx.login` becomes the flow's own again, with its id and deadline.
+    Adopt,
     /// A backoff after the `failures`-th failure.
     Wait {
         failures: u32,
@@ -216,12 +245,23 @@ impl Phase {
         match self {
             Phase::Idle(_) => StateKind::Idle,
             Phase::Ready(_) => StateKind::Ready,
-            Phase::ReadingStorage => StateKind::ReadingStorage,
+            Phase::ReadingStorage { .. } => StateKind::ReadingStorage,
             Phase::CheckingWx { .. } => StateKind::CheckingWxSession,
             Phase::CheckingServer { .. } => StateKind::CheckingServerSession,
             Phase::ObtainingCode { .. } => StateKind::ObtainingCode,
             Phase::LoggingIn { .. } => StateKind::LoggingIn,
             Phase::Backoff(_) => StateKind::WaitingToRetry,
+        }
+    }
+
+    /// The effect this phase waits for, if any.
+    pub(crate) fn effect(&self) -> Option<EffectKind> {
+        match self {
+            Phase::ReadingStorage { .. } => Some(EffectKind::ReadStorage),
+            Phase::CheckingWx { .. } => Some(EffectKind::CheckWxSession),
+            Phase::CheckingServer { .. } | Phase::LoggingIn { .. } => Some(EffectKind::Request),
+            Phase::ObtainingCode { .. } => Some(EffectKind::WxLogin),
+            Phase::Idle(_) | Phase::Ready(_) | Phase::Backoff(_) => None,
         }
     }
 }
@@ -239,6 +279,12 @@ impl Next {
 
     pub(crate) fn complete(mut self, completion: Completion) -> Self {
         self.complete = Some(completion);
+        self
+    }
+
+    /// Rule 7: `token` was reported as rejected after its re-login.
+    pub(crate) fn refuse(mut self, token: SessionToken) -> Self {
+        self.core.refused = Some(token);
         self
     }
 }

@@ -5,10 +5,11 @@
 //! classifies what it finds.
 
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::command::Session;
 use crate::secret::SessionToken;
+use crate::wire::validate_token;
 
 /// The record version this crate writes and reads.
 pub const RECORD_VERSION: u64 = 1;
@@ -54,13 +55,14 @@ struct Versioned {
 }
 
 impl StoredSession {
-    /// The record's JSON text.
+    /// The record's JSON text. Times are written as UTC seconds, clamped to the years the
+    /// reader accepts, so every record reads back whatever the clock's offset or the lifetime.
     pub fn encode(&self) -> String {
         let record = RecordV1 {
             v: RECORD_VERSION,
             token: self.session.token.clone(),
-            expires_at: self.session.expires_at.unix_timestamp(),
-            issued_at: self.issued_at.unix_timestamp(),
+            expires_at: to_utc(self.session.expires_at).unix_timestamp(),
+            issued_at: to_utc(self.issued_at).unix_timestamp(),
         };
         // Cannot fail: a struct of a string and integers.
         serde_json::to_string(&record).expect("record always serialises")
@@ -98,10 +100,7 @@ impl StoredSession {
     }
 
     fn from_record(record: RecordV1) -> Option<Self> {
-        let token = record.token.expose_secret();
-        if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
-            return None;
-        }
+        validate_token(record.token.expose_secret()).ok()?;
         Some(Self {
             session: Session {
                 expires_at: OffsetDateTime::from_unix_timestamp(record.expires_at).ok()?,
@@ -110,6 +109,20 @@ impl StoredSession {
             issued_at: OffsetDateTime::from_unix_timestamp(record.issued_at).ok()?,
         })
     }
+}
+
+/// The same instant in UTC, clamped to the whole seconds of UTC dates (`-9999` to `9999`), as
+/// a record keeps them: a time near the end of time with a negative offset lies past the last
+/// UTC date.
+pub(crate) fn to_utc(at: OffsetDateTime) -> OffsetDateTime {
+    const NANOS: i128 = 1_000_000_000;
+    let first = PrimitiveDateTime::new(Date::MIN, Time::MIDNIGHT).assume_utc();
+    let last = PrimitiveDateTime::MAX.assume_utc().unix_timestamp();
+    let nanos = at
+        .unix_timestamp_nanos()
+        .clamp(first.unix_timestamp_nanos(), i128::from(last) * NANOS);
+    // Cannot fail: clamped to the range just computed.
+    OffsetDateTime::from_unix_timestamp_nanos(nanos).expect("clamped to UTC's range")
 }
 
 #[cfg(test)]

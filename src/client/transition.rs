@@ -12,41 +12,51 @@ use super::config::{CodeReuse, VerifyPolicy};
 use super::error::{LoginError, LoginFailure, Step};
 use super::event::{Event, WxError};
 use super::state::{
-    Completion, Core, Ctx, Effect, Flags, Held, HeldCode, Input, Io, Known, Next, Phase, Retry,
-    StorageOp, Tries,
+    Completion, Core, Ctx, Effect, EffectKind, Flags, Held, HeldCode, Input, Io, Known, Next,
+    Phase, Retry, StorageOp, Tries,
 };
-use super::stored::{StoredLookup, StoredSession};
+use super::stored::{StoredLookup, StoredSession, to_utc};
 use crate::http::{HttpResponse, TransportError};
-use crate::secret::StorageValue;
+use crate::secret::{SessionToken, StorageValue};
 use crate::wire::{
     ErrorBody, ErrorKind, decode_login_response, decode_session_response, parse_json, validate_code,
 };
 
+/// The core handed back unchanged, with the reason; boxed, as refusals are rare and the core
+/// is large.
+pub(crate) type Refused = Box<(Core, LoginError)>;
+
 /// Applies one input. `Err` hands the core back unchanged with the reason.
-pub(crate) fn transition(
-    core: Core,
-    input: Input,
-    ctx: &Ctx<'_>,
-) -> Result<Next, (Core, LoginError)> {
+pub(crate) fn transition(core: Core, input: Input, ctx: &Ctx<'_>) -> Result<Next, Refused> {
     use Event as E;
-    use Input::{Deadline, Event as Ev};
+    use Input::{Deadline, Event as Ev, WorldEnded};
     use Phase as P;
-    let Core { phase, flags: f } = core;
+    let Core {
+        phase,
+        flags: f,
+        refused,
+    } = core;
     let now = ctx.now;
     let next = match (phase, input) {
+        // Rule 7: a token already reported as rejected after its re-login is reported again
+        // at once, however many callers it was rejected for.
+        (phase, Ev(E::SessionRejected { waiter, token })) if refused.as_ref() == Some(&token) => {
+            let failure = Err(LoginFailure::RejectedAfterRelogin);
+            stay(phase, f).complete(Completion::One(waiter, failure))
+        }
         // Rule 6: a verified session is served from memory until it expires.
         (P::Ready(held), Ev(E::LoginRequested { waiter })) => {
             if now < held.stored.session.expires_at {
                 let session = held.stored.session.clone();
                 stay(P::Ready(held), f).complete(Completion::One(waiter, Ok(session)))
             } else {
-                obtain_code(f, Tries::default()).join(waiter)
+                obtain_code(f, Tries::default(), ctx).join(waiter)
             }
         }
         (P::Idle(known), Ev(E::LoginRequested { waiter })) => begin(known, f, ctx).join(waiter),
         // Rule 2: a request during a flow joins it.
         (
-            busy @ (P::ReadingStorage
+            busy @ (P::ReadingStorage { .. }
             | P::CheckingWx { .. }
             | P::CheckingServer { .. }
             | P::ObtainingCode { .. }
@@ -56,21 +66,31 @@ pub(crate) fn transition(
         ) => stay(busy, f).join(waiter),
 
         // Rule 5: what storage holds decides the start.
-        (P::ReadingStorage, Ev(E::StorageRead { value, .. })) => {
+        (P::ReadingStorage { .. }, Ev(E::StorageRead { value, .. })) => {
             match StoredSession::lookup(value.as_ref().map(StorageValue::expose_secret), now) {
                 StoredLookup::Valid(stored) => verify(stored, f, ctx),
                 StoredLookup::Corrupt => {
-                    obtain_code(f, Tries::default()).storage(StorageOp::Remove)
+                    obtain_code(f, Tries::default(), ctx).storage(StorageOp::Remove)
                 }
                 StoredLookup::Missing | StoredLookup::OtherVersion(_) | StoredLookup::Expired => {
-                    obtain_code(f, Tries::default())
+                    obtain_code(f, Tries::default(), ctx)
                 }
             }
         }
-        // Storage that never answers is treated as empty: logging in is always safe.
-        (P::ReadingStorage, Deadline) => obtain_code(f, Tries::default()),
+        // Rule 4: storage that does not answer is retried like any transient effect, then the
+        // waiters fail; it never leads to wx.login. The next request reads again.
+        (P::ReadingStorage { failures }, Deadline) => {
+            let failures = failures + 1;
+            let failure = LoginFailure::Timeout {
+                step: Step::ReadStorage,
+                attempts: failures,
+            };
+            let retry = Retry::ReadStorage { failures };
+            retry_or_fail(retry, failures, failure, P::Idle(Known::Unread), f, ctx)
+        }
 
         // Rule 4: only WeChat's "expired" leads to wx.login; a timeout is retried.
+        // Rule 6: once it succeeds, wx.checkSession is not asked again in this launch.
         (P::CheckingWx { stored, .. }, Ev(E::CheckSessionResult { result, .. })) => match result {
             Ok(()) => check_server(
                 stored,
@@ -81,7 +101,7 @@ pub(crate) fn transition(
                 },
                 ctx,
             ),
-            Err(_) => obtain_code(f, Tries::default()),
+            Err(_) => obtain_code(f, Tries::default(), ctx),
         },
         (P::CheckingWx { stored, failures }, Deadline) => {
             let failures = failures + 1;
@@ -102,38 +122,7 @@ pub(crate) fn transition(
 
         // Rules 4 and 8: the server check; only 401 / session_expired means expired.
         (P::CheckingServer { stored, failures }, Ev(E::ServerResponse { result, .. })) => {
-            let failures = failures + 1;
-            match classify(result, Step::ServerCheck, failures) {
-                Reply::Success(response) => match decode_session_response(&response) {
-                    Ok(valid) => match expiry(now, valid.expires_in) {
-                        Some(expires_at) => {
-                            let mut stored = stored;
-                            stored.session.expires_at = expires_at;
-                            ready(stored, None, f)
-                        }
-                        None => obtain_code(f, Tries::default()).storage(StorageOp::Remove),
-                    },
-                    Err(error) => {
-                        let failure = malformed(Step::ServerCheck, &response, &error.to_string());
-                        fail(P::Idle(Known::Stored(stored)), failure, f)
-                    }
-                },
-                Reply::Expired(_) => obtain_code(f, Tries::default()).storage(StorageOp::Remove),
-                Reply::Transient(failure) => {
-                    let rest = P::Idle(Known::Stored(stored.clone()));
-                    retry_or_fail(
-                        Retry::CheckServer { stored, failures },
-                        failures,
-                        failure,
-                        rest,
-                        f,
-                        ctx,
-                    )
-                }
-                Reply::CodeRejected(failure) | Reply::Final(failure) => {
-                    fail(P::Idle(Known::Stored(stored)), failure, f)
-                }
-            }
+            checked(stored, failures + 1, result, f, ctx)
         }
         (P::CheckingServer { stored, failures }, Deadline) => {
             let failures = failures + 1;
@@ -191,60 +180,7 @@ pub(crate) fn transition(
 
         // Rules 3, 5 and 8: the login answer.
         (P::LoggingIn { code, tries }, Ev(E::ServerResponse { result, .. })) => {
-            let failures = tries.server + 1;
-            let tries = Tries {
-                server: failures,
-                ..tries
-            };
-            match classify(result, Step::ServerLogin, failures) {
-                Reply::Success(response) => match decode_login_response(&response) {
-                    Ok(grant) => match expiry(now, grant.expires_in) {
-                        Some(expires_at) => {
-                            let session = Session {
-                                token: grant.token,
-                                expires_at,
-                            };
-                            let guard = f
-                                .after_rejection
-                                .then(|| now.saturating_add(ctx.config.relogin_window));
-                            let stored = StoredSession {
-                                session,
-                                issued_at: now,
-                            };
-                            ready(stored.clone(), guard, f)
-                                .storage(StorageOp::Write(StorageValue::new(stored.encode())))
-                        }
-                        None => {
-                            let detail = "the session ends before it starts";
-                            let failure = malformed(Step::ServerLogin, &response, detail);
-                            fail(P::Idle(Known::Nothing), failure, f)
-                        }
-                    },
-                    Err(error) => {
-                        let failure = malformed(Step::ServerLogin, &response, &error.to_string());
-                        fail(P::Idle(Known::Nothing), failure, f)
-                    }
-                },
-                // The code is spent: only a fresh one can succeed, and it needs no delay.
-                Reply::CodeRejected(_) if ctx.config.retry.allows_retry(failures) => {
-                    obtain_code(f, tries)
-                }
-                Reply::Transient(failure) => {
-                    let code = reusable(code, ctx);
-                    let rest = P::Idle(Known::Nothing);
-                    retry_or_fail(
-                        Retry::Login { code, tries },
-                        failures,
-                        failure,
-                        rest,
-                        f,
-                        ctx,
-                    )
-                }
-                Reply::CodeRejected(failure) | Reply::Expired(failure) | Reply::Final(failure) => {
-                    fail(P::Idle(Known::Nothing), failure, f)
-                }
-            }
+            logged_in(code, tries, result, f, ctx)
         }
         (P::LoggingIn { code, tries }, Deadline) => {
             let failures = tries.server + 1;
@@ -268,23 +204,34 @@ pub(crate) fn transition(
         }
 
         // A backoff ended: run the step again.
-        (P::Backoff(retry), Deadline) => match retry {
-            Retry::CheckWx { stored, failures } => go(
-                P::CheckingWx { stored, failures },
-                f,
-                Io::Start(Effect::CheckWxSession),
-            ),
-            Retry::CheckServer { stored, failures } => check_server(stored, failures, f, ctx),
-            Retry::WxLogin { tries } => obtain_code(f, tries),
-            // Rule 3: a code past its life is never sent.
-            Retry::Login {
-                code: Some(code),
-                tries,
-            } if code_is_fresh(&code, ctx) => send_code(code, tries, f, ctx),
-            Retry::Login { tries, .. } => obtain_code(f, tries),
-        },
+        (P::Backoff(retry), Deadline) => run(retry, f, ctx),
         // Spurious: nothing is outstanding.
         (idle @ (P::Idle(_) | P::Ready(_)), Deadline) => stay(idle, f),
+        // Rule 2: the abandoned effect left the world; the step that waited for it starts.
+        (P::Backoff(retry), WorldEnded) => run(
+            retry,
+            Flags {
+                in_world: None,
+                ..f
+            },
+            ctx,
+        ),
+        (
+            phase @ (P::Idle(_)
+            | P::Ready(_)
+            | P::ReadingStorage { .. }
+            | P::CheckingWx { .. }
+            | P::CheckingServer { .. }
+            | P::ObtainingCode { .. }
+            | P::LoggingIn { .. }),
+            WorldEnded,
+        ) => stay(
+            phase,
+            Flags {
+                in_world: None,
+                ..f
+            },
+        ),
 
         // Rule 7: a rejected token is replaced once; a fresh one rejected again is reported.
         (P::Ready(held), Ev(E::SessionRejected { waiter, token })) => {
@@ -298,8 +245,9 @@ pub(crate) fn transition(
                 go(P::Idle(Known::Nothing), f, Io::Idle)
                     .storage(StorageOp::Remove)
                     .complete(Completion::One(waiter, failure))
+                    .refuse(token)
             } else {
-                relogin(current, f, waiter)
+                relogin(current, f, waiter, ctx)
             }
         }
         (P::Idle(Known::Stored(stored)), Ev(E::SessionRejected { waiter, token }))
@@ -307,15 +255,16 @@ pub(crate) fn transition(
         {
             begin(Known::Stored(stored), f, ctx).join(waiter)
         }
-        (P::Idle(_), Ev(E::SessionRejected { waiter, .. })) => relogin(true, f, waiter),
+        (P::Idle(_), Ev(E::SessionRejected { waiter, .. })) => relogin(true, f, waiter, ctx),
+        // Rule 2: the check of the rejected token is abandoned, not forgotten.
         (
-            P::CheckingWx { stored, .. }
-            | P::CheckingServer { stored, .. }
-            | P::Backoff(Retry::CheckWx { stored, .. } | Retry::CheckServer { stored, .. }),
+            phase @ (P::CheckingWx { .. }
+            | P::CheckingServer { .. }
+            | P::Backoff(Retry::CheckWx { .. } | Retry::CheckServer { .. })),
             Ev(E::SessionRejected { waiter, token }),
-        ) if stored.session.token == token => relogin(true, f, waiter),
+        ) if checks(&phase, &token) => relogin(true, abandon(&phase, f), waiter, ctx),
         (
-            busy @ (P::ReadingStorage
+            busy @ (P::ReadingStorage { .. }
             | P::CheckingWx { .. }
             | P::CheckingServer { .. }
             | P::ObtainingCode { .. }
@@ -331,22 +280,23 @@ pub(crate) fn transition(
         )
         .join(waiter),
 
-        // Logout ends everything: in-flight effects are abandoned, waiters told.
+        // Logout ends the flow and tells its waiters; an effect in flight is abandoned but
+        // stays in the world until its answer or its deadline (rule 2).
         (
-            P::Idle(_)
+            phase @ (P::Idle(_)
             | P::Ready(_)
-            | P::ReadingStorage
+            | P::ReadingStorage { .. }
             | P::CheckingWx { .. }
             | P::CheckingServer { .. }
             | P::ObtainingCode { .. }
             | P::LoggingIn { .. }
-            | P::Backoff(_),
+            | P::Backoff(_)),
             Ev(E::Logout),
         ) => go(
             P::Idle(Known::Nothing),
             Flags {
                 after_rejection: false,
-                ..f
+                ..abandon(&phase, f)
             },
             Io::Idle,
         )
@@ -367,7 +317,7 @@ pub(crate) fn transition(
         | (
             phase @ (P::Idle(_)
             | P::Ready(_)
-            | P::ReadingStorage
+            | P::ReadingStorage { .. }
             | P::CheckingServer { .. }
             | P::ObtainingCode { .. }
             | P::LoggingIn { .. }
@@ -377,7 +327,7 @@ pub(crate) fn transition(
         | (
             phase @ (P::Idle(_)
             | P::Ready(_)
-            | P::ReadingStorage
+            | P::ReadingStorage { .. }
             | P::CheckingWx { .. }
             | P::CheckingServer { .. }
             | P::LoggingIn { .. }
@@ -387,7 +337,7 @@ pub(crate) fn transition(
         | (
             phase @ (P::Idle(_)
             | P::Ready(_)
-            | P::ReadingStorage
+            | P::ReadingStorage { .. }
             | P::CheckingWx { .. }
             | P::ObtainingCode { .. }
             | P::Backoff(_)),
@@ -399,15 +349,153 @@ pub(crate) fn transition(
                 expected: state.expected(),
                 got: event.kind(),
             };
-            return Err((Core { phase, flags: f }, error));
+            let core = Core {
+                phase,
+                flags: f,
+                refused,
+            };
+            return Err(Box::new((core, error)));
         }
     };
-    Ok(next)
+    Ok(settle_refusal(next, refused))
+}
+
+/// Rule 7: a verified session means a new token exists, so the refusal ends; otherwise the
+/// refusal the arm set, or the one before, holds.
+fn settle_refusal(mut next: Next, before: Option<SessionToken>) -> Next {
+    next.core.refused = match next.core.phase {
+        Phase::Ready(_) => None,
+        _ => next.core.refused.take().or(before),
+    };
+    next
+}
+
+/// Whether `phase` is checking the stored session of `token`.
+fn checks(phase: &Phase, token: &SessionToken) -> bool {
+    match phase {
+        Phase::CheckingWx { stored, .. }
+        | Phase::CheckingServer { stored, .. }
+        | Phase::Backoff(Retry::CheckWx { stored, .. } | Retry::CheckServer { stored, .. }) => {
+            stored.session.token == *token
+        }
+        _ => false,
+    }
+}
+
+/// Rule 2: the effect `phase` waits for is abandoned; it stays in the world.
+fn abandon(phase: &Phase, f: Flags) -> Flags {
+    Flags {
+        in_world: phase.effect().or(f.in_world),
+        ..f
+    }
+}
+
+/// Rules 4 and 8: the server's answer to the session check.
+fn checked(
+    stored: StoredSession,
+    failures: u32,
+    result: Result<HttpResponse, TransportError>,
+    f: Flags,
+    ctx: &Ctx<'_>,
+) -> Next {
+    let rest = || Phase::Idle(Known::Stored(stored.clone()));
+    match classify(result, Step::ServerCheck, failures) {
+        Reply::Success(response) => match decode_session_response(&response) {
+            Ok(valid) => match expiry(ctx.now, valid.expires_in) {
+                Some(expires_at) => {
+                    let mut stored = stored;
+                    stored.session.expires_at = expires_at;
+                    ready(stored, None, f)
+                }
+                None => obtain_code(f, Tries::default(), ctx).storage(StorageOp::Remove),
+            },
+            Err(error) => {
+                let failure = malformed(Step::ServerCheck, &response, &error.to_string());
+                fail(rest(), failure, f)
+            }
+        },
+        Reply::Expired(_) => obtain_code(f, Tries::default(), ctx).storage(StorageOp::Remove),
+        Reply::Transient(failure) => {
+            let rest = rest();
+            let retry = Retry::CheckServer { stored, failures };
+            retry_or_fail(retry, failures, failure, rest, f, ctx)
+        }
+        Reply::CodeRejected(failure) | Reply::Final(failure) => fail(rest(), failure, f),
+    }
+}
+
+/// Rules 3, 5 and 8: the server's answer to the login request.
+fn logged_in(
+    code: HeldCode,
+    tries: Tries,
+    result: Result<HttpResponse, TransportError>,
+    f: Flags,
+    ctx: &Ctx<'_>,
+) -> Next {
+    let now = ctx.now;
+    let failures = tries.server + 1;
+    let tries = Tries {
+        server: failures,
+        ..tries
+    };
+    match classify(result, Step::ServerLogin, failures) {
+        Reply::Success(response) => {
+            // The token is validated by the decoder: a bad one is never stored or handed out.
+            let granted = decode_login_response(&response).map_err(|e| e.to_string());
+            let session = granted.and_then(|grant| match expiry(now, grant.expires_in) {
+                Some(expires_at) => Ok(Session {
+                    token: grant.token,
+                    expires_at,
+                }),
+                None => Err("the session ends before it starts".to_owned()),
+            });
+            match session {
+                Ok(session) => {
+                    let guard = f
+                        .after_rejection
+                        .then(|| now.saturating_add(ctx.config.relogin_window));
+                    let stored = StoredSession {
+                        session,
+                        issued_at: now,
+                    };
+                    ready(stored.clone(), guard, f)
+                        .storage(StorageOp::Write(StorageValue::new(stored.encode())))
+                }
+                Err(detail) => {
+                    let failure = malformed(Step::ServerLogin, &response, &detail);
+                    fail(Phase::Idle(Known::Nothing), failure, f)
+                }
+            }
+        }
+        // The code is spent: only a fresh one can succeed, and it needs no delay.
+        Reply::CodeRejected(_) if ctx.config.retry.allows_retry(failures) => {
+            obtain_code(f, tries, ctx)
+        }
+        Reply::Transient(failure) => {
+            let code = reusable(code, ctx);
+            let rest = Phase::Idle(Known::Nothing);
+            retry_or_fail(
+                Retry::Login { code, tries },
+                failures,
+                failure,
+                rest,
+                f,
+                ctx,
+            )
+        }
+        Reply::CodeRejected(failure) | Reply::Expired(failure) | Reply::Final(failure) => {
+            fail(Phase::Idle(Known::Nothing), failure, f)
+        }
+    }
 }
 
 fn go(phase: Phase, flags: Flags, io: Io) -> Next {
     Next {
-        core: Core { phase, flags },
+        core: Core {
+            phase,
+            flags,
+            refused: None,
+        },
         join: None,
         storage: None,
         complete: None,
@@ -422,9 +510,9 @@ fn stay(phase: Phase, flags: Flags) -> Next {
 /// Starts a flow from what is known of storage.
 fn begin(known: Known, f: Flags, ctx: &Ctx<'_>) -> Next {
     match known {
-        Known::Unread => go(Phase::ReadingStorage, f, Io::Start(Effect::ReadStorage)),
+        Known::Unread => run(Retry::ReadStorage { failures: 0 }, f, ctx),
         Known::Stored(stored) if ctx.now < stored.session.expires_at => verify(stored, f, ctx),
-        Known::Stored(_) | Known::Nothing => obtain_code(f, Tries::default()),
+        Known::Stored(_) | Known::Nothing => obtain_code(f, Tries::default(), ctx),
     }
 }
 
@@ -439,32 +527,75 @@ fn verify(stored: StoredSession, f: Flags, ctx: &Ctx<'_>) -> Next {
     match (confirm, f.wx_checked) {
         (false, _) => ready(stored, None, f),
         (true, true) => check_server(stored, 0, f, ctx),
-        (true, false) => go(
-            Phase::CheckingWx {
+        (true, false) => run(
+            Retry::CheckWx {
                 stored,
                 failures: 0,
             },
             f,
-            Io::Start(Effect::CheckWxSession),
+            ctx,
         ),
     }
 }
 
 fn check_server(stored: StoredSession, failures: u32, f: Flags, ctx: &Ctx<'_>) -> Next {
-    let request = ctx.config.session_request(&stored.session.token);
-    go(
-        Phase::CheckingServer { stored, failures },
-        f,
-        Io::Start(Effect::Request(request)),
-    )
+    run(Retry::CheckServer { stored, failures }, f, ctx)
 }
 
-fn obtain_code(f: Flags, tries: Tries) -> Next {
-    go(
-        Phase::ObtainingCode { tries },
-        f,
-        Io::Start(Effect::WxLogin),
-    )
+fn obtain_code(f: Flags, tries: Tries, ctx: &Ctx<'_>) -> Next {
+    run(Retry::WxLogin { tries }, f, ctx)
+}
+
+/// Rule 2: starts `step` unless an abandoned effect is still in the world. A flow that needs
+/// `wx.login` adopts an abandoned one (its code is unused): it keeps its id and deadline. Any
+/// other step waits for the abandoned effect's answer or deadline.
+fn run(step: Retry, f: Flags, ctx: &Ctx<'_>) -> Next {
+    match (f.in_world, step) {
+        (None, step) => start(step, f, ctx),
+        (Some(EffectKind::WxLogin), Retry::WxLogin { tries }) => go(
+            Phase::ObtainingCode { tries },
+            Flags {
+                in_world: None,
+                ..f
+            },
+            Io::Adopt,
+        ),
+        (Some(_), step) => go(Phase::Backoff(step), f, Io::Idle),
+    }
+}
+
+/// Starts the effect of `step`; nothing is in the world.
+fn start(step: Retry, f: Flags, ctx: &Ctx<'_>) -> Next {
+    match step {
+        Retry::ReadStorage { failures } => go(
+            Phase::ReadingStorage { failures },
+            f,
+            Io::Start(Effect::ReadStorage),
+        ),
+        Retry::CheckWx { stored, failures } => go(
+            Phase::CheckingWx { stored, failures },
+            f,
+            Io::Start(Effect::CheckWxSession),
+        ),
+        Retry::CheckServer { stored, failures } => {
+            let request = ctx.config.session_request(&stored.session.token);
+            go(
+                Phase::CheckingServer { stored, failures },
+                f,
+                Io::Start(Effect::Request(request)),
+            )
+        }
+        // Rule 3: a code past its life is never sent.
+        Retry::Login {
+            code: Some(code),
+            tries,
+        } if code_is_fresh(&code, ctx) => send_code(code, tries, f, ctx),
+        Retry::WxLogin { tries } | Retry::Login { tries, .. } => go(
+            Phase::ObtainingCode { tries },
+            f,
+            Io::Start(Effect::WxLogin),
+        ),
+    }
 }
 
 fn send_code(code: HeldCode, tries: Tries, f: Flags, ctx: &Ctx<'_>) -> Next {
@@ -500,13 +631,14 @@ fn wx_failed(error: WxError, tries: Tries, f: Flags, ctx: &Ctx<'_>) -> Next {
 }
 
 /// Clears a rejected session and logs in again for `waiter`.
-fn relogin(remove: bool, f: Flags, waiter: WaiterId) -> Next {
+fn relogin(remove: bool, f: Flags, waiter: WaiterId, ctx: &Ctx<'_>) -> Next {
     let next = obtain_code(
         Flags {
             after_rejection: true,
             ..f
         },
         Tries::default(),
+        ctx,
     )
     .join(waiter);
     if remove {
@@ -576,9 +708,10 @@ fn code_is_fresh(code: &HeldCode, ctx: &Ctx<'_>) -> bool {
 
 /// When a session granted `now` for `expires_in` seconds ends, if that is after `now`: a zero
 /// lifetime, or one that saturates at the end of time, is no session at all.
+/// The time is in UTC, as storage keeps it, so memory and the record agree.
 fn expiry(now: OffsetDateTime, expires_in: u64) -> Option<OffsetDateTime> {
     let lifetime = Duration::seconds(i64::try_from(expires_in).unwrap_or(i64::MAX));
-    Some(now.saturating_add(lifetime)).filter(|&at| at > now)
+    Some(to_utc(now.saturating_add(lifetime))).filter(|&at| at > now)
 }
 
 fn malformed(step: Step, response: &HttpResponse, detail: &str) -> LoginFailure {

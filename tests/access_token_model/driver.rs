@@ -4,18 +4,24 @@
 use std::collections::{BTreeSet, HashMap};
 
 use time::{Duration, OffsetDateTime};
+use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, Method, TransportError};
 use wxlogin::secret::AccessToken;
+use wxlogin::server::access_token::parse_token_response;
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenCommand, AccessTokenError, AccessTokenEvent, AccessTokenState,
     CachedToken, ForceLedger, ForceRefused, TokenFailure, TokenWaiter,
 };
 use wxlogin::server::{ApiError, EffectId};
 
+use crate::ledger::FetchLedger;
 use crate::world::{
     Ans, Api, CALL_TIMEOUT, DAILY_LIMIT, Exp, FORCE_SPACING, Fail, Ledger, Refusal, Snap, T0_S,
     Tok, beijing_day,
 };
+
+/// The app secret of every run; no `Debug` may show it.
+pub(crate) const SECRET: &str = "model-secret";
 
 pub(crate) const BASE: &str = "https://wechat.test";
 
@@ -37,8 +43,12 @@ pub(crate) struct Driver {
     pub(crate) forced: Vec<i64>,
     /// Forced fetches per Beijing day, the starting ledger's count included.
     pub(crate) forced_per_day: HashMap<i64, u32>,
-    /// Fetches started by rejections of each token since it was last the cached one.
-    pub(crate) storms: HashMap<String, u32>,
+    /// Fetches started by rejections of each fetch since it was last the cached one.
+    pub(crate) storms: HashMap<(String, u64), u32>,
+    /// The fetches in the world, and what caused them.
+    pub(crate) world: FetchLedger<i64>,
+    /// The refresh margin, in model milliseconds.
+    pub(crate) margin: i64,
 }
 
 pub(crate) fn at(ms: i64) -> OffsetDateTime {
@@ -56,6 +66,7 @@ pub(crate) fn state_of(snap: &Snap, v: u32) -> AccessTokenState {
             access_token: AccessToken::new(t.text.clone()),
             fetched_at: at(t.fetched),
             expires_at: at(t.expires),
+            generation: t.generation,
         }),
         forced: ForceLedger {
             day: snap.ledger.day,
@@ -72,6 +83,7 @@ pub(crate) fn snap_of(state: &AccessTokenState) -> Snap {
             text: t.access_token.expose_secret().to_owned(),
             fetched: ms(t.fetched_at),
             expires: ms(t.expires_at),
+            generation: t.generation,
         }),
         ledger: Ledger {
             day: state.forced.day,
@@ -87,19 +99,57 @@ impl Driver {
         TokenWaiter(self.next_waiter - 1)
     }
 
-    /// Feeds an event; an accepted waiter is now waiting.
-    pub(crate) fn feed(&mut self, event: AccessTokenEvent) -> Result<(), AccessTokenError> {
+    /// Feeds an event; an accepted waiter is now waiting, an answer or a rejection goes in
+    /// the world's ledger.
+    pub(crate) fn feed(&mut self, event: AccessTokenEvent) -> Result<Handled, AccessTokenError> {
         let waiter = match &event {
             AccessTokenEvent::TokenNeeded { waiter }
             | AccessTokenEvent::ForceRefresh { waiter } => Some(*waiter),
             AccessTokenEvent::TokenRejected { waiter, .. } => *waiter,
             _ => None,
         };
+        let debug = format!("{event:?}");
+        assert!(!debug.contains(SECRET), "{debug}");
+        self.world.tick(ms(self.now));
+        let answered = match &event {
+            AccessTokenEvent::FetchAnswered { id, result } => {
+                Some((id.0, parse_token_response(result).is_ok()))
+            }
+            _ => None,
+        };
+        let rejected = match &event {
+            AccessTokenEvent::TokenRejected {
+                token, generation, ..
+            } => Some((token.expose_secret().to_owned(), *generation)),
+            _ => None,
+        };
         let result = self.cache.handle(event, self.now);
-        if let (Ok(()), Some(waiter)) = (&result, waiter) {
+        match (&result, answered) {
+            (Ok(handled), Some((id, granted))) => {
+                self.world.answered(id, handled.is_late(), granted);
+            }
+            (Ok(_), None) => self.world.rejected_pair(rejected),
+            (Err(_), _) => {}
+        }
+        if let (Ok(Handled::Applied), Some(waiter)) = (&result, waiter) {
             assert!(self.waiting.insert(waiter.0), "{waiter} accepted twice");
         }
         result
+    }
+
+    /// The refresh instant of a fetch, from the module docs: `refresh_margin` before expiry,
+    /// never before half its life, and never after its expiry.
+    pub(crate) fn instant(&self, tok: &Tok) -> i64 {
+        let half = tok.fetched + (tok.expires - tok.fetched) / 2;
+        (tok.expires - self.margin).max(half).min(tok.expires)
+    }
+
+    /// The cache was given (or granted) the fetch in `snap`, if any.
+    pub(crate) fn held(&mut self, snap: &Snap, again: bool) {
+        if let Some(tok) = &snap.token {
+            let instant = self.instant(tok);
+            self.world.held(tok.pair(), instant, again);
+        }
     }
 
     pub(crate) fn outstanding(&self) -> EffectId {
@@ -146,7 +196,7 @@ impl Driver {
                     "fetch ids are given out in order"
                 );
                 self.issued += 1;
-                // At most one fetch outstanding: the previous one is now answered or stale.
+                // At most one fetch outstanding: the previous one is now answered or late.
                 if let Some(previous) = self.last_fetch {
                     let mut probe = self.cache.clone();
                     let late = AccessTokenEvent::FetchAnswered {
@@ -155,11 +205,15 @@ impl Driver {
                     };
                     assert_eq!(
                         probe.handle(late, self.now),
-                        Err(AccessTokenError::UnknownId { id: previous }),
+                        Ok(Handled::Late),
                         "{previous} still outstanding next to {id}"
                     );
+                    assert!(probe == self.cache, "a late answer changed the cache");
                 }
                 self.last_fetch = Some(*id);
+                let now = ms(self.now);
+                self.world
+                    .fetch(id.0, now + timeout.whole_milliseconds() as i64, *force, now);
                 assert_eq!(*timeout, Duration::milliseconds(CALL_TIMEOUT));
                 if self.plain {
                     assert_eq!(request.method, Method::Get);
@@ -182,6 +236,7 @@ impl Driver {
                 waiters,
                 token,
                 expires_at,
+                generation,
             } => {
                 self.complete(waiters);
                 assert!(*expires_at > self.now, "an expired token handed out");
@@ -189,6 +244,7 @@ impl Driver {
                     waiters: waiters.iter().map(|w| w.0).collect(),
                     token: token.expose_secret().to_owned(),
                     expires: ms(*expires_at),
+                    generation: *generation,
                 }
             }
             AccessTokenCommand::Failed { waiters, error } => {
@@ -200,9 +256,23 @@ impl Driver {
             }
             AccessTokenCommand::Publish { state } => {
                 self.published.push(state.clone());
-                Exp::Publish(snap_of(state))
+                let snap = snap_of(state);
+                self.held(&snap, false);
+                Exp::Publish(snap)
             }
             AccessTokenCommand::LoadShared { .. } => panic!("a WeChat cache loaded shared state"),
+        }
+    }
+
+    /// No `Debug` of the cache or of a command shows the secret or a token.
+    pub(crate) fn check_debug(&self, commands: &[AccessTokenCommand], seen: &[(String, u64)]) {
+        let mut debug = format!("{:?}", self.cache);
+        for command in commands {
+            debug.push_str(&format!("{command:?}"));
+        }
+        assert!(!debug.contains(SECRET), "{debug}");
+        for (token, _) in seen {
+            assert!(!debug.contains(token.as_str()), "{token} in {debug}");
         }
     }
 
@@ -284,18 +354,19 @@ pub(crate) fn api(error: &ApiError) -> Api {
 }
 
 impl Driver {
-    /// Compare-and-expire under a storm: rejections (without waiters) of one token make at
-    /// most one refresh between two times it is cached, and a token no longer cached makes
-    /// none. A refresh ahead that was due anyway is not the storm's.
+    /// Compare-and-expire under a storm: rejections (without waiters) of one fetch make at
+    /// most one refresh between two times it is cached, and a fetch no longer cached makes
+    /// none, even when a later fetch re-issued its text. A refresh ahead that was due anyway
+    /// is not the storm's.
     pub(crate) fn check_storm(
         &mut self,
-        token: &str,
+        token: &(String, u64),
         current: bool,
         due: bool,
         commands: &[AccessTokenCommand],
     ) {
         if current {
-            self.storms.insert(token.to_owned(), 0);
+            self.storms.insert(token.clone(), 0);
         }
         if due {
             return;
@@ -306,9 +377,9 @@ impl Driver {
             .count() as u32;
         assert!(
             current || fetches == 0,
-            "a rejection of an old token fetched"
+            "a rejection of an old fetch fetched"
         );
-        let storm = self.storms.entry(token.to_owned()).or_default();
+        let storm = self.storms.entry(token.clone()).or_default();
         *storm += fetches;
         assert!(*storm <= 1, "{storm} refreshes for one storm of rejections");
     }
@@ -316,11 +387,13 @@ impl Driver {
 
 pub(crate) fn rejection(
     token: &str,
+    generation: u64,
     errcode: i64,
     waiter: Option<TokenWaiter>,
 ) -> AccessTokenEvent {
     AccessTokenEvent::TokenRejected {
         token: AccessToken::new(token),
+        generation,
         errcode,
         waiter,
     }

@@ -40,8 +40,10 @@ pub(crate) struct Model {
     pub(crate) now: i64,
     pub(crate) phase: Phase,
     pub(crate) cached: Option<Tok>,
-    /// The token compare-and-expire dropped last (and when it was fetched).
+    /// The latest fetch compare-and-expire ever dropped.
     pub(crate) rejected: Option<Tok>,
+    /// The highest generation granted or adopted.
+    pub(crate) generation: u64,
     pub(crate) ledger: Ledger,
     /// Waiting for any good token, in arrival order.
     pub(crate) waiters: Vec<u64>,
@@ -54,25 +56,28 @@ pub(crate) struct Model {
     pub(crate) next_waiter: u64,
     /// Every state published, in order: what a shared store would have seen.
     pub(crate) published: Vec<Snap>,
-    /// Every token the cache ever held, for rejections of old tokens.
-    pub(crate) seen: Vec<String>,
+    /// Every fetch (text, generation) the cache ever held, for rejections of old fetches.
+    pub(crate) seen: Vec<(String, u64)>,
     /// Foreign states imported so far, to name their tokens.
     pub(crate) foreign: u64,
     /// What the last input must produce.
     pub(crate) expect: Vec<Exp>,
     pub(crate) refusal: Option<Refusal>,
+    /// Whether the last input was a late answer (`Ok(Handled::Late)`, nothing changed).
+    pub(crate) late: bool,
 }
 
 impl Model {
     pub(crate) fn new(cfg: Cfg) -> Self {
         let start = cfg.start.clone().unwrap_or_default();
         let mut seen = Vec::new();
-        seen.extend(start.token.as_ref().map(|t| t.text.clone()));
+        seen.extend(start.token.as_ref().map(Tok::pair));
         Self {
             rng: cfg.seed,
             cfg,
             now: 0,
             phase: Phase::Idle,
+            generation: start.token.as_ref().map_or(0, |t| t.generation),
             cached: start.token,
             rejected: None,
             ledger: start.ledger,
@@ -86,6 +91,7 @@ impl Model {
             foreign: 0,
             expect: Vec::new(),
             refusal: None,
+            late: false,
         }
     }
 
@@ -239,6 +245,7 @@ impl Model {
                 waiters,
                 token: token.text,
                 expires: token.expires,
+                generation: token.generation,
             });
         }
     }

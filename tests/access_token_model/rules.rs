@@ -25,6 +25,7 @@ impl Model {
     pub(crate) fn apply(mut self, tr: &Tr) -> Self {
         self.expect.clear();
         self.refusal = None;
+        self.late = false;
         match tr {
             Tr::Need => {
                 let waiter = self.new_waiter();
@@ -36,24 +37,31 @@ impl Model {
                 self.force(waiter);
                 self.timer();
             }
-            Tr::Answer(ans) => {
-                if let Phase::Fetching {
+            Tr::Answer(ans) => match self.phase {
+                // At or after its deadline an answer is late, even before the timer fired.
+                Phase::Fetching { deadline, .. } if self.now >= deadline => self.late = true,
+                Phase::Fetching {
                     force, attempts, ..
-                } = self.phase
-                {
+                } => {
                     self.answered(parse(ans), force, attempts);
+                    self.timer();
                 }
-                self.timer();
-            }
+                Phase::Idle | Phase::Backoff { .. } => self.late = true,
+            },
             Tr::Deadline => {
                 self.now = self.now.max(self.poll_timeout().unwrap_or(self.now));
                 self.timer();
             }
             Tr::Tick => self.timer(),
             Tr::Advance(ms) => self.now += ms,
-            Tr::Reject { token, waiter, .. } => {
+            Tr::Reject {
+                token,
+                generation,
+                waiter,
+                ..
+            } => {
                 let waiter = waiter.then(|| self.new_waiter());
-                self.reject(token, waiter);
+                self.reject(token, *generation, waiter);
                 self.timer();
             }
             Tr::Import(imp) => {
@@ -61,23 +69,36 @@ impl Model {
                 self.import(snap);
                 self.timer();
             }
-            Tr::Stale(id) => self.refusal = Some(Refusal::Unknown(*id)),
+            Tr::Stale(_) => self.late = true,
             Tr::Unknown { ahead } => self.refusal = Some(Refusal::Unknown(self.next_id + ahead)),
+            // A WeChat cache never gives out a load: the other source's answer is refused in
+            // every phase, with the events that phase accepts.
             Tr::WrongKind => {
-                self.refusal = Some(match self.phase {
-                    Phase::Fetching { .. } => Refusal::Unexpected {
-                        state: AccessTokenPhase::Fetching,
-                        expected: vec![
+                let (state, expected) = match self.phase {
+                    Phase::Fetching { .. } => (
+                        AccessTokenPhase::Fetching,
+                        vec![
                             K::TokenNeeded,
                             K::FetchAnswered,
                             K::TokenRejected,
                             K::ForceRefresh,
                             K::Imported,
                         ],
-                        got: K::SharedLoaded,
-                    },
-                    // Nothing is outstanding: the id (the last one given out) answers nothing.
-                    _ => Refusal::Unknown(self.next_id.saturating_sub(1)),
+                    ),
+                    Phase::Idle | Phase::Backoff { .. } => (
+                        self.phase_name(),
+                        vec![
+                            K::TokenNeeded,
+                            K::TokenRejected,
+                            K::ForceRefresh,
+                            K::Imported,
+                        ],
+                    ),
+                };
+                self.refusal = Some(Refusal::Unexpected {
+                    state,
+                    expected,
+                    got: K::SharedLoaded,
                 });
             }
             Tr::Duplicate { waiter, .. } => self.refusal = Some(Refusal::Duplicate(*waiter)),
@@ -141,15 +162,14 @@ impl Model {
         match result {
             Ok((text, expires_in)) => {
                 self.phase = Phase::Idle;
-                if !self.seen.contains(&text) {
-                    self.seen.push(text.clone());
-                }
+                self.generation += 1;
+                self.seen.push((text.clone(), self.generation));
                 self.cached = Some(Tok {
                     text,
                     fetched: self.now,
                     expires: self.now + expires_in as i64 * SECOND,
+                    generation: self.generation,
                 });
-                self.rejected = None;
                 self.cooldown = None;
                 self.publish();
                 let mut waiters = std::mem::take(&mut self.waiters);
@@ -165,14 +185,25 @@ impl Model {
         }
     }
 
-    /// Compare-and-expire: only a rejection of the cached token drops it, and one refresh
-    /// follows; a rejection of another token changes nothing, its waiter gets the current
-    /// token or joins the flight.
-    fn reject(&mut self, token: &str, waiter: Option<u64>) {
+    /// Compare-and-expire on the fetch: only a rejection of the cached fetch (text and
+    /// generation) drops it, and one refresh follows; a rejection of another fetch changes
+    /// nothing (even one whose text a later fetch re-issued), its waiter gets the current
+    /// token or joins the flight. The latest fetch ever dropped is remembered.
+    fn reject(&mut self, token: &str, generation: u64, waiter: Option<u64>) {
         let admitted = waiter.filter(|&w| self.admit(w));
-        let current = self.cached.as_ref().is_some_and(|t| t.text == token);
+        let current = self
+            .cached
+            .as_ref()
+            .is_some_and(|t| t.text == token && t.generation == generation);
         if current {
-            self.rejected = self.cached.take();
+            let dropped = self.cached.take().expect("current");
+            if self
+                .rejected
+                .as_ref()
+                .is_none_or(|r| dropped.key() > r.key())
+            {
+                self.rejected = Some(dropped);
+            }
         }
         self.waiters.extend(admitted);
         if !current && self.usable().is_some() {
@@ -190,16 +221,19 @@ impl Model {
         let Some(candidate) = snap.token else {
             return;
         };
-        let rejected = self.rejected.as_ref().is_some_and(|r| {
-            // Neither the rejected token nor one fetched before it (it was invalidated too).
-            r.text == candidate.text || candidate.fetched <= r.fetched
-        });
+        // Neither the rejected fetch nor one before it (it was invalidated too); the same
+        // text from a later fetch is a new token.
+        let rejected = self
+            .rejected
+            .as_ref()
+            .is_some_and(|r| candidate.key() <= r.key());
         let newer = self
             .usable()
-            .is_none_or(|ours| candidate.fetched > ours.fetched);
+            .is_none_or(|ours| candidate.key() > ours.key());
         if self.now < candidate.expires && !rejected && newer {
-            if !self.seen.contains(&candidate.text) {
-                self.seen.push(candidate.text.clone());
+            self.generation = self.generation.max(candidate.generation);
+            if !self.seen.contains(&candidate.pair()) {
+                self.seen.push(candidate.pair());
             }
             self.cached = Some(candidate);
             self.cooldown = None;
@@ -270,6 +304,7 @@ pub(crate) fn bad_snap(bad: Bad, now: i64) -> (u32, Snap) {
         text: text.into(),
         fetched,
         expires,
+        generation: 1,
     };
     let now = now.div_euclid(SECOND) * SECOND;
     let (v, tok) = match bad {

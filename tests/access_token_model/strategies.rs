@@ -51,6 +51,7 @@ fn start() -> BoxedStrategy<Option<Snap>> {
                 text: "restored".into(),
                 fetched: -7_000 * SECOND,
                 expires: 200 * SECOND,
+                generation: 4,
             }),
             ledger: Ledger::default(),
         })),
@@ -67,7 +68,9 @@ pub(crate) fn transitions(m: &Model) -> BoxedStrategy<Tr> {
         Just(600_000),
         Just(3_600_000),
         Just(7_200_000),
-        Just(-5_000)
+        Just(-5_000),
+        // Back across the Beijing midnight the runs start ten minutes before.
+        Just(-3_600_000)
     ];
     let now = m.now;
     let instants: Vec<i64> = m
@@ -75,21 +78,19 @@ pub(crate) fn transitions(m: &Model) -> BoxedStrategy<Tr> {
         .into_iter()
         .filter(|&at| at > now - 2 * SECOND)
         .collect();
-    // The cached token most, then any token once held, then one never seen.
-    let mut tokens = vec!["nobody".to_owned()];
+    // The cached fetch most, then any fetch once held (the same text re-issued by several
+    // fetches among them), then one never seen.
+    let mut tokens = vec![("nobody".to_owned(), 0)];
     tokens.extend(m.seen.iter().cloned());
-    tokens.extend(
-        m.cached
-            .iter()
-            .flat_map(|t| [t.text.clone(), t.text.clone()]),
-    );
+    tokens.extend(m.cached.iter().flat_map(|t| [t.pair(), t.pair()]));
     let reject = (
         select(tokens),
         select(vec![40001i64, 40014, 42001]),
         any::<bool>(),
     )
-        .prop_map(|(token, errcode, waiter)| Tr::Reject {
+        .prop_map(|((token, generation), errcode, waiter)| Tr::Reject {
             token,
+            generation,
             errcode,
             waiter,
         });

@@ -38,6 +38,20 @@ pub(crate) struct Tok {
     pub(crate) text: String,
     pub(crate) fetched: i64,
     pub(crate) expires: i64,
+    /// Which fetch granted it (`CachedToken::generation`).
+    pub(crate) generation: u64,
+}
+
+impl Tok {
+    /// The order of fetches: later grant first, then the higher generation.
+    pub(crate) fn key(&self) -> (i64, u64) {
+        (self.fetched, self.generation)
+    }
+
+    /// The fetch it names: text and generation.
+    pub(crate) fn pair(&self) -> (String, u64) {
+        (self.text.clone(), self.generation)
+    }
 }
 
 /// The forced-refresh ledger: Beijing day number, count that day, last send.
@@ -64,6 +78,7 @@ impl Snap {
                 text: t.text.clone(),
                 fetched: whole(t.fetched),
                 expires: whole(t.expires),
+                generation: t.generation,
             }),
             ledger: Ledger {
                 last: self.ledger.last.map(whole),
@@ -127,6 +142,7 @@ pub(crate) fn foreign_snap(n: u64, now: i64, age_s: i64, count: u32, last_ago_s:
             text: format!("foreign{n}"),
             fetched,
             expires: fetched + 7_200 * SECOND,
+            generation: n,
         }),
         ledger: Ledger {
             day: beijing_day(now),
@@ -162,7 +178,8 @@ pub(crate) enum Dup {
     Reject,
 }
 
-/// One input of a run. The first group is valid; the last six are the driver's mistakes.
+/// One input of a run. The first group is valid (`Stale` is a late answer, which is valid
+/// and ignored); the last five are the driver's mistakes.
 #[derive(Clone, Debug)]
 pub(crate) enum Tr {
     Need,
@@ -173,13 +190,15 @@ pub(crate) enum Tr {
     /// `handle_timeout` now: fires only what is due.
     Tick,
     Advance(i64),
+    /// A rejection of the fetch `generation` that granted `token`.
     Reject {
         token: String,
+        generation: u64,
         errcode: i64,
         waiter: bool,
     },
     Import(Imp),
-    /// An answer to an id given out before, not the outstanding one.
+    /// An answer to an id given out before, not the outstanding one: late, ignored.
     Stale(u64),
     /// An answer to an id never given out.
     Unknown {
@@ -210,6 +229,7 @@ pub(crate) enum Exp {
         waiters: Vec<u64>,
         token: String,
         expires: i64,
+        generation: u64,
     },
     Failed {
         waiters: Vec<u64>,

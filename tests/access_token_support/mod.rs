@@ -3,12 +3,13 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use time::{Duration, OffsetDateTime};
+use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportError};
 use wxlogin::secret::{AccessToken, AppSecret};
 use wxlogin::server::EffectId;
 use wxlogin::server::access_token::{
-    AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenEvent, TokenFailure,
-    TokenWaiter,
+    AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenError, AccessTokenEvent,
+    TokenFailure, TokenWaiter,
 };
 
 pub const APPID: &str = "wxAPPID0001";
@@ -54,11 +55,25 @@ pub fn force(waiter: u64) -> AccessTokenEvent {
     }
 }
 
-pub fn rejected(token: &str, waiter: Option<u64>) -> AccessTokenEvent {
+/// A 40001 for a call made with `token` as fetch `generation` granted it.
+pub fn rejected(token: &str, generation: u64, waiter: Option<u64>) -> AccessTokenEvent {
     AccessTokenEvent::TokenRejected {
         token: AccessToken::new(token),
+        generation,
         errcode: 40001,
         waiter: waiter.map(TokenWaiter),
+    }
+}
+
+/// Unwraps `handle`'s result, which must be an applied input (not a late answer, not a refusal).
+pub trait Applied {
+    fn applied(self);
+}
+
+impl Applied for Result<Handled, AccessTokenError> {
+    #[track_caller]
+    fn applied(self) {
+        assert_eq!(self, Ok(Handled::Applied));
     }
 }
 
@@ -127,11 +142,11 @@ pub fn cache_with_config(
     now: OffsetDateTime,
 ) -> AccessTokenCache {
     let mut cache = AccessTokenCache::new(config);
-    cache.handle(need(u64::MAX), now).unwrap();
+    cache.handle(need(u64::MAX), now).applied();
     let (id, _) = fetches(&drain(&mut cache))[0];
     cache
         .handle(answer(id, granted(token, expires_in)), now)
-        .unwrap();
+        .applied();
     drain(&mut cache);
     cache
 }

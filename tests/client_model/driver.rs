@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use time::{Duration, OffsetDateTime};
+use wxlogin::Handled;
 use wxlogin::client::{
     CodeReuse, Command, Event, EventKind, IoId, LoginError, LoginFailure, LoginMachine, WaiterId,
 };
@@ -31,6 +32,11 @@ pub(crate) struct Driver {
     /// Codes handed out by the fake wx.login, and when.
     pub(crate) codes: HashMap<String, OffsetDateTime>,
     pub(crate) codes_sent: BTreeSet<String>,
+    /// The ledger of the world: effects from their command until their answer or their
+    /// deadline, whatever the machine did in between (id, deadline, is it `wx.login`).
+    pub(crate) in_world: Vec<(IoId, OffsetDateTime, bool)>,
+    /// The latest time seen: a deadline once passed stays passed when the clock goes back.
+    pub(crate) latest: OffsetDateTime,
 }
 
 pub(crate) fn at(ms: i64) -> OffsetDateTime {
@@ -48,13 +54,40 @@ impl Driver {
         WaiterId(self.next_waiter - 1)
     }
 
-    pub(crate) fn feed(&mut self, event: Event) -> Result<(), LoginError> {
+    pub(crate) fn feed(&mut self, event: Event) -> Result<Handled, LoginError> {
         let waiter = event.waiter();
+        let answers = event.answers();
         let result = self.machine.handle(event, self.now);
-        if let (Ok(()), Some(waiter)) = (&result, waiter) {
+        if let (Ok(Handled::Applied), Some(waiter)) = (&result, waiter) {
             assert!(self.waiting.insert(waiter.0), "{waiter:?} accepted twice");
         }
+        if let (Ok(_), Some(id)) = (&result, answers) {
+            // An answered effect has left the world.
+            self.in_world.retain(|(effect, ..)| *effect != id);
+        }
         result
+    }
+
+    /// Rule 2 in the world: a new effect starts only when every earlier one was answered or
+    /// passed its deadline; in particular never two `wx.login` at once.
+    fn enter_world(&mut self, command: &Command) {
+        let now = self.now;
+        let latest = self.latest.max(now);
+        self.in_world.retain(|&(_, deadline, _)| deadline > latest);
+        assert!(
+            self.in_world.is_empty(),
+            "{command:?} started while {:?} is still in the world",
+            self.in_world
+        );
+        let timeouts = self.machine.config().timeouts;
+        let (timeout, wx) = match command {
+            Command::ReadStorage { .. } => (timeouts.storage, false),
+            Command::CheckWxSession { .. } => (timeouts.check_session, false),
+            Command::WxLogin { .. } => (timeouts.wx_login, true),
+            _ => (timeouts.request, false),
+        };
+        let id = command.id().expect("effects have ids");
+        self.in_world.push((id, now + timeout, wx));
     }
 
     /// The id of the outstanding effect, found in the commands drained so far.
@@ -100,21 +133,7 @@ impl Driver {
         if let Some(id) = command.id() {
             assert_eq!(id, IoId(self.issued), "effect ids are given out in order");
             self.issued += 1;
-            // At most one effect outstanding: the previous one is now stale.
-            if let Some(previous) = self.effect.as_ref().and_then(Command::id) {
-                let mut probe = self.machine.clone();
-                let late = Event::StorageRead {
-                    id: previous,
-                    value: None,
-                };
-                assert!(
-                    matches!(
-                        probe.handle(late, self.now),
-                        Err(LoginError::StaleAnswer { .. })
-                    ),
-                    "{previous:?} still outstanding next to {id:?}"
-                );
-            }
+            self.enter_world(command);
             self.effect = Some(command.clone());
         }
         match command {
@@ -216,10 +235,6 @@ pub(crate) fn answer_of(kind: EventKind, id: IoId) -> Event {
 
 pub(crate) fn refusal(error: &LoginError) -> Refusal {
     match error {
-        LoginError::StaleAnswer { id, got } => Refusal::Stale {
-            id: id.0,
-            got: *got,
-        },
         LoginError::UnknownId { id, got } => Refusal::Unknown {
             id: id.0,
             got: *got,

@@ -32,7 +32,7 @@ pub(crate) struct Code {
 pub(crate) enum Phase {
     Idle(Known),
     Ready { rec: Rec, guard: Option<i64> },
-    Reading,
+    Reading { fails: u32 },
     WxCheck { rec: Rec, fails: u32 },
     ServerCheck { rec: Rec, fails: u32 },
     WxLogin { wx: u32, srv: u32 },
@@ -47,9 +47,12 @@ pub(crate) enum Known {
     Stored(Rec),
 }
 
-/// The step a backoff leads back to.
+/// The step a backoff leads back to, or that waits for an abandoned effect to leave the world.
 #[derive(Clone, Debug)]
 pub(crate) enum Then {
+    Read {
+        fails: u32,
+    },
     WxCheck {
         rec: Rec,
         fails: u32,
@@ -75,6 +78,15 @@ pub(crate) struct Pending {
     pub(crate) deadline: i64,
 }
 
+/// Rule 2: an effect the machine abandoned, still running in the world until its answer or
+/// its deadline.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct InWorld {
+    pub(crate) id: u64,
+    pub(crate) deadline: i64,
+    pub(crate) wx_login: bool,
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Model {
     pub(crate) cfg: Cfg,
@@ -86,6 +98,9 @@ pub(crate) struct Model {
     pub(crate) next_waiter: u64,
     pub(crate) storage: Option<Content>,
     pub(crate) pending: Option<Pending>,
+    pub(crate) world: Option<InWorld>,
+    /// Rule 7: the token reported as rejected after its re-login, until a new token exists.
+    pub(crate) refused: Option<String>,
     pub(crate) next_io: u64,
     pub(crate) rng: u64,
     /// The last token handed out, for realistic rejections.
@@ -93,6 +108,9 @@ pub(crate) struct Model {
     /// What the last input must produce.
     pub(crate) expect: Vec<Exp>,
     pub(crate) refusal: Option<Refusal>,
+    /// The last input was a late answer (`Ok(Handled::Late)`); `ended` when it answered the
+    /// abandoned effect, which then left the world.
+    pub(crate) late: Option<bool>,
 }
 
 pub(crate) enum Effect {
@@ -115,11 +133,14 @@ impl Model {
             next_waiter: 0,
             storage,
             pending: None,
+            world: None,
+            refused: None,
             next_io: 0,
             rng: cfg.seed,
             served: None,
             expect: Vec::new(),
             refusal: None,
+            late: None,
         }
     }
 
@@ -127,7 +148,7 @@ impl Model {
         match self.phase {
             Phase::Idle(_) => StateKind::Idle,
             Phase::Ready { .. } => StateKind::Ready,
-            Phase::Reading => StateKind::ReadingStorage,
+            Phase::Reading { .. } => StateKind::ReadingStorage,
             Phase::WxCheck { .. } => StateKind::CheckingWxSession,
             Phase::ServerCheck { .. } => StateKind::CheckingServerSession,
             Phase::WxLogin { .. } => StateKind::ObtainingCode,
@@ -139,7 +160,7 @@ impl Model {
     /// The answer kind the phase waits for, if it waits for one.
     pub(crate) fn awaited(&self) -> Option<EventKind> {
         match self.phase {
-            Phase::Reading => Some(EventKind::StorageRead),
+            Phase::Reading { .. } => Some(EventKind::StorageRead),
             Phase::WxCheck { .. } => Some(EventKind::CheckSessionResult),
             Phase::WxLogin { .. } => Some(EventKind::CodeObtained),
             Phase::ServerCheck { .. } | Phase::Login { .. } => Some(EventKind::ServerResponse),
@@ -158,11 +179,19 @@ impl Model {
         self.pending.and_then(|p| p.id)
     }
 
+    /// The earlier of the flow's deadline and the abandoned effect's.
+    pub(crate) fn deadline(&self) -> Option<i64> {
+        let flow = self.pending.map(|p| p.deadline);
+        let world = self.world.map(|w| w.deadline);
+        flow.into_iter().chain(world).min()
+    }
+
     /// The instants where a rule changes its answer: session expiry, end of the re-login
     /// guard, end of a held code's life, a stored record growing old enough to confirm, the
     /// deadline. Inputs land on them and one millisecond either side.
     pub(crate) fn instants(&self) -> Vec<i64> {
         let mut instants: Vec<i64> = self.pending.iter().map(|p| p.deadline).collect();
+        instants.extend(self.world.map(|w| w.deadline));
         match &self.phase {
             Phase::Ready { rec, guard } => {
                 instants.extend([Some(rec.expires), *guard].iter().flatten())
@@ -201,7 +230,7 @@ impl Model {
             Tr::WxCheck(_) => awaited == Some(EventKind::CheckSessionResult),
             Tr::WxCode(_) => awaited == Some(EventKind::CodeObtained),
             Tr::Server(_) => awaited == Some(EventKind::ServerResponse),
-            Tr::Deadline => self.pending.is_some(),
+            Tr::Deadline => self.deadline().is_some(),
             Tr::Stale { id, .. } => *id < self.next_io && Some(*id) != self.outstanding(),
             Tr::WrongKind(kind) => awaited.is_some_and(|a| a != *kind),
             Tr::Duplicate { waiter, .. } => self.waiters.contains(waiter),
@@ -213,6 +242,7 @@ impl Model {
     pub(crate) fn apply(mut self, tr: &Tr) -> Self {
         self.expect.clear();
         self.refusal = None;
+        self.late = None;
         match tr {
             Tr::Request => {
                 let waiter = self.new_waiter();
@@ -225,7 +255,7 @@ impl Model {
             Tr::Logout => self.logout(),
             Tr::Advance(ms) => self.now += ms,
             Tr::Deadline => {
-                let deadline = self.pending.map_or(self.now, |p| p.deadline);
+                let deadline = self.deadline().unwrap_or(self.now);
                 self.now = self.now.max(deadline);
                 self.tick();
             }
@@ -270,13 +300,20 @@ impl Model {
         id
     }
 
-    /// The contract: an answer to something not outstanding is stale if the id was given
-    /// out, unknown if not (where the kind would otherwise fit), and an unexpected event
-    /// otherwise.
+    /// The contract: an answer to something not outstanding is late if the id was given
+    /// out (and ends the abandoned effect it answers), unknown if not (where the kind would
+    /// otherwise fit), and an unexpected event otherwise.
     pub(crate) fn refuse_answer(&mut self, id: u64, got: EventKind) {
-        let refusal = if Some(id) != self.outstanding() && id < self.next_io {
-            Refusal::Stale { id, got }
-        } else if Some(id) != self.outstanding() && self.awaited() == Some(got) {
+        if self.world.is_some_and(|w| w.id == id) {
+            self.late = Some(true);
+            self.world_ended();
+            return;
+        }
+        if Some(id) != self.outstanding() && id < self.next_io {
+            self.late = Some(false);
+            return;
+        }
+        let refusal = if Some(id) != self.outstanding() && self.awaited() == Some(got) {
             Refusal::Unknown { id, got }
         } else {
             Refusal::Unexpected {
@@ -349,6 +386,7 @@ impl Model {
             expires: rec.expires,
         };
         self.phase = Phase::Ready { rec, guard };
+        self.refused = None;
         self.after_rejection = false;
         self.complete_all(Ok(session));
         self.pending = None;
@@ -371,19 +409,89 @@ impl Model {
     }
 
     pub(crate) fn get_code(&mut self, wx: u32, srv: u32) {
-        self.phase = Phase::WxLogin { wx, srv };
-        self.start(Effect::WxLogin);
+        self.run(Then::WxLogin { wx, srv });
     }
 
     pub(crate) fn check_wx(&mut self, rec: Rec, fails: u32) {
-        self.phase = Phase::WxCheck { rec, fails };
-        self.start(Effect::WxCheck);
+        self.run(Then::WxCheck { rec, fails });
     }
 
     pub(crate) fn check_server(&mut self, rec: Rec, fails: u32) {
-        let token = rec.token.clone();
-        self.phase = Phase::ServerCheck { rec, fails };
-        self.start(Effect::SendCheck(token));
+        self.run(Then::ServerCheck { rec, fails });
+    }
+
+    /// Rule 2: nothing starts while an abandoned effect is in the world; a `wx.login` step
+    /// adopts an abandoned `wx.login` (id and deadline), any other step waits for its end.
+    pub(crate) fn run(&mut self, then: Then) {
+        match (self.world, then) {
+            (None, then) => self.start_step(then),
+            (Some(world), Then::WxLogin { wx, srv }) if world.wx_login => {
+                self.phase = Phase::WxLogin { wx, srv };
+                self.pending = Some(Pending {
+                    id: Some(world.id),
+                    deadline: world.deadline,
+                });
+                self.world = None;
+            }
+            (Some(_), then) => {
+                self.phase = Phase::Wait(then);
+                self.pending = None;
+            }
+        }
+    }
+
+    fn start_step(&mut self, then: Then) {
+        match then {
+            Then::Read { fails } => {
+                self.phase = Phase::Reading { fails };
+                self.start(Effect::Read);
+            }
+            Then::WxCheck { rec, fails } => {
+                self.phase = Phase::WxCheck { rec, fails };
+                self.start(Effect::WxCheck);
+            }
+            Then::ServerCheck { rec, fails } => {
+                let token = rec.token.clone();
+                self.phase = Phase::ServerCheck { rec, fails };
+                self.start(Effect::SendCheck(token));
+            }
+            // Rule 3: a code past its life (or from the future) is never sent.
+            Then::Login {
+                code: Some(code),
+                wx,
+                srv,
+            } if self.now >= code.at && self.now - code.at < CODE_LIFE => {
+                self.send_code(code, wx, srv);
+            }
+            Then::WxLogin { wx, srv } | Then::Login { wx, srv, .. } => {
+                self.phase = Phase::WxLogin { wx, srv };
+                self.start(Effect::WxLogin);
+            }
+        }
+    }
+
+    /// Rule 2: the flow stops waiting for its effect, which stays in the world.
+    pub(crate) fn abandon(&mut self) {
+        if let Some(Pending {
+            id: Some(id),
+            deadline,
+        }) = self.pending.take()
+        {
+            let wx_login = matches!(self.phase, Phase::WxLogin { .. });
+            self.world = Some(InWorld {
+                id,
+                deadline,
+                wx_login,
+            });
+        }
+    }
+
+    /// Rule 2: the abandoned effect was answered or passed its deadline.
+    pub(crate) fn world_ended(&mut self) {
+        self.world = None;
+        if let Phase::Wait(then) = self.phase.clone() {
+            self.run(then);
+        }
     }
 
     pub(crate) fn send_code(&mut self, code: Code, wx: u32, srv: u32) {

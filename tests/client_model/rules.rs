@@ -4,10 +4,10 @@
 use wxlogin::client::Step;
 use wxlogin::wire::ErrorKind;
 
-use crate::model::{Code, Effect, Known, Model, Phase, Rec, Then};
+use crate::model::{Code, Known, Model, Phase, Rec, Then};
 use crate::world::{
-    CODE_LIFE, CONFIRM_AGE, CodeAns, Content, Exp, FAIL_MSG, Fail, RELOGIN_WINDOW, ServerAns, Sess,
-    T0_S, Verify, abs_s, error_body, transport_error,
+    CONFIRM_AGE, CodeAns, Content, Exp, FAIL_MSG, Fail, RELOGIN_WINDOW, ServerAns, Sess, T0_S,
+    Verify, abs_s, error_body, transport_error,
 };
 
 impl Model {
@@ -35,10 +35,7 @@ impl Model {
 
     pub(crate) fn begin(&mut self, known: Known) {
         match known {
-            Known::Unread => {
-                self.phase = Phase::Reading;
-                self.start(Effect::Read);
-            }
+            Known::Unread => self.run(Then::Read { fails: 0 }),
             Known::Stored(rec) if self.now < rec.expires => self.verify(rec),
             Known::Stored(_) | Known::Nothing => self.get_code(0, 0),
         }
@@ -215,16 +212,23 @@ impl Model {
         }
     }
 
-    /// The deadline of the outstanding effect or backoff, if it is due.
+    /// What is due: the abandoned effect's deadline (rule 2), then the flow's.
     pub(crate) fn tick(&mut self) {
+        if self.world.is_some_and(|w| w.deadline <= self.now) {
+            self.world_ended();
+        }
         if self.pending.is_none_or(|p| p.deadline > self.now) {
             return;
         }
         self.pending = None;
         let timeout = |step, attempts| Fail::Timeout { step, attempts };
         match self.phase.clone() {
-            // Storage that never answers counts as empty.
-            Phase::Reading => self.get_code(0, 0),
+            // Rule 4: storage that never answers is retried, then reported; never wx.login.
+            Phase::Reading { fails } => {
+                let then = Then::Read { fails: fails + 1 };
+                let failure = timeout(Step::ReadStorage, fails + 1);
+                self.retry_or_fail(then, fails + 1, failure, Known::Unread);
+            }
             Phase::WxCheck { rec, fails } => {
                 let then = Then::WxCheck {
                     rec: rec.clone(),
@@ -256,26 +260,17 @@ impl Model {
                 let failure = timeout(Step::ServerLogin, srv + 1);
                 self.retry_or_fail(then, srv + 1, failure, Known::Nothing);
             }
-            Phase::Wait(then) => match then {
-                Then::WxCheck { rec, fails } => self.check_wx(rec, fails),
-                Then::ServerCheck { rec, fails } => self.check_server(rec, fails),
-                Then::WxLogin { wx, srv } => self.get_code(wx, srv),
-                // Rule 3: a code past its life (or from the future) is never sent.
-                Then::Login {
-                    code: Some(code),
-                    wx,
-                    srv,
-                } if self.now >= code.at && self.now - code.at < CODE_LIFE => {
-                    self.send_code(code, wx, srv);
-                }
-                Then::Login { wx, srv, .. } => self.get_code(wx, srv),
-            },
+            Phase::Wait(then) => self.run(then),
             Phase::Idle(_) | Phase::Ready { .. } => {}
         }
     }
 
     /// Rule 7: a rejected token is replaced once; a fresh one rejected again is reported.
     pub(crate) fn reject(&mut self, waiter: u64, token: &str) {
+        if self.refused.as_deref() == Some(token) {
+            self.complete(vec![waiter], Err(Fail::RejectedAfterRelogin));
+            return;
+        }
         match self.phase.clone() {
             Phase::Ready { rec, guard } => {
                 let current = rec.token == token;
@@ -287,6 +282,7 @@ impl Model {
                     };
                     self.complete(vec![waiter], Ok(session));
                 } else if current && guarded {
+                    self.refused = Some(token.to_owned());
                     self.phase = Phase::Idle(Known::Nothing);
                     self.remove();
                     self.complete(vec![waiter], Err(Fail::RejectedAfterRelogin));
@@ -305,6 +301,7 @@ impl Model {
             | Phase::Wait(Then::WxCheck { rec, .. } | Then::ServerCheck { rec, .. })
                 if rec.token == token =>
             {
+                self.abandon();
                 self.relogin(true, waiter);
             }
             _ => {
@@ -323,8 +320,10 @@ impl Model {
         self.get_code(0, 0);
     }
 
-    /// Logout ends everything: storage removed, effects abandoned, waiters told.
+    /// Logout ends the flow: storage removed, waiters told; its effect is abandoned and stays
+    /// in the world (rule 2).
     pub(crate) fn logout(&mut self) {
+        self.abandon();
         self.phase = Phase::Idle(Known::Nothing);
         self.after_rejection = false;
         self.remove();

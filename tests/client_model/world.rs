@@ -230,10 +230,6 @@ pub(crate) enum Fail {
 /// `LoginError`, as the model predicts it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Refusal {
-    Stale {
-        id: u64,
-        got: EventKind,
-    },
     Unknown {
         id: u64,
         got: EventKind,

@@ -13,6 +13,7 @@ mod wechat;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use time::{Duration, OffsetDateTime};
+use wxlogin::Handled;
 use wxlogin::client::{
     Command, Event, IoId, LoginConfig, LoginError, LoginFailure, LoginMachine, Session, WaiterId,
     WxError,
@@ -174,7 +175,7 @@ impl World {
     pub fn send(&mut self, event: Event) {
         self.trace
             .push(format!("{} <- {}", self.clock(), json(&event)));
-        self.machine.handle(event, self.now).unwrap();
+        let _ = self.machine.handle(event, self.now).unwrap();
         self.drain();
     }
 
@@ -234,13 +235,13 @@ impl World {
         }
     }
 
-    /// Hands an answer to the client; an answer to an effect it gave up on is stale.
+    /// Hands an answer to the client; an answer to an effect it gave up on is late.
     fn deliver(&mut self, event: Event) {
         self.trace
             .push(format!("{} <- {}", self.clock(), json(&event)));
         match self.machine.handle(event, self.now) {
-            Ok(()) => {}
-            Err(LoginError::StaleAnswer { .. }) => self.stale_deliveries += 1,
+            Ok(Handled::Applied) => {}
+            Ok(Handled::Late) => self.stale_deliveries += 1,
             Err(error) => panic!("the driver broke the contract: {error}"),
         }
     }
@@ -403,11 +404,11 @@ impl World {
 
     /// Delivers a held (late) answer and, if the machine took it, runs on; returns what
     /// `handle` said.
-    pub fn deliver_late(&mut self, id: IoId) -> Result<(), LoginError> {
+    pub fn deliver_late(&mut self, id: IoId) -> Result<Handled, LoginError> {
         let event = self.held.remove(&id).expect("no held answer with that id");
-        self.machine.handle(event, self.now)?;
+        let handled = self.machine.handle(event, self.now)?;
         self.run();
-        Ok(())
+        Ok(handled)
     }
 
     /// The id of the only held answer.

@@ -2,26 +2,36 @@
 //! wrong ids, rejections of current and old tokens, forced refreshes, imports) and times.
 //!
 //! Invariants:
-//! 1. A refused event leaves the cache `==` its clone from before.
-//! 2. At most one fetch is outstanding: when one starts, an answer to the previous is refused.
+//! 1. A refused event, and a late answer, leave the cache `==` its clone from before.
+//! 2. At most one fetch is outstanding: when one starts, an answer to the previous is late.
 //! 3. Every waiter is named in exactly one `Ready` or `Failed`, and once WeChat answers well
 //!    (or lets deadlines pass) all are, within a bounded number of steps.
 //! 4. `Ready` never hands out a token that has expired at `now`.
-//! 5. A forced refresh is never sent less than 30 s after the previous one.
-//! 6. No `Debug` of a command contains the app secret or a token.
+//! 5. A forced refresh is never sent less than 30 s after the previous one, nor more than 20
+//!    times in a Beijing day, whatever the clock does.
+//! 6. No `Debug` of an event, a command, an error or the cache contains the app secret or a
+//!    token.
 //! 7. Replaying the same input gives the same commands.
+//! 8. The world's ledger (`ledger.rs`): never two fetches in the world at once, an answer to
+//!    the one in the world is never late, and `fetches <= 1 + R + X + E + F`. Rejections name
+//!    the cached fetch, an earlier fetch of the same text (the stable endpoint re-issues
+//!    texts) or a made-up one.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use time::{Duration, OffsetDateTime};
+use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportError};
 use wxlogin::secret::{AccessToken, AppSecret};
-use wxlogin::server::access_token::{AccessTokenCommand, TokenEndpoint};
+use wxlogin::server::access_token::{
+    AccessTokenCommand, AccessTokenState, TokenEndpoint, parse_token_response,
+};
 use wxlogin::server::{
     AccessTokenCache, AccessTokenConfig, AccessTokenEvent, EffectId, TokenWaiter,
 };
 
 use super::Bytes;
+use super::ledger::FetchLedger;
 
 const SECRET: &str = "APPSECRET-MARKER";
 const TOKEN_PREFIX: &str = "TOKENMARK";
@@ -42,15 +52,20 @@ struct Checker {
     next_waiter: u64,
     outstanding: Option<EffectId>,
     last_forced: Option<OffsetDateTime>,
+    /// Forced fetches per Beijing day.
+    forced_per_day: BTreeMap<i64, u32>,
     tokens: u64,
     log: Vec<String>,
+    world: FetchLedger<OffsetDateTime>,
+    margin: Duration,
 }
 
 fn run(data: &[u8]) -> Vec<String> {
     let mut bytes = Bytes::new(data);
-    let mut config =
-        AccessTokenConfig::new("wx0123456789abcdef", AppSecret::new(SECRET), bytes.u64())
-            .with_refresh_margin(bytes.duration());
+    let seed = bytes.u64();
+    let margin = bytes.duration();
+    let mut config = AccessTokenConfig::new("wx0123456789abcdef", AppSecret::new(SECRET), seed)
+        .with_refresh_margin(margin);
     if bytes.pick(4) == 0 {
         config = config.with_endpoint(TokenEndpoint::Plain);
     }
@@ -61,8 +76,11 @@ fn run(data: &[u8]) -> Vec<String> {
         next_waiter: 0,
         outstanding: None,
         last_forced: None,
+        forced_per_day: BTreeMap::new(),
         tokens: 0,
         log: Vec::new(),
+        world: FetchLedger::new(),
+        margin,
     };
     while !bytes.is_empty() {
         checker.now = bytes.next_time(checker.now);
@@ -77,14 +95,21 @@ fn run(data: &[u8]) -> Vec<String> {
                 checker.feed_opt(event);
             }
             5 => {
-                let token = match (bytes.pick(2), checker.cache.token(checker.now)) {
-                    (0, Some(cached)) => cached.access_token.clone(),
-                    _ => AccessToken::new(format!("{TOKEN_PREFIX}{}", bytes.byte())),
+                let cached = checker.cache.token(checker.now);
+                let (token, generation) = match (bytes.pick(3), cached) {
+                    (0, Some(c)) => (c.access_token.clone(), c.generation),
+                    // The same text from an earlier fetch: a late rejection of a re-issue.
+                    (1, Some(c)) => (c.access_token.clone(), u64::from(bytes.byte())),
+                    _ => (
+                        AccessToken::new(format!("{TOKEN_PREFIX}{}", bytes.byte())),
+                        u64::from(bytes.byte()),
+                    ),
                 };
                 let errcode = [40001, 40014, 42001, 45011][usize::from(bytes.pick(4))];
                 let waiter = (bytes.pick(2) == 0).then(|| checker.waiter(&mut bytes));
                 checker.feed(AccessTokenEvent::TokenRejected {
                     token,
+                    generation,
                     errcode,
                     waiter,
                 });
@@ -104,9 +129,16 @@ fn run(data: &[u8]) -> Vec<String> {
             }
         }
         checker.drain();
+        checker.world.tick(checker.now);
+        checker.world.check_bound();
     }
     checker.settle();
     checker.log
+}
+
+/// The Beijing (UTC+8) day `now` falls on.
+fn beijing_day(now: OffsetDateTime) -> i64 {
+    (now.unix_timestamp() + 8 * 3600).div_euclid(86_400)
 }
 
 impl Checker {
@@ -132,17 +164,50 @@ impl Checker {
             AccessTokenEvent::TokenRejected { waiter, .. } => *waiter,
             _ => None,
         };
-        match self.cache.handle(event, self.now) {
-            Ok(()) => {
+        let answered = match &event {
+            AccessTokenEvent::FetchAnswered { id, result } => {
+                Some((id.0, parse_token_response(result).is_ok()))
+            }
+            _ => None,
+        };
+        let rejected = match &event {
+            AccessTokenEvent::TokenRejected {
+                token, generation, ..
+            } => Some((token.expose_secret().to_owned(), *generation)),
+            _ => None,
+        };
+        let debug = format!("{event:?}");
+        assert!(
+            !debug.contains(SECRET) && !debug.contains(TOKEN_PREFIX),
+            "{debug}"
+        );
+        self.world.tick(self.now);
+        let result = self.cache.handle(event, self.now);
+        match &result {
+            Ok(Handled::Applied) => {
                 if let Some(waiter) = waiter {
                     assert!(self.waiting.insert(waiter), "{waiter} accepted twice");
                 }
+                self.world.rejected_pair(rejected);
             }
-            Err(error) => assert_eq!(self.cache, before, "refused ({error}) but changed"),
+            Ok(Handled::Late) => assert!(self.cache == before, "a late answer changed the cache"),
+            Err(error) => {
+                assert_eq!(self.cache, before, "refused ({error}) but changed");
+                let debug = format!("{error:?} {error}");
+                assert!(!debug.contains(SECRET), "{debug}");
+            }
+        }
+        if let (Ok(handled), Some((id, granted))) = (&result, answered) {
+            self.world.answered(id, handled.is_late(), granted);
         }
     }
 
     fn drain(&mut self) {
+        let debug = format!("{:?}", self.cache);
+        assert!(
+            !debug.contains(SECRET) && !debug.contains(TOKEN_PREFIX),
+            "{debug}"
+        );
         while let Some(command) = self.cache.poll_command() {
             let debug = format!("{command:?}");
             assert!(
@@ -150,9 +215,19 @@ impl Checker {
                 "{debug}"
             );
             match &command {
-                AccessTokenCommand::Fetch { id, force, .. } => {
+                AccessTokenCommand::Fetch {
+                    id, force, timeout, ..
+                } => {
                     self.start(*id);
+                    let deadline = self.now.saturating_add(*timeout);
+                    self.world.fetch(id.0, deadline, *force, self.now);
                     if *force {
+                        let day = self
+                            .forced_per_day
+                            .entry(beijing_day(self.now))
+                            .or_default();
+                        *day += 1;
+                        assert!(*day <= 20, "{day} forced refreshes in a Beijing day");
                         if let Some(last) = self.last_forced {
                             assert!(
                                 self.now - last >= Duration::seconds(30),
@@ -178,7 +253,7 @@ impl Checker {
                     self.complete(waiters);
                 }
                 AccessTokenCommand::Failed { waiters, .. } => self.complete(waiters),
-                _ => {}
+                AccessTokenCommand::Publish { state } => self.held(state),
             }
             self.log.push(debug);
         }
@@ -191,10 +266,29 @@ impl Checker {
                 id: previous,
                 result: Err(TransportError::Timeout),
             };
-            assert!(
-                probe.handle(late, self.now).is_err(),
+            assert_eq!(
+                probe.handle(late, self.now),
+                Ok(Handled::Late),
                 "a fetch started while {previous} was outstanding"
             );
+        }
+    }
+
+    /// The fetch in a published state, with its refresh instant by the module docs:
+    /// `refresh_margin` before expiry, never before half its life, never after expiry.
+    fn held(&mut self, state: &AccessTokenState) {
+        if let Some(token) = &state.token {
+            let half = (token.expires_at - token.fetched_at) / 2;
+            let instant = token
+                .expires_at
+                .saturating_sub(self.margin)
+                .max(token.fetched_at.saturating_add(half))
+                .min(token.expires_at);
+            let pair = (
+                token.access_token.expose_secret().to_owned(),
+                token.generation,
+            );
+            self.world.held(pair, instant, false);
         }
     }
 
@@ -232,11 +326,8 @@ impl Checker {
             }),
         };
         let event = AccessTokenEvent::FetchAnswered { id, result };
-        self.cache
-            .clone()
-            .handle(event.clone(), self.now)
-            .is_ok()
-            .then_some(event)
+        let wanted = self.cache.clone().handle(event.clone(), self.now) == Ok(Handled::Applied);
+        wanted.then_some(event)
     }
 
     /// WeChat cooperates and deadlines pass: every waiter must be answered.

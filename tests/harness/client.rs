@@ -2,23 +2,38 @@
 //! wrong and stale ids, rejections and logouts at any point) with arbitrary time steps
 //! (backwards, and to the extremes) fed to a `LoginMachine`.
 //!
-//! Invariants:
-//! 1. A refused event leaves the machine `==` its clone from before.
-//! 2. At most one effect is outstanding: when a new effect starts, an answer to the previous
-//!    one is stale. (So `wx.login` is never outstanding twice.)
-//! 3. A code is never sent twice (with the default `CodeReuse::Never`).
-//! 4. Storage is written only right after a valid 2xx login answer, with exactly its token.
-//! 5. No expired session is ever handed out.
-//! 6. Every waiter is completed exactly once, and once the world answers every effect (or lets
+//! Late and doubled answers (replays of answers already given) and answers to abandoned effects
+//! are interleaved with `Logout`, `SessionRejected` and `LoginRequested`.
+//!
+//! Invariants (the world's ones kept in `client/ledger.rs`, whatever the machine believes):
+//! 1. A refused event, or a doubled answer, leaves the machine `==` its clone from before.
+//! 2. At most one effect is in the world at once: an effect is in the world from its command
+//!    until its answer or its deadline, whatever the machine did in between (so `wx.login` is
+//!    never in the world twice).
+//! 3. `wx.login` starts only after the world said there is no usable session (a miss in
+//!    storage, an expiry answer, a rejection, a logout, a session past its expiry): never
+//!    because of a transient failure of any effect.
+//! 4. After `RejectedAfterRelogin` for a token, every rejection of that token is reported at
+//!    once, with no `wx.login`, until a new token is granted.
+//! 5. No code or token the harness made up shows in the `Debug` of any event, command, error
+//!    or of the machine.
+//! 6. A code is never sent twice (with the default `CodeReuse::Never`).
+//! 7. Storage is written only right after a valid 2xx login answer, with exactly its token.
+//! 8. No expired session is ever handed out.
+//! 9. Every waiter is completed exactly once, and once the world answers every effect (or lets
 //!    its deadline pass) all waiters are completed within a bounded number of steps.
-//! 7. Replaying the same input gives the same commands.
+//! 10. Replaying the same input gives the same commands.
 
-use std::collections::HashSet;
+mod ledger;
 
+use std::collections::{HashMap, HashSet};
+
+use ledger::{Ledger, MARK, assert_quiet, defuse};
 use time::OffsetDateTime;
+use wxlogin::Handled;
 use wxlogin::client::{
-    CodeReuse, Command, Event, IoId, LoginConfig, LoginError, LoginMachine, VerifyPolicy, WaiterId,
-    WxError,
+    CodeReuse, Command, Event, IoId, LoginConfig, LoginError, LoginFailure, LoginMachine,
+    VerifyPolicy, WaiterId, WxError,
 };
 use wxlogin::http::{HttpResponse, TransportError};
 use wxlogin::secret::{LoginCode, SessionToken, StorageValue};
@@ -74,6 +89,13 @@ struct Checker {
     /// Codes handed out by the fake `wx.login`; WeChat never gives the same code twice.
     codes_issued: u64,
     log: Vec<Command>,
+    ledger: Ledger,
+    /// Answers the machine took, to be given again (doubled) or late.
+    given: Vec<Event>,
+    /// The token each rejecting waiter named.
+    rejecting: HashMap<WaiterId, String>,
+    /// The token reported as `RejectedAfterRelogin`, until a new one is granted (4).
+    refused: Option<String>,
 }
 
 fn run(data: &[u8]) -> Vec<Command> {
@@ -90,10 +112,14 @@ fn run(data: &[u8]) -> Vec<Command> {
         tokens: 0,
         codes_issued: 0,
         log: Vec::new(),
+        ledger: Ledger::default(),
+        given: Vec::new(),
+        rejecting: HashMap::new(),
+        refused: None,
     };
     while !bytes.is_empty() {
         checker.now = bytes.next_time(checker.now);
-        match bytes.pick(9) {
+        match bytes.pick(10) {
             0 => checker.machine.handle_timeout(checker.now),
             1 => {
                 if let Some(deadline) = checker.machine.poll_timeout() {
@@ -120,14 +146,23 @@ fn run(data: &[u8]) -> Vec<Command> {
             }
             7 => {
                 let waiter = checker.new_waiter();
-                let token = match (bytes.pick(2), checker.machine.session()) {
-                    (0, Some(session)) => session.token.clone(),
-                    _ => SessionToken::new(format!("t{}", bytes.byte())),
+                let token = match (bytes.pick(3), checker.machine.session(), &checker.refused) {
+                    (0, Some(session), _) => session.token.clone(),
+                    (1, _, Some(refused)) => SessionToken::new(refused.clone()),
+                    _ => SessionToken::new(format!("t{MARK}{}", bytes.pick(4))),
                 };
                 checker.feed(Event::SessionRejected { waiter, token });
             }
+            8 => {
+                // A late or doubled answer: one the world gave before.
+                let index = usize::from(bytes.byte());
+                if let Some(event) = checker.given.get(index % checker.given.len().max(1)) {
+                    checker.feed(event.clone());
+                }
+            }
             _ => checker.feed(Event::Logout),
         }
+        checker.ledger.seen(checker.now);
         checker.drain();
     }
     checker.settle();
@@ -142,7 +177,7 @@ impl Checker {
 
     fn new_code(&mut self, suffix: &str) -> LoginCode {
         self.codes_issued += 1;
-        LoginCode::new(format!("code{}{suffix}", self.codes_issued))
+        LoginCode::new(format!("code{MARK}{}{suffix}", self.codes_issued))
     }
 
     fn feed_opt(&mut self, event: Option<Event>) {
@@ -152,23 +187,69 @@ impl Checker {
     }
 
     fn feed(&mut self, event: Event) {
+        assert_quiet("an event", &format!("{event:?}"));
         let before = self.machine.clone();
         let waiter = event.waiter();
-        let grant = granted_token(&event, self.outstanding.as_ref());
-        match self.machine.handle(event, self.now) {
-            Ok(()) => {
-                if let Some(waiter) = waiter {
-                    assert!(self.waiting.insert(waiter), "{waiter:?} accepted twice");
+        let answers = event.answers();
+        let doubled = answers.is_some_and(|id| self.ledger.was_answered(id.0));
+        let grant = granted_token(&event, answers.and_then(|id| self.ledger.effect(id.0)));
+        let held_expired = self
+            .machine
+            .session()
+            .is_some_and(|s| self.now >= s.expires_at);
+        if let Event::SessionRejected { waiter, token } = &event {
+            self.rejecting
+                .insert(*waiter, token.expose_secret().to_owned());
+        }
+        let refused = matches!(&event, Event::SessionRejected { token, .. }
+            if self.refused.as_deref() == Some(token.expose_secret()));
+        match self.machine.handle(event.clone(), self.now) {
+            Ok(handled) => {
+                if let Some(id) = answers {
+                    self.ledger.answered(id.0);
                 }
-                self.granted = grant;
+                if handled == Handled::Applied {
+                    if let Some(waiter) = waiter {
+                        assert!(self.waiting.insert(waiter), "{waiter:?} accepted twice");
+                    }
+                    self.ledger.learn(&event, self.now, held_expired);
+                    self.granted = grant;
+                } else if doubled {
+                    assert_eq!(self.machine, before, "a doubled answer changed the machine");
+                }
+                if answers.is_some() {
+                    self.given.push(event);
+                }
             }
             Err(error) => {
+                assert_quiet("an error", &format!("{error:?} {error}"));
                 assert_eq!(self.machine, before, "refused ({error}) but changed");
                 if let LoginError::DuplicateWaiter(waiter) = error {
                     assert!(self.waiting.contains(&waiter));
                 }
+                return;
             }
         }
+        if refused {
+            self.assert_refused_again(waiter);
+        }
+    }
+
+    /// 4: a rejection of the refused token is reported at once, with no `wx.login`.
+    fn assert_refused_again(&mut self, waiter: Option<WaiterId>) {
+        let mut probe = self.machine.clone();
+        let mut reported = false;
+        while let Some(command) = probe.poll_command() {
+            assert!(
+                !matches!(command, Command::WxLogin { .. }),
+                "a refused token led to wx.login"
+            );
+            if let Command::Complete { waiters, outcome } = &command {
+                let to_it = waiter.is_some_and(|w| waiters.contains(&w));
+                reported |= to_it && *outcome == Err(LoginFailure::RejectedAfterRelogin);
+            }
+        }
+        assert!(reported, "a refused token was not reported at once");
     }
 
     fn drain(&mut self) {
@@ -177,9 +258,16 @@ impl Checker {
             self.log.push(command);
         }
         self.granted = None;
+        if self.machine.session().is_some() {
+            self.ledger.verified();
+        }
+        assert_quiet("the machine", &format!("{:?}", self.machine));
     }
 
     fn check(&mut self, command: &Command) {
+        assert_quiet("a command", &format!("{command:?}"));
+        self.ledger
+            .enter(command, self.now, &self.machine.config().clone());
         match command {
             Command::SendRequest { request, .. } if request.url.ends_with("/login") => {
                 let code =
@@ -196,6 +284,7 @@ impl Checker {
                 let record: serde_json::Value =
                     serde_json::from_str(value.expose_secret()).expect("record is JSON");
                 assert_eq!(record["token"], token, "storage written with another token");
+                self.refused = None;
             }
             Command::Complete { waiters, outcome } => {
                 for waiter in waiters {
@@ -203,6 +292,9 @@ impl Checker {
                         self.waiting.remove(waiter),
                         "{waiter:?} completed twice or never asked"
                     );
+                    if *outcome == Err(LoginFailure::RejectedAfterRelogin) && waiters.len() == 1 {
+                        self.refused = self.rejecting.get(waiter).cloned();
+                    }
                 }
                 if let Ok(session) = outcome {
                     assert!(
@@ -216,18 +308,7 @@ impl Checker {
             _ => {}
         }
         if command.id().is_some() {
-            if let Some(previous) = self.outstanding.replace(command.clone()) {
-                let id = previous.id().expect("effects have ids");
-                let mut probe = self.machine.clone();
-                let stale = Event::StorageRead { id, value: None };
-                assert!(
-                    matches!(
-                        probe.handle(stale, self.now),
-                        Err(LoginError::StaleAnswer { .. })
-                    ),
-                    "a new effect started while {id:?} was still outstanding"
-                );
-            }
+            self.outstanding = Some(command.clone());
         }
     }
 
@@ -239,7 +320,7 @@ impl Checker {
             Command::ReadStorage { .. } => {
                 let value = match self.machine.session() {
                     Some(session) => session.token.expose_secret().to_owned(),
-                    None => format!("t{}", bytes.byte()),
+                    None => format!("t{MARK}{}", bytes.byte()),
                 };
                 let expires = i64::from(bytes.u16()) + 1_700_000_000;
                 let record = format!(
@@ -259,7 +340,7 @@ impl Checker {
                 let expires_in = u64::from(bytes.u16()) + 1;
                 let response = if request.url.ends_with("/login") {
                     self.tokens += 1;
-                    let token = SessionToken::new(format!("token{}", self.tokens));
+                    let token = SessionToken::new(format!("tok{MARK}{}", self.tokens));
                     LoginGranted { token, expires_in }.to_response()
                 } else {
                     SessionValid { expires_in }.to_response()
@@ -288,9 +369,9 @@ impl Checker {
         Some(match bytes.pick(10) {
             0 => Event::StorageRead {
                 id,
-                value: Some(StorageValue::new(
-                    String::from_utf8_lossy(bytes.slice(64)).into_owned(),
-                )),
+                value: Some(StorageValue::new(defuse(&String::from_utf8_lossy(
+                    bytes.slice(64),
+                )))),
             },
             1 => Event::CheckSessionResult {
                 id,
@@ -315,7 +396,10 @@ impl Checker {
             },
             5 => Event::ServerResponse {
                 id,
-                result: Ok(HttpResponse::json(bytes.u16(), bytes.slice(64).to_vec())),
+                result: Ok(HttpResponse::json(
+                    bytes.u16(),
+                    defuse(&String::from_utf8_lossy(bytes.slice(64))).into_bytes(),
+                )),
             },
             6 => Event::ServerResponse {
                 id,
@@ -348,13 +432,15 @@ impl Checker {
                 return;
             }
             // The last effect may have been abandoned; answer it only if it is still wanted.
-            let answer = self
-                .good_answer(&mut bytes)
-                .filter(|event| self.machine.clone().handle(event.clone(), self.now).is_ok());
+            let answer = self.good_answer(&mut bytes).filter(|event| {
+                let handled = self.machine.clone().handle(event.clone(), self.now);
+                handled == Ok(Handled::Applied)
+            });
             match (answer, self.machine.poll_timeout()) {
                 (Some(event), _) => self.feed(event),
                 (None, Some(deadline)) => {
                     self.now = self.now.max(deadline);
+                    self.ledger.seen(self.now);
                     self.machine.handle_timeout(self.now);
                 }
                 (None, None) => break,

@@ -8,6 +8,7 @@
 
 pub mod access_token;
 pub mod client;
+pub mod ledger;
 #[cfg(feature = "crypto")]
 pub mod open_data;
 pub mod parsers;

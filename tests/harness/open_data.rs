@@ -6,11 +6,14 @@
 //!    -41004.
 //! 2. Whatever decrypts carries a watermark with our appid.
 //! 3. No error message contains the key, the iv or the data (checked with a planted marker).
+//! 4. An empty app id is refused with `EmptyAppId`, whatever the input.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use wxlogin::secret::SessionKey;
-use wxlogin::server::open_data::{DecryptOptions, decrypt, verify_raw_data_signature};
+use wxlogin::server::open_data::{
+    DecryptOptions, OpenDataError, decrypt, verify_raw_data_signature,
+};
 
 use super::Bytes;
 
@@ -51,6 +54,8 @@ pub fn open_data(data: &[u8]) {
         Ok(decrypted) => assert_eq!(decrypted.watermark.app_id, APPID),
         Err(error) => assert!((-41004..=-41001).contains(&error.demo_code()), "{error:?}"),
     }
+    let empty = decrypt::<serde_json::Value>("", &session_key, &encrypted, &iv, &options);
+    assert_eq!(empty.err(), Some(OpenDataError::EmptyAppId));
     // Echo check with a planted marker no fixed message contains: comparing messages with the
     // raw input instead lets libFuzzer learn the message text from the comparison itself.
     let plant = |text: &str| format!("{MARKER}{text}{MARKER}");

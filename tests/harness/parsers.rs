@@ -88,10 +88,7 @@ fn parse_all(status: u16, body: &[u8]) {
     let headers = [("Authorization".to_owned(), text.into_owned())];
     for header in [
         TokenHeader::default(),
-        TokenHeader {
-            name: "X-Token".into(),
-            scheme: None,
-        },
+        TokenHeader::new("X-Token", None).expect("a valid header name"),
     ] {
         if let Err(error) = header.decode(&headers) {
             assert_quiet("the token header", error.to_string());

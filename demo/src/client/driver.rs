@@ -4,7 +4,7 @@
 //! Each turn: drain every command (effects start as tasks in a `JoinSet`, storage writes and
 //! completions happen in order), then wait for whichever comes first: a request from the app,
 //! an effect's answer, or the machine's deadline (`sleep_until(poll_timeout)`). An answer that
-//! arrives after its deadline is refused by the machine as `StaleAnswer`: expected, counted.
+//! arrives after its deadline is `Ok(Handled::Late)`: expected, ignored, counted.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
-use wxlogin::client::{Command, Event, LoginError, LoginMachine, WaiterId};
+use wxlogin::Handled;
+use wxlogin::client::{Command, Event, LoginMachine, WaiterId};
 use wxlogin::secret::StorageValue;
 
 use super::storage::FileStorage;
@@ -99,16 +100,14 @@ impl Driver {
         waiter
     }
 
-    /// Feeds one event; a refusal is the driver's mistake, except a stale answer.
+    /// Feeds one event; a refusal is the driver's mistake, a late answer is not.
     fn answer(&mut self, event: Event) {
         let line = super::describe::event(&event);
         match self.machine.handle(event, self.clock.now()) {
-            Ok(()) => self.log(format!("<- {line}")),
-            Err(LoginError::StaleAnswer { .. }) => {
+            Ok(Handled::Applied) => self.log(format!("<- {line}")),
+            Ok(Handled::Late) => {
                 self.report.stale_answers += 1;
-                self.log(format!(
-                    "<- {line}: stale, refused (its deadline had passed)"
-                ));
+                self.log(format!("<- {line}: stale, ignored (no longer awaited)"));
             }
             Err(error) => {
                 self.log(format!("<- {line}: refused: {error}"));

@@ -66,7 +66,7 @@ pub struct DriverReport {
     pub wx_login_calls: u64,
     /// Requests sent to the developer server (logins and session checks).
     pub requests_sent: u64,
-    /// Answers that arrived after their deadline and were refused as stale.
+    /// Answers that arrived after their deadline or to an abandoned effect (`Handled::Late`).
     pub stale_answers: u64,
     /// Any other refusal by the machine: a bug in this driver. Always empty.
     pub contract_errors: Vec<String>,

@@ -13,6 +13,7 @@ use super::types::{
     AccessTokenCommand, AccessTokenError, AccessTokenEvent, AccessTokenPhase, AccessTokenState,
     CachedToken, STATE_VERSION, TokenFailure, TokenWaiter,
 };
+use crate::Handled;
 use crate::backoff::SplitMix64;
 use crate::server::errcode::{ApiError, ErrorClass};
 use crate::server::types::EffectId;
@@ -25,10 +26,15 @@ use crate::server::types::EffectId;
 ///   instant has come; spurious calls are harmless no-ops).
 /// - Outputs: after **every** input, drain [`poll_command`](Self::poll_command) and read
 ///   [`poll_timeout`](Self::poll_timeout) again.
-/// - `Err` from `handle` means the driver broke the contract (a stale id, a duplicate waiter,
-///   an errcode that is no token error, an unusable import); the cache is then exactly as
-///   before. What the world does (WeChat says `-1`, a 5xx, garbage, a refused force) is never
-///   an `Err`: it comes out as commands.
+/// - `Ok(Handled::Applied)` from `handle`: the event was applied; drain the commands.
+/// - `Ok(Handled::Late)`: an answer to an effect the cache no longer waits for (answered
+///   already, or past its deadline, even if `handle_timeout` was not called yet). Nothing
+///   changed (the cache is `==` its clone from before); log it and go on. Deadlines make
+///   this an unavoidable race, not a driver bug.
+/// - `Err` means the driver broke the contract (an id never given out, an answer of the other
+///   source's kind, a duplicate waiter, an errcode that is no token error, an unusable
+///   import); the cache is then exactly as before. What the world does (WeChat says `-1`, a
+///   5xx, garbage, a refused force) is never an `Err`: it comes out as commands.
 /// - Every waiter gets exactly one [`Ready`](AccessTokenCommand::Ready) or
 ///   [`Failed`](AccessTokenCommand::Failed), in a bounded number of steps, whether or not the
 ///   driver answers its effects (each has a deadline).
@@ -39,8 +45,9 @@ use crate::server::types::EffectId;
 ///   before expiry (never before half the token's life), and the refresh starts then, while the
 ///   cached token still serves every waiter: no waiter waits on a refresh that could have been
 ///   done ahead.
-/// - Compare-and-expire: a rejection drops the cached token only if it is still the rejected
-///   one; one refresh follows, and the caller retries once.
+/// - Compare-and-expire on the fetch: a rejection drops the cached token only if it still
+///   comes from the rejected fetch (same text and generation, see
+///   [`CachedToken::generation`]); one refresh follows, and the caller retries once.
 /// - Transient failures (`-1`, 5xx, transport, timeout) are retried with capped backoff.
 /// - Forced refreshes are at least 30 s apart and at most 20 per Beijing day; a refused force
 ///   is a typed [`TokenFailure::ForceRefused`], never a request WeChat would ignore.
@@ -49,9 +56,12 @@ pub struct AccessTokenCache {
     pub(super) config: AccessTokenConfig,
     pub(super) phase: Phase,
     pub(super) cached: Option<CachedToken>,
-    /// The last token dropped by compare-and-expire: neither it nor anything fetched before it
-    /// is adopted from a store (a token older than a rejected one was invalidated too).
-    pub(super) rejected: Option<CachedToken>,
+    /// The latest fetch compare-and-expire dropped, as its [`CachedToken::fetch_key`]:
+    /// neither it nor any fetch before it is adopted from a store (a token older than a
+    /// rejected one was invalidated too).
+    pub(super) rejected: Option<(OffsetDateTime, u64)>,
+    /// The highest generation granted or adopted; the next grant is numbered one more.
+    pub(super) generation: u64,
     pub(super) ledger: ForceLedger,
     /// Waiting for any good token, in arrival order.
     pub(super) waiters: Vec<TokenWaiter>,
@@ -107,6 +117,7 @@ impl AccessTokenCache {
             phase: Phase::Idle,
             cached: None,
             rejected: None,
+            generation: 0,
             ledger: ForceLedger::default(),
             waiters: Vec::new(),
             force_waiters: Vec::new(),
@@ -126,21 +137,25 @@ impl AccessTokenCache {
     ) -> Result<Self, AccessTokenError> {
         super::types::validate(&state)?;
         let mut cache = Self::new(config);
+        cache.generation = state.token.as_ref().map_or(0, |t| t.generation);
         cache.cached = state.token;
         cache.ledger = state.forced;
         Ok(cache)
     }
 
-    /// Feeds one event. See the type's contract.
+    /// Feeds one event. See the type's contract: `Ok(Handled::Late)` for an answer the cache
+    /// no longer waits for (nothing changed), `Err` only for a broken contract.
     pub fn handle(
         &mut self,
         event: AccessTokenEvent,
         now: OffsetDateTime,
-    ) -> Result<(), AccessTokenError> {
-        self.step(event, now)?;
-        // Whatever is due at `now` is due whether or not the driver also calls handle_timeout.
-        self.step_timeout(now);
-        Ok(())
+    ) -> Result<Handled, AccessTokenError> {
+        let handled = self.step(event, now)?;
+        if handled == Handled::Applied {
+            // Whatever is due at `now` is due whether or not the driver calls handle_timeout.
+            self.step_timeout(now);
+        }
+        Ok(handled)
     }
 
     /// Fires what is due at `now`: a fetch past its deadline, the end of a backoff, the early
@@ -268,6 +283,7 @@ impl AccessTokenCache {
             waiters,
             token: token.access_token.clone(),
             expires_at: token.expires_at,
+            generation: token.generation,
         });
     }
 
@@ -330,35 +346,44 @@ impl AccessTokenCache {
         }
     }
 
-    /// Caches a token WeChat just granted and publishes the new state.
+    /// Caches a token WeChat just granted, as the next generation, and publishes the new state.
     pub(super) fn adopt_granted(&mut self, granted: GrantedToken, now: OffsetDateTime) {
         let lifetime =
             time::Duration::seconds(i64::try_from(granted.expires_in).unwrap_or(i64::MAX));
+        self.generation = self.generation.saturating_add(1);
         self.cached = Some(CachedToken {
             access_token: granted.access_token,
             fetched_at: now,
             expires_at: now.saturating_add(lifetime),
+            generation: self.generation,
         });
-        self.rejected = None;
         self.cooldown_until = None;
         self.publish();
     }
 
-    /// Adopts a shared token if it is usable, fetched after the last rejected one, and newer
-    /// than ours (or ours is unusable). Returns whether it was adopted.
+    /// Drops the cached token as rejected, remembering the latest fetch ever rejected.
+    pub(super) fn expire_cached(&mut self) {
+        if let Some(dropped) = self.cached.take() {
+            self.rejected = self.rejected.max(Some(dropped.fetch_key()));
+        }
+    }
+
+    /// Adopts a shared token if it is usable, from a fetch after the latest rejected one, and
+    /// newer than ours (or ours is unusable). Returns whether it was adopted. The same text
+    /// from a later fetch is a new token: the stable endpoint re-issues texts.
     pub(super) fn adopt_shared(&mut self, state: &AccessTokenState, now: OffsetDateTime) -> bool {
         self.ledger.merge(&state.forced);
         let Some(candidate) = state.token.as_ref() else {
             return false;
         };
-        let rejected = self.rejected.as_ref().is_some_and(|r| {
-            r.access_token == candidate.access_token || candidate.fetched_at <= r.fetched_at
-        });
+        let key = candidate.fetch_key();
+        let rejected = self.rejected.is_some_and(|r| key <= r);
         let newer = match self.cached.as_ref().filter(|t| t.is_usable(now)) {
-            Some(ours) => candidate.fetched_at > ours.fetched_at,
+            Some(ours) => key > ours.fetch_key(),
             None => true,
         };
         if candidate.is_usable(now) && !rejected && newer {
+            self.generation = self.generation.max(candidate.generation);
             self.cached = Some(candidate.clone());
             self.cooldown_until = None;
             true

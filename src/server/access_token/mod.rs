@@ -21,10 +21,16 @@
 //! - **Early refresh**: the cache's own [`poll_timeout`](AccessTokenCache::poll_timeout) names
 //!   the instant `refresh_margin` (300 s) before expiry, and the refresh runs while the cached
 //!   token still serves every caller.
-//! - **Compare-and-expire**: an API's 40001 / 40014 / 42001 is reported with the token the call
-//!   used ([`AccessTokenEvent::TokenRejected`]). Only if that is still the cached token is it
-//!   dropped and refreshed, once, however many rejections arrive; the caller retries once with
-//!   the token it is given and reports a second rejection instead of looping.
+//! - **Compare-and-expire on the fetch**: an API's 40001 / 40014 / 42001 is reported with the
+//!   token the call used and the generation it was given out with
+//!   ([`AccessTokenEvent::TokenRejected`]). Only if the cached token still comes from that
+//!   fetch is it dropped and refreshed, once, however many rejections arrive, and even when the
+//!   refresh returns the same text (the stable endpoint does: the generation tells the two
+//!   fetches apart). The caller retries once with the token it is given and reports a second
+//!   rejection instead of looping.
+//! - **Late answers**: an answer after its effect's deadline, or to an id already answered, is
+//!   `Ok(`[`Handled::Late`](crate::Handled::Late)`)` and changes nothing; `Err` is kept for
+//!   a broken contract (an id never given out, an answer of the other source's kind).
 //! - **Forced refresh guarded**: at least 30 s apart and at most 20 per Beijing (UTC+8) day;
 //!   a refused force is [`TokenFailure::ForceRefused`], never a request WeChat would ignore.
 //! - `-1`, 5xx, transport failures and timeouts are retried with capped, seeded backoff.
@@ -43,10 +49,11 @@
 //!    [`AccessTokenEvent::SharedLoaded`]. Give readers a slightly smaller `refresh_margin`
 //!    (say 240 s) so that they look after the refresher has refreshed; a load that finds
 //!    nothing newer is retried with backoff. Readers refuse forced refreshes.
-//! 3. A reader whose call gets 40001 / 40014 / 42001 feeds `TokenRejected` to its own cache
-//!    (which then loads until the store holds a token fetched after it) and tells the refresher, whose
-//!    driver feeds the same `TokenRejected` to its cache: compare-and-expire makes repeated
-//!    reports harmless.
+//! 3. A reader whose call gets 40001 / 40014 / 42001 feeds `TokenRejected` (the token and its
+//!    [`generation`](CachedToken::generation), which the shared state carries) to its own cache
+//!    (which then loads until the store holds a token fetched after it) and tells the
+//!    refresher, whose driver feeds the same `TokenRejected` to its cache: compare-and-expire
+//!    on the fetch makes repeated and late reports harmless.
 //! 4. Any process may also feed [`AccessTokenEvent::Imported`] when it learns of a new state
 //!    (a pub/sub notification), and a restarted refresher starts from
 //!    [`AccessTokenCache::from_state`] instead of fetching at once.

@@ -2,15 +2,18 @@
 //! `match` over (phase, event) for the inputs, one over the phase for the timers. The waiter,
 //! single-flight, compare-and-expire and force-refresh rules are its arms; the shell only
 //! applies the effects they name. Every check that can refuse an event runs before anything
-//! changes, so an `Err` leaves the cache untouched.
+//! changes, so an `Err` leaves the cache untouched; a late answer (`Ok(Handled::Late)`)
+//! returns before anything changes too.
 
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
-use super::fetch::{GrantedToken, parse_token_response, scrub};
+use super::config::TokenSource;
+use super::fetch::{parse_token_response, scrub};
 use super::machine::{AccessTokenCache, Phase, unavailable};
-use super::types::{AccessTokenError, AccessTokenEvent, TokenFailure, validate};
+use super::types::{AccessTokenError, AccessTokenEvent, TokenEventKind, TokenFailure, validate};
+use crate::Handled;
 use crate::http::{HttpResponse, TransportError};
-use crate::server::errcode::{ApiError, ErrorClass, classify};
+use crate::server::errcode::{ErrorClass, classify};
 use crate::server::types::EffectId;
 
 impl AccessTokenCache {
@@ -19,7 +22,7 @@ impl AccessTokenCache {
         &mut self,
         event: AccessTokenEvent,
         now: OffsetDateTime,
-    ) -> Result<(), AccessTokenError> {
+    ) -> Result<Handled, AccessTokenError> {
         use AccessTokenEvent as E;
         let got = event.kind();
         let usable = self.token(now).is_some();
@@ -34,7 +37,7 @@ impl AccessTokenCache {
                 E::TokenNeeded { waiter },
             ) => {
                 if !self.admit(waiter)? {
-                    return Ok(());
+                    return Ok(Handled::Applied);
                 }
                 self.enqueue(waiter, false);
                 if usable {
@@ -44,39 +47,54 @@ impl AccessTokenCache {
                 }
             }
 
-            // The fetch answered: a token serves everyone (the force waiters too if it was
-            // forced, else their forced fetch goes next); a transient failure backs off.
+            // The fetch answered before its deadline: a token serves everyone (the force
+            // waiters too if it was forced, else their forced fetch goes next); a transient
+            // failure backs off.
             (
                 Phase::Fetching {
                     id,
+                    deadline,
                     force,
                     attempts,
-                    ..
                 },
                 E::FetchAnswered {
                     id: answered,
                     result,
                 },
             ) => {
-                check_id(*id, answered)?;
+                if answered != *id || now >= *deadline {
+                    return self.late_or_unknown(answered, got);
+                }
                 let (force, attempts) = (*force, *attempts);
                 self.on_fetch_answer(result, force, attempts, now);
             }
-            (Phase::Idle | Phase::BackingOff { .. }, E::FetchAnswered { id, .. })
-            | (Phase::Idle | Phase::BackingOff { .. }, E::SharedLoaded { id, .. }) => {
-                return Err(AccessTokenError::UnknownId { id });
-            }
-
-            // The shared store answered: a newer usable token serves the waiters; none (or
-            // only the rejected one) is retried with backoff, the refresher may be mid-way.
+            // An answer while nothing of its kind is outstanding: late if the id was given out.
             (
-                Phase::Loading { id, attempts, .. },
+                Phase::Idle | Phase::BackingOff { .. } | Phase::Loading { .. },
+                E::FetchAnswered { id, .. },
+            )
+            | (
+                Phase::Idle | Phase::BackingOff { .. } | Phase::Fetching { .. },
+                E::SharedLoaded { id, .. },
+            ) => return self.late_or_unknown(id, got),
+
+            // The shared store answered before the deadline: a newer usable token serves the
+            // waiters; none (or only the rejected one) is retried with backoff, the refresher
+            // may be mid-way.
+            (
+                Phase::Loading {
+                    id,
+                    deadline,
+                    attempts,
+                },
                 E::SharedLoaded {
                     id: answered,
                     state,
                 },
             ) => {
-                check_id(*id, answered)?;
+                if answered != *id || now >= *deadline {
+                    return self.late_or_unknown(answered, got);
+                }
                 let attempts = *attempts;
                 let valid = state.filter(|s| validate(s).is_ok());
                 if valid.is_some_and(|s| self.adopt_shared(&s, now)) {
@@ -87,9 +105,10 @@ impl AccessTokenCache {
                 }
             }
 
-            // Compare-and-expire: only a rejection of the current token drops it, and one
-            // refresh follows (joined by every later rejection of it). A rejection of an older
-            // token changes nothing; its waiter gets the current token or joins the flight.
+            // Compare-and-expire on the fetch: only a rejection of the current fetch (text and
+            // generation) drops its token, and one refresh follows (joined by every later
+            // rejection of it). A rejection of an earlier fetch changes nothing, even if a
+            // later fetch re-issued its text; its waiter gets the current token or joins.
             (
                 Phase::Idle
                 | Phase::Fetching { .. }
@@ -97,6 +116,7 @@ impl AccessTokenCache {
                 | Phase::BackingOff { .. },
                 E::TokenRejected {
                     token,
+                    generation,
                     errcode,
                     waiter,
                 },
@@ -111,9 +131,9 @@ impl AccessTokenCache {
                 let current = self
                     .cached
                     .as_ref()
-                    .is_some_and(|c| c.access_token == token);
+                    .is_some_and(|c| c.generation == generation && c.access_token == token);
                 if current {
-                    self.rejected = self.cached.take();
+                    self.expire_cached();
                 }
                 if let Some(w) = admitted {
                     self.enqueue(w, false);
@@ -140,7 +160,7 @@ impl AccessTokenCache {
                         && !self.force_waiters.is_empty());
                 let idle = *phase == Phase::Idle;
                 if !self.admit(waiter)? {
-                    return Ok(());
+                    return Ok(Handled::Applied);
                 }
                 if forced_flight {
                     self.enqueue(waiter, true);
@@ -171,23 +191,38 @@ impl AccessTokenCache {
                     }
                 }
             }
-
-            // Answers of the other source's effect.
-            (phase @ Phase::Loading { .. }, E::FetchAnswered { .. })
-            | (phase @ Phase::Fetching { .. }, E::SharedLoaded { .. }) => {
-                let state = phase.name();
-                return Err(AccessTokenError::UnexpectedEvent {
-                    state,
-                    expected: state.expected(),
-                    got,
-                });
-            }
         }
-        Ok(())
+        Ok(Handled::Applied)
     }
 
-    /// The timer rules: a fetch past its deadline counts as a transport timeout (its late
-    /// answer is then refused as stale), a backoff ends with the next attempt (forced if force
+    /// An answer that is not to the outstanding effect, or came at or after its deadline:
+    /// late if the cache gave out its id for an effect of this kind, else a broken contract.
+    /// Nothing changes either way.
+    fn late_or_unknown(
+        &self,
+        id: EffectId,
+        got: TokenEventKind,
+    ) -> Result<Handled, AccessTokenError> {
+        let ours = match self.config.source {
+            TokenSource::WeChat => TokenEventKind::FetchAnswered,
+            TokenSource::Shared => TokenEventKind::SharedLoaded,
+        };
+        if got != ours {
+            let state = self.phase.name();
+            return Err(AccessTokenError::UnexpectedEvent {
+                state,
+                expected: state.expected(),
+                got,
+            });
+        }
+        if id.0 >= self.next_id {
+            return Err(AccessTokenError::UnknownId { id });
+        }
+        Ok(Handled::Late)
+    }
+
+    /// The timer rules: a fetch past its deadline counts as a transport timeout (its answer,
+    /// if it ever comes, is late and ignored), a backoff ends with the next attempt (forced if force
     /// waiters remain and the guard allows it), and an idle cache refreshes ahead when due.
     pub(super) fn step_timeout(&mut self, now: OffsetDateTime) {
         match &self.phase {
@@ -251,7 +286,9 @@ impl AccessTokenCache {
         attempts: u32,
         now: OffsetDateTime,
     ) {
-        match parse_token_response(&result).and_then(|granted| usable_at(granted, now)) {
+        // An answer is applied only before its deadline (`now + call_timeout`, saturating), so
+        // `now` is before the end of time and every grant (at least 1 s) is usable at `now`.
+        match parse_token_response(&result) {
             Ok(granted) => {
                 self.phase = Phase::Idle;
                 self.adopt_granted(granted, now);
@@ -271,26 +308,5 @@ impl AccessTokenCache {
                 self.retry_or_give_up(last, attempts, now);
             }
         }
-    }
-}
-
-fn check_id(expected: EffectId, got: EffectId) -> Result<(), AccessTokenError> {
-    if expected == got {
-        Ok(())
-    } else {
-        Err(AccessTokenError::UnknownId { id: got })
-    }
-}
-
-/// A granted token whose lifetime ends at or before `now` (its expiry saturates at the end of
-/// representable time) cannot serve anyone: it is treated as a malformed answer.
-fn usable_at(granted: GrantedToken, now: OffsetDateTime) -> Result<GrantedToken, ApiError> {
-    let lifetime = Duration::seconds(i64::try_from(granted.expires_in).unwrap_or(i64::MAX));
-    if now.saturating_add(lifetime) > now {
-        Ok(granted)
-    } else {
-        Err(ApiError::Malformed {
-            detail: "the token ends before it can be used".into(),
-        })
     }
 }

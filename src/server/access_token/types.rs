@@ -37,12 +37,23 @@ pub struct CachedToken {
     /// When it stops being valid (unix seconds in JSON).
     #[serde(with = "time::serde::timestamp")]
     pub expires_at: OffsetDateTime,
+    /// Which fetch granted it: the refreshing cache numbers its grants 1, 2, 3, … (0 in a
+    /// state written before the field existed). The stable endpoint re-issues the same text,
+    /// so the text alone cannot tell a rejection of this fetch from a late rejection of an
+    /// earlier one; compare-and-expire compares the text and this number.
+    #[serde(default)]
+    pub generation: u64,
 }
 
 impl CachedToken {
     /// Whether it may still be handed out at `now`.
     pub fn is_usable(&self, now: OffsetDateTime) -> bool {
         now < self.expires_at
+    }
+
+    /// The order of fetches: the later grant, and at the same instant the higher generation.
+    pub(crate) fn fetch_key(&self) -> (OffsetDateTime, u64) {
+        (self.fetched_at, self.generation)
     }
 }
 
@@ -52,7 +63,7 @@ pub const STATE_VERSION: u32 = 1;
 /// The state several processes share through a store of their choosing (see the module docs):
 /// the current token and the forced refreshes sent today.
 ///
-/// JSON form: `{"v":1,"token":{"access_token":"…","fetched_at":1704067200,"expires_at":1704074400},"forced":{"day":19723,"count":0,"last":null}}`.
+/// JSON form: `{"v":1,"token":{"access_token":"…","fetched_at":1704067200,"expires_at":1704074400,"generation":1},"forced":{"day":19723,"count":0,"last":null}}`.
 /// It carries the token: store it where only your servers can read it. `Debug` hides the token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessTokenState {
@@ -89,15 +100,22 @@ pub enum AccessTokenEvent {
         /// What the store holds.
         state: Option<AccessTokenState>,
     },
-    /// A WeChat API answered 40001, 40014 or 42001 to a call made with `token`.
+    /// A WeChat API answered 40001, 40014 or 42001 to a call made with `token`, which the
+    /// cache gave out (in [`AccessTokenCommand::Ready`], or in a shared state) with
+    /// `generation`.
     ///
-    /// Compare-and-expire: the cached token is dropped and refreshed only if it is still
-    /// `token`; a rejection of an older token changes nothing. With a `waiter`, the caller gets
-    /// the next good token (at once if the cache already holds a newer one) and retries its
-    /// call **once**; a second rejection is an error to report, never a loop.
+    /// Compare-and-expire **on the fetch**: the cached token is dropped and refreshed only if it
+    /// is still the one that fetch granted (same text, same generation). A rejection of an
+    /// earlier fetch changes nothing, even when a later fetch re-issued the same text (the
+    /// stable endpoint does): ten callers rejected with one fetch's token cause one refresh.
+    /// With a `waiter`, the caller gets the next good token (at once if the cache already
+    /// holds a newer one) and retries its call **once**; a second rejection is an error to
+    /// report, never a loop.
     TokenRejected {
         /// The token the failed call used.
         token: AccessToken,
+        /// The [`CachedToken::generation`] it was given out with.
+        generation: u64,
         /// WeChat's errcode: 40001, 40014 or 42001, anything else is refused.
         errcode: i64,
         /// The caller that will retry once, if any.
@@ -153,11 +171,13 @@ impl fmt::Debug for AccessTokenEvent {
                 .finish(),
             AccessTokenEvent::TokenRejected {
                 token,
+                generation,
                 errcode,
                 waiter,
             } => f
                 .debug_struct("TokenRejected")
                 .field("token", token)
+                .field("generation", generation)
                 .field("errcode", errcode)
                 .field("waiter", waiter)
                 .finish(),
@@ -263,8 +283,8 @@ impl fmt::Display for AccessTokenPhase {
 #[must_use]
 pub enum AccessTokenCommand {
     /// Send `request` to WeChat and answer with [`AccessTokenEvent::FetchAnswered`] carrying
-    /// `id`. After `timeout` the cache counts the call as a transport timeout and refuses a late
-    /// answer.
+    /// `id`. After `timeout` the cache counts the call as a transport timeout; an answer after
+    /// that is late ([`Handled::Late`](crate::Handled::Late)) and ignored.
     Fetch {
         /// Echo it in the answer.
         id: EffectId,
@@ -292,6 +312,9 @@ pub enum AccessTokenCommand {
         token: AccessToken,
         /// When it expires.
         expires_at: OffsetDateTime,
+        /// Which fetch granted it: report it with the token in
+        /// [`AccessTokenEvent::TokenRejected`].
+        generation: u64,
     },
     /// Tell `waiters` no token came. No event answers it.
     Failed {
@@ -335,11 +358,14 @@ pub enum TokenFailure {
     Busy,
 }
 
-/// The driver broke the contract; the cache is exactly as it was before the call.
+/// The driver broke the contract; the cache is exactly as it was before the call. A late
+/// answer is not one of these: it is [`Handled::Late`](crate::Handled::Late).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AccessTokenError {
-    /// The event does not fit the cache's phase.
+    /// The event does not fit the cache's phase (or answers the other source's effect: a
+    /// `SharedLoaded` to a [`TokenSource::WeChat`](super::TokenSource::WeChat) cache, a
+    /// `FetchAnswered` to a [`TokenSource::Shared`](super::TokenSource::Shared) one).
     #[error("unexpected {got} event while {state} (expected: {})", list(expected))]
     UnexpectedEvent {
         /// The cache's phase.
@@ -349,8 +375,9 @@ pub enum AccessTokenError {
         /// The event that arrived.
         got: TokenEventKind,
     },
-    /// The id answers nothing outstanding: unknown, already answered or timed out.
-    #[error("{id} answers nothing outstanding")]
+    /// The cache never gave out this id. (An id it gave out whose effect was answered, timed
+    /// out or given up on is a late answer, not an error.)
+    #[error("{id} was never given out")]
     UnknownId {
         /// The id that arrived.
         id: EffectId,

@@ -15,6 +15,11 @@
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum OpenDataError {
+    /// The `app_id` given to [`decrypt`](super::decrypt) is empty: the watermark check would
+    /// then accept data stamped with an empty appid, i.e. data made for no mini program. A
+    /// mistake of the caller, refused before the input is looked at (-41003).
+    #[error("the app id to check the watermark against is empty")]
+    EmptyAppId,
     /// The session key is not 24 characters of base64 decoding to 16 bytes (-41001).
     #[error("illegal session key: {0}")]
     SessionKey(MaterialFault),
@@ -72,7 +77,8 @@ pub enum OpenDataError {
     AppIdMismatch,
     /// The watermark's timestamp is further than the allowed age from `now`, in either
     /// direction (-41003). Only checked when
-    /// [`DecryptOptions::max_watermark_age`](super::DecryptOptions::max_watermark_age) is set.
+    /// [`DecryptOptions::max_watermark_age`](super::DecryptOptions::max_watermark_age) is set:
+    /// without it, replayed data is accepted (see the replay window there).
     #[error("watermark timestamp is not within {max_age} of now")]
     StaleWatermark {
         /// The allowed age.
@@ -119,7 +125,8 @@ impl OpenDataError {
             | OpenDataError::InvalidWatermark
             | OpenDataError::AppIdMismatch
             | OpenDataError::StaleWatermark { .. }
-            | OpenDataError::Payload { .. } => Self::ILLEGAL_BUFFER,
+            | OpenDataError::Payload { .. }
+            | OpenDataError::EmptyAppId => Self::ILLEGAL_BUFFER,
         }
     }
 }

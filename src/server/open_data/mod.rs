@@ -83,6 +83,8 @@ const BLOCK: usize = 16;
 /// `serde_json::Value`, or your own. The checks run in this order, and the first that fails is
 /// returned:
 ///
+/// 0. `app_id` is not empty ([`OpenDataError::EmptyAppId`]: the caller's mistake, checked
+///    before the input; an empty one would accept data watermarked for no app);
 /// 1. the session key is 24 characters of base64 decoding to 16 bytes
 ///    ([`OpenDataError::SessionKey`], -41001);
 /// 2. the iv is 24 characters of base64 decoding to 16 bytes ([`OpenDataError::Iv`], -41002);
@@ -97,7 +99,13 @@ const BLOCK: usize = 16;
 /// 8. if asked for, the watermark is fresh ([`OpenDataError::StaleWatermark`]);
 /// 9. the JSON has the shape of `T` ([`OpenDataError::Payload`]).
 ///
-/// Checks 3 to 9 report -41003 except the base64 one. The function never panics.
+/// Checks 0 and 3 to 9 report -41003 except the base64 one. The function never panics.
+///
+/// # Replays
+/// By default no watermark age is checked: the same `encryptedData` and `iv`, captured once
+/// (from a log, a proxy, another device), decrypt again to the same payload for as long as
+/// the server holds that `session_key`, which lives until the user's next `wx.login`. Set
+/// [`DecryptOptions::max_watermark_age`] to bound that window.
 pub fn decrypt<T: DeserializeOwned>(
     app_id: &str,
     session_key: &SessionKey,
@@ -105,6 +113,9 @@ pub fn decrypt<T: DeserializeOwned>(
     iv: &str,
     options: &DecryptOptions,
 ) -> Result<Decrypted<T>, OpenDataError> {
+    if app_id.is_empty() {
+        return Err(OpenDataError::EmptyAppId);
+    }
     let key = decode_material(session_key.expose_secret()).map_err(OpenDataError::SessionKey)?;
     let iv = decode_material(&repair(iv, options)).map_err(OpenDataError::Iv)?;
 

@@ -5,6 +5,20 @@ use time::{Duration, OffsetDateTime};
 /// Options of [`decrypt`](super::decrypt). The default is the strict behaviour: no repair and
 /// no freshness check.
 ///
+/// # The replay window
+/// `encryptedData` carries no nonce and AES-CBC no MAC: the watermark's `timestamp` (when
+/// WeChat encrypted it) is the only sign of *when* it was made. Without an age check, data
+/// captured once decrypts again, to the same payload, for as long as the server keeps the
+/// user's `session_key` (until their next `wx.login`, often days). With
+/// [`max_watermark_age(max_age, now)`](Self::max_watermark_age), data stamped more than
+/// `max_age` away from `now` is refused ([`StaleWatermark`](super::OpenDataError::StaleWatermark)),
+/// so a replay works only within `max_age` of the stamp; pick the time your client needs
+/// between receiving the data and your server decrypting it (a few minutes) plus the clock
+/// skew you tolerate. Within that window a replay still decrypts: if a payload may be used
+/// once, remember the ones you accepted (openid, watermark timestamp, a hash of the data)
+/// until they age out. The check is off by default only because the official demo vector is
+/// stamped 2016; turn it on in production.
+///
 /// ```
 /// use time::{Duration, OffsetDateTime};
 /// use wxlogin::server::open_data::DecryptOptions;
@@ -50,7 +64,8 @@ impl DecryptOptions {
     }
 
     /// Rejects a watermark whose timestamp is more than `max_age` away from `now`, in the past
-    /// or in the future (the same allowance covers clock skew).
+    /// or in the future (the same allowance covers clock skew). This bounds the replay window
+    /// (see the type's docs) to `max_age`.
     ///
     /// `now` comes from the caller's clock; the crate never reads one. The arithmetic cannot
     /// overflow or panic for any `now` or timestamp. A negative `max_age` rejects every
