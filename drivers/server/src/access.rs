@@ -150,8 +150,10 @@ impl Task {
     }
 
     fn feed(&mut self, event: AccessTokenEvent) {
-        if let Err(error) = self.cache.handle(event, OffsetDateTime::now_utc()) {
-            info!(%error, "access-token answer ignored");
+        match self.cache.handle(event, OffsetDateTime::now_utc()) {
+            Ok(handled) if handled.is_late() => info!("late access-token answer ignored"),
+            Ok(_) => {}
+            Err(error) => warn!(%error, "access-token cache refused an event"),
         }
     }
 

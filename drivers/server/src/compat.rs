@@ -99,7 +99,7 @@ pub async fn werequest_token(
     };
     if request
         .headers()
-        .contains_key(config.token_header.name.as_str())
+        .contains_key(config.token_header.name())
     {
         return next.run(request).await;
     }

@@ -59,6 +59,7 @@ mod compat;
 mod config;
 mod convert;
 mod extract;
+mod late;
 #[cfg(feature = "redis")]
 mod join;
 #[cfg(feature = "redis")]

@@ -22,6 +22,7 @@ use wxlogin::server::{
 use super::effects::Effects;
 use crate::answers;
 use crate::clock::{sleep_for, sleep_opt};
+use crate::late::HandleOk;
 use crate::redact::fingerprint;
 use crate::store::StoreError;
 
@@ -99,6 +100,10 @@ impl LoginTask {
     /// Feeds one event; `false` when the coordinator did not apply it (a late answer).
     fn feed(&mut self, event: ServerLoginEvent) -> bool {
         match self.coordinator.handle(event, OffsetDateTime::now_utc()) {
+            Ok(handled) if handled.is_late() => {
+                info!("late answer ignored (its effect was given up on)");
+                false
+            }
             Ok(_) => true,
             // An answer after its deadline: the coordinator moved on without it.
             Err(ServerLoginError::UnknownId { id }) => {
