@@ -97,10 +97,7 @@ pub async fn werequest_token(
     let Some(field) = config.werequest.token_field.clone() else {
         return next.run(request).await;
     };
-    if request
-        .headers()
-        .contains_key(config.token_header.name())
-    {
+    if request.headers().contains_key(config.token_header.name()) {
         return next.run(request).await;
     }
     let limit = config.body_limit;

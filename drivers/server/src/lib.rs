@@ -59,9 +59,9 @@ mod compat;
 mod config;
 mod convert;
 mod extract;
-mod late;
 #[cfg(feature = "redis")]
 mod join;
+mod late;
 #[cfg(feature = "redis")]
 mod lease;
 mod random;
