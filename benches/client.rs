@@ -326,7 +326,8 @@ impl Pair {
     fn serve(&mut self, n: u64, body: Vec<u8>) -> HttpResponse {
         let now = self.now;
         let request = RequestId(n);
-        self.server
+        let _applied = self
+            .server
             .handle(ServerLoginEvent::Received { request, body }, now)
             .unwrap();
         loop {
@@ -353,7 +354,7 @@ impl Pair {
                 }
                 ServerLoginCommand::Respond { response, .. } => return response,
             };
-            self.server.handle(event, now).unwrap();
+            let _applied = self.server.handle(event, now).unwrap();
         }
     }
 }

@@ -90,18 +90,21 @@ fn server_login(c: &mut Criterion) {
             || (login_body(1), wechat_ok(), token()),
             |(body, wechat, token)| {
                 let mut m = ServerLogin::with_shared_config(Arc::clone(&config), 7);
-                m.handle(
-                    ServerLoginEvent::Received {
-                        request: RequestId(1),
-                        body,
-                    },
-                    now,
-                )
-                .unwrap();
+                let _applied = m
+                    .handle(
+                        ServerLoginEvent::Received {
+                            request: RequestId(1),
+                            body,
+                        },
+                        now,
+                    )
+                    .unwrap();
                 answer(
                     &mut m,
                     ServerLogin::poll_command,
-                    |m, e| m.handle(e, now).unwrap(),
+                    |m, e| {
+                        let _applied = m.handle(e, now).unwrap();
+                    },
                     Some(wechat),
                     Some(token),
                 )
@@ -122,7 +125,7 @@ fn loaded_coordinator(n: u64) -> LoginCoordinator {
             request: RequestId(i),
             body: login_body(i),
         };
-        m.handle(event, now()).unwrap();
+        let _applied = m.handle(event, now()).unwrap();
         while let Some(command) = m.poll_command() {
             drop(black_box(command));
         }
@@ -147,12 +150,15 @@ fn coordinator(c: &mut Criterion) {
             },
             |(n, body, wechat, token)| {
                 let request = RequestId(n);
-                m.handle(ServerLoginEvent::Received { request, body }, now)
+                let _applied = m
+                    .handle(ServerLoginEvent::Received { request, body }, now)
                     .unwrap();
                 answer(
                     &mut m,
                     LoginCoordinator::poll_command,
-                    |m, e| m.handle(e, now).unwrap(),
+                    |m, e| {
+                        let _applied = m.handle(e, now).unwrap();
+                    },
                     Some(wechat),
                     Some(token),
                 )

@@ -122,14 +122,16 @@ fn every_protocol_errcode_is_kept_and_classified() {
         (-12345, ErrorClass::Unknown),
     ];
     for &(errcode, class) in table {
-        let body = format!(r#"{{"errcode":{errcode},"errmsg":"msg {errcode}, rid: r-{errcode}"}}"#);
+        // WeChat's rid: hex groups joined by dashes.
+        let rid = format!("6502a6f1-{}", errcode.unsigned_abs());
+        let body = format!(r#"{{"errcode":{errcode},"errmsg":"msg {errcode}, rid: {rid}"}}"#);
         let err = parse(200, &body).unwrap_err();
         let ApiError::WeChat(e) = &err else {
             panic!("{errcode}: {err:?}")
         };
         assert_eq!(e.errcode, errcode);
-        assert_eq!(e.errmsg, format!("msg {errcode}, rid: r-{errcode}"));
-        assert_eq!(e.rid, Some(format!("r-{errcode}")));
+        assert_eq!(e.errmsg, format!("msg {errcode}, rid: {rid}"));
+        assert_eq!(e.rid, Some(rid));
         assert_eq!(classify(errcode), class, "{errcode}");
         assert_eq!(e.class(), class);
         assert_eq!(err.is_transient(), errcode == -1, "{errcode}");

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use server_util::*;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportError};
 use wxlogin::secret::SessionToken;
 use wxlogin::server::{
@@ -24,40 +25,49 @@ fn machines() -> Vec<(ServerLoginState, ServerLogin, Option<EffectId>)> {
     out.push((ServerLoginState::Idle, idle.clone(), None));
 
     let mut calling = idle.clone();
-    calling
-        .handle(
-            ServerLoginEvent::Received {
-                request: RequestId(1),
-                body: login_body(CODE),
-            },
-            t0(),
-        )
-        .unwrap();
+    assert_eq!(
+        calling
+            .handle(
+                ServerLoginEvent::Received {
+                    request: RequestId(1),
+                    body: login_body(CODE),
+                },
+                t0(),
+            )
+            .unwrap(),
+        Handled::Applied
+    );
     let call_id = calling.outstanding();
     out.push((ServerLoginState::Calling, calling.clone(), call_id));
 
     let mut backing_off = calling.clone();
-    backing_off
-        .handle(
-            ServerLoginEvent::WeChatAnswered {
-                id: call_id.unwrap(),
-                result: Ok(wechat_err(-1, "busy")),
-            },
-            t0(),
-        )
-        .unwrap();
+    assert_eq!(
+        backing_off
+            .handle(
+                ServerLoginEvent::WeChatAnswered {
+                    id: call_id.unwrap(),
+                    result: Ok(wechat_err(-1, "busy")),
+                },
+                t0(),
+            )
+            .unwrap(),
+        Handled::Applied
+    );
     out.push((ServerLoginState::BackingOff, backing_off, None));
 
     let mut creating = calling.clone();
-    creating
-        .handle(
-            ServerLoginEvent::WeChatAnswered {
-                id: call_id.unwrap(),
-                result: Ok(wechat_ok("o", "k")),
-            },
-            t0(),
-        )
-        .unwrap();
+    assert_eq!(
+        creating
+            .handle(
+                ServerLoginEvent::WeChatAnswered {
+                    id: call_id.unwrap(),
+                    result: Ok(wechat_ok("o", "k")),
+                },
+                t0(),
+            )
+            .unwrap(),
+        Handled::Applied
+    );
     let session_id = creating.outstanding();
     out.push((
         ServerLoginState::CreatingSession,
@@ -66,14 +76,17 @@ fn machines() -> Vec<(ServerLoginState, ServerLogin, Option<EffectId>)> {
     ));
 
     let mut done = creating;
-    done.handle(
-        ServerLoginEvent::SessionNotCreated {
-            id: session_id.unwrap(),
-            reason: "no".into(),
-        },
-        t0(),
-    )
-    .unwrap();
+    assert_eq!(
+        done.handle(
+            ServerLoginEvent::SessionNotCreated {
+                id: session_id.unwrap(),
+                reason: "no".into(),
+            },
+            t0(),
+        )
+        .unwrap(),
+        Handled::Applied
+    );
     out.push((ServerLoginState::Done, done, None));
     out
 }
@@ -103,6 +116,7 @@ fn events(id: EffectId) -> Vec<ServerLoginEvent> {
 #[test]
 fn the_whole_table_every_refused_event_changes_nothing() {
     let mut accepted = Vec::new();
+    let mut late = Vec::new();
     for (state, machine, outstanding) in machines() {
         assert_eq!(machine.state(), state);
         let ids = [outstanding.unwrap_or(EffectId(0)), EffectId(999)];
@@ -111,7 +125,11 @@ fn the_whole_table_every_refused_event_changes_nothing() {
                 let mut m = machine.clone();
                 let kind = event.kind();
                 match m.handle(event, t0()) {
-                    Ok(()) => accepted.push((state, kind, id == EffectId(999))),
+                    Ok(Handled::Applied) => accepted.push((state, kind, id == EffectId(999))),
+                    Ok(Handled::Late) => {
+                        assert_eq!(m, machine, "{state:?} + {kind:?} late but changed");
+                        late.push((state, kind, id));
+                    }
                     Err(e) => {
                         assert_eq!(m, machine, "{state:?} + {kind:?} refused but changed");
                         let message = e.to_string();
@@ -147,6 +165,14 @@ fn the_whole_table_every_refused_event_changes_nothing() {
             ),
         ]
     );
+    // An id given out earlier and no longer awaited is late, whatever the event; an id never
+    // given out (999) is an error in every state.
+    let answers = [K::WeChatAnswered, K::SessionCreated, K::SessionNotCreated];
+    let expected_late: Vec<_> = [ServerLoginState::BackingOff, ServerLoginState::Done]
+        .into_iter()
+        .flat_map(|state| answers.map(|kind| (state, kind, EffectId(0))))
+        .collect();
+    assert_eq!(late, expected_late);
 }
 
 #[test]
@@ -261,26 +287,32 @@ fn absurd_times_never_panic_and_still_answer() {
     for now in absurd_times() {
         for script in &scripts {
             let mut m = ServerLogin::new(config());
-            m.handle(
-                ServerLoginEvent::Received {
-                    request: RequestId(1),
-                    body: login_body(CODE),
-                },
-                now,
-            )
-            .unwrap();
-            assert_eq!(drive_tolerantly(&mut m, now, script), 1, "at {now}");
-
-            let mut c = LoginCoordinator::new(CoordinatorConfig::new(config()));
-            for r in 0..3 {
-                c.handle(
+            assert_eq!(
+                m.handle(
                     ServerLoginEvent::Received {
-                        request: RequestId(r),
+                        request: RequestId(1),
                         body: login_body(CODE),
                     },
                     now,
                 )
-                .unwrap();
+                .unwrap(),
+                Handled::Applied
+            );
+            assert_eq!(drive_tolerantly(&mut m, now, script), 1, "at {now}");
+
+            let mut c = LoginCoordinator::new(CoordinatorConfig::new(config()));
+            for r in 0..3 {
+                assert_eq!(
+                    c.handle(
+                        ServerLoginEvent::Received {
+                            request: RequestId(r),
+                            body: login_body(CODE),
+                        },
+                        now,
+                    )
+                    .unwrap(),
+                    Handled::Applied
+                );
             }
             assert_eq!(drive_tolerantly(&mut c, now, script), 3, "at {now}");
         }
@@ -304,6 +336,7 @@ fn time_going_backwards_is_tolerated() {
 #[test]
 fn random_walks_keep_the_invariants() {
     let mut refused = 0;
+    let mut late = 0;
     for seed in 0..24u64 {
         let mut rng = SplitMix64::new(seed);
         let mut pick = |n: u64| rng.next_u64() % n;
@@ -396,18 +429,22 @@ fn random_walks_keep_the_invariants() {
                         now = now.max(at);
                     }
                     m.handle_timeout(now);
-                    Ok(())
+                    Ok(Handled::Applied)
                 }
                 6 => {
                     now += Duration::milliseconds(pick(60_000) as i64);
-                    Ok(())
+                    Ok(Handled::Applied)
                 }
                 _ => {
                     now -= Duration::milliseconds(pick(5_000) as i64);
                     m.handle_timeout(now);
-                    Ok(())
+                    Ok(Handled::Applied)
                 }
             };
+            if result == Ok(Handled::Late) {
+                late += 1;
+                assert_eq!(m, before, "seed {seed}: a late answer changed the machine");
+            }
             if result.is_err() {
                 refused += 1;
                 assert_eq!(
@@ -434,4 +471,5 @@ fn random_walks_keep_the_invariants() {
         );
     }
     assert!(refused > 50, "the walk exercised refusals: {refused}");
+    assert!(late > 50, "the walk exercised late answers: {late}");
 }

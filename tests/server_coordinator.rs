@@ -5,6 +5,7 @@ mod server_util;
 
 use server_util::*;
 use time::Duration;
+use wxlogin::Handled;
 use wxlogin::server::{
     CODE_LIFETIME, CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator,
     RequestId, ServerLoginCommand, ServerLoginError, ServerLoginEvent,
@@ -207,7 +208,7 @@ fn in_flight_flood_without_answers_stays_bounded() {
 }
 
 #[test]
-fn stale_ids_are_refused_and_change_nothing() {
+fn answers_past_their_deadline_are_late_and_change_nothing() {
     let mut h = Harness::new(coordinator()).script([Reply::Silence]);
     h.receive(1, login_body("codeA"));
     let (id, _) = h.open_calls[0].clone();
@@ -219,10 +220,7 @@ fn stale_ids_are_refused_and_change_nothing() {
         id,
         result: Ok(wechat_ok("o", "k")),
     };
-    assert_eq!(
-        h.m.handle(late, h.now),
-        Err(ServerLoginError::UnknownId { id })
-    );
+    assert_eq!(h.m.handle(late, h.now), Ok(Handled::Late));
     assert_eq!(h.m, before);
     h.open_calls.clear();
     h.run();
@@ -234,14 +232,17 @@ fn exchanges_get_distinct_effect_ids() {
     let mut m = coordinator();
     let mut ids = std::collections::BTreeSet::new();
     for i in 0..50 {
-        m.handle(
-            ServerLoginEvent::Received {
-                request: RequestId(i),
-                body: login_body(&format!("c{i}")),
-            },
-            t0(),
-        )
-        .unwrap();
+        assert_eq!(
+            m.handle(
+                ServerLoginEvent::Received {
+                    request: RequestId(i),
+                    body: login_body(&format!("c{i}")),
+                },
+                t0(),
+            )
+            .unwrap(),
+            Handled::Applied
+        );
         while let Some(cmd) = m.poll_command() {
             if let ServerLoginCommand::CallWeChat { id, .. } = cmd {
                 assert!(ids.insert(id), "{id:?} reused");

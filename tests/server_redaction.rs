@@ -6,6 +6,7 @@ mod server_util;
 
 use server_util::{BASE, t0, wechat_err};
 use time::Duration;
+use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportError};
 use wxlogin::secret::{AppSecret, SessionToken};
 use wxlogin::server::{
@@ -288,8 +289,11 @@ fn plain_transport_messages_are_scrubbed_in_outputs() {
     let result = Err(TransportError::Other {
         message: format!("dns failed for {SECRET} {CODE}"),
     });
-    m.handle(ServerLoginEvent::WeChatAnswered { id: *id, result }, t0())
-        .unwrap();
+    assert_eq!(
+        m.handle(ServerLoginEvent::WeChatAnswered { id: *id, result }, t0())
+            .unwrap(),
+        Handled::Applied
+    );
     drain(&mut m, &mut seen);
     assert_eq!(seen.wire[0].0, 503);
     seen.check_outputs_only();

@@ -134,58 +134,79 @@ impl Code2Session {
         HttpRequest::get(url)
     }
 
-    /// Every secret text this builder puts into a request, raw and percent-encoded: what must
-    /// be scrubbed from a message that may quote the URL (an HTTP client's error, say).
-    pub(crate) fn secret_texts(&self) -> Vec<String> {
-        let secret = match &self.credentials {
+    /// The secret this builder puts into every request (the app secret, or the platform's
+    /// token): what must be scrubbed from a message that may quote the URL.
+    pub(crate) fn secret_text(&self) -> &str {
+        match &self.credentials {
             Credentials::MiniProgram { secret, .. } => secret.expose_secret(),
             Credentials::Component {
                 component_access_token,
                 ..
             } => component_access_token.expose_secret(),
-        };
-        vec![secret.to_owned(), percent_encode(secret)]
+        }
     }
 }
+
+/// The longest `openid` or `unionid` accepted, in bytes. WeChat's are 28 characters; the
+/// bound leaves room for other formats while keeping what a coordinator remembers per code
+/// small (see [`LoginCoordinator`](super::LoginCoordinator)'s memory figures).
+pub const MAX_USER_ID_BYTES: usize = 64;
 
 /// What code2Session gives on success.
 ///
 /// `Debug` shows the openid and unionid (identifiers, not credentials) and hides the key.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct WeChatSession {
-    /// The user's id within this mini program.
+    /// The user's id within this mini program: 1 to [`MAX_USER_ID_BYTES`] bytes of printable
+    /// ASCII.
     pub openid: String,
     /// WeChat's session key for this user; it never leaves the developer server.
     pub session_key: SessionKey,
-    /// The user's id across the Open Platform account, when the app is bound to one.
+    /// The user's id across the Open Platform account, when the app is bound to one; checked
+    /// as `openid` is.
     #[serde(default)]
     pub unionid: Option<String>,
 }
 
 /// Parses WeChat's answer to code2Session (or the transport error the driver got instead).
 ///
-/// Success is a 200 JSON object whose `errcode` is absent or 0, with a non-empty `openid` and
-/// `session_key` and an optional `unionid`; `expires_in` is not required (WeChat removed it).
-/// Everything else is an [`ApiError`] that keeps what WeChat said.
+/// Success is a 200 JSON object whose `errcode` is absent or 0, with an `openid` of 1 to
+/// [`MAX_USER_ID_BYTES`] printable ASCII bytes, a non-empty `session_key` and an optional
+/// `unionid` of the same shape as `openid` (an empty one counts as absent); `expires_in` is
+/// not required (WeChat removed it). Everything else is an [`ApiError`] that keeps what WeChat
+/// said (scrubbed of anything shaped like a credential).
 pub fn parse_response(
     result: &Result<HttpResponse, TransportError>,
 ) -> Result<WeChatSession, ApiError> {
-    if let Ok(response) = result {
-        if let Some(session) = fast::parse(response) {
-            return Ok(session);
-        }
-    }
-    let session: WeChatSession = parse_api_response(result)?;
-    let missing = |field: &str| ApiError::Malformed {
-        detail: format!("{field} is empty"),
+    let fast = result.as_ref().ok().and_then(fast::parse);
+    let mut session = match fast {
+        Some(session) => session,
+        None => parse_api_response::<WeChatSession>(result)?,
+    };
+    let malformed = |detail: &str| ApiError::Malformed {
+        detail: detail.to_owned(),
     };
     if session.openid.is_empty() {
-        return Err(missing("openid"));
+        return Err(malformed("openid is empty"));
+    }
+    if !is_user_id(&session.openid) {
+        return Err(malformed("openid is not 1 to 64 printable ascii bytes"));
+    }
+    if session.unionid.as_deref() == Some("") {
+        session.unionid = None;
+    }
+    if session.unionid.as_deref().is_some_and(|id| !is_user_id(id)) {
+        return Err(malformed("unionid is not 1 to 64 printable ascii bytes"));
     }
     if session.session_key.expose_secret().is_empty() {
-        return Err(missing("session_key"));
+        return Err(malformed("session_key is empty"));
     }
     Ok(session)
+}
+
+/// 1 to [`MAX_USER_ID_BYTES`] bytes of printable ASCII, no spaces.
+fn is_user_id(id: &str) -> bool {
+    (1..=MAX_USER_ID_BYTES).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// One pass over a success answer, straight into [`WeChatSession`], without the
@@ -369,6 +390,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn user_ids_are_bounded_printable_ascii() {
+        let parse = |openid: &str, unionid: &str| {
+            let body =
+                serde_json::json!({"openid": openid, "session_key": "k", "unionid": unionid});
+            parse_response(&Ok(HttpResponse::json(200, body.to_string().into_bytes())))
+        };
+        let max = "o".repeat(MAX_USER_ID_BYTES);
+        assert_eq!(parse(&max, &max).unwrap().unionid.as_deref(), Some(&*max));
+        assert_eq!(parse("o", "").unwrap().unionid, None);
+        for (openid, unionid) in [
+            (format!("{max}o"), "u".to_owned()),
+            ("o".to_owned(), format!("{max}u")),
+            ("o o".to_owned(), "u".to_owned()),
+            ("o".to_owned(), "u\n".to_owned()),
+            ("oé".to_owned(), "u".to_owned()),
+            ("o".repeat(60_000), "u".to_owned()),
+        ] {
+            assert!(
+                matches!(parse(&openid, &unionid), Err(ApiError::Malformed { .. })),
+                "{openid:.80} {unionid:.80}"
+            );
+        }
+    }
+
+    #[test]
     fn percent_encoding() {
         assert_eq!(percent_encode("aZ09-._~"), "aZ09-._~");
         assert_eq!(percent_encode("a b&c=d+é"), "a%20b%26c%3Dd%2B%C3%A9");
@@ -449,8 +495,10 @@ mod tests {
     }
 
     #[test]
-    fn secret_texts_cover_both_forms() {
+    fn the_secret_text_is_the_one_in_the_request() {
         let c = Code2Session::new("wx", AppSecret::new("a+b"));
-        assert_eq!(c.secret_texts(), vec!["a+b".to_owned(), "a%2Bb".to_owned()]);
+        assert_eq!(c.secret_text(), "a+b");
+        let c = Code2Session::component("wx", "wxc", AccessToken::new("t0"));
+        assert_eq!(c.secret_text(), "t0");
     }
 }

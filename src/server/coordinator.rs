@@ -5,19 +5,30 @@
 //! client retrying after a lost response gets its session instead of WeChat's 40163.
 //!
 //! # Memory
-//! Everything is bounded by [`CoordinatorConfig`] (sizes measured on a 64-bit target):
-//! - in flight: at most `max_in_flight` codes, about 1.5 KiB each (1,471 bytes measured by
-//!   `tests/alloc_budgets.rs`: the boxed [`ServerLogin`] of 192 bytes, its emptied command
-//!   queue's buffer of about 640, the code four times, the route of its outstanding effect, its
-//!   entry in the deadline index, and up to `max_waiters_per_code` request ids of 8 bytes). A new
-//!   code beyond that is answered at once with a typed [`ExchangeFailure::Busy`] (503,
-//!   `retry_after` 1), and so is one more duplicate of a code that has its full set of waiters;
-//! - remembered: at most `max_remembered` finished codes, about 500 bytes each (a 144-byte map
-//!   slot, the code again in the eviction queue, the openid, unionid and token on the heap).
-//!   The oldest finished entry is evicted first, and entries past the code's life are dropped
-//!   as inputs arrive. Only answers a retry can use are remembered: grants, 40029/40163, 40226.
+//! Everything is bounded by [`CoordinatorConfig`] and by the bounds on what enters (a code of
+//! at most [`MAX_CODE_LEN`] bytes, user ids of at most [`MAX_USER_ID_BYTES`], a token of at
+//! most [`MAX_TOKEN_LEN`], a WeChat or transport text cut to [`MAX_ERRMSG_BYTES`], a request
+//! id of at most [`MAX_RID_BYTES`]). Measured with every field at its bound on a 64-bit target
+//! by `tests/alloc_budgets.rs` (live heap bytes, through a counting allocator):
+//! - in flight: at most `max_in_flight` codes, at most 2.5 KiB each (2,431 bytes measured: the
+//!   boxed [`ServerLogin`] and its command queue's buffer, the code in three places, the kept
+//!   error of a backoff, `max_waiters_per_code` = 16 request ids twice). A new code beyond
+//!   that is answered at once with a typed [`ExchangeFailure::Busy`] (503, `retry_after` 1),
+//!   and so is one more duplicate of a code that has its full set of waiters;
+//! - remembered: at most `max_remembered` finished codes, at most 1.75 KiB each (1,711 bytes
+//!   measured for a grant: a map slot, the code twice, the openid, unionid and token; a refusal
+//!   keeps 1,071). The oldest finished entry is evicted first, and entries past the code's life
+//!   are dropped as inputs arrive. Every outcome in which WeChat may have taken the code is
+//!   remembered, so that such a code is never sent again (see the rule on
+//!   [`LoginCoordinator`]).
 //!
-//! With the defaults that is about 1.5 MiB in flight and 8 MiB remembered at most.
+//! With the defaults that is at most 2.5 MiB in flight and 28 MiB remembered.
+//!
+//! [`MAX_CODE_LEN`]: crate::wire::MAX_CODE_LEN
+//! [`MAX_TOKEN_LEN`]: crate::wire::MAX_TOKEN_LEN
+//! [`MAX_USER_ID_BYTES`]: crate::server::code2session::MAX_USER_ID_BYTES
+//! [`MAX_ERRMSG_BYTES`]: crate::server::errcode::MAX_ERRMSG_BYTES
+//! [`MAX_RID_BYTES`]: crate::server::errcode::MAX_RID_BYTES
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
@@ -25,9 +36,10 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+use crate::Handled;
 use crate::backoff::SplitMix64;
 use crate::http::HttpResponse;
-use crate::server::errcode::ErrorClass;
+use crate::server::errcode::{ErrorClass, WeChatError};
 use crate::server::login::ServerLogin;
 use crate::server::session::whole_seconds_until;
 use crate::server::types::{
@@ -97,8 +109,16 @@ struct Remembered {
 /// It takes and gives the same [`ServerLoginEvent`]s and [`ServerLoginCommand`]s as
 /// [`ServerLogin`], with the same contract: after every input (`handle`, `handle_timeout`),
 /// drain [`poll_command`](Self::poll_command) and read [`poll_timeout`](Self::poll_timeout);
-/// `Err` means the driver broke the contract and leaves the coordinator exactly as before; every
-/// `Received` gets exactly one `Respond` with its request id.
+/// a late answer is `Ok(Handled::Late)` and changes nothing; `Err` means the driver broke the
+/// contract and leaves the coordinator exactly as before; every `Received` gets exactly one
+/// `Respond` with its request id.
+///
+/// **The code rule.** Within the coordinator's memory (the code's life,
+/// [`CODE_LIFETIME`](crate::server::CODE_LIFETIME) from the exchange's start, unless evicted
+/// for capacity), a code reaches code2Session again only if WeChat cannot have taken it: every
+/// earlier answer was transient (`-1`, 5xx, no response, timeout) or refused the request rather
+/// than the code (a quota, the app's configuration, an access token). After any other answer a
+/// retry gets the remembered answer, or `code_used` once the session is gone.
 ///
 /// Maps are ordered (`BTreeMap`): no hasher seeded from the OS, and the same inputs give the
 /// same outputs in the same order.
@@ -159,38 +179,46 @@ impl LoginCoordinator {
 
     /// Feeds one event. `Received` starts, joins or replays an exchange; the other events go to
     /// the exchange whose effect id they echo.
+    ///
+    /// An answer to an effect given out earlier that no exchange waits for any more (past its
+    /// deadline, answered already, its exchange over) is `Ok(Handled::Late)` and changes
+    /// nothing. `Err` is for an id never given out, a request id still pending, and what
+    /// [`ServerLogin::handle`] refuses.
     pub fn handle(
         &mut self,
         event: ServerLoginEvent,
         now: OffsetDateTime,
-    ) -> Result<(), ServerLoginError> {
-        match event {
+    ) -> Result<Handled, ServerLoginError> {
+        let id = match &event {
             ServerLoginEvent::Received { request, body } => {
-                if self.pending.contains(&request) {
-                    return Err(ServerLoginError::DuplicateRequest { request });
+                if self.pending.contains(request) {
+                    return Err(ServerLoginError::DuplicateRequest { request: *request });
                 }
                 self.forget_expired(now);
-                self.receive(request, &body, now);
+                self.receive(*request, body, now);
+                return Ok(Handled::Applied);
             }
             ServerLoginEvent::WeChatAnswered { id, .. }
             | ServerLoginEvent::SessionCreated { id, .. }
-            | ServerLoginEvent::SessionNotCreated { id, .. } => {
-                let key = self
-                    .routes
-                    .get(&id)
-                    .ok_or(ServerLoginError::UnknownId { id })?
-                    .clone();
-                let entry = self
-                    .in_flight
-                    .get_mut(&key)
-                    .ok_or(ServerLoginError::UnknownId { id })?;
-                // `step` changes nothing, ids included, when it returns an error.
-                entry.login.step(event, now, &mut self.next_id)?;
-                self.after_step(&key, now);
-                self.forget_expired(now);
-            }
-        }
-        Ok(())
+            | ServerLoginEvent::SessionNotCreated { id, .. } => *id,
+        };
+        let Some(key) = self.routes.get(&id).cloned() else {
+            return if id.0 < self.next_id {
+                Ok(Handled::Late)
+            } else {
+                Err(ServerLoginError::UnknownId { id })
+            };
+        };
+        let entry = self
+            .in_flight
+            .get_mut(&key)
+            .ok_or(ServerLoginError::UnknownId { id })?;
+        // `step` changes nothing, ids included, when it returns an error; a routed id is the
+        // one its exchange waits for, so it is never late.
+        let handled = entry.login.step(event, now, &mut self.next_id)?;
+        self.after_step(&key, now);
+        self.forget_expired(now);
+        Ok(handled)
     }
 
     /// Fires what is due at `now` in every exchange and drops remembered codes past their life.
@@ -247,11 +275,8 @@ impl LoginCoordinator {
         let key = CodeKey(code.expose_secret().to_owned());
 
         if let Some(remembered) = self.remembered.get(&key) {
-            let replay = (now < remembered.forget_at)
-                .then(|| replay(&remembered.outcome, now))
-                .flatten();
-            if let Some(response) = replay {
-                let outcome = remembered.outcome.clone();
+            if now < remembered.forget_at {
+                let (response, outcome) = replay(&remembered.outcome, now);
                 self.commands.push_back(ServerLoginCommand::Respond {
                     request,
                     response,
@@ -259,7 +284,7 @@ impl LoginCoordinator {
                 });
                 return;
             }
-            // Past the code's life or the session's: forget it and exchange afresh.
+            // Past the code's life: WeChat has forgotten it too; exchange afresh.
             self.remembered.remove(&key);
         }
 
@@ -407,30 +432,76 @@ impl LoginCoordinator {
     }
 }
 
-/// Whether a retry with the same code can use this answer: a grant, or WeChat's final word on
-/// the code or the user. Transient and configuration failures are not remembered.
+/// Whether WeChat may have taken the code, so that it must not be sent again: every outcome
+/// but those whose answers were transient (`-1`, 5xx, no response, timeout) or refused the
+/// request rather than the code (a quota, the app's configuration, an access token: a retry
+/// with the same code may well succeed once that is fixed).
+///
+/// This is the coordinator's rule: **within its memory (the code's life, [`CODE_LIFETIME`]
+/// from the exchange's start, unless evicted for capacity), a code reaches code2Session again
+/// only if WeChat cannot have taken it.** Within one exchange, only transient answers are
+/// retried.
+///
+/// [`CODE_LIFETIME`]: crate::server::CODE_LIFETIME
 fn worth_remembering(outcome: &ExchangeOutcome) -> bool {
     match outcome {
         ExchangeOutcome::Granted { .. } => true,
         ExchangeOutcome::Failed(ExchangeFailure::Refused(e)) => {
-            matches!(e.class(), ErrorClass::NewCodeNeeded | ErrorClass::Blocked)
+            wechat_may_have_taken(e.class(), false)
         }
-        ExchangeOutcome::Failed(_) => false,
+        ExchangeOutcome::Failed(ExchangeFailure::Unavailable { last, .. }) => {
+            let class = last
+                .wechat()
+                .map_or(ErrorClass::Unknown, WeChatError::class);
+            wechat_may_have_taken(class, last.is_transient())
+        }
+        ExchangeOutcome::Failed(
+            ExchangeFailure::SessionNotCreated { .. } | ExchangeFailure::SessionTimeout,
+        ) => true,
+        // Never the end of an exchange: answered at once, nothing to remember.
+        ExchangeOutcome::Failed(
+            ExchangeFailure::BadRequest(_)
+            | ExchangeFailure::Busy
+            | ExchangeFailure::CodeAlreadyExchanged,
+        ) => false,
     }
 }
 
-/// The answer a retry gets, as of `now`; `None` when the granted session has ended.
-fn replay(outcome: &ExchangeOutcome, now: OffsetDateTime) -> Option<HttpResponse> {
-    match outcome {
+fn wechat_may_have_taken(class: ErrorClass, transient: bool) -> bool {
+    let about_the_request = matches!(
+        class,
+        ErrorClass::Retry
+            | ErrorClass::RateLimited(_)
+            | ErrorClass::Configuration
+            | ErrorClass::TokenInvalid
+    );
+    !transient && !about_the_request
+}
+
+/// The answer a retry gets, as of `now`: the session while it lasts, the same failure, or, when
+/// WeChat took the code but its session is gone, [`ExchangeFailure::CodeAlreadyExchanged`].
+fn replay(outcome: &ExchangeOutcome, now: OffsetDateTime) -> (HttpResponse, ExchangeOutcome) {
+    let spent = ExchangeFailure::CodeAlreadyExchanged;
+    let failure = match outcome {
         ExchangeOutcome::Granted {
             token, expires_at, ..
-        } => whole_seconds_until(now, *expires_at).map(|expires_in| {
-            LoginGranted {
-                token: token.clone(),
-                expires_in,
+        } => match whole_seconds_until(now, *expires_at) {
+            Some(expires_in) => {
+                let grant = LoginGranted {
+                    token: token.clone(),
+                    expires_in,
+                };
+                return (grant.to_response(), outcome.clone());
             }
-            .to_response()
-        }),
-        ExchangeOutcome::Failed(failure) => Some(failure.wire_body(now).to_response()),
-    }
+            None => spent,
+        },
+        ExchangeOutcome::Failed(
+            ExchangeFailure::SessionNotCreated { .. } | ExchangeFailure::SessionTimeout,
+        ) => spent,
+        ExchangeOutcome::Failed(failure) => failure.clone(),
+    };
+    (
+        failure.wire_body(now).to_response(),
+        ExchangeOutcome::Failed(failure),
+    )
 }

@@ -10,13 +10,14 @@ use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use crate::http::{HttpResponse, TransportError};
+use crate::server::scrub::scrub_shapes;
 use crate::wire::{ErrorBody, ErrorKind, MAX_BODY_BYTES, json_error_summary};
 
 /// The longest `errmsg` kept, in bytes; longer ones are cut at a character boundary.
 pub const MAX_ERRMSG_BYTES: usize = 512;
 
-/// The longest request id kept, in bytes.
-const MAX_RID_BYTES: usize = 128;
+/// The longest request id kept, in bytes; a longer one is not WeChat's and is dropped.
+pub const MAX_RID_BYTES: usize = 64;
 
 /// Beijing time is UTC+8 all year; WeChat's daily quotas reset at its midnight.
 const BEIJING_OFFSET_SECONDS: i64 = 8 * 3600;
@@ -27,17 +28,20 @@ const BEIJING_OFFSET_SECONDS: i64 = 8 * 3600;
 pub struct WeChatError {
     /// WeChat's `errcode` (never 0: 0 is success).
     pub errcode: i64,
-    /// WeChat's `errmsg`, at most [`MAX_ERRMSG_BYTES`] bytes.
+    /// WeChat's `errmsg`, scrubbed, then cut to at most [`MAX_ERRMSG_BYTES`] bytes.
     pub errmsg: String,
-    /// The request id found in `errmsg` (`rid: …` or `hints: [ req_id: … ]`), if any.
+    /// The request id found in the scrubbed `errmsg` (`rid: …` or `hints: [ req_id: … ]`),
+    /// only when it has WeChat's shape (see [`extract_rid`]).
     pub rid: Option<String>,
 }
 
 impl WeChatError {
-    /// An error from its code and message; the message is shortened to [`MAX_ERRMSG_BYTES`]
-    /// and the request id is extracted from it.
-    pub fn new(errcode: i64, errmsg: impl Into<String>) -> Self {
-        let mut errmsg = errmsg.into();
+    /// An error from its code and message. In this order: anything shaped like a credential
+    /// (`secret=…`, `js_code=…`, `access_token=…`, `"session_key":"…"`, …) is removed from the
+    /// message, the message is shortened to [`MAX_ERRMSG_BYTES`], and the request id is
+    /// extracted from what is left.
+    pub fn new(errcode: i64, errmsg: impl AsRef<str>) -> Self {
+        let mut errmsg = scrub_shapes(errmsg.as_ref());
         truncate_at_char_boundary(&mut errmsg, MAX_ERRMSG_BYTES);
         let rid = extract_rid(&errmsg);
         Self {
@@ -295,23 +299,47 @@ fn envelope(
     Ok(Some(WeChatError::new(errcode, errmsg)))
 }
 
-/// Finds the request id in an errmsg: `… rid: 6502a6f1-1f2e3d4c-5b6a7988` or
-/// `… hints: [ req_id: GaHFAJ6ce-vGCl3a ]`.
+/// Finds the request id in an errmsg, in either of WeChat's forms, and keeps it only when it
+/// has WeChat's shape; anything else after the marker (a secret an echoing proxy put there,
+/// say) is dropped.
+///
+/// - `… rid: 6502a6f1-1f2e3d4c-5b6a7988`: groups of 1 to 16 hex digits joined by dashes;
+/// - `… hints: [ req_id: GaHFAJ6ce-vGCl3a ]`: groups of 1 to 16 letters or digits joined by
+///   dashes.
+///
+/// Both need at least two groups and at most [`MAX_RID_BYTES`] bytes, and the marker must not
+/// end a longer word.
 pub fn extract_rid(errmsg: &str) -> Option<String> {
-    ["req_id:", "rid:"].iter().find_map(|marker| {
-        // `rid:` is also the tail of `req_id:`; searching `req_id:` first keeps both right.
-        let start = errmsg.find(marker)? + marker.len();
-        let rid: String = errmsg[start..]
-            .trim_start()
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .take(MAX_RID_BYTES)
-            .collect();
-        (!rid.is_empty()).then_some(rid)
-    })
+    let after = |marker: &str| {
+        errmsg.match_indices(marker).find_map(|(at, _)| {
+            let word_before = errmsg[..at]
+                .bytes()
+                .next_back()
+                .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+            (!word_before).then(|| errmsg[at + marker.len()..].trim_start_matches(' '))
+        })
+    };
+    let hex = |c: char| c.is_ascii_hexdigit();
+    let alnum = |c: char| c.is_ascii_alphanumeric();
+    let (rest, group_char): (&str, &dyn Fn(char) -> bool) = match after("req_id:") {
+        Some(rest) => (rest, &alnum),
+        None => (after("rid:")?, &hex),
+    };
+    let end = rest
+        .find(|c: char| c.is_whitespace() || matches!(c, ']' | ',' | ';' | ')' | '"'))
+        .unwrap_or(rest.len());
+    let rid = &rest[..end];
+    let groups: Vec<&str> = rid.split('-').collect();
+    let shaped = rid.len() <= MAX_RID_BYTES
+        && groups.len() >= 2
+        && groups
+            .iter()
+            .all(|g| (1..=16).contains(&g.len()) && g.chars().all(group_char));
+    shaped.then(|| rid.to_owned())
 }
 
-fn truncate_at_char_boundary(text: &mut String, max: usize) {
+/// Cuts `text` to at most `max` bytes, back to a character boundary.
+pub(crate) fn truncate_at_char_boundary(text: &mut String, max: usize) {
     if text.len() > max {
         let mut cut = max;
         while !text.is_char_boundary(cut) {
@@ -339,9 +367,30 @@ mod tests {
             extract_rid("invalid code, hints: [ req_id: GaHFAJ6ce-vGCl3a ]").as_deref(),
             Some("GaHFAJ6ce-vGCl3a")
         );
-        assert_eq!(extract_rid("rid:abc,").as_deref(), Some("abc"));
+        assert_eq!(extract_rid("rid:abc-1,").as_deref(), Some("abc-1"));
         assert_eq!(extract_rid("system error"), None);
         assert_eq!(extract_rid("rid: "), None);
+    }
+
+    #[test]
+    fn rid_only_in_wechats_shape() {
+        for errmsg in [
+            "invalid code, rid: 0123456789abcdef0123456789abcdef",
+            "invalid code, rid: S3CRET-value",
+            "rid: 6502a6f1-1f2e3d4c-5b6a7988x_y",
+            "rid: 6502a6f1--5b6a7988",
+            "rid: -6502a6f1",
+            "grid: 6502a6f1-1f2e3d4c",
+            "hints: [ req_id: GaHFAJ6ce_vGCl3a ]",
+            "hints: [ req_id: 0123456789abcdef0 ]",
+        ] {
+            assert_eq!(extract_rid(errmsg), None, "{errmsg}");
+        }
+        let long = ["abcdef01"; 8].join("-");
+        assert_eq!(long.len(), 71);
+        assert_eq!(extract_rid(&format!("rid: {long}")), None);
+        let at_limit = ["abcdef0123456789"; 4].join("-")[..64].to_owned();
+        assert_eq!(extract_rid(&format!("rid: {at_limit}")), Some(at_limit));
     }
 
     #[test]

@@ -21,17 +21,19 @@ use std::sync::Arc;
 
 use time::{Duration, OffsetDateTime};
 
+use crate::Handled;
 use crate::backoff::SplitMix64;
 use crate::http::{HttpResponse, TransportError};
 use crate::secret::LoginCode;
 use crate::server::code2session::parse_response;
 use crate::server::errcode::ApiError;
+use crate::server::scrub::Scrub;
 use crate::server::session::{Session, whole_seconds_until};
 use crate::server::types::{
     EffectId, ExchangeFailure, ExchangeOutcome, RequestId, ServerEventKind, ServerLoginCommand,
-    ServerLoginConfig, ServerLoginError, ServerLoginEvent, ServerLoginState, redact_transport,
+    ServerLoginConfig, ServerLoginError, ServerLoginEvent, ServerLoginState,
 };
-use crate::wire::{LoginGranted, decode_login_request};
+use crate::wire::{LoginGranted, decode_login_request, validate_token};
 
 /// How long a login code lives after `wx.login`; the server counts from when it first saw it.
 pub const CODE_LIFETIME: Duration = Duration::minutes(5);
@@ -44,9 +46,14 @@ pub const CODE_LIFETIME: Duration = Duration::minutes(5);
 ///   instant has come; spurious calls are harmless no-ops).
 /// - Outputs: after **every** input, drain [`poll_command`](Self::poll_command) and read
 ///   [`poll_timeout`](Self::poll_timeout) again.
-/// - `Err` from `handle` means the driver broke the contract (a stale id, an event the state
-///   does not expect); the machine is then exactly as before. What the world does (WeChat says
-///   `-1`, a 5xx, a garbage body) is never an `Err`: it comes out as commands.
+/// - `handle` returns `Ok(Handled::Late)` for an answer to an effect the machine gave out and
+///   no longer waits for (past its deadline, already answered, or the flow has ended); the
+///   machine is then unchanged. A late `SessionCreated` means a session was stored that no
+///   client got the token of: the driver may delete it.
+/// - `Err` from `handle` means the driver broke the contract (an id never given out, an event
+///   the state does not expect, a malformed token or an expiry not in the future in
+///   `SessionCreated`); the machine is then exactly as before. What the world does (WeChat
+///   says `-1`, a 5xx, a garbage body) is never an `Err`: it comes out as commands.
 /// - Exactly one [`ServerLoginCommand::Respond`] comes out per `Received`, in a bounded number
 ///   of steps, whether or not the driver answers its effects (each has a deadline).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,11 +130,11 @@ impl ServerLogin {
         &mut self,
         event: ServerLoginEvent,
         now: OffsetDateTime,
-    ) -> Result<(), ServerLoginError> {
+    ) -> Result<Handled, ServerLoginError> {
         let mut ids = self.next_id;
-        self.step(event, now, &mut ids)?;
+        let handled = self.step(event, now, &mut ids)?;
         self.next_id = ids;
-        Ok(())
+        Ok(handled)
     }
 
     /// Fires what is due at `now`: an effect past its deadline, the end of a backoff. Calling
@@ -199,15 +206,15 @@ impl ServerLogin {
     }
 
     /// The one table of rules: (state, event) -> new state and commands. Nothing changes before
-    /// an `Err` is returned. `ids` allocates effect ids (the coordinator shares one counter).
+    /// an `Err` or a `Late` is returned. `ids` allocates effect ids (the coordinator shares one
+    /// counter): an id below it was given out.
     pub(crate) fn step(
         &mut self,
         event: ServerLoginEvent,
         now: OffsetDateTime,
         ids: &mut u64,
-    ) -> Result<(), ServerLoginError> {
+    ) -> Result<Handled, ServerLoginError> {
         use ServerLoginEvent as E;
-        let got = event.kind();
         match (&self.state, event) {
             (State::Idle, E::Received { request, body }) => {
                 self.request = request;
@@ -222,8 +229,7 @@ impl ServerLogin {
                     id: answered,
                     result,
                 },
-            ) => {
-                check_id(*id, answered)?;
+            ) if *id == answered => {
                 self.on_wechat_answer(result, now, ids);
             }
             (
@@ -238,8 +244,9 @@ impl ServerLogin {
                     token,
                     expires_at,
                 },
-            ) => {
-                check_id(*id, answered)?;
+            ) if *id == answered => {
+                validate_token(token.expose_secret())
+                    .map_err(|_| ServerLoginError::MalformedToken)?;
                 let expires_in = whole_seconds_until(now, expires_at)
                     .ok_or(ServerLoginError::ExpiryNotInFuture)?;
                 let outcome = ExchangeOutcome::Granted {
@@ -256,41 +263,50 @@ impl ServerLogin {
                     id: answered,
                     reason,
                 },
-            ) => {
-                check_id(*id, answered)?;
+            ) if *id == answered => {
                 self.fail(ExchangeFailure::SessionNotCreated { reason }, now);
             }
             (
-                state @ (State::Idle | State::BackingOff { .. } | State::Done),
-                E::WeChatAnswered { .. } | E::SessionCreated { .. } | E::SessionNotCreated { .. },
-            )
-            | (
+                _,
+                answer @ (E::WeChatAnswered { .. }
+                | E::SessionCreated { .. }
+                | E::SessionNotCreated { .. }),
+            ) => return self.stray_answer(&answer, *ids),
+            (
                 state @ (State::Calling { .. }
                 | State::BackingOff { .. }
                 | State::CreatingSession { .. }
                 | State::Done),
                 E::Received { .. },
-            )
-            | (
-                state @ State::Calling { .. },
-                E::SessionCreated { .. } | E::SessionNotCreated { .. },
-            )
-            | (state @ State::CreatingSession { .. }, E::WeChatAnswered { .. }) => {
-                return Err(ServerLoginError::UnexpectedEvent {
-                    state: state.name(),
-                    expected: state.name().expected(),
-                    got,
-                });
-            }
+            ) => return Err(unexpected(state.name(), ServerEventKind::Received)),
         }
-        Ok(())
+        Ok(Handled::Applied)
+    }
+
+    /// An answer that is not the one awaited: the awaited id with the wrong kind of event is a
+    /// contract violation; another id given out earlier is late; any other id was never given.
+    fn stray_answer(
+        &self,
+        answer: &ServerLoginEvent,
+        ids: u64,
+    ) -> Result<Handled, ServerLoginError> {
+        let Some(id) = answer.effect_id() else {
+            return Err(unexpected(self.state(), answer.kind()));
+        };
+        if self.outstanding() == Some(id) {
+            Err(unexpected(self.state(), answer.kind()))
+        } else if id.0 < ids {
+            Ok(Handled::Late)
+        } else {
+            Err(ServerLoginError::UnknownId { id })
+        }
     }
 
     /// The timer rules.
     pub(crate) fn step_timeout(&mut self, now: OffsetDateTime, ids: &mut u64) {
         match &self.state {
             State::Calling { deadline, .. } if now >= *deadline => {
-                // The late answer, if it ever comes, carries a stale id and is refused.
+                // The late answer, if it ever comes, is `Ok(Handled::Late)` and changes nothing.
                 self.on_wechat_answer(Err(TransportError::Timeout), now, ids);
             }
             State::BackingOff { until, last } if now >= *until => {
@@ -404,46 +420,22 @@ impl ServerLogin {
         });
     }
 
-    /// Removes the app secret, the platform token and the code from text that came from the
-    /// world and may quote the request URL (an HTTP client's error message, for one): sensitive
-    /// query values first, then any verbatim occurrence.
+    /// Removes the app secret (or the platform token), the code and anything shaped like a
+    /// credential from every world text the error keeps, whatever the HTTP status.
     fn scrub(&self, error: ApiError) -> ApiError {
-        let mut secrets = self.config.code2session.secret_texts();
-        secrets.push(self.code.expose_secret().to_owned());
-        let clean = |text: String| {
-            secrets
-                .iter()
-                .filter(|s| !s.is_empty())
-                .fold(text, |text, secret| {
-                    text.replace(secret.as_str(), "[redacted]")
-                })
-        };
-        match error {
-            ApiError::Transport(transport) => match redact_transport(&transport) {
-                TransportError::Connection { message } => {
-                    ApiError::Transport(TransportError::Connection {
-                        message: clean(message),
-                    })
-                }
-                TransportError::Other { message } => ApiError::Transport(TransportError::Other {
-                    message: clean(message),
-                }),
-                other => ApiError::Transport(other),
-            },
-            ApiError::WeChat(mut e) => {
-                e.errmsg = clean(e.errmsg);
-                ApiError::WeChat(e)
-            }
-            other => other,
-        }
+        let secrets = [
+            self.config.code2session.secret_text(),
+            self.code.expose_secret(),
+        ];
+        Scrub::new(secrets).api_error(error)
     }
 }
 
-fn check_id(expected: EffectId, got: EffectId) -> Result<(), ServerLoginError> {
-    if expected == got {
-        Ok(())
-    } else {
-        Err(ServerLoginError::UnknownId { id: got })
+fn unexpected(state: ServerLoginState, got: ServerEventKind) -> ServerLoginError {
+    ServerLoginError::UnexpectedEvent {
+        state,
+        expected: state.expected(),
+        got,
     }
 }
 

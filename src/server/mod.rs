@@ -9,6 +9,7 @@
 //! | [`login`] | [`ServerLogin`]: one login request as a machine |
 //! | [`coordinator`] | [`LoginCoordinator`]: every login of a process, duplicate codes joined, results remembered |
 //! | [`session`] | the server's [`Session`] record and the answer to the client's session check |
+//! | `scrub` | the one scrub of WeChat's texts and transport messages (secrets, credential-shaped values) |
 //! | [`types`] | the events, commands, outcomes and errors both machines share |
 //! | [`access_token`] | [`AccessTokenCache`]: the `access_token` as a machine (single flight, refresh ahead, compare-and-expire, guarded force) |
 //! | [`phone`] | the current phone number API (`getuserphonenumber`) |
@@ -23,6 +24,7 @@ pub mod login;
 #[cfg(feature = "crypto")]
 pub mod open_data;
 pub mod phone;
+pub(crate) mod scrub;
 pub mod session;
 #[cfg(feature = "crypto")]
 pub mod session_key;

@@ -189,8 +189,9 @@ impl PhoneNumberApi {
     }
 }
 
-/// [`parse_api_body`] for the driver's result, with sensitive query values (the access token)
-/// removed from a transport error's message: HTTP clients often quote the URL.
+/// [`parse_api_body`] for the driver's result, with anything shaped like a credential (the
+/// access token in the URL) removed from a transport error's message by the one scrub: HTTP
+/// clients often quote the URL. (`errmsg` is scrubbed the same way as it is parsed.)
 pub(crate) fn parse_redacted<T: serde::de::DeserializeOwned>(
     result: &Result<HttpResponse, TransportError>,
 ) -> Result<T, ApiError> {

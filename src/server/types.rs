@@ -7,10 +7,11 @@ use std::fmt;
 use time::{Duration, OffsetDateTime};
 
 use crate::backoff::Backoff;
-use crate::http::{HttpRequest, HttpResponse, TransportError, redact_url};
+use crate::http::{HttpRequest, HttpResponse, TransportError};
 use crate::secret::SessionToken;
 use crate::server::code2session::Code2Session;
 use crate::server::errcode::{ApiError, ErrorClass, WeChatError, internal_body};
+use crate::server::scrub::Scrub;
 use crate::server::session::{DEFAULT_SESSION_LIFETIME, Session};
 use crate::wire::{ErrorBody, ErrorKind, WireError};
 
@@ -114,6 +115,16 @@ impl ServerLoginEvent {
             ServerLoginEvent::SessionNotCreated { .. } => ServerEventKind::SessionNotCreated,
         }
     }
+
+    /// The id of the effect this event answers (`None` for `Received`).
+    pub fn effect_id(&self) -> Option<EffectId> {
+        match self {
+            ServerLoginEvent::Received { .. } => None,
+            ServerLoginEvent::WeChatAnswered { id, .. }
+            | ServerLoginEvent::SessionCreated { id, .. }
+            | ServerLoginEvent::SessionNotCreated { id, .. } => Some(*id),
+        }
+    }
 }
 
 impl fmt::Debug for ServerLoginEvent {
@@ -150,18 +161,11 @@ impl fmt::Debug for ServerLoginEvent {
     }
 }
 
-/// The error with sensitive query values removed from its message: HTTP clients often quote
-/// the request URL, which carries the app secret and the code.
+/// The error with anything shaped like a credential removed from its message (the one scrub,
+/// knowing no secret): HTTP clients often quote the request URL, which carries the app secret
+/// and the code.
 pub(crate) fn redact_transport(error: &TransportError) -> TransportError {
-    match error {
-        TransportError::Connection { message } => TransportError::Connection {
-            message: redact_url(message),
-        },
-        TransportError::Other { message } => TransportError::Other {
-            message: redact_url(message),
-        },
-        other => other.clone(),
-    }
+    Scrub::default().transport(error)
 }
 
 /// The kind of a [`ServerLoginEvent`].
@@ -303,6 +307,11 @@ pub enum ExchangeFailure {
     /// Too many logins were in flight (the coordinator's capacity).
     #[error("too many logins in flight")]
     Busy,
+    /// The coordinator already sent this code to WeChat, which took it, and what it gave is
+    /// gone (the session was not created, or has ended): the client needs a new code. The code
+    /// is not sent again (WeChat would answer 40163).
+    #[error("the code was already exchanged and its session is gone")]
+    CodeAlreadyExchanged,
 }
 
 impl ExchangeFailure {
@@ -322,6 +331,9 @@ impl ExchangeFailure {
             ),
             ExchangeFailure::SessionNotCreated { .. } | ExchangeFailure::SessionTimeout => {
                 internal_body()
+            }
+            ExchangeFailure::CodeAlreadyExchanged => {
+                ErrorBody::new(ErrorKind::CodeUsed, "the login code was already used")
             }
             ExchangeFailure::Busy => {
                 let mut body = ErrorBody::new(
@@ -344,12 +356,15 @@ impl ExchangeFailure {
             ),
             ExchangeFailure::Unavailable { last, .. } => !last.is_transient(),
             ExchangeFailure::SessionNotCreated { .. } | ExchangeFailure::SessionTimeout => true,
-            ExchangeFailure::BadRequest(_) | ExchangeFailure::Busy => false,
+            ExchangeFailure::BadRequest(_)
+            | ExchangeFailure::Busy
+            | ExchangeFailure::CodeAlreadyExchanged => false,
         }
     }
 }
 
-/// The driver broke the contract; the machine is exactly as it was before the call.
+/// The driver broke the contract; the machine is exactly as it was before the call. (A late
+/// answer is not an error: it is [`Handled::Late`](crate::Handled::Late).)
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServerLoginError {
@@ -363,8 +378,8 @@ pub enum ServerLoginError {
         /// The event that arrived.
         got: ServerEventKind,
     },
-    /// The id answers nothing outstanding: unknown, already answered or timed out.
-    #[error("{id} answers nothing outstanding")]
+    /// The id was never given out by this machine.
+    #[error("{id} was never given out")]
     UnknownId {
         /// The id that arrived.
         id: EffectId,
@@ -378,6 +393,10 @@ pub enum ServerLoginError {
     /// `SessionCreated` carried an expiry less than a second after `now`.
     #[error("the session's expiry is not in the future")]
     ExpiryNotInFuture,
+    /// `SessionCreated` carried a token that [`validate_token`](crate::wire::validate_token)
+    /// refuses (empty, too long, spaces or characters no header may carry); it is never sent.
+    #[error("the session token is malformed")]
+    MalformedToken,
 }
 
 fn list(kinds: &[ServerEventKind]) -> String {

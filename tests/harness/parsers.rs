@@ -6,7 +6,11 @@
 //! 1. Each parser returns a value or its typed error; nothing panics, whatever the size.
 //! 2. An error's message never echoes the input (a body may carry a code, a token or a key):
 //!    a marker planted anywhere in the input never appears in it. WeChat's own `errmsg`, kept
-//!    on purpose for support, is the one exception.
+//!    on purpose for support, is the one exception, and even there:
+//! 3. a marker planted as a credential's value (`secret=…`, `"session_key":"…"`) never appears
+//!    in any error, whatever the status, the errcode or where the 512-byte cut falls; and
+//! 4. a kept request id always has WeChat's shape (1 to 64 bytes of letters, digits and
+//!    dashes, at least one dash), whatever text preceded it.
 
 use time::OffsetDateTime;
 use wxlogin::client::StoredSession;
@@ -28,11 +32,39 @@ pub fn parsers(data: &[u8]) {
     let status = bytes.u16();
     let at = usize::from(bytes.u16());
     let body = bytes.slice(usize::MAX).to_vec();
-    // The body as given, and with the marker planted at a fuzz-chosen place.
-    let mut planted = body.clone();
-    planted.splice(at.min(body.len())..at.min(body.len()), MARKER.bytes());
-    for body in [body, planted] {
-        parse_all(status, &body);
+    // The body as given, and with the marker planted at a fuzz-chosen place, bare or as a
+    // credential's value.
+    let at = at.min(body.len());
+    let plant = |text: &str| {
+        let mut planted = body.clone();
+        planted.splice(at..at, text.bytes());
+        planted
+    };
+    let shaped = [
+        plant(&format!("secret={MARKER}")),
+        plant(&format!(r#"session_key\":\"{MARKER}"#)),
+        plant(&format!("rid: {MARKER}-1")),
+    ];
+    parse_all(status, &plant(MARKER), false);
+    parse_all(status, &body, false);
+    for body in shaped {
+        parse_all(status, &body, true);
+    }
+}
+
+/// Invariants 3 and 4 for every WeChat error a parser kept.
+fn check_wechat(error: &ApiError, shaped: bool) {
+    let Some(wechat) = error.wechat() else {
+        return;
+    };
+    if shaped {
+        assert_quiet("a scrubbed errmsg", format!("{error:?} {error}"));
+    }
+    if let Some(rid) = &wechat.rid {
+        let shape = rid.len() <= 64
+            && rid.contains('-')
+            && rid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        assert!(shape, "a rid not in WeChat's shape: {rid:?}");
     }
 }
 
@@ -43,20 +75,32 @@ fn assert_quiet(what: &str, message: String) {
     );
 }
 
-fn parse_all(status: u16, body: &[u8]) {
+fn parse_all(status: u16, body: &[u8], shaped: bool) {
     let response = HttpResponse::json(status, body.to_vec());
     match parse_response(&Ok(response.clone())) {
-        Ok(session) => assert!(!session.openid.is_empty()),
-        Err(ApiError::WeChat(_)) => {}
-        Err(error) => assert_quiet("code2Session", error.to_string()),
+        Ok(session) => {
+            assert!((1..=64).contains(&session.openid.len()));
+            assert!(session.unionid.is_none_or(|u| (1..=64).contains(&u.len())));
+        }
+        Err(error @ ApiError::WeChat(_)) => check_wechat(&error, shaped),
+        Err(error) => {
+            check_wechat(&error, shaped);
+            assert_quiet("code2Session", error.to_string());
+        }
     }
     match parse_token_response(&Ok(response.clone())) {
         Ok(token) => assert!(!token.access_token.expose_secret().is_empty()),
-        Err(ApiError::WeChat(_)) => {}
-        Err(error) => assert_quiet("the token endpoint", error.to_string()),
+        Err(error @ ApiError::WeChat(_)) => check_wechat(&error, shaped),
+        Err(error) => {
+            check_wechat(&error, shaped);
+            assert_quiet("the token endpoint", error.to_string());
+        }
     }
     let phone = PhoneNumberApi::new("wx0123456789abcdef").parse_response(&Ok(response.clone()));
     if let Err(error) = phone {
+        if let wxlogin::server::phone::PhoneError::Api(api) = &error {
+            check_wechat(api, shaped);
+        }
         if !matches!(
             error,
             wxlogin::server::phone::PhoneError::Api(ApiError::WeChat(_))
@@ -71,8 +115,12 @@ fn parse_all(status: u16, body: &[u8]) {
         let _ = parse_reset_response(&Ok(response.clone()));
     }
     match parse_api_body::<serde_json::Value>(status, body) {
-        Ok(_) | Err(ApiError::WeChat(_)) => {}
-        Err(error) => assert_quiet("the errcode envelope", error.to_string()),
+        Ok(_) => {}
+        Err(error @ ApiError::WeChat(_)) => check_wechat(&error, shaped),
+        Err(error) => {
+            check_wechat(&error, shaped);
+            assert_quiet("the errcode envelope", error.to_string());
+        }
     }
     if let Err(error) = decode_login_request(body) {
         assert_quiet("the login request", error.to_string());

@@ -1,32 +1,55 @@
 //! `server_login`: the `LoginCoordinator` (and through it the per-request `ServerLogin`
-//! machines) under arbitrary request bodies, WeChat answers, session-store answers, wrong ids
-//! and times, in any order.
+//! machines) under arbitrary request bodies, WeChat answers of every status carrying hostile
+//! texts, session-store answers (good tokens and malformed ones), late and unknown ids and
+//! times, in any order.
 //!
-//! Invariants:
-//! 1. A refused event leaves the coordinator `==` its clone from before.
+//! Invariants, about the machine:
+//! 1. A refused event, and a late answer, leave the coordinator `==` its clone from before. An
+//!    answer carrying an id given out earlier and no longer awaited is `Ok(Handled::Late)`; an
+//!    id never given out is `Err(UnknownId)`; a malformed token is `Err(MalformedToken)`.
 //! 2. Every accepted request gets exactly one `Respond`, and once WeChat and the store answer
 //!    everything (or let deadlines pass), every request is answered within a bounded number of
 //!    steps.
-//! 3. At most one code2Session call per code is outstanding at a time (duplicates are joined).
-//! 4. A 200 answer carries a token the store created; every other answer is a wire error body.
-//! 5. No response body, and no `Debug` of a command, contains the app secret or a session key.
-//! 6. Replaying the same input gives the same commands.
+//! 3. Replaying the same input gives the same commands.
+//!
+//! And about the world:
+//! 4. At most one code2Session call per code is in the world at a time (duplicates are joined).
+//! 5. A code reaches code2Session again only if WeChat cannot have taken it (every earlier
+//!    answer was transient, `-1`, 5xx, no response, timeout, or refused the request rather than
+//!    the code: a quota, the configuration, a token), or once its life ([`CODE_LIFETIME`] from
+//!    the exchange's start) has passed; a retry is never sent at or after that life. (Asserted
+//!    when the coordinator can remember every code the run uses, so no eviction forgets one.)
+//! 6. A 200 answer carries a token the store created; every other answer is a wire error body.
+//! 7. No secret marker (the app secret or its head, a code, a session key, a token) appears in
+//!    any `Debug` of a command or of the coordinator, any error body, any outcome's message or
+//!    any error's message, whatever WeChat said, with whatever status; a 200 body carries only
+//!    its own token.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use time::OffsetDateTime;
+use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportError};
 use wxlogin::secret::{AppSecret, SessionToken};
+use wxlogin::server::ErrorClass;
+use wxlogin::server::code2session::parse_response;
 use wxlogin::server::{
-    Code2Session, CoordinatorConfig, EffectId, LoginCoordinator, RequestId, ServerLoginCommand,
-    ServerLoginConfig, ServerLoginError, ServerLoginEvent,
+    CODE_LIFETIME, Code2Session, CoordinatorConfig, EffectId, ExchangeOutcome, LoginCoordinator,
+    RequestId, ServerLoginCommand, ServerLoginConfig, ServerLoginError, ServerLoginEvent,
 };
 use wxlogin::wire::{ErrorBody, LoginGranted};
 
 use super::Bytes;
 
-const SECRET: &str = "APPSECRET-MARKER";
+/// Two app secrets: one that percent-encoding changes, one in the shape of a WeChat rid.
+const SECRETS: [&str; 2] = ["Zq7+APPSECRET/mark", "5EC7-A11-B0B"];
+/// What must never appear: the head of either secret in both forms, the head of every code,
+/// the session key, the head of every token.
+const FORBIDDEN: [&str; 6] = ["Zq7+", "Zq7%2B", "5EC7", "C0DE", KEY_MARKER, TOKEN_HEAD];
 const KEY_MARKER: &str = "U0VTU0lPTktFWU1BUktFUg";
+const TOKEN_HEAD: &str = "T0KEN";
+/// Codes in the shape of a hex rid (`C0DE-11`), so only the scrub keeps them out of one.
+const CODES: u8 = 4;
 
 pub fn server_login(data: &[u8]) {
     let first = run(data);
@@ -37,8 +60,9 @@ pub fn server_login(data: &[u8]) {
     );
 }
 
-fn coordinator(bytes: &mut Bytes<'_>) -> LoginCoordinator {
-    let code2session = Code2Session::new("wx0123456789abcdef", AppSecret::new(SECRET));
+fn coordinator(bytes: &mut Bytes<'_>) -> (LoginCoordinator, &'static str, bool) {
+    let secret = SECRETS[usize::from(bytes.pick(2))];
+    let code2session = Code2Session::new("wx0123456789abcdef", AppSecret::new(secret));
     let mut login = ServerLoginConfig::new(code2session, bytes.u64());
     login.call_timeout = bytes.duration();
     login.create_session_timeout = bytes.duration();
@@ -47,45 +71,71 @@ fn coordinator(bytes: &mut Bytes<'_>) -> LoginCoordinator {
     config.max_in_flight = usize::from(bytes.pick(8)) + 1;
     config.max_remembered = usize::from(bytes.pick(8));
     config.max_waiters_per_code = usize::from(bytes.pick(4)) + 1;
-    LoginCoordinator::new(config)
+    let remembers_all = config.max_remembered >= usize::from(CODES);
+    (LoginCoordinator::new(config), secret, remembers_all)
+}
+
+fn code(n: u8) -> String {
+    format!("C0DE-{n}{n}")
 }
 
 struct Checker {
     server: LoginCoordinator,
+    secret: &'static str,
+    remembers_all: bool,
     now: OffsetDateTime,
+    /// The latest time any input carried: what the coordinator may have forgotten by.
+    latest: OffsetDateTime,
     pending: BTreeSet<RequestId>,
     next_request: u64,
+    /// Every effect id the coordinator gave out.
+    given: BTreeSet<EffectId>,
     /// Outstanding code2Session calls: effect id -> code.
     calls: BTreeMap<EffectId, String>,
     /// Outstanding session creations: effect id -> the token the store will use.
     creations: BTreeMap<EffectId, String>,
-    /// Tokens the store created, and which request codes they belong to.
+    /// Tokens the store created.
     created: BTreeSet<String>,
+    /// When each code's current exchange started, and until when a non-transient answer
+    /// forbids sending it again.
+    started: BTreeMap<String, OffsetDateTime>,
+    sealed: BTreeMap<String, OffsetDateTime>,
+    /// Whether the commands being drained follow a `Received` (a call then starts an exchange).
+    after_received: bool,
     tokens: u64,
     log: Vec<String>,
 }
 
 fn run(data: &[u8]) -> Vec<String> {
     let mut bytes = Bytes::new(data);
+    let (server, secret, remembers_all) = coordinator(&mut bytes);
+    let now = bytes.start_time();
     let mut checker = Checker {
-        server: coordinator(&mut bytes),
-        now: bytes.start_time(),
+        server,
+        secret,
+        remembers_all,
+        now,
+        latest: now,
         pending: BTreeSet::new(),
         next_request: 0,
+        given: BTreeSet::new(),
         calls: BTreeMap::new(),
         creations: BTreeMap::new(),
         created: BTreeSet::new(),
+        started: BTreeMap::new(),
+        sealed: BTreeMap::new(),
+        after_received: false,
         tokens: 0,
         log: Vec::new(),
     };
     while !bytes.is_empty() {
-        checker.now = bytes.next_time(checker.now);
-        match bytes.pick(8) {
+        checker.set_now(bytes.next_time(checker.now));
+        match bytes.pick(9) {
             0 => checker.server.handle_timeout(checker.now),
             1 | 2 => {
                 let body = match bytes.pick(4) {
                     // A few codes, so duplicates are common.
-                    0 | 1 => format!(r#"{{"code":"code{}"}}"#, bytes.pick(4)).into_bytes(),
+                    0 | 1 => format!(r#"{{"code":"{}"}}"#, code(bytes.pick(CODES))).into_bytes(),
                     2 => bytes.slice(80).to_vec(),
                     _ => format!(r#"{{"code":{}}}"#, bytes.byte()).into_bytes(),
                 };
@@ -105,10 +155,21 @@ fn run(data: &[u8]) -> Vec<String> {
                 let event = checker.store_answer(&mut bytes, false);
                 checker.feed_opt(event);
             }
-            _ => {
+            7 => {
+                // Any id at all: outstanding, given out earlier (late), or never given.
                 let id = EffectId(u64::from(bytes.byte()));
                 let result = Err(TransportError::Timeout);
                 checker.feed(ServerLoginEvent::WeChatAnswered { id, result });
+            }
+            _ => {
+                // A second answer to an id, or one after its deadline.
+                let given = checker.given.len().max(1);
+                let id = checker.given.iter().nth(usize::from(bytes.byte()) % given);
+                let event = id.map(|&id| ServerLoginEvent::SessionNotCreated {
+                    id,
+                    reason: String::new(),
+                });
+                checker.feed_opt(event);
             }
         }
         checker.drain();
@@ -118,6 +179,11 @@ fn run(data: &[u8]) -> Vec<String> {
 }
 
 impl Checker {
+    fn set_now(&mut self, now: OffsetDateTime) {
+        self.now = now;
+        self.latest = self.latest.max(now);
+    }
+
     fn feed_opt(&mut self, event: Option<ServerLoginEvent>) {
         if let Some(event) = event {
             self.feed(event);
@@ -126,39 +192,75 @@ impl Checker {
 
     fn feed(&mut self, event: ServerLoginEvent) {
         let before = self.server.clone();
+        let id = event.effect_id();
+        let awaited = id.is_some_and(|id| self.awaited(id));
+        let sealing = match &event {
+            ServerLoginEvent::WeChatAnswered { id, result } => self
+                .calls
+                .get(id)
+                .filter(|_| non_transient(result))
+                .cloned(),
+            _ => None,
+        };
+        let malformed_token = matches!(&event, ServerLoginEvent::SessionCreated { token, .. }
+            if wxlogin::wire::validate_token(token.expose_secret()).is_err());
+        self.after_received = matches!(event, ServerLoginEvent::Received { .. });
         let received = match &event {
             ServerLoginEvent::Received { request, .. } => Some(*request),
             _ => None,
         };
-        let answered = answered_id(&event);
-        match self.server.handle(event, self.now) {
-            Ok(()) => {
+        let from_wechat = matches!(event, ServerLoginEvent::WeChatAnswered { .. });
+        let result = self.server.handle(event, self.now);
+        match (&result, id) {
+            (Ok(Handled::Late), _) => {
+                assert_eq!(self.server, before, "a late answer changed the coordinator");
+            }
+            (Ok(Handled::Applied), _) => {
+                assert!(!malformed_token, "a malformed token was accepted");
                 if let Some(request) = received {
                     assert!(self.pending.insert(request), "{request} accepted twice");
                 }
-                if let Some(id) = answered {
+                if from_wechat {
+                    // WeChat's text entered the coordinator just now.
+                    let debug = format!("{:?}", self.server);
+                    self.check_text("the coordinator's Debug", &debug);
+                }
+                if let Some(code) = sealing {
+                    let until = self.started[&code].saturating_add(CODE_LIFETIME);
+                    self.sealed.insert(code, until);
+                }
+                if let Some(id) = id {
                     self.calls.remove(&id);
                     self.creations.remove(&id);
                 }
             }
-            Err(error) => {
+            (Err(error), _) => {
                 assert_eq!(self.server, before, "refused ({error}) but changed");
+                self.check_text("an error's message", &error.to_string());
                 if let ServerLoginError::DuplicateRequest { request } = error {
-                    assert!(self.pending.contains(&request));
+                    assert!(self.pending.contains(request));
                 }
             }
+        }
+        match (result, id) {
+            (Ok(Handled::Late), Some(id)) => assert!(self.given.contains(&id) && !awaited),
+            (Err(ServerLoginError::UnknownId { id }), _) => assert!(!self.given.contains(&id)),
+            (Err(ServerLoginError::MalformedToken), _) => assert!(malformed_token && awaited),
+            (Ok(_), Some(id)) if !awaited => panic!("{id} is not awaited, yet applied"),
+            (Err(_), Some(id)) if self.given.contains(&id) && !awaited => {
+                panic!("{id} was given out earlier, yet refused rather than late")
+            }
+            _ => {}
         }
     }
 
     fn drain(&mut self) {
         while let Some(command) = self.server.poll_command() {
             let debug = format!("{command:?}");
-            assert!(
-                !debug.contains(SECRET) && !debug.contains(KEY_MARKER),
-                "{debug}"
-            );
+            self.check_text("a command's Debug", &debug);
             match &command {
                 ServerLoginCommand::CallWeChat { id, request, .. } => {
+                    assert!(self.given.insert(*id), "{id} given out twice");
                     self.prune();
                     let code = request
                         .url
@@ -169,99 +271,122 @@ impl Checker {
                         .next()
                         .unwrap_or("")
                         .to_owned();
-                    assert!(
-                        !self.calls.values().any(|c| *c == code),
-                        "two code2Session calls for one code at once"
-                    );
+                    self.check_call(&code);
                     self.calls.insert(*id, code);
                 }
                 ServerLoginCommand::CreateSession { id, .. } => {
+                    assert!(self.given.insert(*id), "{id} given out twice");
                     self.tokens += 1;
-                    self.creations.insert(*id, format!("token{}", self.tokens));
+                    let token = format!("{TOKEN_HEAD}{}", self.tokens);
+                    self.creations.insert(*id, token);
                 }
                 ServerLoginCommand::Respond {
-                    request, response, ..
-                } => {
-                    assert!(
-                        self.pending.remove(request),
-                        "{request} answered twice or never asked"
-                    );
-                    let body = String::from_utf8_lossy(&response.body);
-                    assert!(
-                        !body.contains(SECRET) && !body.contains(KEY_MARKER),
-                        "{body}"
-                    );
-                    if response.status == 200 {
-                        let grant: LoginGranted =
-                            serde_json::from_slice(&response.body).expect("a grant");
-                        assert!(
-                            self.created.contains(grant.token.expose_secret()),
-                            "a token nobody created"
-                        );
-                    } else {
-                        serde_json::from_slice::<ErrorBody>(&response.body).expect("an error body");
-                    }
-                }
+                    request,
+                    response,
+                    outcome,
+                } => self.check_answer(*request, response, outcome),
             }
             self.log.push(debug);
         }
+        self.after_received = false;
     }
 
-    /// Forgets calls and creations the server gave up on (their deadline passed): an answer to
-    /// them is refused as unknown.
-    fn prune(&mut self) {
+    /// Invariants 4 and 5 for a call about to go out.
+    fn check_call(&mut self, code: &str) {
+        assert!(
+            !self.calls.values().any(|c| c == code),
+            "two code2Session calls for one code at once"
+        );
+        if self.after_received {
+            self.started.insert(code.to_owned(), self.now);
+        } else {
+            let life = self.started[code].saturating_add(CODE_LIFETIME);
+            assert!(self.now < life, "a retry sent at or after the code's life");
+        }
+        if let Some(&until) = self.sealed.get(code).filter(|_| self.remembers_all) {
+            assert!(
+                self.latest >= until,
+                "a code sent again after a non-transient answer, within its life"
+            );
+        }
+    }
+
+    /// Invariants 6 and 7 for an answer.
+    fn check_answer(
+        &mut self,
+        request: RequestId,
+        response: &HttpResponse,
+        outcome: &ExchangeOutcome,
+    ) {
+        assert!(
+            self.pending.remove(&request),
+            "{request} answered twice or never asked"
+        );
+        if let ExchangeOutcome::Failed(failure) = outcome {
+            self.check_text("an outcome's message", &failure.to_string());
+        }
+        let body = String::from_utf8_lossy(&response.body);
+        if response.status == 200 {
+            let grant: LoginGranted = serde_json::from_slice(&response.body).expect("a grant");
+            let token = grant.token.expose_secret();
+            assert!(self.created.contains(token), "a token nobody created");
+            self.check_text("a grant", &body.replace(token, ""));
+        } else {
+            serde_json::from_slice::<ErrorBody>(&response.body).expect("an error body");
+            self.check_text("an error body", &body);
+        }
+    }
+
+    fn check_text(&self, what: &str, text: &str) {
+        for marker in FORBIDDEN.iter().chain([&self.secret]) {
+            assert!(!text.contains(marker), "{marker} in {what}: {text}");
+        }
+    }
+
+    fn awaited(&self, id: EffectId) -> bool {
         let (server, now) = (&self.server, self.now);
-        let alive = |event: ServerLoginEvent| server.clone().handle(event, now).is_ok();
-        self.calls.retain(|&id, _| {
-            alive(ServerLoginEvent::WeChatAnswered {
-                id,
-                result: Err(TransportError::Timeout),
-            })
-        });
-        self.creations.retain(|&id, _| {
-            alive(ServerLoginEvent::SessionNotCreated {
+        let applied = |event| server.clone().handle(event, now) == Ok(Handled::Applied);
+        let result = Err(TransportError::Timeout);
+        applied(ServerLoginEvent::WeChatAnswered { id, result })
+            || applied(ServerLoginEvent::SessionNotCreated {
                 id,
                 reason: String::new(),
             })
-        });
     }
 
-    /// An answer to an outstanding code2Session call: good or bad.
+    /// Forgets calls and creations the server gave up on (their deadline passed): an answer to
+    /// them is late.
+    fn prune(&mut self) {
+        let calls = std::mem::take(&mut self.calls);
+        self.calls = calls
+            .into_iter()
+            .filter(|(id, _)| self.awaited(*id))
+            .collect();
+        let creations = std::mem::take(&mut self.creations);
+        self.creations = creations
+            .into_iter()
+            .filter(|(id, _)| self.awaited(*id))
+            .collect();
+    }
+
+    /// An answer to an outstanding code2Session call: good, or hostile.
     fn wechat_answer(&mut self, bytes: &mut Bytes<'_>, good: bool) -> Option<ServerLoginEvent> {
         self.prune();
-        let (&id, _) = self
+        let (&id, code) = self
             .calls
             .iter()
             .nth(usize::from(bytes.byte()) % self.calls.len().max(1))?;
-        let ok = format!(
-            r#"{{"openid":"o{}","session_key":"{KEY_MARKER}=="}}"#,
-            bytes.byte()
-        );
-        let result = match if good { 0 } else { bytes.pick(8) } {
-            0 | 1 => Ok(HttpResponse::json(200, ok.into_bytes())),
-            2 => Ok(HttpResponse::json(
-                200,
-                br#"{"errcode":-1,"errmsg":"system error"}"#.to_vec(),
-            )),
-            3 => {
-                let code =
-                    [40029, 40163, 45011, 45009, 40226, 40125, 99999][usize::from(bytes.pick(7))];
-                Ok(HttpResponse::json(
-                    200,
-                    format!(r#"{{"errcode":{code},"errmsg":"x, rid: 1-2"}}"#).into_bytes(),
-                ))
-            }
-            4 => Ok(HttpResponse::json(bytes.u16(), bytes.slice(64).to_vec())),
-            5 => Err(TransportError::Connection {
-                message: format!("GET /?secret={SECRET}"),
-            }),
-            6 => Err(TransportError::Timeout),
-            _ => Ok(HttpResponse::json(200, bytes.slice(100).to_vec())),
+        let result = if good {
+            let ok = format!(r#"{{"openid":"o1","session_key":"{KEY_MARKER}=="}}"#);
+            Ok(HttpResponse::json(200, ok.into_bytes()))
+        } else {
+            hostile_answer(bytes, self.secret, code)
         };
         Some(ServerLoginEvent::WeChatAnswered { id, result })
     }
 
-    /// The session store's answer to an outstanding creation: stored, failed, or a bad expiry.
+    /// The session store's answer to an outstanding creation: stored (with a good token or a
+    /// malformed one), failed, or a bad expiry.
     fn store_answer(&mut self, bytes: &mut Bytes<'_>, good: bool) -> Option<ServerLoginEvent> {
         self.prune();
         let index = usize::from(bytes.byte()) % self.creations.len().max(1);
@@ -272,7 +397,7 @@ impl Checker {
         let choice = match (good, expires_at - self.now >= time::Duration::SECOND) {
             (_, false) => 2,
             (true, true) => 0,
-            (false, true) => bytes.pick(4),
+            (false, true) => bytes.pick(5),
         };
         Some(match choice {
             0 | 1 => {
@@ -288,14 +413,23 @@ impl Checker {
                 id,
                 reason: "store down".into(),
             },
-            _ => {
-                let token = SessionToken::new(token);
+            3 => {
+                let bad = ["", " ", "T0KEN x", "T0KEN\r\nX-Injected: 1", "T0KENé"];
+                let token = match bytes.pick(6) {
+                    5 => format!("{TOKEN_HEAD}{}", "t".repeat(1024)),
+                    n => bad[usize::from(n)].to_owned(),
+                };
                 ServerLoginEvent::SessionCreated {
                     id,
-                    token,
-                    expires_at: self.now,
+                    token: SessionToken::new(token),
+                    expires_at,
                 }
             }
+            _ => ServerLoginEvent::SessionCreated {
+                id,
+                token: SessionToken::new(token),
+                expires_at: self.now,
+            },
         })
     }
 
@@ -318,7 +452,7 @@ impl Checker {
             match (event, self.server.poll_timeout()) {
                 (Some(event), _) => self.feed(event),
                 (None, Some(deadline)) => {
-                    self.now = self.now.max(deadline);
+                    self.set_now(self.now.max(deadline));
                     self.server.handle_timeout(self.now);
                 }
                 (None, None) => break,
@@ -330,11 +464,104 @@ impl Checker {
     }
 }
 
-fn answered_id(event: &ServerLoginEvent) -> Option<EffectId> {
-    match event {
-        ServerLoginEvent::WeChatAnswered { id, .. }
-        | ServerLoginEvent::SessionCreated { id, .. }
-        | ServerLoginEvent::SessionNotCreated { id, .. } => Some(*id),
-        ServerLoginEvent::Received { .. } => None,
-    }
+/// Whether WeChat may have taken the code with this answer: a success, or anything but a
+/// transient failure or a refusal of the request (a quota, the configuration, a token).
+fn non_transient(result: &Result<HttpResponse, TransportError>) -> bool {
+    let Err(error) = parse_response(result) else {
+        return true;
+    };
+    let about_the_request = error.wechat().is_some_and(|w| {
+        matches!(
+            w.class(),
+            ErrorClass::Retry
+                | ErrorClass::RateLimited(_)
+                | ErrorClass::Configuration
+                | ErrorClass::TokenInvalid
+        )
+    });
+    !error.is_transient() && !about_the_request
+}
+
+/// What a hostile WeChat (or a proxy, or an HTTP client) says: every status, every errcode,
+/// texts quoting the secret, the code and a session key in every shape, cut anywhere.
+fn hostile_answer(
+    bytes: &mut Bytes<'_>,
+    secret: &str,
+    code: &str,
+) -> Result<HttpResponse, TransportError> {
+    let text = hostile_text(bytes, secret, code);
+    let errcode = match bytes.pick(12) {
+        n @ 0..=10 => [
+            -1, 0, 40029, 40163, 45011, 45009, 40226, 40125, 40001, 89503, 99999,
+        ][usize::from(n)],
+        _ => i64::from(bytes.u16()) - 32_768,
+    };
+    let status = match bytes.pick(8) {
+        n @ 0..=5 => [200, 200, 400, 404, 500, 503][usize::from(n)],
+        6 => 502,
+        _ => bytes.u16(),
+    };
+    let envelope = serde_json::json!({ "errcode": errcode, "errmsg": text }).to_string();
+    Ok(match bytes.pick(10) {
+        0 => {
+            let ok = format!(
+                r#"{{"openid":"o{}","session_key":"{KEY_MARKER}=="}}"#,
+                bytes.byte()
+            );
+            HttpResponse::json(200, ok.into_bytes())
+        }
+        1 => {
+            // User ids around their 64-byte bound.
+            let [openid, unionid] =
+                [0, 0].map(|_| "u".repeat([1, 28, 64, 65, 60_000][usize::from(bytes.pick(5))]));
+            let ok = serde_json::json!({"openid": openid, "session_key": KEY_MARKER, "unionid": unionid});
+            HttpResponse::json(200, ok.to_string().into_bytes())
+        }
+        2 => return Err(TransportError::Connection { message: text }),
+        3 => return Err(TransportError::Other { message: text }),
+        4 => return Err(TransportError::Timeout),
+        5 => HttpResponse::json(status, text.into_bytes()),
+        6 => HttpResponse::json(status, random_text(bytes, 100).into_bytes()),
+        7 => HttpResponse::json(
+            status,
+            format!("{envelope}{}", " ".repeat(70_000)).into_bytes(),
+        ),
+        _ => HttpResponse::json(status, envelope.into_bytes()),
+    })
+}
+
+fn hostile_text(bytes: &mut Bytes<'_>, secret: &str, code: &str) -> String {
+    let fill = match bytes.pick(4) {
+        0 => 0,
+        1 => usize::from(bytes.byte()),
+        // Around the 512-byte cut of errmsg, so a secret straddles it.
+        _ => 480 + usize::from(bytes.pick(40)),
+    };
+    let encoded: String = secret
+        .bytes()
+        .map(|b| match b {
+            b'+' => "%2B".to_owned(),
+            b'/' => "%2F".to_owned(),
+            b => char::from(b).to_string(),
+        })
+        .collect();
+    let quoted = match bytes.pick(9) {
+        0 => secret.to_owned(),
+        1 => encoded,
+        2 => format!("GET /sns/jscode2session?appid=wx&secret={secret}&js_code={code}&x=1"),
+        3 => format!("invalid code, rid: {secret}"),
+        4 => format!("invalid code, hints: [ req_id: {code} ]"),
+        5 => format!("rid: {code}"),
+        6 => format!(r#"{{"session_key":"{KEY_MARKER}","access_token":"{TOKEN_HEAD}9"}}"#),
+        7 => format!("signature={KEY_MARKER}&code={code}"),
+        _ => random_text(bytes, 40),
+    };
+    let tail = random_text(bytes, 16);
+    format!("{}{quoted}{tail}", "x".repeat(fill))
+}
+
+/// Fuzz bytes as text, lowercased: random bytes can then never spell a marker by chance (every
+/// marker has an uppercase letter), so whatever marker shows up was put there on purpose.
+fn random_text(bytes: &mut Bytes<'_>, max: usize) -> String {
+    String::from_utf8_lossy(&bytes.slice(max).to_ascii_lowercase()).into_owned()
 }

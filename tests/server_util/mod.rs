@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use time::{Duration, OffsetDateTime};
+use wxlogin::Handled;
 use wxlogin::http::{HttpRequest, HttpResponse, TransportError};
 use wxlogin::secret::{AppSecret, SessionToken};
 use wxlogin::server::{
@@ -58,7 +59,11 @@ pub enum Reply {
 
 /// Both machines, behind one driver.
 pub trait Machine {
-    fn handle(&mut self, e: ServerLoginEvent, now: OffsetDateTime) -> Result<(), ServerLoginError>;
+    fn handle(
+        &mut self,
+        e: ServerLoginEvent,
+        now: OffsetDateTime,
+    ) -> Result<Handled, ServerLoginError>;
     fn poll_command(&mut self) -> Option<ServerLoginCommand>;
     fn poll_timeout(&self) -> Option<OffsetDateTime>;
     fn handle_timeout(&mut self, now: OffsetDateTime);
@@ -71,7 +76,7 @@ macro_rules! impl_machine {
                 &mut self,
                 e: ServerLoginEvent,
                 now: OffsetDateTime,
-            ) -> Result<(), ServerLoginError> {
+            ) -> Result<Handled, ServerLoginError> {
                 <$t>::handle(self, e, now)
             }
             fn poll_command(&mut self) -> Option<ServerLoginCommand> {
@@ -136,7 +141,8 @@ impl<M: Machine> Harness<M> {
     }
 
     pub fn receive(&mut self, request: u64, body: Vec<u8>) {
-        self.m
+        let handled = self
+            .m
             .handle(
                 ServerLoginEvent::Received {
                     request: RequestId(request),
@@ -145,6 +151,7 @@ impl<M: Machine> Harness<M> {
                 self.now,
             )
             .unwrap();
+        assert_eq!(handled, Handled::Applied);
         self.drain();
     }
 
@@ -188,9 +195,12 @@ impl<M: Machine> Harness<M> {
                 Reply::Fail(e) => Err(e),
                 Reply::Silence => continue,
             };
-            self.m
+            let handled = self
+                .m
                 .handle(ServerLoginEvent::WeChatAnswered { id, result }, self.now)
                 .unwrap();
+            // Open calls are answered before any clock jump: never late.
+            assert_eq!(handled, Handled::Applied);
             progressed = true;
             self.drain();
         }
@@ -212,7 +222,8 @@ impl<M: Machine> Harness<M> {
         let expires_at = session.expires_at;
         self.sessions
             .insert(token.expose_secret().to_owned(), session);
-        self.m
+        let _applied_or_late = self
+            .m
             .handle(
                 ServerLoginEvent::SessionCreated {
                     id,

@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
+use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportError};
 use wxlogin::secret::SessionToken;
 use wxlogin::server::{
-    EffectId, ExchangeOutcome, LoginCoordinator, RequestId, ServerLoginCommand, ServerLoginError,
-    ServerLoginEvent, Session,
+    EffectId, ExchangeOutcome, LoginCoordinator, RequestId, ServerLoginCommand, ServerLoginEvent,
+    Session,
 };
 use wxlogin::wire::{ErrorBody, ErrorKind};
 
@@ -82,13 +83,9 @@ impl<S: SessionStore> LoginTask<S> {
     fn feed(&mut self, event: ServerLoginEvent) {
         let now = self.server.clock.now();
         match self.coordinator.handle(event, now) {
-            Ok(()) => {}
+            Ok(Handled::Applied) => {}
             // A result that arrives after its deadline: the coordinator moved on without it.
-            Err(ServerLoginError::UnknownId { id }) => {
-                self.log(format!(
-                    "late answer to {id} refused (its deadline had passed)"
-                ));
-            }
+            Ok(Handled::Late) => self.log("late answer ignored (its deadline had passed)".into()),
             Err(error) => self.log(format!("driver error: {error}")),
         }
     }

@@ -13,7 +13,7 @@ use crate::http::{HttpRequest, HttpResponse, TransportError};
 use crate::secret::AccessToken;
 use crate::server::code2session::percent_encode;
 use crate::server::errcode::{ApiError, parse_api_response};
-use crate::server::types::redact_transport;
+use crate::server::scrub::Scrub;
 use crate::wire::to_json;
 
 /// The token request. `force` sends `force_refresh: true` to the stable endpoint; the plain
@@ -78,42 +78,9 @@ pub fn parse_token_response(
     Ok(granted)
 }
 
-/// Removes the app secret from text that came from the world and may quote the request (an
-/// HTTP client's error naming the plain endpoint's URL): sensitive query values first, then
-/// any verbatim occurrence, raw or percent-encoded.
+/// The one scrub ([`Scrub`]) with the app secret known: every world text the error keeps
+/// (an HTTP client's message naming the plain endpoint's URL, an errmsg of any status) loses
+/// the secret, raw or percent-encoded, and anything shaped like a credential.
 pub(crate) fn scrub(error: ApiError, config: &AccessTokenConfig) -> ApiError {
-    let secret = config.secret.expose_secret();
-    let secrets = [secret.to_owned(), percent_encode(secret)];
-    let clean = |text: String| {
-        secrets
-            .iter()
-            .filter(|s| !s.is_empty())
-            .fold(text, |text, s| text.replace(s.as_str(), "[redacted]"))
-    };
-    match error {
-        ApiError::Transport(transport) => ApiError::Transport(match redact_transport(&transport) {
-            TransportError::Connection { message } => TransportError::Connection {
-                message: clean(message),
-            },
-            TransportError::Other { message } => TransportError::Other {
-                message: clean(message),
-            },
-            other => other,
-        }),
-        ApiError::WeChat(mut e) => {
-            e.errmsg = clean(e.errmsg);
-            ApiError::WeChat(e)
-        }
-        ApiError::Status {
-            status,
-            wechat: Some(mut e),
-        } => {
-            e.errmsg = clean(e.errmsg);
-            ApiError::Status {
-                status,
-                wechat: Some(e),
-            }
-        }
-        other => other,
-    }
+    Scrub::new([config.secret.expose_secret()]).api_error(error)
 }

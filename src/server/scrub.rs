@@ -1,0 +1,277 @@
+//! The one scrub of text that came from the world: WeChat's `errmsg` (every API, every status)
+//! and the driver's transport error messages, which may quote a request URL or body.
+//!
+//! It removes, in this order:
+//! 1. every secret the caller knows and names ([`Scrub::new`]: the app secret, a login code,
+//!    a platform or access token), raw and percent-encoded;
+//! 2. the value of anything shaped like a credential, known or not: `secret=…`, `js_code=…`,
+//!    `code=…`, `access_token=…`, `"session_key":"…"`, `signature: …` and the like, in a
+//!    query string, a JSON object or free text ([`SENSITIVE_KEYS`]).
+//!
+//! [`WeChatError::new`] runs step 2 before it cuts `errmsg` or looks for the request id; the
+//! machines that know secrets run both steps over the errors they keep ([`Scrub::api_error`]),
+//! and trim a cut message's tail that begins a known secret, so a secret straddling the cut
+//! leaves nothing either.
+
+use crate::http::TransportError;
+use crate::server::code2session::percent_encode;
+use crate::server::errcode::{
+    ApiError, MAX_ERRMSG_BYTES, WeChatError, extract_rid, truncate_at_char_boundary,
+};
+
+/// What replaces a removed value.
+pub(crate) const REDACTED: &str = "[redacted]";
+
+/// Keys whose values are credentials, matched case-insensitively wherever they end a word.
+pub(crate) const SENSITIVE_KEYS: &[&str] = &[
+    "secret",
+    "appsecret",
+    "js_code",
+    "code",
+    "access_token",
+    "component_access_token",
+    "refresh_token",
+    "token",
+    "session_key",
+    "signature",
+];
+
+/// The secrets one machine knows, in every form they take in a request. `Debug` hides them.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct Scrub {
+    forms: Vec<String>,
+}
+
+impl std::fmt::Debug for Scrub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scrub([{} forms redacted])", self.forms.len())
+    }
+}
+
+impl Scrub {
+    /// A scrub for these secrets (empty ones are skipped), raw and percent-encoded.
+    pub(crate) fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut forms = Vec::new();
+        for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
+            let encoded = percent_encode(secret);
+            if encoded != secret {
+                forms.push(encoded);
+            }
+            forms.push(secret.to_owned());
+        }
+        // Longest first, so a secret containing another is removed whole.
+        forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
+        Self { forms }
+    }
+
+    /// Both steps over one text.
+    pub(crate) fn text(&self, text: &str) -> String {
+        let known = self.forms.iter().fold(text.to_owned(), |text, form| {
+            text.replace(form.as_str(), REDACTED)
+        });
+        scrub_shapes(&known)
+    }
+
+    /// Both steps over an `errmsg` that may have been cut at [`MAX_ERRMSG_BYTES`]: a tail that
+    /// begins a known secret is dropped too, and the result is cut again (a short secret
+    /// replaced by `[redacted]` makes the text longer).
+    fn errmsg(&self, errmsg: &str) -> String {
+        let mut text = self.text(errmsg);
+        if errmsg.len() + 4 > MAX_ERRMSG_BYTES {
+            let head = self
+                .forms
+                .iter()
+                .filter_map(|form| {
+                    (1..form.len())
+                        .rev()
+                        .find(|&k| text.as_bytes().ends_with(&form.as_bytes()[..k]))
+                })
+                .max();
+            if let Some(k) = head {
+                // The tail equals the start of a form, which starts at a character boundary.
+                text.truncate(text.len() - k);
+            }
+        }
+        truncate_at_char_boundary(&mut text, MAX_ERRMSG_BYTES);
+        text
+    }
+
+    /// A WeChat error with its message scrubbed and its request id found again in what is left.
+    pub(crate) fn wechat(&self, mut error: WeChatError) -> WeChatError {
+        error.errmsg = self.errmsg(&error.errmsg);
+        error.rid = extract_rid(&error.errmsg);
+        error
+    }
+
+    /// A transport error with its message scrubbed, then cut to [`MAX_ERRMSG_BYTES`] like an
+    /// `errmsg` (the driver's HTTP client may say anything, at any length).
+    pub(crate) fn transport(&self, error: &TransportError) -> TransportError {
+        let clean = |message: &str| {
+            let mut text = self.text(message);
+            truncate_at_char_boundary(&mut text, MAX_ERRMSG_BYTES);
+            text
+        };
+        match error {
+            TransportError::Connection { message } => TransportError::Connection {
+                message: clean(message),
+            },
+            TransportError::Other { message } => TransportError::Other {
+                message: clean(message),
+            },
+            other => other.clone(),
+        }
+    }
+
+    /// Every world text inside an API error scrubbed: the transport message, the `errmsg` of
+    /// an errcode answer, whatever its HTTP status.
+    pub(crate) fn api_error(&self, error: ApiError) -> ApiError {
+        match error {
+            ApiError::Transport(transport) => ApiError::Transport(self.transport(&transport)),
+            ApiError::WeChat(e) => ApiError::WeChat(self.wechat(e)),
+            ApiError::Status { status, wechat } => ApiError::Status {
+                status,
+                wechat: wechat.map(|e| self.wechat(e)),
+            },
+            other @ (ApiError::TooLarge { .. } | ApiError::Malformed { .. }) => other,
+        }
+    }
+}
+
+/// Step 2 alone: the value after every [`SENSITIVE_KEYS`] key and its separator (`=`, `:`,
+/// `%3D`, `%3A`, with quotes and spaces around) is replaced by `[redacted]`.
+pub(crate) fn scrub_shapes(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        match sensitive_value(bytes, at) {
+            // Already scrubbed (this runs again over texts `WeChatError::new` cleaned).
+            Some((start, _)) if text[start..].starts_with(REDACTED) => {
+                at = start + REDACTED.len();
+            }
+            Some((start, end)) if start < end => {
+                // Every bound found is an ASCII byte's position: a character boundary.
+                out.push_str(&text[copied..start]);
+                out.push_str(REDACTED);
+                copied = end;
+                at = end;
+            }
+            _ => at += 1,
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// If a sensitive key starts at `at`, the byte range of its value.
+fn sensitive_value(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
+    // No word boundary is needed before the key: `xxsignature=…` is as sensitive, and an
+    // `errcode=…` losing its value costs nothing.
+    let rest = &bytes[at..];
+    let key = SENSITIVE_KEYS.iter().find(|key| {
+        rest.get(..key.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(key.as_bytes()))
+            && !rest.get(key.len()).copied().is_some_and(is_word)
+    })?;
+    let mut i = skip_fillers(bytes, at + key.len());
+    i += separator_len(&bytes[i..])?;
+    let start = skip_fillers(bytes, i);
+    let len = bytes[start..]
+        .iter()
+        .take_while(|b| !is_terminator(**b))
+        .count();
+    Some((start, start + len))
+}
+
+fn skip_fillers(bytes: &[u8], from: usize) -> usize {
+    from + bytes[from..]
+        .iter()
+        .take_while(|b| matches!(b, b'"' | b'\'' | b'\\' | b' '))
+        .count()
+}
+
+fn separator_len(rest: &[u8]) -> Option<usize> {
+    match rest {
+        [b'=' | b':', ..] => Some(1),
+        [b'%', b'3', b'D' | b'd' | b'A' | b'a', ..] => Some(3),
+        _ => None,
+    }
+}
+
+fn is_word(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
+}
+
+fn is_terminator(byte: u8) -> bool {
+    byte.is_ascii_whitespace() || b"&\"',;)]}<>\\|".contains(&byte)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_in_urls_json_and_text() {
+        let cases = [
+            (
+                "GET /sns/jscode2session?appid=wx1&secret=S3&js_code=C0&grant_type=x",
+                "GET /sns/jscode2session?appid=wx1&secret=[redacted]&js_code=[redacted]&grant_type=x",
+            ),
+            (
+                r#"{"session_key":"k+/=","openid":"o"}"#,
+                r#"{"session_key":"[redacted]","openid":"o"}"#,
+            ),
+            ("Access_Token: abc, rest", "Access_Token: [redacted], rest"),
+            ("secret%3Dxyz%26", "secret%3D[redacted]"),
+            ("invalid code, rid: 1-2", "invalid code, rid: 1-2"),
+            (
+                "xsignature=k&errcode=1",
+                "xsignature=[redacted]&errcode=[redacted]",
+            ),
+            ("codes=1 secretary", "codes=1 secretary"),
+            ("secret=", "secret="),
+            ("token", "token"),
+            (
+                "secret=[redacted]&code=[redacted]]",
+                "secret=[redacted]&code=[redacted]]",
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(scrub_shapes(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn known_secrets_in_both_forms_longest_first() {
+        let scrub = Scrub::new(["a+b", "", "a+bc"]);
+        assert_eq!(scrub.text("x a+bc a%2Bb y"), "x [redacted] [redacted] y");
+        assert_eq!(format!("{scrub:?}"), "Scrub([4 forms redacted])");
+    }
+
+    #[test]
+    fn a_secret_cut_in_half_leaves_no_head() {
+        let secret = "0123456789abcdef0123456789abcdef";
+        let scrub = Scrub::new([secret]);
+        let filler = "x".repeat(MAX_ERRMSG_BYTES - 10);
+        let cut = WeChatError::new(1, format!("{filler}{secret}"));
+        assert!(cut.errmsg.ends_with("0123456789"));
+        assert_eq!(scrub.wechat(cut).errmsg, filler);
+        // A short message is not trimmed: its tail was not cut.
+        let whole = WeChatError::new(1, "ends with 0");
+        assert_eq!(scrub.wechat(whole).errmsg, "ends with 0");
+    }
+
+    #[test]
+    fn scrubbed_texts_stay_within_the_errmsg_bound() {
+        let scrub = Scrub::new(["a"]);
+        let grown = scrub.wechat(WeChatError::new(1, "a".repeat(MAX_ERRMSG_BYTES)));
+        assert_eq!(grown.errmsg.len(), MAX_ERRMSG_BYTES);
+        let message = "b".repeat(10 * MAX_ERRMSG_BYTES);
+        let TransportError::Other { message } = scrub.transport(&TransportError::Other { message })
+        else {
+            unreachable!("the kind is kept")
+        };
+        assert_eq!(message.len(), MAX_ERRMSG_BYTES);
+    }
+}
