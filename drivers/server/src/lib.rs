@@ -61,7 +61,6 @@ mod convert;
 mod extract;
 #[cfg(feature = "redis")]
 mod join;
-mod late;
 #[cfg(feature = "redis")]
 mod lease;
 mod random;

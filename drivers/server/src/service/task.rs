@@ -16,13 +16,12 @@ use wxlogin::http::{HttpResponse, TransportError};
 use wxlogin::secret::SessionToken;
 use wxlogin::server::{
     EffectId, ExchangeFailure, ExchangeOutcome, LoginCoordinator, RequestId, ServerLoginCommand,
-    ServerLoginError, ServerLoginEvent,
+    ServerLoginEvent,
 };
 
 use super::effects::Effects;
 use crate::answers;
 use crate::clock::{sleep_for, sleep_opt};
-use crate::late::HandleOk;
 use crate::redact::fingerprint;
 use crate::store::StoreError;
 
@@ -97,22 +96,15 @@ impl LoginTask {
         }
     }
 
-    /// Feeds one event; `false` when the coordinator did not apply it (a late answer).
+    /// Feeds one event; `false` when the coordinator did not apply it.
     fn feed(&mut self, event: ServerLoginEvent) -> bool {
         match self.coordinator.handle(event, OffsetDateTime::now_utc()) {
             Ok(handled) if handled.is_late() => {
+                // An answer after its deadline: the coordinator moved on without it.
                 info!("late answer ignored (its effect was given up on)");
                 false
             }
             Ok(_) => true,
-            // An answer after its deadline: the coordinator moved on without it.
-            Err(ServerLoginError::UnknownId { id }) => {
-                info!(
-                    effect = id.0,
-                    "late answer ignored (its deadline had passed)"
-                );
-                false
-            }
             Err(error) => {
                 warn!(%error, "login coordinator refused an event");
                 false

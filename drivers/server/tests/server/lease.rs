@@ -63,7 +63,8 @@ async fn one_replica_refreshes_the_others_share_and_a_dead_refresher_is_replaced
     let wechat = FakeWeChat::start().await;
     let config = AccessTokenConfig::new(APPID, AppSecret::new(support::APP_SECRET), 3)
         .with_base_url(wechat.base_url());
-    let time = Duration::from_millis(600);
+    // Long enough that a loaded CI machine does not let the lease lapse between renewals.
+    let time = Duration::from_millis(1500);
     let a = AccessTokens::start(config.clone(), lease(&redis, "a", time)).expect("a");
     support::eventually("a holds the lease", || async { a.is_refresher().await }).await;
     let b = AccessTokens::start(config.clone(), lease(&redis, "b", time)).expect("b");
@@ -71,6 +72,12 @@ async fn one_replica_refreshes_the_others_share_and_a_dead_refresher_is_replaced
 
     let token = a.token().await.expect("a fetches");
     assert_eq!(token.expose_secret(), "ACCESS-1");
+    // The refresher publishes in the background; readers load once it is there.
+    let observer = lease(&redis, "observer", time);
+    support::eventually("the refresher published", || async {
+        observer.load().await.is_ok_and(|s| s.is_some())
+    })
+    .await;
     for reader in [&b, &c] {
         assert!(!reader.is_refresher().await);
         assert_eq!(
