@@ -1,5 +1,5 @@
 //! Model-based test of the `AccessTokenCache` (issue 6, item 3, server half): a reference
-//! model that restates the cache's rules from DESIGN.md, PROTOCOL.md §3 and the module docs
+//! model that restates the cache's rules from the README, docs/protocol.md §3 and the module docs
 //! (`access_token_model/`: `world.rs` the inputs and predicted outputs, `model.rs` the state,
 //! the force guard and the backoff, `rules.rs` the rules, `strategies.rs` the inputs drawn in
 //! each state; `driver.rs` the fake WeChat around the real cache) generates about four valid
@@ -18,7 +18,7 @@
 //!   refresh, and a rejection of a token no longer cached makes none.
 //!
 //! The model found that an imported token *older* than one just rejected was adopted again
-//! (PROTOCOL.md §5 item 5: an old token written over a new one); the cache now refuses any
+//! (docs/protocol.md §5 item 5: an old token written over a new one); the cache now refuses any
 //! token fetched no later than the rejected one.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
 

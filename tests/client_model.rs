@@ -1,5 +1,5 @@
 //! Model-based test of the client `LoginMachine` (issue 6, item 3): a reference model that
-//! restates DESIGN.md's rules (`client_model/`: `world.rs` the inputs and predicted outputs,
+//! restates the README's rules (`client_model/`: `world.rs` the inputs and predicted outputs,
 //! `model.rs` the state, `rules.rs` the rules) generates about four valid inputs in five and
 //! one driver mistake in five; the real machine is driven with the same inputs, its
 //! commands, refusals, deadlines, storage and state must be exactly what the model predicts,

@@ -1,4 +1,4 @@
-//! One scenario per rule of the client `LoginMachine` (DESIGN.md "Client: LoginMachine").
+//! One scenario per rule of the client `LoginMachine` (the README's "The rules the client machine encodes").
 #![allow(clippy::unwrap_used)] // Tests may unwrap: a panic is a failed test.
 
 mod common;

@@ -1,4 +1,4 @@
-//! code2Session: the request, every answer form of PROTOCOL.md §3, and the error taxonomy.
+//! code2Session: the request, every answer form of docs/protocol.md §3, and the error taxonomy.
 #![allow(clippy::unwrap_used)]
 
 mod server_util;

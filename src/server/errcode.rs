@@ -1,5 +1,5 @@
 //! WeChat's server API errors: the `{"errcode": N, "errmsg": "…"}` envelope every API shares,
-//! the classification of each code of PROTOCOL.md §3, and the answer the developer server gives
+//! the classification of each code of docs/protocol.md §3, and the answer the developer server gives
 //! its own client for each.
 //!
 //! [`parse_api_response`] is the one parser of a WeChat server API answer: size cap first, then

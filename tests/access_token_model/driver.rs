@@ -284,7 +284,7 @@ impl Driver {
         }
     }
 
-    /// PROTOCOL.md §3: forced refreshes at least 30 s apart, at most 20 per Beijing day.
+    /// docs/protocol.md §3: forced refreshes at least 30 s apart, at most 20 per Beijing day.
     fn check_force_spacing(&mut self) {
         let now = ms(self.now);
         if let Some(&last) = self.forced.iter().max() {

@@ -1,5 +1,5 @@
-//! The reference model of the `AccessTokenCache`: the rules of DESIGN.md ("access_token"),
-//! PROTOCOL.md §3 "access token" and the module docs restated as plain code over plain data
+//! The reference model of the `AccessTokenCache`: the rules of the README ("Access token"),
+//! docs/protocol.md §3 "access token" and the module docs restated as plain code over plain data
 //! (milliseconds, strings), for one small family of configurations. It shares no code with the
 //! crate's `transition.rs`, `machine.rs` or `guard.rs`; for every input it predicts the
 //! refusal (if any), the exact commands in order, the next deadline, the cached token and the
@@ -165,7 +165,7 @@ impl Model {
         self.next_waiter - 1
     }
 
-    // ---- the force guard: PROTOCOL.md §3, 30 s apart and 20 per Beijing day --------------
+    // ---- the force guard: docs/protocol.md §3, 30 s apart and 20 per Beijing day --------------
 
     /// Whether a forced refresh may be sent at `at`. A clock that went back before the last
     /// send is refused (refusing is safe, a send WeChat ignores is not).

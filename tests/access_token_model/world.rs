@@ -12,7 +12,7 @@ pub(crate) const CALL_TIMEOUT: i64 = 10 * SECOND;
 pub(crate) const COOLDOWN: i64 = 60 * SECOND;
 pub(crate) const BACKOFF_INITIAL: i64 = 250;
 pub(crate) const BACKOFF_MAX: i64 = 4 * SECOND;
-/// PROTOCOL.md §3: forced refreshes at least 30 s apart, at most 20 per Beijing day.
+/// docs/protocol.md §3: forced refreshes at least 30 s apart, at most 20 per Beijing day.
 pub(crate) const FORCE_SPACING: i64 = 30 * SECOND;
 pub(crate) const DAILY_LIMIT: u32 = 20;
 pub(crate) const DAY: i64 = 86_400 * SECOND;
@@ -249,7 +249,7 @@ pub(crate) enum Api {
 }
 
 impl Api {
-    /// PROTOCOL.md §3 and the module docs: `-1`, 5xx, transport failures and timeouts are
+    /// docs/protocol.md §3 and the module docs: `-1`, 5xx, transport failures and timeouts are
     /// retried; everything else is not.
     pub(crate) fn transient(self) -> bool {
         match self {

@@ -1,4 +1,4 @@
-//! The reference model of the client `LoginMachine`: DESIGN.md's rules 1-8 restated as plain
+//! The reference model of the client `LoginMachine`: the README's rules 1-8 restated as plain
 //! code over plain data (milliseconds, strings), for one small family of configurations. It
 //! shares no code with the crate's `transition.rs`; for every input it predicts the refusal (if
 //! any), the exact commands in order, the next deadline and the storage content.

@@ -1,4 +1,4 @@
-//! The rules of DESIGN.md ("Client: LoginMachine" 1-8) as the model states them: each method
+//! The rules of the README ("The rules the client machine encodes", 1-8) as the model states them: each method
 //! is one input in one situation, emitting storage, then completion, then the next effect.
 
 use wxlogin::client::Step;

@@ -1,5 +1,5 @@
 //! A fake WeChat API for code2Session: it issues codes (for fake `wx.login`), accepts each
-//! once, and answers with WeChat's real bodies and error codes (PROTOCOL.md §3).
+//! once, and answers with WeChat's real bodies and error codes (docs/protocol.md §3).
 
 use std::collections::{HashSet, VecDeque};
 

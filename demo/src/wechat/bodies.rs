@@ -1,8 +1,8 @@
-//! The bodies the fake WeChat answers with, in the shapes of ../shared/PROTOCOL.md §3: the
+//! The bodies the fake WeChat answers with, in the shapes of docs/protocol.md §3: the
 //! `{"errcode": N, "errmsg": "…"}` envelope (HTTP 200, with `rid: …` in the message) and each
 //! API's success object.
 //!
-//! The codes and shapes are WeChat's; the message texts follow PROTOCOL.md's "meaning" column,
+//! The codes and shapes are WeChat's; the message texts follow docs/protocol.md's "meaning" column,
 //! since no client may depend on them.
 
 use serde_json::{Value, json};
@@ -10,7 +10,7 @@ use wxlogin::http::HttpResponse;
 
 use crate::random;
 
-/// An error code the fake answers with, named after PROTOCOL.md §3.
+/// An error code the fake answers with, named after docs/protocol.md §3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrCode {
     /// -1: system busy; retry with backoff.

@@ -1,5 +1,5 @@
 //! A fake WeChat API on axum, answering with the real bodies and error codes of
-//! ../shared/PROTOCOL.md: `GET /sns/jscode2session`, `POST /cgi-bin/stable_token`,
+//! docs/protocol.md: `GET /sns/jscode2session`, `POST /cgi-bin/stable_token`,
 //! `GET /wxa/checksession`, plus `POST /_fake/wx/login`, where the client's fake `wx.login`
 //! gets its codes (on a phone, the WeChat app does that).
 //!

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use super::bodies::{self, ErrCode};
 use crate::random;
 
-/// A code lives 5 minutes (PROTOCOL.md §2).
+/// A code lives 5 minutes (docs/protocol.md §2).
 const CODE_LIFE: Duration = Duration::from_secs(300);
 /// An access token lives 7200 s.
 const TOKEN_LIFE: Duration = Duration::from_secs(7200);
@@ -59,7 +59,7 @@ pub struct WeChatCounts {
     /// The most code2Session calls any one code got.
     pub max_calls_per_code: u64,
     /// code2Session calls carrying a code that was already exchanged, faulted calls included:
-    /// the "same code sent twice" bug class (PROTOCOL.md §5.3). Zero in a correct deployment.
+    /// the "same code sent twice" bug class (docs/protocol.md §5.3). Zero in a correct deployment.
     pub calls_after_use: u64,
     /// `stable_token` calls.
     pub stable_token_calls: u64,
@@ -184,7 +184,7 @@ impl World {
         let user = issued.user.clone();
         self.counts.exchanges += 1;
         let openid = openid_of(&user);
-        // A new code acquisition may rotate the session_key (PROTOCOL.md §2): this fake always does.
+        // A new code acquisition may rotate the session_key (docs/protocol.md §2): this fake always does.
         let Ok(key) = random::bytes::<16>() else {
             return bodies::error(ErrCode::SystemBusy);
         };
