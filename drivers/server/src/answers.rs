@@ -1,0 +1,31 @@
+//! The wire answers this crate gives itself (the coordinator gives the login's): a store
+//! outage, an unknown or expired session, a malformed token.
+
+use wxlogin::http::HttpResponse;
+use wxlogin::wire::{ErrorBody, ErrorKind, WireError};
+
+/// `503 upstream_unavailable` with `retry_after`: the session store is down. Never a 401,
+/// which would send every client to `wx.login` at once.
+pub(crate) fn store_unavailable(retry_after: u64) -> HttpResponse {
+    let mut body = ErrorBody::new(
+        ErrorKind::UpstreamUnavailable,
+        "the session store is unavailable; retry shortly",
+    );
+    body.retry_after = Some(retry_after);
+    body.to_response()
+}
+
+/// `401 session_expired`: no token, or a token the store does not know or that has ended.
+pub(crate) fn session_expired() -> HttpResponse {
+    wxlogin::server::session::expired_response()
+}
+
+/// `400 bad_request` for a token header or body that could not be read (messages never echo the input).
+pub(crate) fn bad_token_or_body(error: &WireError) -> HttpResponse {
+    wxlogin::server::session::bad_token_response(error)
+}
+
+/// `500 internal`: the login task is gone (it never stops while a handle lives).
+pub(crate) fn service_gone() -> HttpResponse {
+    ErrorBody::new(ErrorKind::Internal, "the login service is unavailable").to_response()
+}

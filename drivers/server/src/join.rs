@@ -1,0 +1,231 @@
+//! [`CodeJoin`]: one code2Session call per code across every replica sharing a Redis.
+//!
+//! A client that retries a login on another replica (its first answer was lost) brings the
+//! same code; WeChat accepts a code once, so without a join the second replica gets 40163
+//! and the user a failed login. The coordinator joins duplicates within one process; this
+//! joins them across processes:
+//!
+//! 1. **Claim** the code: `SET <prefix>code:claim:<hash> <replica> NX PX <code life>`, atomic
+//!    with "or it is already mine" (a replica's own retry). The hash is the SHA-256 of the
+//!    code2Session request, so neither the code nor the secret is in Redis. The claim lives as
+//!    long as the code can (5 minutes from its first sight in the cluster).
+//! 2. The **winner** calls WeChat. An answer that settles the code (a session, or a refusal
+//!    retrying cannot fix) is **published**, sealed with [`SealKeys`] (it carries the
+//!    session key), under `<prefix>code:answer:<hash>` for the claim's remaining life. A
+//!    transient failure releases the claim instead (compare-and-delete), so that the next
+//!    try, on any replica, may call.
+//! 3. The **others** poll (bounded: every 25 ms, until the HTTP client's limit for the call)
+//!    for the published answer, and take the claim if it is released. They answer from the
+//!    published answer as if WeChat had given it to them (each creates its own session).
+//!    A winner that dies leaves a claim that no one answers: the others time out, their
+//!    machines retry within the code's life and then answer `upstream_unavailable`. Never a
+//!    hang.
+//!
+//! Redis down: the replica exchanges the code alone (as without the join) and logs it.
+
+use std::time::Duration;
+
+use redis::{AsyncCommands, Script};
+use tracing::{debug, warn};
+use wxlogin::http::{HttpRequest, HttpResponse, TransportError};
+use wxlogin::server::code2session::parse_response;
+
+use crate::redact::{digest, hex};
+use crate::redis_conn::Redis;
+use crate::store::seal::SealKeys;
+use crate::wechat_http::WeChatHttp;
+
+/// The longest a code can be used: WeChat's five minutes.
+const CODE_LIFE_MS: u64 = 5 * 60 * 1000;
+
+/// Claim (1), or confirm that the claim is already ours (2), or not (0).
+const CLAIM: &str = r"
+local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then return 2 end
+if v then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1";
+
+/// Publish the answer for the claim's remaining life, in one round trip.
+const PUBLISH: &str = r"
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl <= 0 then ttl = 1000 end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ttl)
+return 1";
+
+/// Delete the claim only if it is ours.
+const RELEASE: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0";
+
+/// Who holds a code's claim after trying to take it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Claimed {
+    /// This call took it.
+    Now,
+    /// This replica held it already (its own retry).
+    Already,
+    /// Another replica holds it.
+    ByAnother,
+}
+
+/// Joins duplicate codes across replicas through Redis; give one to
+/// [`LoginServiceBuilder::code_join`](crate::LoginServiceBuilder::code_join).
+#[derive(Clone, Debug)]
+pub struct CodeJoin {
+    redis: Redis,
+    keys: SealKeys,
+    replica: String,
+    poll: Duration,
+}
+
+impl CodeJoin {
+    /// A join through `redis`, answers sealed with `keys` (every replica needs the same keys),
+    /// this replica named `replica` (unique among the replicas: a host name and process id).
+    pub fn new(redis: Redis, keys: SealKeys, replica: impl Into<String>) -> Self {
+        Self {
+            redis,
+            keys,
+            replica: replica.into(),
+            poll: Duration::from_millis(25),
+        }
+    }
+
+    /// Exchanges the code of `request` once across the replicas; gives up after `limit`.
+    pub(crate) async fn exchange(
+        &self,
+        http: &WeChatHttp,
+        request: &HttpRequest,
+        limit: Duration,
+    ) -> Result<HttpResponse, TransportError> {
+        let mut fingerprint = request.url.as_bytes().to_vec();
+        fingerprint.extend_from_slice(&request.body);
+        let hash = hex(&digest(&String::from_utf8_lossy(&fingerprint)));
+        let claim = self.redis.key(&format!("code:claim:{hash}"));
+        let answer = self.redis.key(&format!("code:answer:{hash}"));
+        let give_up = tokio::time::Instant::now() + limit;
+        loop {
+            // Claim first: the first replica to see a code needs one round trip to start.
+            let claimed = match self.claim(&claim).await {
+                Ok(claimed) => claimed,
+                Err(error) => return self.alone(http, request, limit, &error).await,
+            };
+            if claimed == Claimed::Now {
+                return self.win(http, request, limit, &claim, &answer).await;
+            }
+            // Ours already (this replica's retry) or another's: an answer may be published.
+            match self.published(&answer).await {
+                Ok(Some(response)) => return Ok(response),
+                Ok(None) if claimed == Claimed::Already => {
+                    return self.win(http, request, limit, &claim, &answer).await;
+                }
+                Ok(None) => {}
+                Err(error) => return self.alone(http, request, limit, &error).await,
+            }
+            if tokio::time::Instant::now() >= give_up {
+                debug!("no answer published for a claimed code in time");
+                return Err(TransportError::Timeout);
+            }
+            tokio::time::sleep(self.poll).await;
+        }
+    }
+
+    async fn alone(
+        &self,
+        http: &WeChatHttp,
+        request: &HttpRequest,
+        limit: Duration,
+        error: &redis::RedisError,
+    ) -> Result<HttpResponse, TransportError> {
+        warn!(%error, "redis unavailable: exchanging the code without the join");
+        http.send(request, limit).await
+    }
+
+    async fn claim(&self, claim: &str) -> Result<Claimed, redis::RedisError> {
+        let mut conn = self.redis.conn();
+        let won: i64 = Script::new(CLAIM)
+            .key(claim)
+            .arg(&self.replica)
+            .arg(CODE_LIFE_MS)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(match won {
+            1 => Claimed::Now,
+            2 => Claimed::Already,
+            _ => Claimed::ByAnother,
+        })
+    }
+
+    async fn published(&self, answer: &str) -> Result<Option<HttpResponse>, redis::RedisError> {
+        let mut conn = self.redis.conn();
+        let sealed: Option<String> = conn.get(answer).await?;
+        let Some(sealed) = sealed else {
+            return Ok(None);
+        };
+        // A value this replica cannot open (another key set) is as good as none.
+        let opened = self.keys.open(&sealed, answer.as_bytes()).ok();
+        Ok(opened.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+    }
+
+    async fn win(
+        &self,
+        http: &WeChatHttp,
+        request: &HttpRequest,
+        limit: Duration,
+        claim: &str,
+        answer: &str,
+    ) -> Result<HttpResponse, TransportError> {
+        let result = http.send(request, limit).await;
+        let outcome = match &result {
+            Ok(response) if settles_the_code(&result) => {
+                self.publish(claim, answer, response).await
+            }
+            _ => self.release(claim).await,
+        };
+        if let Err(error) = outcome {
+            warn!(%error, "redis unavailable: the code's answer was not shared");
+        }
+        result
+    }
+
+    async fn publish(
+        &self,
+        claim: &str,
+        answer: &str,
+        response: &HttpResponse,
+    ) -> Result<(), redis::RedisError> {
+        let Ok(json) = serde_json::to_vec(response) else {
+            return Ok(());
+        };
+        let Ok(sealed) = self.keys.seal(&json, answer.as_bytes()) else {
+            return Ok(());
+        };
+        let mut conn = self.redis.conn();
+        Script::new(PUBLISH)
+            .key(claim)
+            .key(answer)
+            .arg(sealed)
+            .invoke_async::<i64>(&mut conn)
+            .await
+            .map(drop)
+    }
+
+    async fn release(&self, claim: &str) -> Result<(), redis::RedisError> {
+        let mut conn = self.redis.conn();
+        Script::new(RELEASE)
+            .key(claim)
+            .arg(&self.replica)
+            .invoke_async::<i64>(&mut conn)
+            .await
+            .map(drop)
+    }
+}
+
+/// Whether WeChat's answer settles the code for every replica: a session, or a refusal that
+/// retrying cannot fix. Transient failures (`-1`, 5xx) do not.
+fn settles_the_code(result: &Result<HttpResponse, TransportError>) -> bool {
+    match parse_response(result) {
+        Ok(_) => true,
+        Err(error) => !error.is_transient(),
+    }
+}

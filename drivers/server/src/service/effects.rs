@@ -1,0 +1,52 @@
+//! The effects the coordinator asks for, run as tasks: the code2Session call (alone, or joined
+//! across replicas through Redis) and the creation of a session in the store.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use wxlogin::http::{HttpRequest, HttpResponse, TransportError};
+use wxlogin::secret::SessionToken;
+use wxlogin::server::Session;
+
+use crate::random;
+use crate::store::{SessionStore, StoreError};
+use crate::wechat_http::WeChatHttp;
+
+/// What every effect task needs; shared by reference count.
+pub(crate) struct Effects {
+    pub(crate) http: WeChatHttp,
+    pub(crate) store: Arc<dyn SessionStore>,
+    /// Added to the machine's deadline for the HTTP client's own timeout.
+    pub(crate) call_grace: Duration,
+    #[cfg(feature = "redis")]
+    pub(crate) join: Option<crate::join::CodeJoin>,
+}
+
+impl Effects {
+    /// Sends a code2Session request. The HTTP client's timeout is the machine's plus the
+    /// grace, so the machine's deadline fires first and decides.
+    pub(crate) async fn call_wechat(
+        &self,
+        request: HttpRequest,
+        timeout: Duration,
+    ) -> Result<HttpResponse, TransportError> {
+        let limit = timeout.saturating_add(self.call_grace);
+        #[cfg(feature = "redis")]
+        if let Some(join) = &self.join {
+            return join.exchange(&self.http, &request, limit).await;
+        }
+        self.http.send(&request, limit).await
+    }
+
+    /// Stores `session` under a fresh token from the operating system.
+    pub(crate) async fn create_session(
+        &self,
+        session: Session,
+    ) -> Result<(SessionToken, OffsetDateTime), StoreError> {
+        let token = random::session_token()
+            .map_err(|e| StoreError::Unavailable(format!("no randomness for a token: {e}")))?;
+        self.store.insert(&token, &session).await?;
+        Ok((token, session.expires_at))
+    }
+}

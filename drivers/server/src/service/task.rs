@@ -1,0 +1,224 @@
+//! The one task that owns the [`LoginCoordinator`]: it feeds it every input (a login from a
+//! route, an effect's result, a deadline), drains every command after each, and starts the
+//! effects as tasks whose results come back through the same inbox.
+//!
+//! Every use of the coordinator's events and commands is in this file, so that a change of
+//! the core's surface is a change here only.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, info, warn};
+use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::secret::SessionToken;
+use wxlogin::server::{
+    EffectId, ExchangeFailure, ExchangeOutcome, LoginCoordinator, RequestId, ServerLoginCommand,
+    ServerLoginEvent,
+};
+
+use super::effects::Effects;
+use crate::answers;
+use crate::clock::{sleep_for, sleep_opt};
+use crate::redact::fingerprint;
+use crate::store::StoreError;
+
+/// The reason given to the coordinator when the store is down, so that the answer can be the
+/// `503` it deserves rather than the coordinator's `500`.
+const STORE_DOWN: &str = "session store unavailable (transient)";
+
+/// What arrives at the login task.
+pub(crate) enum Input {
+    /// A client's `POST /login` body, and where its answer goes.
+    Login {
+        body: Vec<u8>,
+        reply: oneshot::Sender<HttpResponse>,
+    },
+    /// A code2Session call finished.
+    WeChatAnswered {
+        id: EffectId,
+        result: Result<HttpResponse, TransportError>,
+    },
+    /// The store took (or refused) a session.
+    SessionStored {
+        id: EffectId,
+        result: Result<(SessionToken, OffsetDateTime), StoreError>,
+    },
+}
+
+pub(crate) struct LoginTask {
+    coordinator: LoginCoordinator,
+    inbox: mpsc::Receiver<Input>,
+    /// Effects send their results here.
+    outbox: mpsc::Sender<Input>,
+    effects: Arc<Effects>,
+    replies: HashMap<RequestId, oneshot::Sender<HttpResponse>>,
+    next_request: u64,
+    store_retry_after: u64,
+}
+
+impl LoginTask {
+    pub(crate) fn new(
+        coordinator: LoginCoordinator,
+        inbox: mpsc::Receiver<Input>,
+        outbox: mpsc::Sender<Input>,
+        effects: Arc<Effects>,
+        store_retry_after: u64,
+    ) -> Self {
+        Self {
+            coordinator,
+            inbox,
+            outbox,
+            effects,
+            replies: HashMap::new(),
+            next_request: 0,
+            store_retry_after,
+        }
+    }
+
+    pub(crate) async fn run(mut self) {
+        loop {
+            let deadline = self.coordinator.poll_timeout().map(sleep_for);
+            tokio::select! {
+                input = self.inbox.recv() => {
+                    // The task holds a sender itself, so the channel never closes; the
+                    // service aborts the task when its last handle is dropped.
+                    let Some(input) = input else { return };
+                    self.accept(input);
+                }
+                () = sleep_opt(deadline) => {
+                    self.coordinator.handle_timeout(OffsetDateTime::now_utc());
+                }
+            }
+            self.drain();
+        }
+    }
+
+    /// Feeds one event; `false` when the coordinator did not apply it.
+    fn feed(&mut self, event: ServerLoginEvent) -> bool {
+        match self.coordinator.handle(event, OffsetDateTime::now_utc()) {
+            Ok(handled) if handled.is_late() => {
+                // An answer after its deadline: the coordinator moved on without it.
+                info!("late answer ignored (its effect was given up on)");
+                false
+            }
+            Ok(_) => true,
+            Err(error) => {
+                warn!(%error, "login coordinator refused an event");
+                false
+            }
+        }
+    }
+
+    fn accept(&mut self, input: Input) {
+        match input {
+            Input::Login { body, reply } => {
+                let request = RequestId(self.next_request);
+                self.next_request = self.next_request.wrapping_add(1);
+                debug!(request = request.0, bytes = body.len(), "login received");
+                self.replies.insert(request, reply);
+                self.feed(ServerLoginEvent::Received { request, body });
+            }
+            Input::WeChatAnswered { id, result } => {
+                self.feed(ServerLoginEvent::WeChatAnswered { id, result });
+            }
+            Input::SessionStored {
+                id,
+                result: Ok((token, expires_at)),
+            } => {
+                let event = ServerLoginEvent::SessionCreated {
+                    id,
+                    token: token.clone(),
+                    expires_at,
+                };
+                if !self.feed(event) {
+                    // Nobody will ever hold this token: take the session back out.
+                    let effects = Arc::clone(&self.effects);
+                    tokio::spawn(async move { effects.store.remove(&token).await });
+                }
+            }
+            Input::SessionStored {
+                id,
+                result: Err(error),
+            } => {
+                warn!(effect = id.0, %error, "session not stored");
+                let reason = if error.is_transient() {
+                    STORE_DOWN.to_owned()
+                } else {
+                    error.to_string()
+                };
+                self.feed(ServerLoginEvent::SessionNotCreated { id, reason });
+            }
+        }
+    }
+
+    fn drain(&mut self) {
+        while let Some(command) = self.coordinator.poll_command() {
+            match command {
+                ServerLoginCommand::CallWeChat {
+                    id,
+                    request,
+                    timeout,
+                } => {
+                    // `Debug` of the request hides the secret and the code.
+                    debug!(effect = id.0, ?request, "calling code2Session");
+                    let effects = Arc::clone(&self.effects);
+                    let outbox = self.outbox.clone();
+                    let timeout = Duration::try_from(timeout).unwrap_or_default();
+                    tokio::spawn(async move {
+                        let result = effects.call_wechat(request, timeout).await;
+                        let _ = outbox.send(Input::WeChatAnswered { id, result }).await;
+                    });
+                }
+                ServerLoginCommand::CreateSession { id, session } => {
+                    let effects = Arc::clone(&self.effects);
+                    let outbox = self.outbox.clone();
+                    tokio::spawn(async move {
+                        let result = effects.create_session(session).await;
+                        let _ = outbox.send(Input::SessionStored { id, result }).await;
+                    });
+                }
+                ServerLoginCommand::Respond {
+                    request,
+                    response,
+                    outcome,
+                } => self.respond(request, response, &outcome),
+            }
+        }
+    }
+
+    fn respond(&mut self, request: RequestId, response: HttpResponse, outcome: &ExchangeOutcome) {
+        let response = match outcome {
+            ExchangeOutcome::Granted { openid, token, .. } => {
+                let token = fingerprint(token.expose_secret());
+                info!(request = request.0, %openid, %token, "login granted");
+                response
+            }
+            ExchangeOutcome::Failed(ExchangeFailure::SessionNotCreated { reason })
+                if reason == STORE_DOWN =>
+            {
+                warn!(
+                    request = request.0,
+                    "login failed: the session store is down"
+                );
+                answers::store_unavailable(self.store_retry_after)
+            }
+            ExchangeOutcome::Failed(failure) => {
+                // `ExchangeFailure`'s messages never carry the code, the secret or a token.
+                info!(request = request.0, status = response.status, %failure, "login failed");
+                response
+            }
+            // `ExchangeOutcome` may grow; its `Debug` hides tokens.
+            other => {
+                info!(request = request.0, outcome = ?other, "login answered");
+                response
+            }
+        };
+        if let Some(reply) = self.replies.remove(&request) {
+            // The client may have gone away; its answer is simply dropped.
+            let _ = reply.send(response);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! Codes joined across replicas: several services sharing one Redis make one code2Session
+//! call per code, however the duplicates are spread.
+
+use wxlogin_server::{CodeJoin, LoginService, RedisStore};
+
+use crate::support::redis::{RedisServer, keys};
+use crate::support::wechat::FakeWeChat;
+use crate::support::{self, Served, app, fresh_code, get, login, serve, token_of};
+
+async fn replicas(redis: &RedisServer, wechat: &FakeWeChat, n: usize) -> Vec<Served> {
+    let mut served = Vec::new();
+    for i in 0..n {
+        let service = LoginService::builder(support::config(wechat.base_url()))
+            .store(RedisStore::new(redis.connect(), keys()))
+            .code_join(CodeJoin::new(
+                redis.connect(),
+                keys(),
+                format!("replica-{i}"),
+            ))
+            .start()
+            .expect("start");
+        served.push(serve(app(service)).await);
+    }
+    served
+}
+
+#[tokio::test]
+async fn duplicates_on_three_replicas_make_one_call_and_each_gets_a_session() {
+    let redis = RedisServer::start().await;
+    let wechat = FakeWeChat::start().await;
+    let servers = replicas(&redis, &wechat, 3).await;
+    for _round in 0..3 {
+        let code = fresh_code();
+        let gate = wechat.hold();
+        let attempts: Vec<_> = servers
+            .iter()
+            .flat_map(|s| [s.base_url.clone(), s.base_url.clone()])
+            .map(|base| {
+                let code = code.clone();
+                tokio::spawn(async move { login(&base, &code).await })
+            })
+            .collect();
+        support::eventually("one call reached WeChat", || async {
+            wechat.calls(&code) >= 1
+        })
+        .await;
+        drop(gate);
+        wechat.release();
+        for attempt in attempts {
+            let (status, body) = attempt.await.expect("join");
+            assert_eq!(status, 200, "{body}");
+            let auth = format!("Bearer {}", token_of(&body));
+            // Any replica accepts any replica's session: the store is shared.
+            let (status, _) = get(&servers[2].base_url, "/me", &[("authorization", &auth)]).await;
+            assert_eq!(status, 200);
+        }
+        assert_eq!(
+            wechat.calls(&code),
+            1,
+            "one code2Session call across the replicas"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_retry_on_another_replica_after_the_answer_is_not_40163() {
+    let redis = RedisServer::start().await;
+    let wechat = FakeWeChat::start().await;
+    let servers = replicas(&redis, &wechat, 2).await;
+    let code = fresh_code();
+    let (status, body) = login(&servers[0].base_url, &code).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = login(&servers[1].base_url, &code).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = login(&servers[1].base_url, &format!("bad-{code}")).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_code"))
+    );
+    let (status, body) = login(&servers[0].base_url, &format!("bad-{code}")).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_code"))
+    );
+    assert_eq!(wechat.calls(&code), 1);
+    assert_eq!(
+        wechat.calls(&format!("bad-{code}")),
+        1,
+        "a refusal is shared too"
+    );
+}
+
+#[tokio::test]
+async fn a_dead_winners_claim_is_answered_as_the_rules_say_never_a_hang() {
+    use sha2::{Digest, Sha256};
+    let redis = RedisServer::start().await;
+    let wechat = FakeWeChat::start().await;
+    let mut config = support::config(wechat.base_url());
+    config.coordinator.login.call_timeout = time::Duration::milliseconds(300);
+    config.coordinator.login.backoff.max_attempts = 2;
+    config.call_grace = std::time::Duration::from_millis(200);
+    let service = LoginService::builder(config)
+        .store(RedisStore::new(redis.connect(), keys()))
+        .code_join(CodeJoin::new(redis.connect(), keys(), "alive"))
+        .start()
+        .expect("start");
+    // A replica claimed this code and died before publishing: its claim stays until it expires.
+    let code = fresh_code();
+    let url = format!(
+        "{}/sns/jscode2session?appid={}&secret={}&js_code={code}&grant_type=authorization_code",
+        wechat.base_url(),
+        support::APPID,
+        support::APP_SECRET
+    );
+    let hash: String = Sha256::digest(url.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let client = redis::Client::open(redis.url()).expect("url");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("conn");
+    let () = redis::cmd("SET")
+        .arg(format!("wxlogin:code:claim:{hash}"))
+        .arg("dead")
+        .arg("PX")
+        .arg(300_000)
+        .query_async(&mut conn)
+        .await
+        .expect("set");
+    let response = service
+        .login(format!(r#"{{"code":"{code}"}}"#).into_bytes())
+        .await;
+    assert_eq!(
+        response.status, 503,
+        "transient: the client may retry with a new code"
+    );
+    assert_eq!(
+        wechat.calls(&code),
+        0,
+        "the claimed code was not exchanged twice"
+    );
+}
