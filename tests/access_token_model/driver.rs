@@ -7,14 +7,13 @@ use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, Method, TransportError};
 use wxlogin::secret::AccessToken;
-use wxlogin::server::access_token::parse_token_response;
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenCommand, AccessTokenError, AccessTokenEvent, AccessTokenState,
     CachedToken, ForceLedger, ForceRefused, TokenFailure, TokenWaiter,
 };
 use wxlogin::server::{ApiError, EffectId};
 
-use crate::ledger::FetchLedger;
+use crate::ledger::{EventFacts, FetchLedger};
 use crate::world::{
     Ans, Api, CALL_TIMEOUT, DAILY_LIMIT, Exp, FORCE_SPACING, Fail, Ledger, Refusal, Snap, T0_S,
     Tok, beijing_day,
@@ -102,27 +101,14 @@ impl Driver {
     /// Feeds an event; an accepted waiter is now waiting, an answer or a rejection goes in
     /// the world's ledger.
     pub(crate) fn feed(&mut self, event: AccessTokenEvent) -> Result<Handled, AccessTokenError> {
-        let waiter = match &event {
-            AccessTokenEvent::TokenNeeded { waiter }
-            | AccessTokenEvent::ForceRefresh { waiter } => Some(*waiter),
-            AccessTokenEvent::TokenRejected { waiter, .. } => *waiter,
-            _ => None,
-        };
+        let EventFacts {
+            waiter,
+            answered,
+            rejected,
+        } = EventFacts::of(&event);
         let debug = format!("{event:?}");
         assert!(!debug.contains(SECRET), "{debug}");
         self.world.tick(ms(self.now));
-        let answered = match &event {
-            AccessTokenEvent::FetchAnswered { id, result } => {
-                Some((id.0, parse_token_response(result).is_ok()))
-            }
-            _ => None,
-        };
-        let rejected = match &event {
-            AccessTokenEvent::TokenRejected {
-                token, generation, ..
-            } => Some((token.expose_secret().to_owned(), *generation)),
-            _ => None,
-        };
         let result = self.cache.handle(event, self.now);
         match (&result, answered) {
             (Ok(handled), Some((id, granted))) => {

@@ -23,15 +23,13 @@ use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportError};
 use wxlogin::secret::{AccessToken, AppSecret};
-use wxlogin::server::access_token::{
-    AccessTokenCommand, AccessTokenState, TokenEndpoint, parse_token_response,
-};
+use wxlogin::server::access_token::{AccessTokenCommand, AccessTokenState, TokenEndpoint};
 use wxlogin::server::{
     AccessTokenCache, AccessTokenConfig, AccessTokenEvent, EffectId, TokenWaiter,
 };
 
 use super::Bytes;
-use super::ledger::FetchLedger;
+use super::ledger::{EventFacts, FetchLedger};
 
 const SECRET: &str = "APPSECRET-MARKER";
 const TOKEN_PREFIX: &str = "TOKENMARK";
@@ -158,24 +156,11 @@ impl Checker {
 
     fn feed(&mut self, event: AccessTokenEvent) {
         let before = self.cache.clone();
-        let waiter = match &event {
-            AccessTokenEvent::TokenNeeded { waiter }
-            | AccessTokenEvent::ForceRefresh { waiter } => Some(*waiter),
-            AccessTokenEvent::TokenRejected { waiter, .. } => *waiter,
-            _ => None,
-        };
-        let answered = match &event {
-            AccessTokenEvent::FetchAnswered { id, result } => {
-                Some((id.0, parse_token_response(result).is_ok()))
-            }
-            _ => None,
-        };
-        let rejected = match &event {
-            AccessTokenEvent::TokenRejected {
-                token, generation, ..
-            } => Some((token.expose_secret().to_owned(), *generation)),
-            _ => None,
-        };
+        let EventFacts {
+            waiter,
+            answered,
+            rejected,
+        } = EventFacts::of(&event);
         let debug = format!("{event:?}");
         assert!(
             !debug.contains(SECRET) && !debug.contains(TOKEN_PREFIX),

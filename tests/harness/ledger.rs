@@ -27,8 +27,50 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 
+use wxlogin::server::access_token::{AccessTokenEvent, TokenWaiter, parse_token_response};
+
 /// One fetch: its text and generation.
 pub type Pair = (String, u64);
+
+/// What the world learns from an event before the cache takes it.
+pub struct EventFacts {
+    /// The waiter the event makes wait, if the cache accepts it.
+    pub waiter: Option<TokenWaiter>,
+    /// An answer: the fetch id and whether it grants a token.
+    pub answered: Option<(u64, bool)>,
+    /// A rejection: the fetch it names.
+    pub rejected: Option<Pair>,
+}
+
+impl EventFacts {
+    pub fn of(event: &AccessTokenEvent) -> Self {
+        let mut facts = EventFacts {
+            waiter: None,
+            answered: None,
+            rejected: None,
+        };
+        match event {
+            AccessTokenEvent::TokenNeeded { waiter }
+            | AccessTokenEvent::ForceRefresh { waiter } => {
+                facts.waiter = Some(*waiter);
+            }
+            AccessTokenEvent::TokenRejected {
+                waiter,
+                token,
+                generation,
+                ..
+            } => {
+                facts.waiter = *waiter;
+                facts.rejected = Some((token.expose_secret().to_owned(), *generation));
+            }
+            AccessTokenEvent::FetchAnswered { id, result } => {
+                facts.answered = Some((id.0, parse_token_response(result).is_ok()));
+            }
+            _ => {}
+        }
+        facts
+    }
+}
 
 pub struct FetchLedger<T> {
     /// The fetches in the world: id and deadline.
