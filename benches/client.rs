@@ -6,16 +6,17 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
+use wxlogin::{RequestId, WaiterId};
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use serde::de::IgnoredAny;
 use time::OffsetDateTime;
-use wxlogin::client::{Command, Event, LoginConfig, LoginMachine, StoredSession, WaiterId};
+use wxlogin::client::{Command, Event, LoginConfig, LoginMachine, StoredSession};
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::{AppSecret, LoginCode, SessionToken, StorageValue};
 use wxlogin::server::{
-    Code2Session, CoordinatorConfig, LoginCoordinator, RequestId, ServerLoginCommand,
-    ServerLoginConfig, ServerLoginEvent,
+    Code2Session, CoordinatorConfig, LoginCoordinator, ServerLoginCommand, ServerLoginConfig,
+    ServerLoginEvent,
 };
 use wxlogin::wire::{
     LoginGranted, SessionValid, decode_login_request, decode_login_response,

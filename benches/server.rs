@@ -8,6 +8,7 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
+use wxlogin::{RequestId, WaiterId};
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use serde::de::IgnoredAny;
@@ -16,7 +17,7 @@ use wxlogin::http::HttpResponse;
 use wxlogin::secret::{AppSecret, SessionToken};
 use wxlogin::server::code2session::parse_response;
 use wxlogin::server::{
-    Code2Session, CoordinatorConfig, LoginCoordinator, RequestId, ServerLogin, ServerLoginCommand,
+    Code2Session, CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginCommand,
     ServerLoginConfig, ServerLoginEvent,
 };
 
@@ -194,13 +195,13 @@ fn code2session_parser(c: &mut Criterion) {
 
 /// A waiter served from a cached token: one `TokenNeeded`, one `Ready`.
 fn access_token_hit(c: &mut Criterion) {
-    use wxlogin::server::access_token::{AccessTokenCommand, AccessTokenEvent, TokenWaiter};
+    use wxlogin::server::access_token::{AccessTokenCommand, AccessTokenEvent};
     use wxlogin::server::{AccessTokenCache, AccessTokenConfig};
 
     let config = AccessTokenConfig::new(APPID, AppSecret::new(SECRET), 42);
     let mut cache = AccessTokenCache::new(config);
     let need = |waiter| AccessTokenEvent::TokenNeeded {
-        waiter: TokenWaiter(waiter),
+        waiter: WaiterId(waiter),
     };
     let _applied = cache.handle(need(0), now()).unwrap();
     let id = match cache.poll_command() {

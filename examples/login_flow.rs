@@ -9,12 +9,13 @@
 mod common;
 
 use std::process::ExitCode;
+use wxlogin::WaiterId;
 
 use common::{Answer, T0, World, WxCheck, WxLogin, config, record};
 use time::Duration;
 use wxlogin::Handled;
-use wxlogin::client::{CodeReuse, Event, LoginFailure, Step, WaiterId, WxError};
-use wxlogin::http::TransportError;
+use wxlogin::client::{CodeReuse, Event, LoginFailure, Step, WxFailure};
+use wxlogin::http::TransportFailure;
 use wxlogin::secret::SessionToken;
 use wxlogin::wire::{ErrorBody, ErrorKind};
 
@@ -85,7 +86,7 @@ fn scenarios() -> Vec<Scenario> {
         }),
         ("wx.login fails, then succeeds on retry", || {
             let mut w = World::new(config());
-            w.wx_login = vec![WxLogin::Fail(WxError::new("login:fail busy"))].into();
+            w.wx_login = vec![WxLogin::Fail(WxFailure::new("login:fail busy"))].into();
             w.request(1);
             let ok = w.outcome(1).is_ok() && w.wx_login_calls == 2;
             (
@@ -95,7 +96,7 @@ fn scenarios() -> Vec<Scenario> {
         }),
         ("wx.login fails past the retry budget", || {
             let mut w = World::new(config());
-            let error = WxError {
+            let error = WxFailure {
                 err_msg: "login:fail system error".into(),
                 errno: Some(1_000_001),
             };
@@ -144,7 +145,7 @@ fn scenarios() -> Vec<Scenario> {
             "transport errors on the check never lead to wx.login",
             || {
                 let mut w = World::with_stored_session(config());
-                let down = TransportError::Connection {
+                let down = TransportFailure::Connection {
                     message: "unreachable".into(),
                 };
                 w.check_answers = vec![Answer::Transport(down); 3].into();

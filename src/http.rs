@@ -29,7 +29,7 @@ impl Method {
 }
 
 /// A request to send. The driver sends it as is and answers with the response or a
-/// [`TransportError`].
+/// [`TransportFailure`].
 ///
 /// JSON form: `{"method":"POST","url":"https://…/login","headers":{"content-type":"application/json"},"body":"{\"code\":\"…\"}"}`.
 /// The body is a string when it is UTF-8 (always, for requests this crate builds).
@@ -116,7 +116,7 @@ impl HttpResponse {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 #[non_exhaustive]
-pub enum TransportError {
+pub enum TransportFailure {
     /// The driver's own timeout fired before an answer came.
     #[error("request timed out")]
     Timeout,
@@ -277,7 +277,7 @@ mod tests {
 
     #[test]
     fn transport_error_json_is_tagged() {
-        let json = serde_json::to_string(&TransportError::Timeout).unwrap();
+        let json = serde_json::to_string(&TransportFailure::Timeout).unwrap();
         assert_eq!(json, r#"{"kind":"timeout"}"#);
     }
 }

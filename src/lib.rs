@@ -24,8 +24,9 @@
 //!   left the world, which may start the step that waited for it (rule 2 of
 //!   [`client`]).
 //! - `poll_command()` yields what to do next. **Drain it completely after every input.**
-//!   Commands that expect an answer carry an [`IoId`](client::IoId) that the answering event
-//!   echoes.
+//!   Commands that expect an answer carry an [`EffectId`] that the answering event echoes;
+//!   callers are named by the driver with a [`WaiterId`] (a [`RequestId`] for the server's
+//!   login route).
 //! - `poll_timeout()` says when to call `handle_timeout(now)`; early or spurious calls are
 //!   no-ops. An effect whose deadline passes is given up on; its answer, if it ever
 //!   comes, is late.
@@ -33,10 +34,19 @@
 //!   crate panic, and time going backwards is tolerated.
 //! - Secrets ([`secret`]) print as `Name([redacted])` and compare in constant time.
 //!
+//! # Errors and failures
+//! One naming rule holds in every module: a type named `…Error` means **the driver broke the
+//! contract** (it is what `handle` returns as `Err`, and the machine is unchanged), and a type
+//! named `…Failure` means **the world failed** (WeChat, the network, storage or the server
+//! answered badly or not at all); a failure is never an `Err` of `handle`, it is carried by a
+//! completion command to the callers waiting on it. Parsers of WeChat's answers, which have no
+//! driver, return `…Error` for a body that cannot be used.
+//!
 //! # A driver loop
 //! ```
 //! use time::OffsetDateTime;
-//! use wxlogin::client::{Command, Event, LoginConfig, LoginMachine, WaiterId};
+//! use wxlogin::WaiterId;
+//! use wxlogin::client::{Command, Event, LoginConfig, LoginMachine};
 //! use wxlogin::http::{HttpRequest, HttpResponse};
 //! use wxlogin::secret::{LoginCode, SessionToken};
 //! use wxlogin::wire::LoginGranted;
@@ -93,12 +103,14 @@ pub mod backoff;
 pub mod client;
 mod handled;
 pub mod http;
+mod ids;
 pub mod json_form;
 pub mod secret;
 pub mod server;
 pub mod wire;
 
 pub use handled::Handled;
+pub use ids::{EffectId, MAX_SAFE_INTEGER, RequestId, WaiterId};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -146,9 +146,9 @@ struct RawTokenHeader {
 }
 
 impl TryFrom<RawTokenHeader> for TokenHeader {
-    type Error = WireError;
+    type Error = WireFailure;
 
-    fn try_from(raw: RawTokenHeader) -> Result<Self, WireError> {
+    fn try_from(raw: RawTokenHeader) -> Result<Self, WireFailure> {
         Self::new(raw.name, raw.scheme)
     }
 }
@@ -169,23 +169,23 @@ impl TokenHeader {
     /// A header `name: <scheme> <token>` (or `name: <token>` without a scheme).
     ///
     /// # Errors
-    /// [`WireError::InvalidHeader`] when the name or the scheme is not an RFC 9110 token
+    /// [`WireFailure::InvalidHeader`] when the name or the scheme is not an RFC 9110 token
     /// (1 to 64 of ``!#$%&'*+-.^_`|~``, letters and digits), or when the name is one of the
     /// headers whose values `Debug` prints (`Content-Type`, `Content-Length`, `Accept`).
-    pub fn new(name: impl Into<String>, scheme: Option<String>) -> Result<Self, WireError> {
+    pub fn new(name: impl Into<String>, scheme: Option<String>) -> Result<Self, WireFailure> {
         let name = name.into();
         if !is_http_token(&name) {
-            return Err(WireError::InvalidHeader {
+            return Err(WireFailure::InvalidHeader {
                 reason: "the name is not an HTTP token",
             });
         }
         if PRINTED_HEADERS.iter().any(|p| name.eq_ignore_ascii_case(p)) {
-            return Err(WireError::InvalidHeader {
+            return Err(WireFailure::InvalidHeader {
                 reason: "the name is a header whose value is printed",
             });
         }
         if scheme.as_deref().is_some_and(|s| !is_http_token(s)) {
-            return Err(WireError::InvalidHeader {
+            return Err(WireFailure::InvalidHeader {
                 reason: "the scheme is not an HTTP token",
             });
         }
@@ -213,17 +213,17 @@ impl TokenHeader {
 
     /// Finds the token in request headers: the header is matched case-insensitively, the scheme
     /// too (RFC 9110), and the token must be non-empty printable ASCII without spaces.
-    pub fn decode(&self, headers: &[(String, String)]) -> Result<SessionToken, WireError> {
+    pub fn decode(&self, headers: &[(String, String)]) -> Result<SessionToken, WireFailure> {
         let value = headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(&self.name))
             .map(|(_, v)| v.trim())
-            .ok_or(WireError::MissingToken)?;
+            .ok_or(WireFailure::MissingToken)?;
         let token = match &self.scheme {
             Some(scheme) => {
-                let (given, rest) = value.split_once(' ').ok_or(WireError::MalformedToken)?;
+                let (given, rest) = value.split_once(' ').ok_or(WireFailure::MalformedToken)?;
                 if !given.eq_ignore_ascii_case(scheme) {
-                    return Err(WireError::MalformedToken);
+                    return Err(WireFailure::MalformedToken);
                 }
                 rest.trim_start()
             }
@@ -245,7 +245,7 @@ fn is_http_token(text: &str) -> bool {
 /// Messages never echo the input: a body may carry a token or a code.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum WireError {
+pub enum WireFailure {
     /// The body is larger than [`MAX_BODY_BYTES`].
     #[error("body of {len} bytes exceeds the limit of {max}")]
     TooLarge {
@@ -298,7 +298,7 @@ pub fn encode_login_request(code: &LoginCode) -> Vec<u8> {
 }
 
 /// Parses and validates the client's login request body (server side).
-pub fn decode_login_request(body: &[u8]) -> Result<LoginCode, WireError> {
+pub fn decode_login_request(body: &[u8]) -> Result<LoginCode, WireFailure> {
     #[derive(Deserialize)]
     struct Body {
         code: String,
@@ -310,18 +310,18 @@ pub fn decode_login_request(body: &[u8]) -> Result<LoginCode, WireError> {
 
 /// Checks that a login code has a sane length and charset: 1 to [`MAX_CODE_LEN`] characters of
 /// ASCII letters, digits, `-` and `_`.
-pub fn validate_code(code: &str) -> Result<(), WireError> {
+pub fn validate_code(code: &str) -> Result<(), WireFailure> {
     if code.is_empty() {
-        return Err(WireError::InvalidCode { reason: "empty" });
+        return Err(WireFailure::InvalidCode { reason: "empty" });
     }
     if code.len() > MAX_CODE_LEN {
-        return Err(WireError::InvalidCode { reason: "too long" });
+        return Err(WireFailure::InvalidCode { reason: "too long" });
     }
     if !code
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
-        return Err(WireError::InvalidCode {
+        return Err(WireFailure::InvalidCode {
             reason: "unexpected character",
         });
     }
@@ -336,31 +336,33 @@ pub const MAX_TOKEN_LEN: usize = 1024;
 /// bytes of printable ASCII without spaces, so it is always safe as an HTTP header value.
 ///
 /// # Errors
-/// [`WireError::MalformedToken`] otherwise.
-pub fn validate_token(token: &str) -> Result<(), WireError> {
+/// [`WireFailure::MalformedToken`] otherwise.
+pub fn validate_token(token: &str) -> Result<(), WireFailure> {
     let printable = token.bytes().all(|b| b.is_ascii_graphic());
     if token.is_empty() || !printable || token.len() > MAX_TOKEN_LEN {
-        return Err(WireError::MalformedToken);
+        return Err(WireFailure::MalformedToken);
     }
     Ok(())
 }
 
 /// Reads the server's answer to the login request (client side). The token passes
 /// [`validate_token`]: a token no header could carry is a typed failure, never a session.
-pub fn decode_login_response(response: &HttpResponse) -> Result<LoginGranted, WireError> {
+pub fn decode_login_response(response: &HttpResponse) -> Result<LoginGranted, WireFailure> {
     let granted: LoginGranted = decode_success(response)?;
     validate_token(granted.token.expose_secret())?;
     Ok(granted)
 }
 
 /// Reads the server's answer to the session check (client side).
-pub fn decode_session_response(response: &HttpResponse) -> Result<SessionValid, WireError> {
+pub fn decode_session_response(response: &HttpResponse) -> Result<SessionValid, WireFailure> {
     decode_success(response)
 }
 
-fn decode_success<T: serde::de::DeserializeOwned>(response: &HttpResponse) -> Result<T, WireError> {
+fn decode_success<T: serde::de::DeserializeOwned>(
+    response: &HttpResponse,
+) -> Result<T, WireFailure> {
     if !response.is_success() {
-        return Err(WireError::Status {
+        return Err(WireFailure::Status {
             status: response.status,
             body: parse_json(&response.body).ok(),
         });
@@ -369,14 +371,14 @@ fn decode_success<T: serde::de::DeserializeOwned>(response: &HttpResponse) -> Re
 }
 
 /// Parses a JSON body after checking its size, with an error that does not echo the input.
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, WireError> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, WireFailure> {
     if body.len() > MAX_BODY_BYTES {
-        return Err(WireError::TooLarge {
+        return Err(WireFailure::TooLarge {
             len: body.len(),
             max: MAX_BODY_BYTES,
         });
     }
-    serde_json::from_slice(body).map_err(|e| WireError::Malformed {
+    serde_json::from_slice(body).map_err(|e| WireFailure::Malformed {
         detail: json_error_summary(&e),
     })
 }
@@ -432,26 +434,29 @@ mod tests {
     #[test]
     fn login_request_validation() {
         let err = |body: &[u8]| decode_login_request(body).unwrap_err();
-        assert!(matches!(err(b"not json"), WireError::Malformed { .. }));
-        assert!(matches!(err(b"{}"), WireError::Malformed { .. }));
-        assert!(matches!(err(br#"{"code":7}"#), WireError::Malformed { .. }));
+        assert!(matches!(err(b"not json"), WireFailure::Malformed { .. }));
+        assert!(matches!(err(b"{}"), WireFailure::Malformed { .. }));
+        assert!(matches!(
+            err(br#"{"code":7}"#),
+            WireFailure::Malformed { .. }
+        ));
         assert_eq!(
             err(br#"{"code":""}"#),
-            WireError::InvalidCode { reason: "empty" }
+            WireFailure::InvalidCode { reason: "empty" }
         );
         assert_eq!(
             err(br#"{"code":"a b"}"#),
-            WireError::InvalidCode {
+            WireFailure::InvalidCode {
                 reason: "unexpected character"
             }
         );
         let long = format!(r#"{{"code":"{}"}}"#, "a".repeat(MAX_CODE_LEN + 1));
         assert_eq!(
             err(long.as_bytes()),
-            WireError::InvalidCode { reason: "too long" }
+            WireFailure::InvalidCode { reason: "too long" }
         );
         let huge = vec![b' '; MAX_BODY_BYTES + 1];
-        assert!(matches!(err(&huge), WireError::TooLarge { .. }));
+        assert!(matches!(err(&huge), WireFailure::TooLarge { .. }));
     }
 
     #[test]
@@ -470,13 +475,13 @@ mod tests {
         let err = decode_login_response(&response).unwrap_err();
         assert_eq!(
             err,
-            WireError::Status {
+            WireFailure::Status {
                 status: 429,
                 body: Some(body)
             }
         );
         let unknown = HttpResponse::json(418, br#"{"error":"teapot"}"#.to_vec());
-        let WireError::Status { body: Some(b), .. } =
+        let WireFailure::Status { body: Some(b), .. } =
             decode_session_response(&unknown).unwrap_err()
         else {
             panic!("expected a status error")
@@ -495,11 +500,11 @@ mod tests {
         );
         let headers = vec![("authorization".to_owned(), "bearer  abc.DEF-123".to_owned())];
         assert_eq!(header.decode(&headers).unwrap(), token);
-        assert_eq!(header.decode(&[]), Err(WireError::MissingToken));
+        assert_eq!(header.decode(&[]), Err(WireFailure::MissingToken));
         let wrong = vec![("Authorization".to_owned(), "Basic abc".to_owned())];
-        assert_eq!(header.decode(&wrong), Err(WireError::MalformedToken));
+        assert_eq!(header.decode(&wrong), Err(WireFailure::MalformedToken));
         let empty = vec![("Authorization".to_owned(), "Bearer ".to_owned())];
-        assert_eq!(header.decode(&empty), Err(WireError::MalformedToken));
+        assert_eq!(header.decode(&empty), Err(WireFailure::MalformedToken));
 
         let bare = TokenHeader {
             name: "X-WX-Token".into(),
@@ -521,7 +526,7 @@ mod tests {
         body.push(b' ');
         assert!(matches!(
             decode_login_request(&body),
-            Err(WireError::TooLarge { len, max: MAX_BODY_BYTES }) if len == MAX_BODY_BYTES + 1
+            Err(WireFailure::TooLarge { len, max: MAX_BODY_BYTES }) if len == MAX_BODY_BYTES + 1
         ));
         // Codes: the longest accepted, and every character class a code may hold.
         assert_eq!(validate_code(&code), Ok(()));
@@ -532,7 +537,7 @@ mod tests {
     fn token_headers_refuse_empty_unprintable_and_oversized_tokens() {
         let header = TokenHeader::default();
         let with = |value: String| vec![("Authorization".to_owned(), value)];
-        let malformed = Err(WireError::MalformedToken);
+        let malformed = Err(WireFailure::MalformedToken);
         // Inner control characters, a space inside.
         assert_eq!(header.decode(&with("Bearer ab\u{7f}cd".into())), malformed);
         assert_eq!(header.decode(&with("Bearer ab cd".into())), malformed);
@@ -553,7 +558,7 @@ mod tests {
     #[test]
     fn malformed_details_name_the_category_and_position() {
         let detail = |body: &[u8]| match decode_login_request(body) {
-            Err(WireError::Malformed { detail }) => detail,
+            Err(WireFailure::Malformed { detail }) => detail,
             other => panic!("expected a malformed body, got {other:?}"),
         };
         assert_eq!(detail(b"{\"code\" 1}"), "syntax error at line 1 column 9");

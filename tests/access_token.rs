@@ -6,12 +6,13 @@ mod access_token_support;
 
 use access_token_support::*;
 use wxlogin::Handled;
-use wxlogin::http::{Method, TransportError};
+use wxlogin::http::{Method, TransportFailure};
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenCommand, AccessTokenError, AccessTokenPhase, TokenEndpoint,
-    TokenFailure, TokenWaiter,
+    TokenFailure,
 };
-use wxlogin::server::{ApiError, Backoff, EffectId};
+use wxlogin::server::{ApiFailure, Backoff};
+use wxlogin::{EffectId, WaiterId};
 
 #[test]
 fn five_hundred_waiters_during_one_fetch_get_one_fetch() {
@@ -35,7 +36,7 @@ fn five_hundred_waiters_during_one_fetch_get_one_fetch() {
     assert!(
         got.iter()
             .enumerate()
-            .all(|(i, (w, t))| *w == TokenWaiter(i as u64) && t == "T1"),
+            .all(|(i, (w, t))| *w == WaiterId(i as u64) && t == "T1"),
         "every waiter, in arrival order, gets the token"
     );
     assert_eq!(
@@ -105,7 +106,7 @@ fn early_refresh_fires_from_the_cache_deadline() {
     cache.handle(need(7), due + secs(2)).applied();
     assert_eq!(
         served(&drain(&mut cache)),
-        vec![(TokenWaiter(7), "T1".to_owned())]
+        vec![(WaiterId(7), "T1".to_owned())]
     );
 
     cache
@@ -147,7 +148,7 @@ fn no_waiter_waits_on_a_refresh_that_could_have_been_done_ahead() {
             let commands = drain(&mut cache);
             assert_eq!(
                 served(&commands),
-                vec![(TokenWaiter(next_waiter), format!("T{}", serial - 1))],
+                vec![(WaiterId(next_waiter), format!("T{}", serial - 1))],
                 "waiter {next_waiter} at {now} served at once"
             );
             // A refresh due at this very instant starts in the same call, after the waiter
@@ -280,7 +281,7 @@ fn a_rejection_of_an_old_token_after_a_refresh_changes_nothing() {
         .handle(rejected("T1", 1, Some(5)), t0() + secs(6901))
         .applied();
     let commands = drain(&mut cache);
-    assert_eq!(served(&commands), vec![(TokenWaiter(5), "T2".to_owned())]);
+    assert_eq!(served(&commands), vec![(WaiterId(5), "T2".to_owned())]);
     assert!(fetches(&commands).is_empty());
 
     // A rejection of the current token does expire it.
@@ -307,8 +308,8 @@ fn a_rejection_during_an_early_refresh_joins_it() {
     assert_eq!(
         served(&drain(&mut cache)),
         vec![
-            (TokenWaiter(1), "T2".to_owned()),
-            (TokenWaiter(2), "T2".to_owned())
+            (WaiterId(1), "T2".to_owned()),
+            (WaiterId(2), "T2".to_owned())
         ]
     );
 }
@@ -354,7 +355,7 @@ fn a_busy_answer_then_success_serves_the_waiter() {
         .handle(
             answer(
                 id,
-                Err(TransportError::Connection {
+                Err(TransportFailure::Connection {
                     message: "reset".into(),
                 }),
             ),
@@ -367,7 +368,7 @@ fn a_busy_answer_then_success_serves_the_waiter() {
     cache.handle(answer(id, granted("T1", 7200)), at).applied();
     assert_eq!(
         served(&drain(&mut cache)),
-        vec![(TokenWaiter(1), "T1".to_owned())]
+        vec![(WaiterId(1), "T1".to_owned())]
     );
 }
 
@@ -405,7 +406,7 @@ fn a_daily_quota_waits_for_beijing_midnight() {
     let TokenFailure::Unavailable { last, .. } = &failures[0].1 else {
         panic!("unavailable")
     };
-    assert!(matches!(last, ApiError::WeChat(e) if e.errcode == 45009));
+    assert!(matches!(last, ApiFailure::WeChat(e) if e.errcode == 45009));
     // No token cached: nothing to refresh ahead. A waiter still starts a fetch.
     assert_eq!(cache.poll_timeout(), None);
     cache.handle(need(2), t0() + secs(1)).applied();
@@ -437,7 +438,7 @@ fn a_fetch_timeout_counts_as_transient_and_ignores_the_late_answer() {
         cache.last_failure(),
         Some(&TokenFailure::Unavailable {
             attempts: 1,
-            last: ApiError::Transport(TransportError::Timeout)
+            last: ApiFailure::Transport(TransportFailure::Timeout)
         })
     );
     let before = cache.clone();

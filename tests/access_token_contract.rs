@@ -6,16 +6,17 @@
 mod access_token_support;
 
 use std::collections::BTreeMap;
+use wxlogin::{EffectId, WaiterId};
 
 use access_token_support::*;
 use proptest::prelude::*;
 use wxlogin::Handled;
-use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::AccessToken;
-use wxlogin::server::EffectId;
+
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenCommand, AccessTokenError, AccessTokenEvent, AccessTokenPhase,
-    TokenEventKind, TokenSource, TokenWaiter,
+    TokenEventKind, TokenSource,
 };
 
 /// A cache in each phase.
@@ -82,19 +83,19 @@ fn refused_events_change_nothing() {
             bad.push((
                 need(1),
                 AccessTokenError::DuplicateWaiter {
-                    waiter: TokenWaiter(1),
+                    waiter: WaiterId(1),
                 },
             ));
             bad.push((
                 force(1),
                 AccessTokenError::DuplicateWaiter {
-                    waiter: TokenWaiter(1),
+                    waiter: WaiterId(1),
                 },
             ));
             bad.push((
                 rejected_with("T1", 42001, Some(1)),
                 AccessTokenError::DuplicateWaiter {
-                    waiter: TokenWaiter(1),
+                    waiter: WaiterId(1),
                 },
             ));
         }
@@ -165,7 +166,7 @@ fn rejected_with(token: &str, errcode: i64, waiter: Option<u64>) -> AccessTokenE
         token: AccessToken::new(token),
         generation: 1,
         errcode,
-        waiter: waiter.map(TokenWaiter),
+        waiter: waiter.map(WaiterId),
     }
 }
 
@@ -194,11 +195,11 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-fn wechat(kind: u8, serial: u64) -> Result<HttpResponse, TransportError> {
+fn wechat(kind: u8, serial: u64) -> Result<HttpResponse, TransportFailure> {
     match kind {
         0 | 1 => granted(&format!("T{serial}"), 7200),
         2 => errcode(-1, "busy"),
-        3 => Err(TransportError::Timeout),
+        3 => Err(TransportFailure::Timeout),
         4 => errcode(40125, "bad secret"),
         _ => Ok(HttpResponse::json(502, b"bad gateway".to_vec())),
     }
@@ -212,12 +213,12 @@ proptest! {
         let mut cache = AccessTokenCache::new(config());
         let mut now = t0();
         let mut next_waiter = 0u64;
-        let mut open: BTreeMap<TokenWaiter, ()> = BTreeMap::new();
+        let mut open: BTreeMap<WaiterId, ()> = BTreeMap::new();
         let mut outstanding: Option<EffectId> = None;
         let mut serial = 0u64;
         let mut last_token: Option<String> = None;
         let apply = |cache: &mut AccessTokenCache,
-                         open: &mut BTreeMap<TokenWaiter, ()>,
+                         open: &mut BTreeMap<WaiterId, ()>,
                          outstanding: &mut Option<EffectId>| {
             let mut fetched = 0;
             for command in drain(cache) {
@@ -249,7 +250,7 @@ proptest! {
             let before = cache.clone();
             let result = match s {
                 Step::Need | Step::Force => {
-                    let w = TokenWaiter(next_waiter);
+                    let w = WaiterId(next_waiter);
                     next_waiter += 1;
                     open.insert(w, ());
                     let event = if matches!(s, Step::Need) { need(w.0) } else { force(w.0) };
@@ -260,7 +261,7 @@ proptest! {
                         (Step::RejectCurrent, Some(t)) => t.access_token.expose_secret().to_owned(),
                         _ => "T-old".to_owned(),
                     };
-                    let w = TokenWaiter(next_waiter);
+                    let w = WaiterId(next_waiter);
                     next_waiter += 1;
                     open.insert(w, ());
                     let generation = cache.token(now).map_or(0, |t| t.generation);

@@ -6,9 +6,10 @@ mod access_token_support;
 
 use access_token_support::*;
 use time::{Duration, OffsetDateTime};
+use wxlogin::WaiterId;
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenCommand, FORCE_REFRESH_DAILY_LIMIT, ForceLedger, ForceRefused,
-    TokenFailure, TokenWaiter,
+    TokenFailure,
 };
 
 /// Forces once at `now` and answers with `token`; returns the commands of both steps.
@@ -62,7 +63,7 @@ fn a_forced_refresh_sends_force_refresh_true_and_serves_the_new_token() {
     cache.handle(need(2), t0() + secs(6)).applied();
     cache.handle(force(3), t0() + secs(6)).applied();
     let commands = drain(&mut cache);
-    assert_eq!(served(&commands), vec![(TokenWaiter(2), "T1".to_owned())]);
+    assert_eq!(served(&commands), vec![(WaiterId(2), "T1".to_owned())]);
     assert!(fetches(&commands).is_empty());
 
     let id = cache.outstanding().unwrap();
@@ -72,8 +73,8 @@ fn a_forced_refresh_sends_force_refresh_true_and_serves_the_new_token() {
     assert_eq!(
         served(&drain(&mut cache)),
         vec![
-            (TokenWaiter(1), "T2".to_owned()),
-            (TokenWaiter(3), "T2".to_owned())
+            (WaiterId(1), "T2".to_owned()),
+            (WaiterId(3), "T2".to_owned())
         ]
     );
 }
@@ -95,14 +96,14 @@ fn forced_refreshes_must_be_30_seconds_apart() {
     );
     assert_eq!(
         failed(&commands)[0].0,
-        TokenWaiter(2),
+        WaiterId(2),
         "the refused waiter is told"
     );
     assert_eq!(cache.export(), before.export(), "nothing was counted");
 
     let commands = forced(&mut cache, 3, "T3", start + secs(30));
     assert_eq!(refusal(&commands), None);
-    assert_eq!(served(&commands), vec![(TokenWaiter(3), "T3".to_owned())]);
+    assert_eq!(served(&commands), vec![(WaiterId(3), "T3".to_owned())]);
 }
 
 #[test]
@@ -150,7 +151,7 @@ fn a_force_during_a_normal_fetch_goes_next() {
         .handle(answer(id, granted("T1", 7200)), t0())
         .applied();
     let commands = drain(&mut cache);
-    assert_eq!(served(&commands), vec![(TokenWaiter(1), "T1".to_owned())]);
+    assert_eq!(served(&commands), vec![(WaiterId(1), "T1".to_owned())]);
     let fetched = fetches(&commands);
     assert_eq!(fetched.len(), 1);
     assert!(fetched[0].1, "the forced fetch follows");
@@ -159,7 +160,7 @@ fn a_force_during_a_normal_fetch_goes_next() {
         .applied();
     assert_eq!(
         served(&drain(&mut cache)),
-        vec![(TokenWaiter(2), "T2".to_owned())]
+        vec![(WaiterId(2), "T2".to_owned())]
     );
 }
 

@@ -36,6 +36,7 @@ mod world;
 #[path = "model_support/mod.rs"]
 mod model_support;
 use std::collections::{BTreeSet, HashMap};
+use wxlogin::{EffectId, WaiterId};
 
 use driver::{
     BASE, Driver, SECRET, at, fail, late_answer, ms, refusal, rejection, snap_of, state_of,
@@ -53,11 +54,11 @@ use world::{
 };
 use wxlogin::Handled;
 use wxlogin::secret::AppSecret;
+use wxlogin::server::Backoff;
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenEvent, AccessTokenState,
-    TokenEndpoint, TokenWaiter,
+    TokenEndpoint,
 };
-use wxlogin::server::{Backoff, EffectId};
 
 // 1024 cases of up to 50 inputs take about 3 s in debug; `PROPTEST_CASES` may ask for more.
 prop_state_machine! {
@@ -207,7 +208,7 @@ impl StateMachineTest for Driver {
                 d.feed(AccessTokenEvent::SharedLoaded { id, state: None })
             }
             Tr::Duplicate { waiter, how } => {
-                let waiter = TokenWaiter(*waiter);
+                let waiter = WaiterId(*waiter);
                 d.feed(match how {
                     Dup::Need => AccessTokenEvent::TokenNeeded { waiter },
                     Dup::Force => AccessTokenEvent::ForceRefresh { waiter },

@@ -6,12 +6,13 @@ mod access_token_support;
 
 use access_token_support::{Applied, BASE, drain, errcode, force, need, secs, t0};
 use time::OffsetDateTime;
-use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{AccessToken, AppSecret};
-use wxlogin::server::EffectId;
+use wxlogin::{EffectId, WaiterId};
+
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenEvent, TokenEndpoint,
-    TokenSource, TokenWaiter,
+    TokenSource,
 };
 
 const SECRET: &str = "APPSECRETMARKER+/=";
@@ -19,7 +20,7 @@ const SECRET_MARK: &str = "APPSECRETMARKER";
 const TOKEN: &str = "ACCESSTOKENMARKER";
 const OLD: &str = "OLDTOKENMARKER";
 
-fn granted(token: &str) -> Result<HttpResponse, TransportError> {
+fn granted(token: &str) -> Result<HttpResponse, TransportFailure> {
     Ok(HttpResponse::json(
         200,
         format!(r#"{{"access_token":"{token}","expires_in":7200}}"#).into_bytes(),
@@ -59,7 +60,7 @@ fn feed(
             let verbatim = matches!(
                 &event,
                 AccessTokenEvent::FetchAnswered {
-                    result: Err(TransportError::Other { .. }),
+                    result: Err(TransportFailure::Other { .. }),
                     ..
                 }
             );
@@ -98,7 +99,10 @@ fn fetch_id(commands: &[AccessTokenCommand]) -> EffectId {
         .expect("a fetch")
 }
 
-fn fetched(id: EffectId, result: Result<HttpResponse, TransportError>) -> Option<AccessTokenEvent> {
+fn fetched(
+    id: EffectId,
+    result: Result<HttpResponse, TransportFailure>,
+) -> Option<AccessTokenEvent> {
     Some(AccessTokenEvent::FetchAnswered { id, result })
 }
 
@@ -113,10 +117,10 @@ fn run(endpoint: TokenEndpoint, seen: &mut Seen) {
     );
     let mut now = t0();
     let failures = [
-        Err(TransportError::Connection {
+        Err(TransportFailure::Connection {
             message: format!("error sending request for url ({url})"),
         }),
-        Err(TransportError::Other {
+        Err(TransportFailure::Other {
             message: format!("tls: secret {SECRET} in a message"),
         }),
         errcode(-1, &format!("busy {SECRET} rid: 1-2")),
@@ -139,7 +143,7 @@ fn run(endpoint: TokenEndpoint, seen: &mut Seen) {
         token: AccessToken::new(OLD),
         generation: 1,
         errcode: 40001,
-        waiter: Some(TokenWaiter(9)),
+        waiter: Some(WaiterId(9)),
     };
     let commands = feed(&mut cache, Some(rejection), now, seen);
     feed(

@@ -3,11 +3,11 @@
 //! oversize bodies and transport errors.
 #![allow(clippy::unwrap_used)]
 
-use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::server::access_token::parse_token_response;
-use wxlogin::server::{ApiError, ErrorClass, Quota};
+use wxlogin::server::{ApiFailure, ErrorClass, Quota};
 
-fn body(status: u16, json: &str) -> Result<HttpResponse, TransportError> {
+fn body(status: u16, json: &str) -> Result<HttpResponse, TransportFailure> {
     Ok(HttpResponse::json(status, json.as_bytes().to_vec()))
 }
 
@@ -46,7 +46,7 @@ fn error_codes_are_kept_and_classified() {
     for (code, class, transient) in cases {
         let json = format!(r#"{{"errcode":{code},"errmsg":"msg rid: 65a1-b2"}}"#);
         let err = parse_token_response(&body(200, &json)).unwrap_err();
-        let ApiError::WeChat(e) = &err else {
+        let ApiFailure::WeChat(e) = &err else {
             panic!("{code}: {err:?}")
         };
         assert_eq!((e.errcode, e.class()), (code, class));
@@ -70,7 +70,10 @@ fn malformed_answers() {
         "",
     ] {
         let err = parse_token_response(&body(200, json)).unwrap_err();
-        assert!(matches!(err, ApiError::Malformed { .. }), "{json}: {err:?}");
+        assert!(
+            matches!(err, ApiFailure::Malformed { .. }),
+            "{json}: {err:?}"
+        );
         assert!(!err.is_transient());
     }
     let secret = parse_token_response(&body(
@@ -86,7 +89,7 @@ fn statuses_sizes_and_transport() {
     let err = parse_token_response(&body(503, "unavailable")).unwrap_err();
     assert!(matches!(
         err,
-        ApiError::Status {
+        ApiFailure::Status {
             status: 503,
             wechat: None
         }
@@ -94,15 +97,15 @@ fn statuses_sizes_and_transport() {
     assert!(err.is_transient());
     let err = parse_token_response(&body(403, r#"{"errcode":40164,"errmsg":"ip"}"#)).unwrap_err();
     assert!(
-        matches!(&err, ApiError::Status { status: 403, wechat: Some(e) } if e.errcode == 40164)
+        matches!(&err, ApiFailure::Status { status: 403, wechat: Some(e) } if e.errcode == 40164)
     );
     assert!(!err.is_transient());
     let huge = Ok(HttpResponse::json(200, vec![b' '; 64 * 1024 + 1]));
     assert!(matches!(
         parse_token_response(&huge),
-        Err(ApiError::TooLarge { .. })
+        Err(ApiFailure::TooLarge { .. })
     ));
-    let err = parse_token_response(&Err(TransportError::Timeout)).unwrap_err();
-    assert_eq!(err, ApiError::Transport(TransportError::Timeout));
+    let err = parse_token_response(&Err(TransportFailure::Timeout)).unwrap_err();
+    assert_eq!(err, ApiFailure::Transport(TransportFailure::Timeout));
     assert!(err.is_transient());
 }

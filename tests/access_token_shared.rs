@@ -5,10 +5,11 @@
 mod access_token_support;
 
 use access_token_support::*;
+use wxlogin::WaiterId;
 use wxlogin::secret::AccessToken;
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenCommand, AccessTokenError, AccessTokenEvent, AccessTokenPhase,
-    AccessTokenState, CachedToken, ForceRefused, TokenFailure, TokenSource, TokenWaiter,
+    AccessTokenState, CachedToken, ForceRefused, TokenFailure, TokenSource,
 };
 
 fn reader_config() -> wxlogin::server::AccessTokenConfig {
@@ -17,7 +18,7 @@ fn reader_config() -> wxlogin::server::AccessTokenConfig {
         .with_refresh_margin(secs(240))
 }
 
-fn loads(commands: &[AccessTokenCommand]) -> Vec<wxlogin::server::EffectId> {
+fn loads(commands: &[AccessTokenCommand]) -> Vec<wxlogin::EffectId> {
     commands
         .iter()
         .filter_map(|c| match c {
@@ -46,7 +47,7 @@ fn export_then_import_keeps_the_token() {
     let mut restarted = AccessTokenCache::from_state(config(), state.clone()).unwrap();
     restarted.handle(need(1), t0() + secs(10)).applied();
     let commands = drain(&mut restarted);
-    assert_eq!(served(&commands), vec![(TokenWaiter(1), "T1".to_owned())]);
+    assert_eq!(served(&commands), vec![(WaiterId(1), "T1".to_owned())]);
     assert!(fetches(&commands).is_empty());
     assert_eq!(restarted.poll_timeout(), cache.poll_timeout());
 
@@ -59,7 +60,7 @@ fn export_then_import_keeps_the_token() {
         .applied();
     assert_eq!(
         served(&drain(&mut other)),
-        vec![(TokenWaiter(2), "T1".to_owned())]
+        vec![(WaiterId(2), "T1".to_owned())]
     );
 }
 
@@ -156,7 +157,7 @@ fn one_process_refreshes_the_others_read() {
         .applied();
     assert_eq!(
         served(&drain(&mut reader)),
-        vec![(TokenWaiter(1), "T1".to_owned())]
+        vec![(WaiterId(1), "T1".to_owned())]
     );
     assert!(
         reader
@@ -200,7 +201,7 @@ fn one_process_refreshes_the_others_read() {
     assert_eq!(
         failed(&commands),
         vec![(
-            TokenWaiter(3),
+            WaiterId(3),
             TokenFailure::ForceRefused(ForceRefused::NotRefresher)
         )]
     );
@@ -244,7 +245,7 @@ fn a_reader_keeps_loading_until_the_store_moves_past_a_rejected_token() {
         .applied();
     assert_eq!(
         served(&drain(&mut reader)),
-        vec![(TokenWaiter(1), "T2".to_owned())]
+        vec![(WaiterId(1), "T2".to_owned())]
     );
 }
 
@@ -269,7 +270,7 @@ fn an_empty_store_fails_the_waiters_after_the_attempts() {
     }
     assert_eq!(
         failed(&commands),
-        vec![(TokenWaiter(1), TokenFailure::NoSharedToken { attempts: 5 })]
+        vec![(WaiterId(1), TokenFailure::NoSharedToken { attempts: 5 })]
     );
 }
 
@@ -295,7 +296,7 @@ fn forced_refresh_counts_merge_across_processes() {
     assert_eq!(
         failed(&drain(&mut b)),
         vec![(
-            TokenWaiter(2),
+            WaiterId(2),
             TokenFailure::ForceRefused(ForceRefused::TooSoon {
                 retry_at: t0() + secs(40)
             })
@@ -358,7 +359,7 @@ fn a_reader_adopts_a_reissued_text_from_a_later_fetch() {
     reader.handle(loaded, now + secs(1)).applied();
     assert_eq!(
         served(&drain(&mut reader)),
-        vec![(TokenWaiter(1), "SAME".to_owned())]
+        vec![(WaiterId(1), "SAME".to_owned())]
     );
     assert_eq!(reader.token(now + secs(1)).map(|t| t.generation), Some(2));
 }

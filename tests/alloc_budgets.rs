@@ -12,16 +12,17 @@
 
 use std::alloc::System;
 use std::sync::Arc;
+use wxlogin::{RequestId, WaiterId};
 
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use time::OffsetDateTime;
-use wxlogin::client::{Command, Event, LoginConfig, LoginMachine, WaiterId};
+use wxlogin::client::{Command, Event, LoginConfig, LoginMachine};
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::{AppSecret, LoginCode, SessionToken, StorageValue};
 use wxlogin::server::code2session::MAX_USER_ID_BYTES;
 use wxlogin::server::errcode::{MAX_ERRMSG_BYTES, MAX_RID_BYTES};
 use wxlogin::server::{
-    Code2Session, CoordinatorConfig, LoginCoordinator, RequestId, ServerLogin, ServerLoginCommand,
+    Code2Session, CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginCommand,
     ServerLoginConfig, ServerLoginEvent,
 };
 use wxlogin::wire::{LoginGranted, MAX_CODE_LEN, MAX_TOKEN_LEN, SessionValid};
@@ -354,7 +355,7 @@ fn hostile_memory_per_code() -> (isize, isize) {
     assert!(format!("{m:?}").contains("BackingOff"));
     // 2,431 bytes measured: the boxed ServerLogin (192) and its emptied command queue's
     // buffer, the 128-byte code in `in_flight`, `deadlines` and the machine with their map
-    // slots, the kept ApiError (a 512-byte errmsg and a 64-byte rid), 16 waiters in the list
+    // slots, the kept ApiFailure (a 512-byte errmsg and a 64-byte rid), 16 waiters in the list
     // and in `pending`. The coordinator's docs quote the bound, 2,560 (2.5 KiB).
     assert!(
         in_flight <= 2_560,

@@ -27,6 +27,7 @@ mod world;
 #[path = "model_support/mod.rs"]
 mod model_support;
 use std::collections::{BTreeSet, HashMap};
+use wxlogin::{EffectId, WaiterId};
 
 use driver::{Driver, answer_of, at, ms, refusal};
 use model::{Model, Phase, Then};
@@ -42,8 +43,8 @@ use world::{
 };
 use wxlogin::Handled;
 use wxlogin::client::{
-    CodeReuse, Command, Event, EventKind, IoId, LoginConfig, LoginMachine, RetryPolicy, Timeouts,
-    VerifyPolicy, WaiterId, WxError,
+    CodeReuse, Command, Event, EventKind, LoginConfig, LoginMachine, RetryPolicy, Timeouts,
+    VerifyPolicy, WxFailure,
 };
 use wxlogin::secret::{LoginCode, SessionToken, StorageValue};
 use wxlogin::wire::ErrorKind;
@@ -339,7 +340,7 @@ impl StateMachineTest for Driver {
                 let result = if ok {
                     Ok(())
                 } else {
-                    Err(WxError::new("checkSession:fail session expired"))
+                    Err(WxFailure::new("checkSession:fail session expired"))
                 };
                 d.feed(Event::CheckSessionResult { id, result })
             }
@@ -351,7 +352,7 @@ impl StateMachineTest for Driver {
                         d.codes.insert(code.clone(), d.now);
                         Ok(LoginCode::new(code))
                     }
-                    CodeAns::Fail { errno } => Err(WxError {
+                    CodeAns::Fail { errno } => Err(WxFailure {
                         err_msg: FAIL_MSG.into(),
                         errno,
                     }),
@@ -364,8 +365,8 @@ impl StateMachineTest for Driver {
                 let result = d.response(id, answer);
                 d.feed(Event::ServerResponse { id, result })
             }
-            Tr::Stale { id, kind } => d.feed(answer_of(kind, IoId(id))),
-            Tr::Unknown { ahead, kind } => d.feed(answer_of(kind, IoId(d.issued + ahead))),
+            Tr::Stale { id, kind } => d.feed(answer_of(kind, EffectId(id))),
+            Tr::Unknown { ahead, kind } => d.feed(answer_of(kind, EffectId(d.issued + ahead))),
             Tr::WrongKind(kind) => {
                 let id = d.effect.as_ref().and_then(Command::id).expect("an effect");
                 d.feed(answer_of(kind, id))
@@ -433,7 +434,7 @@ impl StateMachineTest for Driver {
         assert_eq!(d.machine.poll_timeout(), deadline, "poll_timeout()");
         assert_eq!(d.issued, m.next_io, "effects started");
         if let Some(id) = m.outstanding() {
-            assert_eq!(d.effect.as_ref().and_then(Command::id), Some(IoId(id)));
+            assert_eq!(d.effect.as_ref().and_then(Command::id), Some(EffectId(id)));
         }
     }
 

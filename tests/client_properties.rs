@@ -9,17 +9,16 @@ mod json;
 
 use common::{Answer, World, WxLogin, at, config};
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
-use wxlogin::client::{
-    Command, Event, IoId, LoginError, LoginFailure, LoginMachine, Step, WaiterId, WxError,
-};
-use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::client::{Command, Event, LoginError, LoginFailure, LoginMachine, Step, WxFailure};
+use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{LoginCode, SessionToken, StorageValue};
 use wxlogin::wire::LoginGranted;
+use wxlogin::{EffectId, WaiterId};
 
 fn eventful_world() -> World {
     let mut world = World::with_stored_session(config());
     world.store.clear();
-    world.wx_login = vec![WxLogin::Fail(WxError::new("login:fail")), WxLogin::Silent].into();
+    world.wx_login = vec![WxLogin::Fail(WxFailure::new("login:fail")), WxLogin::Silent].into();
     world.login_answers = vec![Answer::Status(502, String::new()), Answer::Lost].into();
     world
 }
@@ -132,7 +131,7 @@ fn random_walks_never_panic_lose_a_waiter_or_change_on_refusal() {
         let mut now = at(0);
         let mut waiters = 0u64;
         let mut completed = std::collections::HashSet::new();
-        let mut last_id = IoId(0);
+        let mut last_id = EffectId(0);
         for _ in 0..400 {
             now = match next() % 10 {
                 0 => extremes()[(next() % 2) as usize],
@@ -144,7 +143,7 @@ fn random_walks_never_panic_lose_a_waiter_or_change_on_refusal() {
                     .unwrap_or(now),
             };
             let id = if next() % 4 == 0 {
-                IoId(next() % 8)
+                EffectId(next() % 8)
             } else {
                 last_id
             };
@@ -178,7 +177,7 @@ fn random_walks_never_panic_lose_a_waiter_or_change_on_refusal() {
                 },
                 8 => Event::ServerResponse {
                     id,
-                    result: Err(TransportError::Timeout),
+                    result: Err(TransportFailure::Timeout),
                 },
                 9 => {
                     waiters += 1;
@@ -264,7 +263,7 @@ fn secrets_never_reach_debug_output() {
         &mut machine,
         Event::CheckSessionResult {
             id,
-            result: Err(WxError::new("expired")),
+            result: Err(WxFailure::new("expired")),
         },
     )
     .unwrap();
@@ -293,7 +292,7 @@ fn secrets_never_reach_debug_output() {
         format!(
             "{:?}",
             LoginError::UnknownId {
-                id: IoId(1),
+                id: EffectId(1),
                 got: wxlogin::client::EventKind::CodeObtained
             }
         ),

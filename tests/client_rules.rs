@@ -7,12 +7,13 @@ use common::{Answer, T0, World, WxCheck, WxLogin, at, config, record};
 use time::Duration;
 use wxlogin::Handled;
 use wxlogin::client::{
-    CodeReuse, Event, LoginError, LoginFailure, StateKind, Step, VerifyPolicy, WaiterId, WxError,
+    CodeReuse, Event, LoginError, LoginFailure, StateKind, Step, VerifyPolicy, WxFailure,
 };
-use wxlogin::client::{IoId, StoredLookup, StoredSession};
-use wxlogin::http::TransportError;
+use wxlogin::client::{StoredLookup, StoredSession};
+use wxlogin::http::TransportFailure;
 use wxlogin::secret::SessionToken;
 use wxlogin::wire::{ErrorBody, ErrorKind, TokenHeader};
+use wxlogin::{EffectId, WaiterId};
 
 fn error_json(kind: ErrorKind) -> String {
     String::from_utf8(ErrorBody::new(kind, "from the server").to_response().body).unwrap()
@@ -193,7 +194,7 @@ fn rule4_server_session_expired_401_removes_the_record_and_logs_in_again() {
 #[test]
 fn rule4_wx_login_fails_then_succeeds_on_retry() {
     let mut world = World::new(config());
-    world.wx_login = vec![WxLogin::Fail(WxError::new("login:fail busy"))].into();
+    world.wx_login = vec![WxLogin::Fail(WxFailure::new("login:fail busy"))].into();
     world.request(1);
     assert_eq!(world.token_of(1), "token0001");
     assert_eq!(world.wx_login_calls, 2);
@@ -226,7 +227,7 @@ fn rule4_server_check_times_out_and_the_late_answer_is_ignored() {
 #[test]
 fn rule4_transport_errors_on_the_check_never_lead_to_wx_login() {
     let mut world = World::with_stored_session(config());
-    let down = TransportError::Connection {
+    let down = TransportFailure::Connection {
         message: "unreachable".into(),
     };
     world.check_answers = vec![Answer::Transport(down.clone()); 3].into();
@@ -249,7 +250,7 @@ fn rule4_transport_errors_on_the_check_never_lead_to_wx_login() {
 #[test]
 fn rule4_a_kept_record_at_its_expiry_instant_is_not_checked_again() {
     let mut world = World::with_stored_session(config());
-    let down = TransportError::Timeout;
+    let down = TransportFailure::Timeout;
     world.check_answers = vec![Answer::Transport(down); 3].into();
     world.request(1);
     assert!(world.outcome(1).is_err());
@@ -531,7 +532,7 @@ fn rule7_a_rejection_during_the_check_of_that_token_abandons_the_check() {
 #[test]
 fn rule8_wx_login_failure_past_the_budget_keeps_err_msg_and_errno() {
     let mut world = World::new(config());
-    let error = WxError {
+    let error = WxFailure {
         err_msg: "login:fail system error".into(),
         errno: Some(1_000_001),
     };
@@ -669,7 +670,7 @@ fn rule2_an_abandoned_wx_login_past_its_deadline_is_not_adopted() {
     world.request(2);
     assert_eq!(world.token_of(2), "token0001");
     assert_eq!(world.wx_login_calls, 2);
-    assert_eq!(world.deliver_late(IoId(1)), Ok(Handled::Late));
+    assert_eq!(world.deliver_late(EffectId(1)), Ok(Handled::Late));
 }
 
 /// A cold flow whose login answer is held back, then a logout: the login request is abandoned.
@@ -888,7 +889,7 @@ fn late_and_doubled_answers_are_handled_late_and_change_nothing() {
     world.request(1);
     let before = world.machine.clone();
     let again = Event::StorageRead {
-        id: IoId(0),
+        id: EffectId(0),
         value: None,
     };
     assert_eq!(
@@ -897,8 +898,8 @@ fn late_and_doubled_answers_are_handled_late_and_change_nothing() {
         "a doubled answer"
     );
     let late = Event::CodeObtained {
-        id: IoId(1),
-        result: Err(WxError::new("login:fail")),
+        id: EffectId(1),
+        result: Err(WxFailure::new("login:fail")),
     };
     assert_eq!(world.machine.handle(late, world.now), Ok(Handled::Late));
     assert_eq!(world.machine, before);
@@ -910,7 +911,7 @@ fn late_and_doubled_answers_are_handled_late_and_change_nothing() {
         waiter: WaiterId(1),
     });
     let unknown = Event::StorageRead {
-        id: IoId(99),
+        id: EffectId(99),
         value: None,
     };
     assert!(matches!(

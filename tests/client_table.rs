@@ -6,14 +6,13 @@ mod common;
 
 use common::{Answer, World, WxCheck, WxLogin, config};
 use wxlogin::Handled;
-use wxlogin::client::{
-    Event, EventKind, IoId, LoginError, LoginMachine, StateKind, WaiterId, WxError,
-};
+use wxlogin::client::{Event, EventKind, LoginError, LoginMachine, StateKind, WxFailure};
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::{LoginCode, SessionToken};
+use wxlogin::{EffectId, WaiterId};
 
 /// A machine in `state`, and the id of its outstanding effect if it has one.
-fn machine_in(state: StateKind) -> (LoginMachine, Option<IoId>) {
+fn machine_in(state: StateKind) -> (LoginMachine, Option<EffectId>) {
     let mut world = World::new(config());
     match state {
         StateKind::Idle => {}
@@ -30,7 +29,7 @@ fn machine_in(state: StateKind) -> (LoginMachine, Option<IoId>) {
         StateKind::ObtainingCode => world.wx_login = vec![WxLogin::Silent].into(),
         StateKind::LoggingIn => world.login_answers = vec![Answer::Silent].into(),
         StateKind::WaitingToRetry => {
-            world.wx_login = vec![WxLogin::Fail(WxError::new("login:fail"))].into();
+            world.wx_login = vec![WxLogin::Fail(WxFailure::new("login:fail"))].into();
         }
     }
     if !matches!(state, StateKind::Idle | StateKind::Ready) {
@@ -43,7 +42,7 @@ fn machine_in(state: StateKind) -> (LoginMachine, Option<IoId>) {
     (world.machine, pending)
 }
 
-fn event_of(kind: EventKind, id: IoId) -> Event {
+fn event_of(kind: EventKind, id: EffectId) -> Event {
     let response = HttpResponse::json(200, br#"{"token":"fresh","expires_in":3600}"#.to_vec());
     match kind {
         EventKind::LoginRequested => Event::LoginRequested {
@@ -95,7 +94,7 @@ fn every_state_and_event_pair_follows_the_table() {
         for kind in EventKind::ALL {
             let (mut machine, pending) = machine_in(state);
             // Without an outstanding effect, an id that was never given out.
-            let id = pending.unwrap_or(IoId(u64::MAX));
+            let id = pending.unwrap_or(EffectId(u64::MAX));
             let before = machine.clone();
             let result = machine.handle(event_of(kind, id), common::at(1));
             let listed = state.expected().contains(&kind);
@@ -131,7 +130,7 @@ fn every_state_and_event_pair_follows_the_table() {
 fn answers_with_ids_never_given_out_are_unknown_where_the_kind_is_expected() {
     let (mut machine, pending) = machine_in(StateKind::ObtainingCode);
     let before = machine.clone();
-    let unknown = IoId(pending.unwrap().0 + 100);
+    let unknown = EffectId(pending.unwrap().0 + 100);
     let result = machine.handle(event_of(EventKind::CodeObtained, unknown), common::at(1));
     assert_eq!(
         result,

@@ -7,13 +7,13 @@ mod model_support;
 
 use proptest::prelude::*;
 use time::{OffsetDateTime, UtcOffset};
+use wxlogin::WaiterId;
 use wxlogin::client::{
     Command, Event, LoginConfig, LoginFailure, LoginMachine, Session, StoredLookup, StoredSession,
-    WaiterId,
 };
 use wxlogin::http::HttpRequest;
 use wxlogin::secret::{LoginCode, SessionToken};
-use wxlogin::wire::{LoginGranted, TokenHeader, WireError};
+use wxlogin::wire::{LoginGranted, TokenHeader, WireFailure};
 
 /// A cold login at `now` granted for `expires_in` seconds: the record written (if any), the
 /// outcome, and every request sent.
@@ -137,7 +137,7 @@ fn token_header_names_and_schemes_are_checked_when_built() {
         assert!(
             matches!(
                 TokenHeader::new(name, None),
-                Err(WireError::InvalidHeader { .. })
+                Err(WireFailure::InvalidHeader { .. })
             ),
             "{name:?} accepted"
         );

@@ -10,7 +10,7 @@ use open_data_support::*;
 use serde_json::Value;
 use wxlogin::secret::SessionKey;
 use wxlogin::server::open_data::{
-    DecryptOptions, MAX_ENCRYPTED_DATA_LEN, MaterialFault, OpenDataError, PhoneNumber, ShareInfo,
+    DecryptOptions, MAX_ENCRYPTED_DATA_LEN, MaterialFault, OpenDataFailure, PhoneNumber, ShareInfo,
     UserInfo, decrypt,
 };
 
@@ -102,7 +102,7 @@ fn payload_shape_mismatch_is_typed() {
     let detail = "unexpected type or missing field";
     assert_eq!(
         e,
-        OpenDataError::Payload { detail },
+        OpenDataFailure::Payload { detail },
         "the category, never the value"
     );
     assert_eq!(e.demo_code(), -41003);
@@ -116,7 +116,7 @@ fn payload_shape_mismatch_is_typed() {
         &strict(),
     )
     .unwrap_err();
-    assert!(matches!(e, OpenDataError::Payload { .. }), "{e:?}");
+    assert!(matches!(e, OpenDataFailure::Payload { .. }), "{e:?}");
 }
 
 // ---------------------------------------------------------------- 1. session key (-41001)
@@ -163,7 +163,7 @@ fn session_key_faults() {
             &strict(),
         )
         .unwrap_err();
-        assert_eq!(e, OpenDataError::SessionKey(fault), "{text:?}");
+        assert_eq!(e, OpenDataFailure::SessionKey(fault), "{text:?}");
         assert_eq!(e.demo_code(), -41001);
     }
 }
@@ -175,7 +175,9 @@ fn wrong_session_key_fails_after_decryption() {
     assert!(
         matches!(
             e,
-            OpenDataError::Padding(_) | OpenDataError::NotUtf8 | OpenDataError::NotJson { .. }
+            OpenDataFailure::Padding(_)
+                | OpenDataFailure::NotUtf8
+                | OpenDataFailure::NotJson { .. }
         ),
         "{e:?}"
     );
@@ -204,7 +206,7 @@ fn iv_faults() {
     ];
     for (iv, fault) in cases {
         let e = value(ENCRYPTED_DATA, iv, &strict()).unwrap_err();
-        assert_eq!(e, OpenDataError::Iv(fault), "{iv:?}");
+        assert_eq!(e, OpenDataFailure::Iv(fault), "{iv:?}");
         assert_eq!(e.demo_code(), -41002);
     }
 }
@@ -213,7 +215,10 @@ fn iv_faults() {
 fn wrong_iv_garbles_the_first_block() {
     let e = value(ENCRYPTED_DATA, &b64(&[0u8; 16]), &strict()).unwrap_err();
     assert!(
-        matches!(e, OpenDataError::NotUtf8 | OpenDataError::NotJson { .. }),
+        matches!(
+            e,
+            OpenDataFailure::NotUtf8 | OpenDataFailure::NotJson { .. }
+        ),
         "{e:?}"
     );
     assert_eq!(e.demo_code(), -41003);
@@ -227,7 +232,7 @@ fn oversized_data_is_refused_before_decoding() {
     let e = err(&"!".repeat(MAX_ENCRYPTED_DATA_LEN + 1));
     assert_eq!(
         e,
-        OpenDataError::TooLarge {
+        OpenDataFailure::TooLarge {
             len: MAX_ENCRYPTED_DATA_LEN + 1,
             max: MAX_ENCRYPTED_DATA_LEN
         }
@@ -237,14 +242,14 @@ fn oversized_data_is_refused_before_decoding() {
     let e = err(&"!".repeat(MAX_ENCRYPTED_DATA_LEN));
     assert_eq!(
         e,
-        OpenDataError::Base64 {
+        OpenDataFailure::Base64 {
             contains_space: false
         }
     );
     // A maximal valid text is decrypted and fails later.
     let e = err(&"A".repeat(MAX_ENCRYPTED_DATA_LEN));
     assert_eq!(e.demo_code(), -41003);
-    assert!(!matches!(e, OpenDataError::TooLarge { .. }));
+    assert!(!matches!(e, OpenDataFailure::TooLarge { .. }));
 }
 
 #[test]
@@ -270,7 +275,7 @@ fn base64_is_strict() {
         let e = err(data);
         assert_eq!(
             e,
-            OpenDataError::Base64 {
+            OpenDataFailure::Base64 {
                 contains_space: false
             },
             "{data:?}"
@@ -286,7 +291,7 @@ fn mangled_plus_without_repair_is_a_base64_error() {
     let e = err(&mangled);
     assert_eq!(
         e,
-        OpenDataError::Base64 {
+        OpenDataFailure::Base64 {
             contains_space: true
         }
     );
@@ -313,7 +318,7 @@ fn mangled_plus_in_the_iv() {
     let mangled_iv = iv_text.replace('+', " ");
 
     let e = value(&data, &mangled_iv, &strict()).unwrap_err();
-    assert_eq!(e, OpenDataError::Iv(MaterialFault::NotBase64));
+    assert_eq!(e, OpenDataFailure::Iv(MaterialFault::NotBase64));
     assert_eq!(e.demo_code(), -41002);
 
     let repair = DecryptOptions::new().repair_mangled_plus(true);
@@ -328,7 +333,7 @@ fn the_session_key_is_never_repaired() {
     let repair = DecryptOptions::new().repair_mangled_plus(true);
     let mangled = SessionKey::new(text.replace('+', " "));
     let e = decrypt::<Value>(APP_ID, &mangled, &data, IV, &repair).unwrap_err();
-    assert_eq!(e, OpenDataError::SessionKey(MaterialFault::NotBase64));
+    assert_eq!(e, OpenDataFailure::SessionKey(MaterialFault::NotBase64));
 }
 
 // ---------------------------------------------------------------- 4. ciphertext length
@@ -336,7 +341,7 @@ fn the_session_key_is_never_repaired() {
 #[test]
 fn empty_data() {
     let e = err("");
-    assert_eq!(e, OpenDataError::CiphertextLength { len: 0 });
+    assert_eq!(e, OpenDataFailure::CiphertextLength { len: 0 });
     assert_eq!(e.demo_code(), -41003);
 }
 
@@ -345,7 +350,7 @@ fn ciphertext_not_a_multiple_of_16() {
     let whole = unb64(ENCRYPTED_DATA);
     for len in [1, 15, 17, 399] {
         let e = err(&b64(&whole[..len]));
-        assert_eq!(e, OpenDataError::CiphertextLength { len });
+        assert_eq!(e, OpenDataFailure::CiphertextLength { len });
         assert_eq!(e.demo_code(), -41003);
     }
 }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 use wxlogin::secret::SessionKey;
 use wxlogin::server::open_data::{
-    DecryptOptions, OpenDataError, PaddingFault, PhoneNumber, decrypt,
+    DecryptOptions, OpenDataFailure, PaddingFault, PhoneNumber, decrypt,
 };
 
 // ---------------------------------------------------------------- 5. padding
@@ -27,7 +27,7 @@ fn pad_length_zero() {
     let mut block = [b' '; 16];
     block[15] = 0;
     let e = err(&padded_with(block));
-    assert_eq!(e, OpenDataError::Padding(PaddingFault::ZeroLength));
+    assert_eq!(e, OpenDataFailure::Padding(PaddingFault::ZeroLength));
     assert_eq!(e.demo_code(), -41003);
 }
 
@@ -35,7 +35,7 @@ fn pad_length_zero() {
 fn pad_length_seventeen_and_more() {
     for last in [17u8, 32, 255] {
         let e = err(&padded_with([last; 16]));
-        assert_eq!(e, OpenDataError::Padding(PaddingFault::TooLong), "{last}");
+        assert_eq!(e, OpenDataFailure::Padding(PaddingFault::TooLong), "{last}");
         assert_eq!(e.demo_code(), -41003);
     }
 }
@@ -45,17 +45,17 @@ fn inconsistent_pad_bytes() {
     let mut block = [4u8; 16];
     block[12] = 3; // the first of the four pad bytes differs
     let e = err(&padded_with(block));
-    assert_eq!(e, OpenDataError::Padding(PaddingFault::InconsistentBytes));
+    assert_eq!(e, OpenDataFailure::Padding(PaddingFault::InconsistentBytes));
     let mut block = [16u8; 16];
     block[0] = 0;
     let e = err(&padded_with(block));
-    assert_eq!(e, OpenDataError::Padding(PaddingFault::InconsistentBytes));
+    assert_eq!(e, OpenDataFailure::Padding(PaddingFault::InconsistentBytes));
     // Two wrong bytes whose differences from the pad value cancel out under XOR: every byte
     // must be compared, not the differences combined.
     let mut block = [b' '; 16];
     block[13..].copy_from_slice(&[5, 5, 3]);
     let e = err(&padded_with(block));
-    assert_eq!(e, OpenDataError::Padding(PaddingFault::InconsistentBytes));
+    assert_eq!(e, OpenDataFailure::Padding(PaddingFault::InconsistentBytes));
     assert_eq!(e.demo_code(), -41003);
 }
 
@@ -73,7 +73,7 @@ fn full_block_of_padding_is_valid() {
 #[test]
 fn non_utf8_plaintext() {
     let e = err(&demo_encrypt(b"{\"a\":\"\xff\xfe\"}"));
-    assert_eq!(e, OpenDataError::NotUtf8);
+    assert_eq!(e, OpenDataFailure::NotUtf8);
     assert_eq!(e.demo_code(), -41003);
 }
 
@@ -82,7 +82,7 @@ fn non_json_plaintext() {
     for plaintext in ["hello", "", "{\"watermark\":", "{} {}"] {
         let e = err(&demo_encrypt(plaintext.as_bytes()));
         assert!(
-            matches!(e, OpenDataError::NotJson { .. }),
+            matches!(e, OpenDataFailure::NotJson { .. }),
             "{plaintext:?}: {e:?}"
         );
         assert_eq!(e.demo_code(), -41003);
@@ -101,7 +101,7 @@ fn missing_watermark() {
         "42",
     ] {
         let e = err(&demo_encrypt(plaintext.as_bytes()));
-        assert_eq!(e, OpenDataError::MissingWatermark, "{plaintext}");
+        assert_eq!(e, OpenDataFailure::MissingWatermark, "{plaintext}");
         assert_eq!(e.demo_code(), -41003);
     }
 }
@@ -121,7 +121,7 @@ fn malformed_watermark() {
     ] {
         let plaintext = json!({ "watermark": watermark }).to_string();
         let e = err(&demo_encrypt(plaintext.as_bytes()));
-        assert_eq!(e, OpenDataError::InvalidWatermark, "{plaintext}");
+        assert_eq!(e, OpenDataFailure::InvalidWatermark, "{plaintext}");
         assert_eq!(e.demo_code(), -41003);
     }
 }
@@ -134,7 +134,7 @@ fn wrong_appid() {
         "wx4f4bc4dec97d474b ",
     ] {
         let e = decrypt::<Value>(app_id, &key(), ENCRYPTED_DATA, IV, &strict()).unwrap_err();
-        assert_eq!(e, OpenDataError::AppIdMismatch, "{app_id:?}");
+        assert_eq!(e, OpenDataFailure::AppIdMismatch, "{app_id:?}");
         assert_eq!(e.demo_code(), -41003);
     }
 }
@@ -146,15 +146,15 @@ fn an_empty_app_id_is_refused_before_anything_else() {
     let plaintext = json!({ "watermark": { "appid": "", "timestamp": 1 } }).to_string();
     let stamped_for_nobody = demo_encrypt(plaintext.as_bytes());
     let e = decrypt::<Value>("", &key(), &stamped_for_nobody, IV, &strict()).unwrap_err();
-    assert_eq!(e, OpenDataError::EmptyAppId);
+    assert_eq!(e, OpenDataFailure::EmptyAppId);
     assert_eq!(e.demo_code(), -41003);
     // Checked before the session key and the iv.
     let bad_key = SessionKey::new("not a key");
     let e = decrypt::<Value>("", &bad_key, "%%%", "bad iv", &strict()).unwrap_err();
-    assert_eq!(e, OpenDataError::EmptyAppId);
+    assert_eq!(e, OpenDataFailure::EmptyAppId);
     // The same data with a real app id fails on the watermark instead.
     let e = decrypt::<Value>(APP_ID, &key(), &stamped_for_nobody, IV, &strict()).unwrap_err();
-    assert_eq!(e, OpenDataError::AppIdMismatch);
+    assert_eq!(e, OpenDataFailure::AppIdMismatch);
 }
 
 // ---------------------------------------------------------------- 8. watermark age
@@ -192,7 +192,7 @@ fn watermark_too_old_or_from_the_future() {
     ] {
         let options = DecryptOptions::new().max_watermark_age(max, at(now));
         let e = value(ENCRYPTED_DATA, IV, &options).unwrap_err();
-        assert_eq!(e, OpenDataError::StaleWatermark { max_age: max }, "{now}");
+        assert_eq!(e, OpenDataFailure::StaleWatermark { max_age: max }, "{now}");
         assert_eq!(e.demo_code(), -41003);
     }
 }
@@ -217,7 +217,7 @@ fn watermark_age_with_absurd_times_never_panics() {
             if max.is_negative() {
                 assert_eq!(
                     result.unwrap_err(),
-                    OpenDataError::StaleWatermark { max_age: max }
+                    OpenDataFailure::StaleWatermark { max_age: max }
                 );
             }
         }
@@ -256,11 +256,11 @@ fn checks_run_in_the_documented_order() {
     // Appid before age, age before payload shape.
     let stale = DecryptOptions::new().max_watermark_age(Duration::ZERO, at(0));
     let e = decrypt::<PhoneNumber>("other", &key(), ENCRYPTED_DATA, IV, &stale).unwrap_err();
-    assert_eq!(e, OpenDataError::AppIdMismatch);
+    assert_eq!(e, OpenDataFailure::AppIdMismatch);
     let e = decrypt::<PhoneNumber>(APP_ID, &key(), ENCRYPTED_DATA, IV, &stale).unwrap_err();
     assert_eq!(
         e,
-        OpenDataError::StaleWatermark {
+        OpenDataFailure::StaleWatermark {
             max_age: Duration::ZERO
         }
     );

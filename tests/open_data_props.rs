@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 use wxlogin::secret::SessionKey;
 use wxlogin::server::open_data::{
-    DecryptOptions, OpenDataError, PhoneNumber, ShareInfo, SignatureError, UserInfo, decrypt,
+    DecryptOptions, OpenDataFailure, PhoneNumber, ShareInfo, SignatureFailure, UserInfo, decrypt,
     verify_raw_data_signature,
 };
 
@@ -49,7 +49,7 @@ fn base64ish(max: usize) -> impl Strategy<Value = String> {
 }
 
 /// Checks the invariant every `decrypt` result must satisfy.
-fn check<T>(result: Result<T, OpenDataError>, secrets: &[&str]) {
+fn check<T>(result: Result<T, OpenDataFailure>, secrets: &[&str]) {
     if let Err(e) = result {
         assert!(CODES.contains(&e.demo_code()), "{e:?}");
         let text = format!("{e} {e:?}");
@@ -98,7 +98,7 @@ proptest! {
         if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
             prop_assert_eq!(
                 result.clone().unwrap_err(),
-                OpenDataError::CiphertextLength { len: ciphertext.len() }
+                OpenDataFailure::CiphertextLength { len: ciphertext.len() }
             );
         }
         check(result, &[&key_text, &data]);
@@ -117,8 +117,8 @@ proptest! {
         if let Err(e) = &result {
             prop_assert!(!matches!(
                 e,
-                OpenDataError::SessionKey(_) | OpenDataError::Iv(_) | OpenDataError::Base64 { .. }
-                    | OpenDataError::CiphertextLength { .. } | OpenDataError::Padding(_)
+                OpenDataFailure::SessionKey(_) | OpenDataFailure::Iv(_) | OpenDataFailure::Base64 { .. }
+                    | OpenDataFailure::CiphertextLength { .. } | OpenDataFailure::Padding(_)
             ), "{:?}", e);
             prop_assert_eq!(e.demo_code(), -41003);
         }
@@ -158,7 +158,7 @@ proptest! {
         if data.contains('+') {
             prop_assert_eq!(
                 decrypt::<Value>(APP_ID, &key, &mangled, &iv, &DecryptOptions::new()).unwrap_err(),
-                OpenDataError::Base64 { contains_space: true }
+                OpenDataFailure::Base64 { contains_space: true }
             );
         }
     }
@@ -167,9 +167,9 @@ proptest! {
     fn signature_never_panics(raw in ".{0,64}", key in ".{0,32}", signature in ".{0,48}") {
         let result = verify_raw_data_signature(&raw, &SessionKey::new(key), &signature);
         if signature.len() != 40 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
-            prop_assert_eq!(result, Err(SignatureError::Malformed));
+            prop_assert_eq!(result, Err(SignatureFailure::Malformed));
         } else {
-            prop_assert!(result.is_ok() || result == Err(SignatureError::Mismatch));
+            prop_assert!(result.is_ok() || result == Err(SignatureFailure::Mismatch));
         }
     }
 }

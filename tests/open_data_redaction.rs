@@ -12,7 +12,7 @@ use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 use wxlogin::secret::SessionKey;
 use wxlogin::server::open_data::{
-    DecryptOptions, OpenDataError, PhoneNumber, UserInfo, decrypt, verify_raw_data_signature,
+    DecryptOptions, OpenDataFailure, PhoneNumber, UserInfo, decrypt, verify_raw_data_signature,
 };
 
 const PLAIN: &str = "PLAINMARKER";
@@ -22,7 +22,7 @@ fn fail<T: serde::de::DeserializeOwned>(
     data: &str,
     iv: &str,
     options: &DecryptOptions,
-) -> OpenDataError {
+) -> OpenDataFailure {
     match decrypt::<T>(APP_ID, &SessionKey::new(key), data, iv, options) {
         Ok(_) => panic!("test bug: expected a failure"),
         Err(e) => e,
@@ -30,7 +30,7 @@ fn fail<T: serde::de::DeserializeOwned>(
 }
 
 /// Every failure `decrypt` can produce, each made from inputs that carry markers.
-fn every_error() -> Vec<OpenDataError> {
+fn every_error() -> Vec<OpenDataFailure> {
     let strict = &DecryptOptions::new();
     let stale = &DecryptOptions::new()
         .repair_mangled_plus(true)

@@ -5,7 +5,7 @@
 
 use sha1::{Digest, Sha1};
 use wxlogin::secret::SessionKey;
-use wxlogin::server::open_data::{SignatureError, verify_raw_data_signature};
+use wxlogin::server::open_data::{SignatureFailure, verify_raw_data_signature};
 
 const RAW_DATA: &str = r#"{"nickName":"Band","gender":1,"language":"zh_CN","city":"Guangzhou","province":"Guangdong","country":"CN","avatarUrl":"http://wx.qlogo.cn/mmopen/vi_32/1vZvI39NWFQ9XM4LtQpFrQJ1xlgZxx3w7bQxKARol6503Iuswjjn6nIGBiaycAjAtpujxyzYsrztuuICqIM5ibXQ/0"}"#;
 const KEY: &str = "HyVFkGl5F5OQWJZZaNzBBg==";
@@ -78,12 +78,12 @@ fn wrong_signature() {
     let flipped = String::from_utf8(flipped).unwrap();
     assert_eq!(
         verify_raw_data_signature(RAW_DATA, &key(), &flipped),
-        Err(SignatureError::Mismatch)
+        Err(SignatureFailure::Mismatch)
     );
     // Other rawData, other key, and the key decoded instead of its text.
     assert_eq!(
         verify_raw_data_signature(&format!("{RAW_DATA} "), &key(), &signature),
-        Err(SignatureError::Mismatch)
+        Err(SignatureFailure::Mismatch)
     );
     assert_eq!(
         verify_raw_data_signature(
@@ -91,13 +91,13 @@ fn wrong_signature() {
             &SessionKey::new("tiihtNczf5v6AKRyjwEUhQ=="),
             &signature
         ),
-        Err(SignatureError::Mismatch)
+        Err(SignatureFailure::Mismatch)
     );
     // The key must follow the rawData, not precede it.
     let reversed = expected(KEY, RAW_DATA);
     assert_eq!(
         verify_raw_data_signature(RAW_DATA, &key(), &reversed),
-        Err(SignatureError::Mismatch)
+        Err(SignatureFailure::Mismatch)
     );
 }
 
@@ -117,7 +117,7 @@ fn malformed_signature() {
     ] {
         assert_eq!(
             verify_raw_data_signature(RAW_DATA, &key(), &bad),
-            Err(SignatureError::Malformed),
+            Err(SignatureFailure::Malformed),
             "{bad:?}"
         );
     }
@@ -125,7 +125,7 @@ fn malformed_signature() {
 
 #[test]
 fn signature_errors_do_not_echo_input() {
-    for e in [SignatureError::Malformed, SignatureError::Mismatch] {
+    for e in [SignatureFailure::Malformed, SignatureFailure::Mismatch] {
         let text = format!("{e} {e:?}");
         assert!(!text.contains(KEY));
         assert!(!text.contains("Band"));

@@ -7,7 +7,8 @@ mod common;
 
 use common::{Answer, WeChatReply, World, WxCheck, config};
 use wxlogin::Handled;
-use wxlogin::client::{CodeReuse, Event, LoginFailure, Step, WaiterId};
+use wxlogin::WaiterId;
+use wxlogin::client::{CodeReuse, Event, LoginFailure, Step};
 use wxlogin::secret::SessionToken;
 use wxlogin::wire::ErrorKind;
 

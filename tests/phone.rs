@@ -3,10 +3,10 @@
 //! garbage, statuses, transport).
 #![allow(clippy::unwrap_used)]
 
-use wxlogin::http::{HttpResponse, Method, TransportError};
+use wxlogin::http::{HttpResponse, Method, TransportFailure};
 use wxlogin::secret::AccessToken;
-use wxlogin::server::ApiError;
-use wxlogin::server::phone::{PhoneError, PhoneNumberApi};
+use wxlogin::server::ApiFailure;
+use wxlogin::server::phone::{PhoneFailure, PhoneNumberApi};
 
 const APPID: &str = "wxAPPID0001";
 
@@ -14,7 +14,7 @@ fn api() -> PhoneNumberApi {
     PhoneNumberApi::new(APPID).with_base_url("https://wechat.test/")
 }
 
-fn answer(country_code: &str, appid: &str) -> Result<HttpResponse, TransportError> {
+fn answer(country_code: &str, appid: &str) -> Result<HttpResponse, TransportFailure> {
     Ok(HttpResponse::json(
         200,
         format!(
@@ -24,7 +24,7 @@ fn answer(country_code: &str, appid: &str) -> Result<HttpResponse, TransportErro
     ))
 }
 
-fn error(code: i64) -> Result<HttpResponse, TransportError> {
+fn error(code: i64) -> Result<HttpResponse, TransportFailure> {
     Ok(HttpResponse::json(
         200,
         format!(r#"{{"errcode":{code},"errmsg":"msg rid: 6502a6f1-1f2e"}}"#).into_bytes(),
@@ -72,7 +72,7 @@ fn country_code_arrives_as_number_or_string() {
     assert_eq!(a.watermark.issued_at().unwrap().year(), 2023);
     assert!(matches!(
         api().parse_response(&answer("8.6", APPID)),
-        Err(PhoneError::Api(ApiError::Malformed { .. }))
+        Err(PhoneFailure::Api(ApiFailure::Malformed { .. }))
     ));
 }
 
@@ -80,7 +80,7 @@ fn country_code_arrives_as_number_or_string() {
 fn a_watermark_of_another_app_is_refused() {
     assert_eq!(
         api().parse_response(&answer("86", "wxOTHER")),
-        Err(PhoneError::AppIdMismatch {
+        Err(PhoneFailure::AppIdMismatch {
             expected: APPID.into(),
             got: "wxOTHER".into()
         })
@@ -91,14 +91,14 @@ fn a_watermark_of_another_app_is_refused() {
 fn every_error_form_keeps_what_wechat_said() {
     for code in [-1, 40029, 45011, 40013, 99999] {
         let err = api().parse_response(&error(code)).unwrap_err();
-        let PhoneError::Api(ApiError::WeChat(e)) = &err else {
+        let PhoneFailure::Api(ApiFailure::WeChat(e)) = &err else {
             panic!("{code}: {err:?}")
         };
         assert_eq!(e.errcode, code);
         assert_eq!(e.rid.as_deref(), Some("6502a6f1-1f2e"));
         assert_eq!(err.rejected_token_errcode(), None);
         assert_eq!(
-            matches!(&err, PhoneError::Api(a) if a.is_transient()),
+            matches!(&err, PhoneFailure::Api(a) if a.is_transient()),
             code == -1
         );
     }
@@ -109,7 +109,7 @@ fn every_error_form_keeps_what_wechat_said() {
     let missing = api().parse_response(&Ok(HttpResponse::json(200, br#"{"errcode":0}"#.to_vec())));
     assert!(matches!(
         missing,
-        Err(PhoneError::Api(ApiError::Malformed { .. }))
+        Err(PhoneFailure::Api(ApiFailure::Malformed { .. }))
     ));
     let partial = api().parse_response(&Ok(HttpResponse::json(
         200,
@@ -117,20 +117,20 @@ fn every_error_form_keeps_what_wechat_said() {
     )));
     assert!(matches!(
         partial,
-        Err(PhoneError::Api(ApiError::Malformed { .. }))
+        Err(PhoneFailure::Api(ApiFailure::Malformed { .. }))
     ));
     let status = api().parse_response(&Ok(HttpResponse::json(500, b"oops".to_vec())));
     assert!(matches!(
         status,
-        Err(PhoneError::Api(ApiError::Status { status: 500, .. }))
+        Err(PhoneFailure::Api(ApiFailure::Status { status: 500, .. }))
     ));
     let huge = api().parse_response(&Ok(HttpResponse::json(200, vec![b' '; 70_000])));
     assert!(matches!(
         huge,
-        Err(PhoneError::Api(ApiError::TooLarge { .. }))
+        Err(PhoneFailure::Api(ApiFailure::TooLarge { .. }))
     ));
     let transport = api()
-        .parse_response(&Err(TransportError::Connection {
+        .parse_response(&Err(TransportFailure::Connection {
             message:
                 "POST https://x/wxa/business/getuserphonenumber?access_token=TOKENMARKER failed"
                     .into(),

@@ -5,14 +5,14 @@ mod server_util;
 
 use server_util::*;
 use time::Duration;
-use wxlogin::http::{HttpResponse, Method, TransportError};
+use wxlogin::http::{HttpResponse, Method, TransportFailure};
 use wxlogin::secret::{AccessToken, AppSecret, LoginCode};
 use wxlogin::server::code2session::{DEFAULT_BASE_URL, parse_response};
 use wxlogin::server::errcode::{classify, parse_api_body};
-use wxlogin::server::{ApiError, Code2Session, ErrorClass, Quota, WeChatError};
+use wxlogin::server::{ApiFailure, Code2Session, ErrorClass, Quota, WeChatFailure};
 use wxlogin::wire::{ErrorKind, MAX_BODY_BYTES};
 
-fn parse(status: u16, body: &str) -> Result<wxlogin::server::WeChatSession, ApiError> {
+fn parse(status: u16, body: &str) -> Result<wxlogin::server::WeChatSession, ApiFailure> {
     parse_response(&Ok(HttpResponse::json(status, body.as_bytes().to_vec())))
 }
 
@@ -126,7 +126,7 @@ fn every_protocol_errcode_is_kept_and_classified() {
         let rid = format!("6502a6f1-{}", errcode.unsigned_abs());
         let body = format!(r#"{{"errcode":{errcode},"errmsg":"msg {errcode}, rid: {rid}"}}"#);
         let err = parse(200, &body).unwrap_err();
-        let ApiError::WeChat(e) = &err else {
+        let ApiFailure::WeChat(e) = &err else {
             panic!("{errcode}: {err:?}")
         };
         assert_eq!(e.errcode, errcode);
@@ -154,7 +154,7 @@ fn wire_answers_per_class() {
         (77777, 500, ErrorKind::Internal, false),
     ];
     for &(errcode, status, kind, relayed) in cases {
-        let e = WeChatError::new(errcode, "invalid appsecret SECRET-IN-MSG, rid: abc-1");
+        let e = WeChatFailure::new(errcode, "invalid appsecret SECRET-IN-MSG, rid: abc-1");
         let body = e.wire_body(now);
         assert_eq!(body.error, kind, "{errcode}");
         assert_eq!(body.error.status(), status);
@@ -169,11 +169,11 @@ fn wire_answers_per_class() {
     // 45011: until the next minute (t0 + 15 s -> 45 s); 45009: until Beijing midnight
     // (t0 is 08:00 in Beijing, so 16 h minus 15 s).
     assert_eq!(
-        WeChatError::new(45011, "").wire_body(now).retry_after,
+        WeChatFailure::new(45011, "").wire_body(now).retry_after,
         Some(45)
     );
     assert_eq!(
-        WeChatError::new(45009, "").wire_body(now).retry_after,
+        WeChatFailure::new(45009, "").wire_body(now).retry_after,
         Some(16 * 3600 - 15)
     );
 }
@@ -183,7 +183,7 @@ fn rid_in_both_forms() {
     let rid = |msg: &str| {
         let body = format!(r#"{{"errcode":40029,"errmsg":"{msg}"}}"#);
         match parse(200, &body).unwrap_err() {
-            ApiError::WeChat(e) => e.rid,
+            ApiFailure::WeChat(e) => e.rid,
             other => panic!("{other:?}"),
         }
     };
@@ -201,7 +201,7 @@ fn rid_in_both_forms() {
 #[test]
 fn malformed_answers_are_typed_and_do_not_echo() {
     let malformed = |status, body: &str| match parse(status, body) {
-        Err(ApiError::Malformed { detail }) => {
+        Err(ApiFailure::Malformed { detail }) => {
             assert!(!detail.contains("K3Y"), "{detail}");
             detail
         }
@@ -229,7 +229,7 @@ fn huge_body_is_refused_before_parsing() {
     let err = parse_response(&Ok(HttpResponse::json(200, body))).unwrap_err();
     assert_eq!(
         err,
-        ApiError::TooLarge {
+        ApiFailure::TooLarge {
             len: MAX_BODY_BYTES + 1,
             max: MAX_BODY_BYTES
         }
@@ -242,7 +242,7 @@ fn non_200_status_and_transport_errors() {
     let err = parse(502, "bad gateway").unwrap_err();
     assert_eq!(
         err,
-        ApiError::Status {
+        ApiFailure::Status {
             status: 502,
             wechat: None
         }
@@ -252,8 +252,8 @@ fn non_200_status_and_transport_errors() {
     assert_eq!(err.wechat().map(|e| e.errcode), Some(-1));
     let err = parse(404, "not found").unwrap_err();
     assert!(!err.is_transient());
-    let err = parse_response(&Err(TransportError::Timeout)).unwrap_err();
-    assert_eq!(err, ApiError::Transport(TransportError::Timeout));
+    let err = parse_response(&Err(TransportFailure::Timeout)).unwrap_err();
+    assert_eq!(err, ApiFailure::Transport(TransportFailure::Timeout));
     assert!(err.is_transient());
 }
 
@@ -269,7 +269,7 @@ fn envelope_parser_is_reusable() {
     let err = parse_api_body::<Token>(200, br#"{"errcode":40001,"errmsg":"invalid credential"}"#)
         .unwrap_err();
     assert_eq!(
-        err.wechat().map(WeChatError::class),
+        err.wechat().map(WeChatFailure::class),
         Some(ErrorClass::TokenInvalid)
     );
 }
@@ -282,10 +282,10 @@ fn a_success_shaped_body_is_no_session_with_a_bad_status_or_size() {
     assert!(parse(200, ok).is_ok());
     assert!(matches!(
         parse(500, ok),
-        Err(ApiError::Status { status: 500, .. })
+        Err(ApiFailure::Status { status: 500, .. })
     ));
     let padded = |len: usize| format!("{ok}{}", " ".repeat(len - ok.len()));
     assert!(parse(200, &padded(MAX_BODY_BYTES)).is_ok());
     let over = parse(200, &padded(MAX_BODY_BYTES + 1));
-    assert!(matches!(over, Err(ApiError::TooLarge { .. })));
+    assert!(matches!(over, Err(ApiFailure::TooLarge { .. })));
 }

@@ -9,7 +9,7 @@ mod server_util;
 
 use server_util::*;
 use time::Duration;
-use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::server::{
     CODE_LIFETIME, CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator,
 };
@@ -60,7 +60,7 @@ fn a_code_is_sent_again_only_if_wechat_cannot_have_taken_it() {
         Reply::Answer(wechat_err(40125, "invalid appsecret")),
         Reply::Answer(wechat_err(40001, "invalid component token")),
         Reply::Answer(HttpResponse::json(503, Vec::new())),
-        Reply::Fail(TransportError::Timeout),
+        Reply::Fail(TransportFailure::Timeout),
     ];
     for reply in not_taken {
         let (calls, answer) = exchange_then_retry(reply.clone());

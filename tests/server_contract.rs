@@ -5,15 +5,16 @@
 mod server_util;
 
 use std::collections::BTreeMap;
+use wxlogin::{EffectId, RequestId};
 
 use server_util::*;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 use wxlogin::Handled;
-use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::SessionToken;
 use wxlogin::server::{
-    CoordinatorConfig, EffectId, LoginCoordinator, RequestId, ServerLogin, ServerLoginCommand,
-    ServerLoginError, ServerLoginEvent, ServerLoginState, SplitMix64,
+    CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginCommand, ServerLoginError,
+    ServerLoginEvent, ServerLoginState, SplitMix64,
 };
 
 const CODE: &str = "code-0123456789";
@@ -282,7 +283,7 @@ fn absurd_times_never_panic_and_still_answer() {
         vec![Reply::Answer(wechat_err(-1, "busy")); 10],
         vec![Reply::Silence; 10],
         vec![Reply::Answer(wechat_err(45009, "day quota"))],
-        vec![Reply::Fail(TransportError::Timeout)],
+        vec![Reply::Fail(TransportFailure::Timeout)],
     ];
     for now in absurd_times() {
         for script in &scripts {
@@ -404,7 +405,7 @@ fn random_walks_keep_the_invariants() {
                             Ok(wechat_err(45011, "quota")),
                             Ok(HttpResponse::json(500, vec![])),
                             Ok(HttpResponse::json(200, b"{".to_vec())),
-                            Err(TransportError::Timeout),
+                            Err(TransportFailure::Timeout),
                         ];
                         ServerLoginEvent::WeChatAnswered {
                             id,
@@ -419,7 +420,7 @@ fn random_walks_keep_the_invariants() {
                     m.handle(
                         ServerLoginEvent::WeChatAnswered {
                             id,
-                            result: Err(TransportError::Timeout),
+                            result: Err(TransportFailure::Timeout),
                         },
                         now,
                     )

@@ -6,9 +6,10 @@ mod server_util;
 use server_util::*;
 use time::Duration;
 use wxlogin::Handled;
+use wxlogin::RequestId;
 use wxlogin::server::{
     CODE_LIFETIME, CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator,
-    RequestId, ServerLoginCommand, ServerLoginError, ServerLoginEvent,
+    ServerLoginCommand, ServerLoginError, ServerLoginEvent,
 };
 use wxlogin::wire::ErrorKind;
 

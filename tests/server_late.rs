@@ -7,10 +7,11 @@ mod server_util;
 
 use server_util::*;
 use time::Duration;
+use wxlogin::EffectId;
 use wxlogin::Handled;
 use wxlogin::secret::SessionToken;
 use wxlogin::server::{
-    CoordinatorConfig, EffectId, LoginCoordinator, ServerLogin, ServerLoginError, ServerLoginEvent,
+    CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginError, ServerLoginEvent,
 };
 
 const CODE: &str = "code-late-0001";
@@ -87,7 +88,7 @@ fn late_answers_are_ok_late_and_change_nothing_in_the_coordinator() {
 fn the_awaited_id_with_the_wrong_event_is_still_an_error() {
     let mut m = ServerLogin::new(config());
     let received = ServerLoginEvent::Received {
-        request: wxlogin::server::RequestId(1),
+        request: wxlogin::RequestId(1),
         body: login_body(CODE),
     };
     assert_eq!(m.handle(received, t0()), Ok(Handled::Applied));

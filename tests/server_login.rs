@@ -6,9 +6,9 @@ mod server_util;
 use server_util::*;
 use time::Duration;
 use wxlogin::Handled;
-use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::server::{
-    ApiError, Backoff, CODE_LIFETIME, ExchangeFailure, ExchangeOutcome, ServerLogin,
+    ApiFailure, Backoff, CODE_LIFETIME, ExchangeFailure, ExchangeOutcome, ServerLogin,
     ServerLoginCommand, ServerLoginError, ServerLoginEvent, ServerLoginState,
 };
 use wxlogin::wire::{ErrorKind, MAX_BODY_BYTES};
@@ -111,7 +111,7 @@ fn busy_until_attempts_run_out() {
         failure(&h),
         ExchangeFailure::Unavailable {
             attempts: 5,
-            last: ApiError::WeChat(_)
+            last: ApiFailure::WeChat(_)
         }
     ));
 }
@@ -215,7 +215,7 @@ fn configuration_error_is_500_with_nothing_leaked() {
 #[test]
 fn transport_timeout_then_success() {
     let h = login([
-        Reply::Fail(TransportError::Timeout),
+        Reply::Fail(TransportFailure::Timeout),
         Reply::Answer(wechat_ok("o", "k")),
     ]);
     assert_eq!(h.calls.len(), 2);
@@ -226,7 +226,7 @@ fn transport_timeout_then_success() {
 fn server_error_then_success() {
     let h = login([
         Reply::Answer(HttpResponse::json(502, b"bad gateway".to_vec())),
-        Reply::Fail(TransportError::Connection {
+        Reply::Fail(TransportFailure::Connection {
             message: "reset".into(),
         }),
         Reply::Answer(wechat_ok("o", "k")),
@@ -372,7 +372,7 @@ fn call_command_carries_its_timeout() {
     assert_eq!(
         m.handle(
             ServerLoginEvent::Received {
-                request: wxlogin::server::RequestId(1),
+                request: wxlogin::RequestId(1),
                 body: login_body(CODE),
             },
             t0(),

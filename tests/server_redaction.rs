@@ -7,10 +7,11 @@ mod server_util;
 use server_util::{BASE, t0, wechat_err};
 use time::Duration;
 use wxlogin::Handled;
-use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::RequestId;
+use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, SessionToken};
 use wxlogin::server::{
-    Code2Session, CoordinatorConfig, LoginCoordinator, RequestId, ServerLogin, ServerLoginCommand,
+    Code2Session, CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginCommand,
     ServerLoginConfig, ServerLoginEvent,
 };
 
@@ -120,7 +121,7 @@ fn exercise<M: server_util::Machine + std::fmt::Debug>(
         now,
     );
     let replies = [
-        Err(TransportError::Connection {
+        Err(TransportFailure::Connection {
             message: url_in_error(),
         }),
         Ok(HttpResponse::json(
@@ -142,7 +143,7 @@ fn exercise<M: server_util::Machine + std::fmt::Debug>(
                     let result = replies.next().unwrap();
                     // A stale id first, then the right one.
                     let stale = ServerLoginEvent::WeChatAnswered {
-                        id: wxlogin::server::EffectId(id.0 + 100),
+                        id: wxlogin::EffectId(id.0 + 100),
                         result: result.clone(),
                     };
                     feed(m, seen, stale, now);
@@ -286,7 +287,7 @@ fn plain_transport_messages_are_scrubbed_in_outputs() {
     let ServerLoginCommand::CallWeChat { id, .. } = &effects[0] else {
         panic!()
     };
-    let result = Err(TransportError::Other {
+    let result = Err(TransportFailure::Other {
         message: format!("dns failed for {SECRET} {CODE}"),
     });
     assert_eq!(

@@ -6,10 +6,10 @@
 mod server_util;
 
 use server_util::*;
-use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::server::errcode::MAX_ERRMSG_BYTES;
 use wxlogin::server::{
-    ApiError, CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator, ServerLogin,
+    ApiFailure, CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator, ServerLogin,
 };
 
 const CODE: &str = "C0DEMARKER-123";
@@ -129,7 +129,7 @@ fn a_503_quoting_the_request_url_is_scrubbed_in_the_outcome_and_the_coordinator(
         let ExchangeOutcome::Failed(ExchangeFailure::Unavailable { last, .. }) = outcome else {
             panic!("{outcome:?}")
         };
-        let ApiError::Status {
+        let ApiFailure::Status {
             status: 503,
             wechat: Some(e),
         } = last
@@ -163,10 +163,10 @@ fn a_secret_straddling_the_errmsg_cut_leaves_no_head() {
 fn transport_messages_quoting_the_url_are_scrubbed() {
     for quote in quotes() {
         for error in [
-            TransportError::Connection {
+            TransportFailure::Connection {
                 message: quote.clone(),
             },
-            TransportError::Other { message: quote },
+            TransportFailure::Other { message: quote },
         ] {
             let replies = std::iter::repeat_n(Reply::Fail(error), 8);
             let mut h = Harness::new(ServerLogin::new(config())).script(replies);
@@ -192,7 +192,7 @@ fn openid_and_unionid_are_bounded_at_the_parse() {
                 matches!(
                     outcome,
                     ExchangeOutcome::Failed(ExchangeFailure::Unavailable {
-                        last: ApiError::Malformed { .. },
+                        last: ApiFailure::Malformed { .. },
                         ..
                     })
                 ),

@@ -4,18 +4,18 @@
 #![cfg(feature = "crypto")]
 #![allow(clippy::unwrap_used)]
 
-use wxlogin::http::{HttpResponse, Method, TransportError};
+use wxlogin::http::{HttpResponse, Method, TransportFailure};
 use wxlogin::secret::{AccessToken, SessionKey};
-use wxlogin::server::ApiError;
+use wxlogin::server::ApiFailure;
 use wxlogin::server::session_key::{
-    SessionKeyApi, SessionKeyError, parse_check_response, parse_reset_response, signature,
+    SessionKeyApi, SessionKeyFailure, parse_check_response, parse_reset_response, signature,
 };
 
 const KEY: &str = "tiihtNczf5v6AKRyjwEUhQ==";
 /// HMAC-SHA256, key = the 24 bytes of KEY's text, message = "" (computed independently).
 const KEY_SIG: &str = "7154f9f8b4b76b92f541cbf0e37d48840fa06e5e42da92a6f80168a1516a4735";
 
-fn body(json: &str) -> Result<HttpResponse, TransportError> {
+fn body(json: &str) -> Result<HttpResponse, TransportFailure> {
     Ok(HttpResponse::json(200, json.as_bytes().to_vec()))
 }
 
@@ -78,41 +78,46 @@ fn check_answers() {
     let err = |json: &str| parse_check_response(&body(json)).unwrap_err();
     assert!(matches!(
         err(r#"{"errcode":87009,"errmsg":"invalid signature rid: 1-2"}"#),
-        SessionKeyError::InvalidSignature(e) if e.rid.as_deref() == Some("1-2")
+        SessionKeyFailure::InvalidSignature(e) if e.rid.as_deref() == Some("1-2")
     ));
     assert!(matches!(
         err(r#"{"errcode":87007,"errmsg":"session_key is not existed or expired"}"#),
-        SessionKeyError::SessionKeyExpired(e) if e.errcode == 87007
+        SessionKeyFailure::SessionKeyExpired(e) if e.errcode == 87007
     ));
     assert!(matches!(
         err(r#"{"errcode":87008,"errmsg":"invalid sig_method"}"#),
-        SessionKeyError::InvalidSigMethod(_)
+        SessionKeyFailure::InvalidSigMethod(_)
     ));
     let quota = err(r#"{"errcode":45011,"errmsg":"api minute-quota reach limit"}"#);
-    assert!(matches!(&quota, SessionKeyError::Api(ApiError::WeChat(e)) if e.errcode == 45011));
+    assert!(matches!(&quota, SessionKeyFailure::Api(ApiFailure::WeChat(e)) if e.errcode == 45011));
     assert_eq!(quota.rejected_token_errcode(), None);
     for code in [40001, 40014, 42001] {
         let e = err(&format!(r#"{{"errcode":{code},"errmsg":"token"}}"#));
         assert_eq!(e.rejected_token_errcode(), Some(code));
     }
     let unknown = err(r#"{"errcode":99999,"errmsg":"new"}"#);
-    assert!(matches!(&unknown, SessionKeyError::Api(ApiError::WeChat(e)) if e.errcode == 99999));
+    assert!(
+        matches!(&unknown, SessionKeyFailure::Api(ApiFailure::WeChat(e)) if e.errcode == 99999)
+    );
     assert!(matches!(
         err("not json"),
-        SessionKeyError::Api(ApiError::Malformed { .. })
+        SessionKeyFailure::Api(ApiFailure::Malformed { .. })
     ));
     let status = parse_check_response(&Ok(HttpResponse::json(502, b"<html>".to_vec())));
     assert!(matches!(
         status,
-        Err(SessionKeyError::Api(ApiError::Status { status: 502, .. }))
+        Err(SessionKeyFailure::Api(ApiFailure::Status {
+            status: 502,
+            ..
+        }))
     ));
-    let transport = parse_check_response(&Err(TransportError::Connection {
+    let transport = parse_check_response(&Err(TransportFailure::Connection {
         message: format!("GET https://x/wxa/checksession?access_token=SECRET&signature={KEY_SIG}"),
     }))
     .unwrap_err();
     assert!(matches!(
         transport,
-        SessionKeyError::Api(ApiError::Transport(_))
+        SessionKeyFailure::Api(ApiFailure::Transport(_))
     ));
     let text = format!("{transport} {transport:?}");
     assert!(
@@ -134,19 +139,19 @@ fn reset_answers() {
     let err = |json: &str| parse_reset_response(&body(json)).unwrap_err();
     assert!(matches!(
         err(r#"{"errcode":87009,"errmsg":"invalid signature"}"#),
-        SessionKeyError::InvalidSignature(_)
+        SessionKeyFailure::InvalidSignature(_)
     ));
     assert!(matches!(
         err(r#"{"errcode":0,"openid":"o1"}"#),
-        SessionKeyError::Api(ApiError::Malformed { .. })
+        SessionKeyFailure::Api(ApiFailure::Malformed { .. })
     ));
     assert!(matches!(
         err(r#"{"openid":"","session_key":"k"}"#),
-        SessionKeyError::Api(ApiError::Malformed { .. })
+        SessionKeyFailure::Api(ApiFailure::Malformed { .. })
     ));
     assert!(matches!(
         err(r#"{"openid":"o","session_key":""}"#),
-        SessionKeyError::Api(ApiError::Malformed { .. })
+        SessionKeyFailure::Api(ApiFailure::Malformed { .. })
     ));
     let garbage = err(r#"{"openid":"o","session_key":["KEYMARKER"]}"#);
     assert!(!garbage.to_string().contains("KEYMARKER"));

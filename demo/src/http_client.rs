@@ -1,6 +1,6 @@
 //! The HTTP client every party uses (hyper-util's pooled client over plain HTTP on loopback):
 //! sends a `wxlogin` [`HttpRequest`] and hands back an [`HttpResponse`] or the
-//! [`TransportError`] the machines expect.
+//! [`TransportFailure`] the machines expect.
 //!
 //! A deployment talking to `api.weixin.qq.com` needs HTTPS: put `hyper-rustls`'s connector in
 //! place of `HttpConnector`, nothing else changes.
@@ -12,7 +12,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use wxlogin::http::{HttpRequest, HttpResponse, TransportError};
+use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 
 use crate::http_values::{header_pairs, to_http_request};
 
@@ -47,14 +47,14 @@ impl HttpClient {
         &self,
         request: &HttpRequest,
         timeout: Duration,
-    ) -> Result<HttpResponse, TransportError> {
+    ) -> Result<HttpResponse, TransportFailure> {
         tokio::time::timeout(timeout, self.exchange(request))
             .await
-            .unwrap_or(Err(TransportError::Timeout))
+            .unwrap_or(Err(TransportFailure::Timeout))
     }
 
-    async fn exchange(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
-        let request = to_http_request(request).ok_or_else(|| TransportError::Other {
+    async fn exchange(&self, request: &HttpRequest) -> Result<HttpResponse, TransportFailure> {
+        let request = to_http_request(request).ok_or_else(|| TransportFailure::Other {
             message: "the request is not valid HTTP (URL or header)".into(),
         })?;
         let response = self
@@ -78,7 +78,7 @@ impl HttpClient {
 }
 
 /// The error and its causes in one line: `client error (SendRequest): connection closed …`.
-fn connection_error(error: &(dyn std::error::Error + 'static)) -> TransportError {
+fn connection_error(error: &(dyn std::error::Error + 'static)) -> TransportFailure {
     let mut message = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -86,5 +86,5 @@ fn connection_error(error: &(dyn std::error::Error + 'static)) -> TransportError
         message.push_str(&cause.to_string());
         source = cause.source();
     }
-    TransportError::Connection { message }
+    TransportFailure::Connection { message }
 }

@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use wxlogin::http::{HttpRequest, HttpResponse, TransportError};
+use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, LoginCode};
 use wxlogin::server::code2session::parse_response;
-use wxlogin::server::{ApiError, Code2Session};
+use wxlogin::server::{ApiFailure, Code2Session};
 use wxlogin_demo::clock::Clock;
 use wxlogin_demo::http_client::HttpClient;
 use wxlogin_demo::trace::Trace;
@@ -30,7 +30,7 @@ async fn start() -> (RunningWeChat, HttpClient) {
     (wechat, HttpClient::new())
 }
 
-async fn send(http: &HttpClient, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+async fn send(http: &HttpClient, request: HttpRequest) -> Result<HttpResponse, TransportFailure> {
     http.send(&request, Duration::from_secs(5)).await
 }
 
@@ -79,14 +79,15 @@ async fn code2session_answers_once_per_code_and_keeps_rids() {
         assert_eq!(session.unionid.as_deref(), Some("u-demo-ann"));
 
         let again = parse_response(&send(&http, request).await).unwrap_err();
-        let ApiError::WeChat(error) = again else {
+        let ApiFailure::WeChat(error) = again else {
             panic!("{again:?}")
         };
         assert_eq!(error.errcode, 40163);
         assert!(error.rid.is_some(), "the crate extracts the rid");
 
         let wrong = code2session(&wechat, "wrong").request(&code_for(&wechat, &http, "ann").await);
-        let ApiError::WeChat(error) = parse_response(&send(&http, wrong).await).unwrap_err() else {
+        let ApiFailure::WeChat(error) = parse_response(&send(&http, wrong).await).unwrap_err()
+        else {
             panic!("expected a WeChat error")
         };
         assert_eq!(error.errcode, 40125);
@@ -122,7 +123,7 @@ async fn faults_answer_real_codes_or_drop_the_connection() {
         }
         let dropped = send(&http, request.clone()).await;
         assert!(
-            matches!(dropped, Err(TransportError::Connection { .. })),
+            matches!(dropped, Err(TransportFailure::Connection { .. })),
             "{dropped:?}"
         );
         // None of that used the code up.
@@ -185,7 +186,7 @@ async fn slow_answers_arrive_late_but_complete() {
             .into_bytes();
         let request = HttpRequest::post_json(url, body);
         let short = http.send(&request, Duration::from_millis(50)).await;
-        assert_eq!(short, Err(TransportError::Timeout));
+        assert_eq!(short, Err(TransportFailure::Timeout));
         let answer = json_of(&http, request).await;
         assert!(answer["access_token"].is_string());
     })

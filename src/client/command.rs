@@ -1,44 +1,12 @@
 //! What a [`LoginMachine`](super::LoginMachine) asks its driver to do.
 
+use crate::{EffectId, WaiterId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::error::LoginFailure;
 use crate::http::HttpRequest;
-use crate::json_form::safe_id;
 use crate::secret::{SessionToken, StorageValue};
-
-/// Names one effect command; the event that answers it carries the same id. In JSON a number
-/// of at most 2^53 - 1, so that JavaScript holds it exactly; a larger one is refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "u64", into = "u64")]
-pub struct IoId(pub u64);
-
-/// The driver's name for one request for a session ([`Event::LoginRequested`](super::Event)).
-/// In JSON a number of at most 2^53 - 1; a larger one is refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "u64", into = "u64")]
-pub struct WaiterId(pub u64);
-
-macro_rules! js_safe_id {
-    ($($name:ident),*) => {$(
-        impl TryFrom<u64> for $name {
-            type Error = String;
-
-            fn try_from(id: u64) -> Result<Self, String> {
-                safe_id(id).map(Self)
-            }
-        }
-
-        impl From<$name> for u64 {
-            fn from(id: $name) -> u64 {
-                id.0
-            }
-        }
-    )*};
-}
-
-js_safe_id!(IoId, WaiterId);
 
 /// A session the developer server granted or confirmed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,19 +52,19 @@ pub enum Command {
     /// Read `key` (`wx.getStorageSync`); answer with [`Event::StorageRead`](super::Event::StorageRead).
     ReadStorage {
         /// Echo it in the answer.
-        id: IoId,
+        id: EffectId,
         /// The storage key.
         key: String,
     },
     /// Call `wx.checkSession`; answer with [`Event::CheckSessionResult`](super::Event::CheckSessionResult).
     CheckWxSession {
         /// Echo it in the answer.
-        id: IoId,
+        id: EffectId,
     },
     /// Call `wx.login({timeout})`; answer with [`Event::CodeObtained`](super::Event::CodeObtained).
     WxLogin {
         /// Echo it in the answer.
-        id: IoId,
+        id: EffectId,
         /// The timeout to pass to `wx.login`, in milliseconds.
         timeout_ms: u64,
     },
@@ -104,7 +72,7 @@ pub enum Command {
     /// [`Event::ServerResponse`](super::Event::ServerResponse), whatever the status.
     SendRequest {
         /// Echo it in the answer.
-        id: IoId,
+        id: EffectId,
         /// The request, ready to send.
         request: HttpRequest,
         /// The timeout to give the HTTP client, in milliseconds.
@@ -135,7 +103,7 @@ pub enum Command {
 
 impl Command {
     /// The id the answering event must carry, for commands that expect an answer.
-    pub fn id(&self) -> Option<IoId> {
+    pub fn id(&self) -> Option<EffectId> {
         match self {
             Command::ReadStorage { id, .. }
             | Command::CheckWxSession { id }

@@ -1,12 +1,12 @@
 //! The two kinds of failure: the driver's mistakes ([`LoginError`], returned by `handle`) and
 //! the world's ([`LoginFailure`], delivered to waiters in [`Command::Complete`](super::Command)).
 
+use crate::{EffectId, WaiterId};
 use serde::{Deserialize, Serialize};
 
-use super::command::{IoId, WaiterId};
 use super::event::EventKind;
 use super::state::StateKind;
-use crate::http::TransportError;
+use crate::http::TransportFailure;
 use crate::wire::ErrorBody;
 
 /// The driver broke the calling contract. The machine is exactly as it was before the call.
@@ -27,7 +27,7 @@ pub enum LoginError {
     #[error("{got:?} answers unknown command {id:?}")]
     UnknownId {
         /// The id the event carried.
-        id: IoId,
+        id: EffectId,
         /// The event that arrived.
         got: EventKind,
     },
@@ -88,7 +88,7 @@ pub enum LoginFailure {
         /// The step.
         step: Step,
         /// The last transport error.
-        error: TransportError,
+        error: TransportFailure,
         /// How many times it was tried.
         attempts: u32,
     },

@@ -1,10 +1,10 @@
 //! What the driver tells a [`LoginMachine`](super::LoginMachine): requests from the app and the
 //! answers to the machine's commands.
 
+use crate::{EffectId, WaiterId};
 use serde::{Deserialize, Serialize};
 
-use super::command::{IoId, WaiterId};
-use crate::http::{HttpResponse, TransportError};
+use crate::http::{HttpResponse, TransportFailure};
 use crate::secret::{LoginCode, SessionToken, StorageValue};
 
 /// One input to [`LoginMachine::handle`](super::LoginMachine::handle).
@@ -42,7 +42,7 @@ pub enum Event {
     /// storage holds a non-string passes its JSON text.
     StorageRead {
         /// The command's id.
-        id: IoId,
+        id: EffectId,
         /// The stored text.
         value: Option<StorageValue>,
     },
@@ -50,27 +50,27 @@ pub enum Event {
     /// `wx.checkSession` succeeded, `Err` with what its `fail` callback gave.
     CheckSessionResult {
         /// The command's id.
-        id: IoId,
+        id: EffectId,
         /// The outcome.
         #[serde(with = "crate::json_form::result")]
-        result: Result<(), WxError>,
+        result: Result<(), WxFailure>,
     },
     /// Answers [`Command::WxLogin`](super::Command::WxLogin) with the code or the failure.
     CodeObtained {
         /// The command's id.
-        id: IoId,
+        id: EffectId,
         /// The code, or what `fail` gave.
         #[serde(with = "crate::json_form::result")]
-        result: Result<LoginCode, WxError>,
+        result: Result<LoginCode, WxFailure>,
     },
     /// Answers [`Command::SendRequest`](super::Command::SendRequest) with the response (any
     /// status) or the reason there is none.
     ServerResponse {
         /// The command's id.
-        id: IoId,
+        id: EffectId,
         /// The response or the transport failure.
         #[serde(with = "crate::json_form::result")]
-        result: Result<HttpResponse, TransportError>,
+        result: Result<HttpResponse, TransportFailure>,
     },
     /// A business request sent with `token` got 401. The machine logs in again if `token` is
     /// still its session, and completes `waiter` with the session to replay the request with
@@ -88,7 +88,7 @@ pub enum Event {
 
 /// What a failed `wx.*` call gave its `fail` callback.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WxError {
+pub struct WxFailure {
     /// `errMsg`, such as `"login:fail timeout"`.
     #[serde(rename = "errMsg")]
     pub err_msg: String,
@@ -97,7 +97,7 @@ pub struct WxError {
     pub errno: Option<i64>,
 }
 
-impl WxError {
+impl WxFailure {
     /// An error with a message and no `errno`.
     pub fn new(err_msg: impl Into<String>) -> Self {
         Self {
@@ -148,7 +148,7 @@ impl Event {
     }
 
     /// The id of the command this event answers, if it answers one.
-    pub fn answers(&self) -> Option<IoId> {
+    pub fn answers(&self) -> Option<EffectId> {
         match self {
             Event::StorageRead { id, .. }
             | Event::CheckSessionResult { id, .. }

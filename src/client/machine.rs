@@ -1,12 +1,13 @@
 //! The [`LoginMachine`] shell: it numbers effects, tracks the one deadline, keeps the waiters
 //! and queues commands. Where the machine goes is decided in [`transition`](super::transition).
 
+use crate::{EffectId, WaiterId};
 use std::collections::VecDeque;
 use std::mem;
 
 use time::{Duration, OffsetDateTime};
 
-use super::command::{Command, IoId, Session, WaiterId};
+use super::command::{Command, Session};
 use super::config::LoginConfig;
 use super::error::LoginError;
 use super::event::Event;
@@ -79,7 +80,7 @@ pub struct LoginMachine {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Pending {
-    id: Option<IoId>,
+    id: Option<EffectId>,
     deadline: OffsetDateTime,
 }
 
@@ -278,7 +279,7 @@ impl LoginMachine {
     }
 
     fn start(&mut self, effect: Effect, now: OffsetDateTime) {
-        let id = IoId(self.next_id);
+        let id = EffectId(self.next_id);
         // Ids are never reused; 2^64 effects outlive any app.
         self.next_id = self.next_id.saturating_add(1);
         let timeouts = &self.config.timeouts;

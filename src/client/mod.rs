@@ -32,10 +32,10 @@ mod state;
 mod stored;
 mod transition;
 
-pub use command::{Command, IoId, Session, WaiterId};
+pub use command::{Command, Session};
 pub use config::{CodeReuse, LoginConfig, RetryPolicy, Timeouts, VerifyPolicy};
 pub use error::{LoginError, LoginFailure, Step};
-pub use event::{Event, EventKind, WxError};
+pub use event::{Event, EventKind, WxFailure};
 pub use machine::LoginMachine;
 pub use state::StateKind;
 pub use stored::{RECORD_VERSION, StoredLookup, StoredSession};

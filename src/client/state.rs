@@ -1,9 +1,10 @@
 //! The client machine's state and the shape of one transition's outcome. The rules that move
 //! between states are all in [`transition`](super::transition).
 
+use crate::WaiterId;
 use time::OffsetDateTime;
 
-use super::command::{Session, WaiterId};
+use super::command::Session;
 use super::config::LoginConfig;
 use super::error::LoginFailure;
 use super::event::{Event, EventKind};

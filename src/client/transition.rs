@@ -5,18 +5,19 @@
 //! An input the current phase does not expect is a missing entry of that match, reported as
 //! [`LoginError::UnexpectedEvent`] with the core handed back untouched.
 
+use crate::WaiterId;
 use time::{Duration, OffsetDateTime};
 
-use super::command::{Session, WaiterId};
+use super::command::Session;
 use super::config::{CodeReuse, VerifyPolicy};
 use super::error::{LoginError, LoginFailure, Step};
-use super::event::{Event, WxError};
+use super::event::{Event, WxFailure};
 use super::state::{
     Completion, Core, Ctx, Effect, EffectKind, Flags, Held, HeldCode, Input, Io, Known, Next,
     Phase, Retry, StorageOp, Tries,
 };
 use super::stored::{StoredLookup, StoredSession, to_utc};
-use crate::http::{HttpResponse, TransportError};
+use crate::http::{HttpResponse, TransportFailure};
 use crate::secret::{SessionToken, StorageValue};
 use crate::wire::{
     ErrorBody, ErrorKind, decode_login_response, decode_session_response, parse_json, validate_code,
@@ -156,7 +157,7 @@ pub(crate) fn transition(core: Core, input: Input, ctx: &Ctx<'_>) -> Result<Next
                 ctx,
             ),
             Ok(_) => wx_failed(
-                WxError::new("wx.login returned a malformed code"),
+                WxFailure::new("wx.login returned a malformed code"),
                 tries,
                 f,
                 ctx,
@@ -394,7 +395,7 @@ fn abandon(phase: &Phase, f: Flags) -> Flags {
 fn checked(
     stored: StoredSession,
     failures: u32,
-    result: Result<HttpResponse, TransportError>,
+    result: Result<HttpResponse, TransportFailure>,
     f: Flags,
     ctx: &Ctx<'_>,
 ) -> Next {
@@ -428,7 +429,7 @@ fn checked(
 fn logged_in(
     code: HeldCode,
     tries: Tries,
-    result: Result<HttpResponse, TransportError>,
+    result: Result<HttpResponse, TransportFailure>,
     f: Flags,
     ctx: &Ctx<'_>,
 ) -> Next {
@@ -607,7 +608,7 @@ fn send_code(code: HeldCode, tries: Tries, f: Flags, ctx: &Ctx<'_>) -> Next {
     )
 }
 
-fn wx_failed(error: WxError, tries: Tries, f: Flags, ctx: &Ctx<'_>) -> Next {
+fn wx_failed(error: WxFailure, tries: Tries, f: Flags, ctx: &Ctx<'_>) -> Next {
     let failures = tries.wx + 1;
     let failure = LoginFailure::WxLogin {
         err_msg: error.err_msg,
@@ -734,7 +735,7 @@ enum Reply {
     Final(LoginFailure),
 }
 
-fn classify(result: Result<HttpResponse, TransportError>, step: Step, attempts: u32) -> Reply {
+fn classify(result: Result<HttpResponse, TransportFailure>, step: Step, attempts: u32) -> Reply {
     let response = match result {
         Ok(response) if response.is_success() => return Reply::Success(response),
         Ok(response) => response,

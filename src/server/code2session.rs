@@ -11,9 +11,9 @@
 
 use serde::Deserialize;
 
-use crate::http::{HttpRequest, HttpResponse, TransportError, trim_base_url};
+use crate::http::{HttpRequest, HttpResponse, TransportFailure, trim_base_url};
 use crate::secret::{AccessToken, AppSecret, LoginCode, SessionKey};
-use crate::server::errcode::{ApiError, parse_api_response};
+use crate::server::errcode::{ApiFailure, parse_api_response};
 
 /// WeChat's API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.weixin.qq.com";
@@ -173,17 +173,17 @@ pub struct WeChatSession {
 /// Success is a 200 JSON object whose `errcode` is absent or 0, with an `openid` of 1 to
 /// [`MAX_USER_ID_BYTES`] printable ASCII bytes, a non-empty `session_key` and an optional
 /// `unionid` of the same shape as `openid` (an empty one counts as absent); `expires_in` is
-/// not required (WeChat removed it). Everything else is an [`ApiError`] that keeps what WeChat
+/// not required (WeChat removed it). Everything else is an [`ApiFailure`] that keeps what WeChat
 /// said (scrubbed of anything shaped like a credential).
 pub fn parse_response(
-    result: &Result<HttpResponse, TransportError>,
-) -> Result<WeChatSession, ApiError> {
+    result: &Result<HttpResponse, TransportFailure>,
+) -> Result<WeChatSession, ApiFailure> {
     let fast = result.as_ref().ok().and_then(fast::parse);
     let mut session = match fast {
         Some(session) => session,
         None => parse_api_response::<WeChatSession>(result)?,
     };
-    let malformed = |detail: &str| ApiError::Malformed {
+    let malformed = |detail: &str| ApiFailure::Malformed {
         detail: detail.to_owned(),
     };
     if session.openid.is_empty() {
@@ -408,7 +408,7 @@ mod tests {
             ("o".repeat(60_000), "u".to_owned()),
         ] {
             assert!(
-                matches!(parse(&openid, &unionid), Err(ApiError::Malformed { .. })),
+                matches!(parse(&openid, &unionid), Err(ApiFailure::Malformed { .. })),
                 "{openid:.80} {unionid:.80}"
             );
         }

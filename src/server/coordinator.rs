@@ -30,6 +30,7 @@
 //! [`MAX_ERRMSG_BYTES`]: crate::server::errcode::MAX_ERRMSG_BYTES
 //! [`MAX_RID_BYTES`]: crate::server::errcode::MAX_RID_BYTES
 
+use crate::{EffectId, RequestId};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 use std::sync::Arc;
@@ -39,12 +40,12 @@ use time::OffsetDateTime;
 use crate::Handled;
 use crate::backoff::SplitMix64;
 use crate::http::HttpResponse;
-use crate::server::errcode::{ErrorClass, WeChatError};
+use crate::server::errcode::{ErrorClass, WeChatFailure};
 use crate::server::login::ServerLogin;
 use crate::server::session::whole_seconds_until;
 use crate::server::types::{
-    EffectId, ExchangeFailure, ExchangeOutcome, RequestId, ServerLoginCommand, ServerLoginConfig,
-    ServerLoginError, ServerLoginEvent,
+    ExchangeFailure, ExchangeOutcome, ServerLoginCommand, ServerLoginConfig, ServerLoginError,
+    ServerLoginEvent,
 };
 use crate::wire::{LoginGranted, decode_login_request};
 
@@ -452,7 +453,7 @@ fn worth_remembering(outcome: &ExchangeOutcome) -> bool {
         ExchangeOutcome::Failed(ExchangeFailure::Unavailable { last, .. }) => {
             let class = last
                 .wechat()
-                .map_or(ErrorClass::Unknown, WeChatError::class);
+                .map_or(ErrorClass::Unknown, WeChatFailure::class);
             wechat_may_have_taken(class, last.is_transient())
         }
         ExchangeOutcome::Failed(

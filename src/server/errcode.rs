@@ -4,12 +4,12 @@
 //!
 //! [`parse_api_response`] is the one parser of a WeChat server API answer: size cap first, then
 //! status, then the envelope, then the API's own fields. Every later API (access token,
-//! checkSessionKey, phone number) reuses it and [`WeChatError`].
+//! checkSessionKey, phone number) reuses it and [`WeChatFailure`].
 
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-use crate::http::{HttpResponse, TransportError};
+use crate::http::{HttpResponse, TransportFailure};
 use crate::server::scrub::scrub_shapes;
 use crate::wire::{ErrorBody, ErrorKind, MAX_BODY_BYTES, json_error_summary};
 
@@ -25,7 +25,7 @@ const BEIJING_OFFSET_SECONDS: i64 = 8 * 3600;
 /// An error WeChat reported: its code, its message and the request id support asks for.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("wechat errcode {errcode}: {errmsg}")]
-pub struct WeChatError {
+pub struct WeChatFailure {
     /// WeChat's `errcode` (never 0: 0 is success).
     pub errcode: i64,
     /// WeChat's `errmsg`, scrubbed, then cut to at most [`MAX_ERRMSG_BYTES`] bytes.
@@ -35,7 +35,7 @@ pub struct WeChatError {
     pub rid: Option<String>,
 }
 
-impl WeChatError {
+impl WeChatFailure {
     /// An error from its code and message. In this order: anything shaped like a credential
     /// (`secret=…`, `js_code=…`, `access_token=…`, `"session_key":"…"`, …) is removed from the
     /// message, the message is shortened to [`MAX_ERRMSG_BYTES`], and the request id is
@@ -180,17 +180,17 @@ pub fn classify(errcode: i64) -> ErrorClass {
 /// Messages never echo the body: it may carry a session key or a token.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum ApiError {
+pub enum ApiFailure {
     /// The request got no response.
     #[error("no response from wechat: {0}")]
-    Transport(TransportError),
+    Transport(TransportFailure),
     /// WeChat (or a proxy in front of it) answered with a status other than 200.
     #[error("wechat answered http {status}")]
     Status {
         /// The HTTP status.
         status: u16,
         /// The errcode envelope, if the body carried one.
-        wechat: Option<WeChatError>,
+        wechat: Option<WeChatFailure>,
     },
     /// The body is larger than [`MAX_BODY_BYTES`]; it was not parsed.
     #[error("wechat's answer of {len} bytes exceeds the limit of {max}")]
@@ -208,26 +208,26 @@ pub enum ApiError {
     },
     /// WeChat answered with a non-zero errcode.
     #[error(transparent)]
-    WeChat(WeChatError),
+    WeChat(WeChatFailure),
 }
 
-impl ApiError {
+impl ApiFailure {
     /// Whether retrying the same request may succeed: transport failures, 5xx statuses and
     /// errcode `-1`.
     pub fn is_transient(&self) -> bool {
         match self {
-            ApiError::Transport(_) => true,
-            ApiError::Status { status, .. } => (500..600).contains(status),
-            ApiError::WeChat(e) => e.class() == ErrorClass::Retry,
-            ApiError::TooLarge { .. } | ApiError::Malformed { .. } => false,
+            ApiFailure::Transport(_) => true,
+            ApiFailure::Status { status, .. } => (500..600).contains(status),
+            ApiFailure::WeChat(e) => e.class() == ErrorClass::Retry,
+            ApiFailure::TooLarge { .. } | ApiFailure::Malformed { .. } => false,
         }
     }
 
     /// The WeChat error inside, if WeChat reported one.
-    pub fn wechat(&self) -> Option<&WeChatError> {
+    pub fn wechat(&self) -> Option<&WeChatFailure> {
         match self {
-            ApiError::WeChat(e)
-            | ApiError::Status {
+            ApiFailure::WeChat(e)
+            | ApiFailure::Status {
                 wechat: Some(e), ..
             } => Some(e),
             _ => None,
@@ -239,21 +239,21 @@ impl ApiError {
 ///
 /// In order: a transport error is kept; a body over [`MAX_BODY_BYTES`] is refused before parsing;
 /// a status other than 200 is an error (with the envelope when the body has one); the body must
-/// be a JSON object; an `errcode` that is present and not 0 is a [`WeChatError`] (it must be an
+/// be a JSON object; an `errcode` that is present and not 0 is a [`WeChatFailure`] (it must be an
 /// integer, `errmsg` a string); then the object must deserialise as `T`.
 pub fn parse_api_response<T: DeserializeOwned>(
-    result: &Result<HttpResponse, TransportError>,
-) -> Result<T, ApiError> {
+    result: &Result<HttpResponse, TransportFailure>,
+) -> Result<T, ApiFailure> {
     let response = result
         .as_ref()
-        .map_err(|e| ApiError::Transport(e.clone()))?;
+        .map_err(|e| ApiFailure::Transport(e.clone()))?;
     parse_api_body(response.status, &response.body)
 }
 
 /// [`parse_api_response`] for a status and a body.
-pub fn parse_api_body<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ApiError> {
+pub fn parse_api_body<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ApiFailure> {
     if body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::TooLarge {
+        return Err(ApiFailure::TooLarge {
             len: body.len(),
             max: MAX_BODY_BYTES,
         });
@@ -261,15 +261,15 @@ pub fn parse_api_body<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T
     let parsed = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body);
     if status != 200 {
         let wechat = parsed.ok().and_then(|map| envelope(&map).ok().flatten());
-        return Err(ApiError::Status { status, wechat });
+        return Err(ApiFailure::Status { status, wechat });
     }
-    let map = parsed.map_err(|e| ApiError::Malformed {
+    let map = parsed.map_err(|e| ApiFailure::Malformed {
         detail: json_error_summary(&e),
     })?;
     if let Some(error) = envelope(&map)? {
-        return Err(ApiError::WeChat(error));
+        return Err(ApiFailure::WeChat(error));
     }
-    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| ApiError::Malformed {
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| ApiFailure::Malformed {
         detail: json_error_summary(&e),
     })
 }
@@ -277,8 +277,8 @@ pub fn parse_api_body<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T
 /// Reads the `errcode` / `errmsg` envelope: `Ok(None)` for success (absent or 0).
 fn envelope(
     map: &serde_json::Map<String, serde_json::Value>,
-) -> Result<Option<WeChatError>, ApiError> {
-    let malformed = |detail: &str| ApiError::Malformed {
+) -> Result<Option<WeChatFailure>, ApiFailure> {
+    let malformed = |detail: &str| ApiFailure::Malformed {
         detail: detail.to_owned(),
     };
     let errcode = match map.get("errcode") {
@@ -296,7 +296,7 @@ fn envelope(
             .as_str()
             .ok_or_else(|| malformed("errmsg is not a string"))?,
     };
-    Ok(Some(WeChatError::new(errcode, errmsg)))
+    Ok(Some(WeChatFailure::new(errcode, errmsg)))
 }
 
 /// Finds the request id in an errmsg, in either of WeChat's forms, and keeps it only when it
@@ -395,7 +395,7 @@ mod tests {
 
     #[test]
     fn errmsg_is_cut_at_a_char_boundary() {
-        let e = WeChatError::new(1, "é".repeat(MAX_ERRMSG_BYTES));
+        let e = WeChatFailure::new(1, "é".repeat(MAX_ERRMSG_BYTES));
         assert!(e.errmsg.len() <= MAX_ERRMSG_BYTES);
         assert_eq!(e.errmsg.len(), MAX_ERRMSG_BYTES);
     }
@@ -432,7 +432,7 @@ mod tests {
     #[test]
     fn errmsg_is_cut_back_to_a_char_boundary() {
         // One ASCII byte first, so the limit falls inside a two-byte character.
-        let e = WeChatError::new(1, format!("a{}", "é".repeat(MAX_ERRMSG_BYTES)));
+        let e = WeChatFailure::new(1, format!("a{}", "é".repeat(MAX_ERRMSG_BYTES)));
         assert_eq!(e.errmsg.len(), MAX_ERRMSG_BYTES - 1);
         assert!(e.errmsg.ends_with('é'));
     }
@@ -445,7 +445,7 @@ mod tests {
         body.push(b' ');
         assert!(matches!(
             parse_api_body::<serde_json::Value>(200, &body),
-            Err(ApiError::TooLarge { .. })
+            Err(ApiFailure::TooLarge { .. })
         ));
     }
 }

@@ -16,6 +16,7 @@
 //! joins requests carrying the same code and drives one `ServerLogin` per code with the same
 //! events and commands.
 
+use crate::{EffectId, RequestId};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -23,15 +24,15 @@ use time::{Duration, OffsetDateTime};
 
 use crate::Handled;
 use crate::backoff::SplitMix64;
-use crate::http::{HttpResponse, TransportError};
+use crate::http::{HttpResponse, TransportFailure};
 use crate::secret::LoginCode;
 use crate::server::code2session::parse_response;
-use crate::server::errcode::ApiError;
+use crate::server::errcode::ApiFailure;
 use crate::server::scrub::Scrub;
 use crate::server::session::{Session, whole_seconds_until};
 use crate::server::types::{
-    EffectId, ExchangeFailure, ExchangeOutcome, RequestId, ServerEventKind, ServerLoginCommand,
-    ServerLoginConfig, ServerLoginError, ServerLoginEvent, ServerLoginState,
+    ExchangeFailure, ExchangeOutcome, ServerEventKind, ServerLoginCommand, ServerLoginConfig,
+    ServerLoginError, ServerLoginEvent, ServerLoginState,
 };
 use crate::wire::{LoginGranted, decode_login_request, validate_token};
 
@@ -79,7 +80,7 @@ enum State {
     },
     BackingOff {
         until: OffsetDateTime,
-        last: ApiError,
+        last: ApiFailure,
     },
     CreatingSession {
         id: EffectId,
@@ -307,7 +308,7 @@ impl ServerLogin {
         match &self.state {
             State::Calling { deadline, .. } if now >= *deadline => {
                 // The late answer, if it ever comes, is `Ok(Handled::Late)` and changes nothing.
-                self.on_wechat_answer(Err(TransportError::Timeout), now, ids);
+                self.on_wechat_answer(Err(TransportFailure::Timeout), now, ids);
             }
             State::BackingOff { until, last } if now >= *until => {
                 if now >= self.code_expires_at {
@@ -350,7 +351,7 @@ impl ServerLogin {
 
     fn on_wechat_answer(
         &mut self,
-        result: Result<HttpResponse, TransportError>,
+        result: Result<HttpResponse, TransportFailure>,
         now: OffsetDateTime,
         ids: &mut u64,
     ) {
@@ -377,7 +378,7 @@ impl ServerLogin {
                 let error = self.scrub(error);
                 if error.is_transient() {
                     self.retry_or_fail(error, now);
-                } else if let ApiError::WeChat(wechat) = error {
+                } else if let ApiFailure::WeChat(wechat) = error {
                     self.fail(ExchangeFailure::Refused(wechat), now);
                 } else {
                     self.fail_unavailable(error, now);
@@ -386,7 +387,7 @@ impl ServerLogin {
         }
     }
 
-    fn retry_or_fail(&mut self, last: ApiError, now: OffsetDateTime) {
+    fn retry_or_fail(&mut self, last: ApiFailure, now: OffsetDateTime) {
         let backoff = self.config.backoff;
         if self.attempts >= backoff.max_attempts {
             return self.fail_unavailable(last, now);
@@ -401,7 +402,7 @@ impl ServerLogin {
         }
     }
 
-    fn fail_unavailable(&mut self, last: ApiError, now: OffsetDateTime) {
+    fn fail_unavailable(&mut self, last: ApiFailure, now: OffsetDateTime) {
         let attempts = self.attempts;
         self.fail(ExchangeFailure::Unavailable { attempts, last }, now);
     }
@@ -422,7 +423,7 @@ impl ServerLogin {
 
     /// Removes the app secret (or the platform token), the code and anything shaped like a
     /// credential from every world text the error keeps, whatever the HTTP status.
-    fn scrub(&self, error: ApiError) -> ApiError {
+    fn scrub(&self, error: ApiFailure) -> ApiFailure {
         let secrets = [
             self.config.code2session.secret_text(),
             self.code.expose_secret(),

@@ -33,14 +33,14 @@ pub mod types;
 pub use crate::backoff::{Backoff, SplitMix64};
 pub use access_token::{
     AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenError, AccessTokenEvent,
-    AccessTokenState, TokenFailure, TokenWaiter,
+    AccessTokenState, TokenFailure,
 };
 pub use code2session::{Code2Session, Credentials, WeChatSession};
 pub use coordinator::{CoordinatorConfig, LoginCoordinator};
-pub use errcode::{ApiError, ErrorClass, Quota, WeChatError};
+pub use errcode::{ApiFailure, ErrorClass, Quota, WeChatFailure};
 pub use login::{CODE_LIFETIME, ServerLogin};
 pub use session::Session;
 pub use types::{
-    EffectId, ExchangeFailure, ExchangeOutcome, RequestId, ServerEventKind, ServerLoginCommand,
-    ServerLoginConfig, ServerLoginError, ServerLoginEvent, ServerLoginState,
+    ExchangeFailure, ExchangeOutcome, ServerEventKind, ServerLoginCommand, ServerLoginConfig,
+    ServerLoginError, ServerLoginEvent, ServerLoginState,
 };

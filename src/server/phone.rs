@@ -11,7 +11,7 @@
 //! code belongs to that user. Errors: `-1` (busy, retry), 40029 (bad code), 45011 (quota),
 //! 40013 (bad appid), and the token errors 40001 / 40014 / 42001, which the driver reports to
 //! its [`AccessTokenCache`](super::AccessTokenCache) with
-//! [`PhoneError::rejected_token_errcode`].
+//! [`PhoneFailure::rejected_token_errcode`].
 //!
 //! [`PhoneNumber`] and [`Watermark`] are also what the legacy encrypted open data carries
 //! (`open_data`, feature `crypto`).
@@ -19,10 +19,10 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
 
-use crate::http::{HttpRequest, HttpResponse, TransportError, trim_base_url};
+use crate::http::{HttpRequest, HttpResponse, TransportFailure, trim_base_url};
 use crate::secret::AccessToken;
 use crate::server::code2session::{DEFAULT_BASE_URL, percent_encode};
-use crate::server::errcode::{ApiError, ErrorClass, parse_api_body};
+use crate::server::errcode::{ApiFailure, ErrorClass, parse_api_body};
 use crate::server::types::redact_transport;
 use crate::wire::to_json;
 
@@ -91,10 +91,10 @@ pub struct PhoneInfo {
 /// Why the phone number API gave no number.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum PhoneError {
+pub enum PhoneFailure {
     /// The call failed or WeChat answered with an error (its errcode and `rid` are kept).
     #[error(transparent)]
-    Api(ApiError),
+    Api(ApiFailure),
     /// The watermark names another app: the answer is not for us.
     #[error("the phone number's watermark names app {got:?}, not {expected:?}")]
     AppIdMismatch {
@@ -105,17 +105,17 @@ pub enum PhoneError {
     },
 }
 
-impl PhoneError {
+impl PhoneFailure {
     /// The errcode to report with
     /// [`AccessTokenEvent::TokenRejected`](super::AccessTokenEvent::TokenRejected) when WeChat
     /// refused the access token (40001, 40014, 42001).
     pub fn rejected_token_errcode(&self) -> Option<i64> {
         match self {
-            PhoneError::Api(e) => e
+            PhoneFailure::Api(e) => e
                 .wechat()
                 .filter(|w| w.class() == ErrorClass::TokenInvalid)
                 .map(|w| w.errcode),
-            PhoneError::AppIdMismatch { .. } => None,
+            PhoneFailure::AppIdMismatch { .. } => None,
         }
     }
 }
@@ -172,15 +172,15 @@ impl PhoneNumberApi {
     /// watermark names our appid.
     pub fn parse_response(
         &self,
-        result: &Result<HttpResponse, TransportError>,
-    ) -> Result<PhoneInfo, PhoneError> {
+        result: &Result<HttpResponse, TransportFailure>,
+    ) -> Result<PhoneInfo, PhoneFailure> {
         #[derive(Deserialize)]
         struct Answer {
             phone_info: PhoneInfo,
         }
-        let Answer { phone_info } = parse_redacted(result).map_err(PhoneError::Api)?;
+        let Answer { phone_info } = parse_redacted(result).map_err(PhoneFailure::Api)?;
         if phone_info.watermark.app_id != self.appid {
-            return Err(PhoneError::AppIdMismatch {
+            return Err(PhoneFailure::AppIdMismatch {
                 expected: self.appid.clone(),
                 got: phone_info.watermark.app_id,
             });
@@ -193,10 +193,10 @@ impl PhoneNumberApi {
 /// access token in the URL) removed from a transport error's message by the one scrub: HTTP
 /// clients often quote the URL. (`errmsg` is scrubbed the same way as it is parsed.)
 pub(crate) fn parse_redacted<T: serde::de::DeserializeOwned>(
-    result: &Result<HttpResponse, TransportError>,
-) -> Result<T, ApiError> {
+    result: &Result<HttpResponse, TransportFailure>,
+) -> Result<T, ApiFailure> {
     match result {
         Ok(response) => parse_api_body(response.status, &response.body),
-        Err(e) => Err(ApiError::Transport(redact_transport(e))),
+        Err(e) => Err(ApiFailure::Transport(redact_transport(e))),
     }
 }

@@ -8,15 +8,15 @@
 //!    `code=…`, `access_token=…`, `"session_key":"…"`, `signature: …` and the like, in a
 //!    query string, a JSON object or free text ([`SENSITIVE_KEYS`]).
 //!
-//! [`WeChatError::new`] runs step 2 before it cuts `errmsg` or looks for the request id; the
+//! [`WeChatFailure::new`] runs step 2 before it cuts `errmsg` or looks for the request id; the
 //! machines that know secrets run both steps over the errors they keep ([`Scrub::api_error`]),
 //! and trim a cut message's tail that begins a known secret, so a secret straddling the cut
 //! leaves nothing either.
 
-use crate::http::TransportError;
+use crate::http::TransportFailure;
 use crate::server::code2session::percent_encode;
 use crate::server::errcode::{
-    ApiError, MAX_ERRMSG_BYTES, WeChatError, extract_rid, truncate_at_char_boundary,
+    ApiFailure, MAX_ERRMSG_BYTES, WeChatFailure, extract_rid, truncate_at_char_boundary,
 };
 
 /// What replaces a removed value.
@@ -97,7 +97,7 @@ impl Scrub {
     }
 
     /// A WeChat error with its message scrubbed and its request id found again in what is left.
-    pub(crate) fn wechat(&self, mut error: WeChatError) -> WeChatError {
+    pub(crate) fn wechat(&self, mut error: WeChatFailure) -> WeChatFailure {
         error.errmsg = self.errmsg(&error.errmsg);
         error.rid = extract_rid(&error.errmsg);
         error
@@ -105,17 +105,17 @@ impl Scrub {
 
     /// A transport error with its message scrubbed, then cut to [`MAX_ERRMSG_BYTES`] like an
     /// `errmsg` (the driver's HTTP client may say anything, at any length).
-    pub(crate) fn transport(&self, error: &TransportError) -> TransportError {
+    pub(crate) fn transport(&self, error: &TransportFailure) -> TransportFailure {
         let clean = |message: &str| {
             let mut text = self.text(message);
             truncate_at_char_boundary(&mut text, MAX_ERRMSG_BYTES);
             text
         };
         match error {
-            TransportError::Connection { message } => TransportError::Connection {
+            TransportFailure::Connection { message } => TransportFailure::Connection {
                 message: clean(message),
             },
-            TransportError::Other { message } => TransportError::Other {
+            TransportFailure::Other { message } => TransportFailure::Other {
                 message: clean(message),
             },
             other => other.clone(),
@@ -124,15 +124,15 @@ impl Scrub {
 
     /// Every world text inside an API error scrubbed: the transport message, the `errmsg` of
     /// an errcode answer, whatever its HTTP status.
-    pub(crate) fn api_error(&self, error: ApiError) -> ApiError {
+    pub(crate) fn api_error(&self, error: ApiFailure) -> ApiFailure {
         match error {
-            ApiError::Transport(transport) => ApiError::Transport(self.transport(&transport)),
-            ApiError::WeChat(e) => ApiError::WeChat(self.wechat(e)),
-            ApiError::Status { status, wechat } => ApiError::Status {
+            ApiFailure::Transport(transport) => ApiFailure::Transport(self.transport(&transport)),
+            ApiFailure::WeChat(e) => ApiFailure::WeChat(self.wechat(e)),
+            ApiFailure::Status { status, wechat } => ApiFailure::Status {
                 status,
                 wechat: wechat.map(|e| self.wechat(e)),
             },
-            other @ (ApiError::TooLarge { .. } | ApiError::Malformed { .. }) => other,
+            other @ (ApiFailure::TooLarge { .. } | ApiFailure::Malformed { .. }) => other,
         }
     }
 }
@@ -146,7 +146,7 @@ pub(crate) fn scrub_shapes(text: &str) -> String {
     let mut at = 0;
     while at < bytes.len() {
         match sensitive_value(bytes, at) {
-            // Already scrubbed (this runs again over texts `WeChatError::new` cleaned).
+            // Already scrubbed (this runs again over texts `WeChatFailure::new` cleaned).
             Some((start, _)) if text[start..].starts_with(REDACTED) => {
                 at = start + REDACTED.len();
             }
@@ -254,21 +254,22 @@ mod tests {
         let secret = "0123456789abcdef0123456789abcdef";
         let scrub = Scrub::new([secret]);
         let filler = "x".repeat(MAX_ERRMSG_BYTES - 10);
-        let cut = WeChatError::new(1, format!("{filler}{secret}"));
+        let cut = WeChatFailure::new(1, format!("{filler}{secret}"));
         assert!(cut.errmsg.ends_with("0123456789"));
         assert_eq!(scrub.wechat(cut).errmsg, filler);
         // A short message is not trimmed: its tail was not cut.
-        let whole = WeChatError::new(1, "ends with 0");
+        let whole = WeChatFailure::new(1, "ends with 0");
         assert_eq!(scrub.wechat(whole).errmsg, "ends with 0");
     }
 
     #[test]
     fn scrubbed_texts_stay_within_the_errmsg_bound() {
         let scrub = Scrub::new(["a"]);
-        let grown = scrub.wechat(WeChatError::new(1, "a".repeat(MAX_ERRMSG_BYTES)));
+        let grown = scrub.wechat(WeChatFailure::new(1, "a".repeat(MAX_ERRMSG_BYTES)));
         assert_eq!(grown.errmsg.len(), MAX_ERRMSG_BYTES);
         let message = "b".repeat(10 * MAX_ERRMSG_BYTES);
-        let TransportError::Other { message } = scrub.transport(&TransportError::Other { message })
+        let TransportFailure::Other { message } =
+            scrub.transport(&TransportFailure::Other { message })
         else {
             unreachable!("the kind is kept")
         };

@@ -9,7 +9,7 @@ use time::{Duration, OffsetDateTime};
 use crate::http::HttpResponse;
 use crate::secret::{SessionKey, SessionToken};
 use crate::server::code2session::WeChatSession;
-use crate::wire::{ErrorBody, ErrorKind, SessionValid, TokenHeader, WireError};
+use crate::wire::{ErrorBody, ErrorKind, SessionValid, TokenHeader, WireFailure};
 
 /// The default lifetime of a developer-server session: two hours.
 pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::hours(2);
@@ -99,8 +99,8 @@ pub fn answer_session_check<'a>(
 }
 
 /// The `400 bad_request` answer for a token header that could not be read.
-pub fn bad_token_response(error: &WireError) -> HttpResponse {
-    // WireError messages never echo the input, so the message is safe to send.
+pub fn bad_token_response(error: &WireFailure) -> HttpResponse {
+    // WireFailure messages never echo the input, so the message is safe to send.
     ErrorBody::new(ErrorKind::BadRequest, error.to_string()).to_response()
 }
 

@@ -15,16 +15,16 @@
 //! 87008 (the signature method is refused), 45011 (quota), and the token errors
 //! 40001 / 40014 / 42001, which the driver reports to its
 //! [`AccessTokenCache`](super::AccessTokenCache) with
-//! [`SessionKeyError::rejected_token_errcode`].
+//! [`SessionKeyFailure::rejected_token_errcode`].
 
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
-use crate::http::{HttpRequest, HttpResponse, TransportError, trim_base_url};
+use crate::http::{HttpRequest, HttpResponse, TransportFailure, trim_base_url};
 use crate::secret::{AccessToken, SessionKey};
 use crate::server::code2session::{DEFAULT_BASE_URL, percent_encode};
-use crate::server::errcode::{ApiError, ErrorClass, WeChatError};
+use crate::server::errcode::{ApiFailure, ErrorClass, WeChatFailure};
 use crate::server::phone::parse_redacted;
 
 /// The `signature` of both APIs: lowercase hex of HMAC-SHA256 keyed with the session key's
@@ -70,47 +70,47 @@ pub struct ResetSessionKey {
 /// signature or the token.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum SessionKeyError {
+pub enum SessionKeyFailure {
     /// 87009: the signature does not match the user's current session key.
     #[error("the signature does not match the user's session key: {0}")]
-    InvalidSignature(WeChatError),
+    InvalidSignature(WeChatFailure),
     /// 87007: WeChat has no session key for the user, or it expired.
     #[error("the user's session key is missing or expired: {0}")]
-    SessionKeyExpired(WeChatError),
+    SessionKeyExpired(WeChatFailure),
     /// 87008: WeChat refused the signature method.
     #[error("wechat refused the signature method: {0}")]
-    InvalidSigMethod(WeChatError),
+    InvalidSigMethod(WeChatFailure),
     /// Any other failure: no response, a status, garbage, another errcode (45011, the token
     /// errors, unknown codes), all kept as WeChat said them.
     #[error(transparent)]
-    Api(ApiError),
+    Api(ApiFailure),
 }
 
-impl SessionKeyError {
+impl SessionKeyFailure {
     /// The errcode to report with
     /// [`AccessTokenEvent::TokenRejected`](super::AccessTokenEvent::TokenRejected) when WeChat
     /// refused the access token (40001, 40014, 42001).
     pub fn rejected_token_errcode(&self) -> Option<i64> {
         match self {
-            SessionKeyError::Api(e) => e
+            SessionKeyFailure::Api(e) => e
                 .wechat()
                 .filter(|w| w.class() == ErrorClass::TokenInvalid)
                 .map(|w| w.errcode),
-            SessionKeyError::InvalidSignature(_)
-            | SessionKeyError::SessionKeyExpired(_)
-            | SessionKeyError::InvalidSigMethod(_) => None,
+            SessionKeyFailure::InvalidSignature(_)
+            | SessionKeyFailure::SessionKeyExpired(_)
+            | SessionKeyFailure::InvalidSigMethod(_) => None,
         }
     }
 
-    fn from_api(error: ApiError) -> Self {
+    fn from_api(error: ApiFailure) -> Self {
         match error {
-            ApiError::WeChat(e) => match e.errcode {
-                87009 => SessionKeyError::InvalidSignature(e),
-                87007 => SessionKeyError::SessionKeyExpired(e),
-                87008 => SessionKeyError::InvalidSigMethod(e),
-                _ => SessionKeyError::Api(ApiError::WeChat(e)),
+            ApiFailure::WeChat(e) => match e.errcode {
+                87009 => SessionKeyFailure::InvalidSignature(e),
+                87007 => SessionKeyFailure::SessionKeyExpired(e),
+                87008 => SessionKeyFailure::InvalidSigMethod(e),
+                _ => SessionKeyFailure::Api(ApiFailure::WeChat(e)),
             },
-            other => SessionKeyError::Api(other),
+            other => SessionKeyFailure::Api(other),
         }
     }
 }
@@ -182,19 +182,19 @@ impl SessionKeyApi {
 
 /// Parses the answer to checkSessionKey: `Ok(())` when the key is valid (`errcode` absent or 0).
 pub fn parse_check_response(
-    result: &Result<HttpResponse, TransportError>,
-) -> Result<(), SessionKeyError> {
-    parse_redacted::<serde::de::IgnoredAny>(result).map_err(SessionKeyError::from_api)?;
+    result: &Result<HttpResponse, TransportFailure>,
+) -> Result<(), SessionKeyFailure> {
+    parse_redacted::<serde::de::IgnoredAny>(result).map_err(SessionKeyFailure::from_api)?;
     Ok(())
 }
 
 /// Parses the answer to resetUserSessionKey: the openid and the new key, both non-empty.
 pub fn parse_reset_response(
-    result: &Result<HttpResponse, TransportError>,
-) -> Result<ResetSessionKey, SessionKeyError> {
-    let reset: ResetSessionKey = parse_redacted(result).map_err(SessionKeyError::from_api)?;
+    result: &Result<HttpResponse, TransportFailure>,
+) -> Result<ResetSessionKey, SessionKeyFailure> {
+    let reset: ResetSessionKey = parse_redacted(result).map_err(SessionKeyFailure::from_api)?;
     let missing = |field: &str| {
-        SessionKeyError::Api(ApiError::Malformed {
+        SessionKeyFailure::Api(ApiFailure::Malformed {
             detail: format!("{field} is empty"),
         })
     };

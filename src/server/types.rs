@@ -7,13 +7,14 @@ use std::fmt;
 use time::{Duration, OffsetDateTime};
 
 use crate::backoff::Backoff;
-use crate::http::{HttpRequest, HttpResponse, TransportError};
+use crate::http::{HttpRequest, HttpResponse, TransportFailure};
 use crate::secret::SessionToken;
 use crate::server::code2session::Code2Session;
-use crate::server::errcode::{ApiError, ErrorClass, WeChatError, internal_body};
+use crate::server::errcode::{ApiFailure, ErrorClass, WeChatFailure, internal_body};
 use crate::server::scrub::Scrub;
 use crate::server::session::{DEFAULT_SESSION_LIFETIME, Session};
-use crate::wire::{ErrorBody, ErrorKind, WireError};
+use crate::wire::{ErrorBody, ErrorKind, WireFailure};
+use crate::{EffectId, RequestId};
 
 /// Configuration of the server login flow.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,27 +49,6 @@ impl ServerLoginConfig {
     }
 }
 
-/// Names one effect command; the event answering it echoes the id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct EffectId(pub u64);
-
-/// Names one client request, chosen by the driver; the [`ServerLoginCommand::Respond`]
-/// answering it echoes the id. Ids of pending requests must be distinct.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RequestId(pub u64);
-
-impl fmt::Display for EffectId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "effect #{}", self.0)
-    }
-}
-
-impl fmt::Display for RequestId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "request #{}", self.0)
-    }
-}
-
 /// An input of the server login machines.
 #[derive(Clone, PartialEq, Eq)]
 pub enum ServerLoginEvent {
@@ -84,7 +64,7 @@ pub enum ServerLoginEvent {
         /// The id of the `CallWeChat` command.
         id: EffectId,
         /// The response, or why there is none.
-        result: Result<HttpResponse, TransportError>,
+        result: Result<HttpResponse, TransportFailure>,
     },
     /// The caller stored the [`ServerLoginCommand::CreateSession`] record under `token`.
     SessionCreated {
@@ -164,7 +144,7 @@ impl fmt::Debug for ServerLoginEvent {
 /// The error with anything shaped like a credential removed from its message (the one scrub,
 /// knowing no secret): HTTP clients often quote the request URL, which carries the app secret
 /// and the code.
-pub(crate) fn redact_transport(error: &TransportError) -> TransportError {
+pub(crate) fn redact_transport(error: &TransportFailure) -> TransportFailure {
     Scrub::default().transport(error)
 }
 
@@ -282,10 +262,10 @@ pub enum ExchangeOutcome {
 pub enum ExchangeFailure {
     /// The request body was not a valid login request.
     #[error("bad login request: {0}")]
-    BadRequest(WireError),
+    BadRequest(WireFailure),
     /// WeChat refused the code with an errcode that retrying cannot fix.
     #[error("wechat refused the login: {0}")]
-    Refused(WeChatError),
+    Refused(WeChatFailure),
     /// WeChat gave no usable answer: transient failures until the attempts or the code's life
     /// ran out, or an answer that could not be read.
     #[error("wechat unavailable after {attempts} attempt(s): {last}")]
@@ -293,7 +273,7 @@ pub enum ExchangeFailure {
         /// The calls made.
         attempts: u32,
         /// The last failure.
-        last: ApiError,
+        last: ApiFailure,
     },
     /// The caller could not store the session.
     #[error("the session was not created: {reason}")]
@@ -318,11 +298,11 @@ impl ExchangeFailure {
     /// The body the client gets, as of `now`. Configuration details never appear in it.
     pub fn wire_body(&self, now: OffsetDateTime) -> ErrorBody {
         match self {
-            // WireError messages never echo the input.
+            // WireFailure messages never echo the input.
             ExchangeFailure::BadRequest(e) => ErrorBody::new(ErrorKind::BadRequest, e.to_string()),
             ExchangeFailure::Refused(e) => e.wire_body(now),
             ExchangeFailure::Unavailable {
-                last: ApiError::WeChat(e),
+                last: ApiFailure::WeChat(e),
                 ..
             } => e.wire_body(now),
             ExchangeFailure::Unavailable { .. } => ErrorBody::new(

@@ -2,16 +2,17 @@
 //! that answers its fetches, and the checks made on every command it emits.
 
 use std::collections::{BTreeSet, HashMap};
+use wxlogin::{EffectId, WaiterId};
 
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
-use wxlogin::http::{HttpResponse, Method, TransportError};
+use wxlogin::http::{HttpResponse, Method, TransportFailure};
 use wxlogin::secret::AccessToken;
+use wxlogin::server::ApiFailure;
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenCommand, AccessTokenError, AccessTokenEvent, AccessTokenState,
-    CachedToken, ForceLedger, ForceRefused, TokenFailure, TokenWaiter,
+    CachedToken, ForceLedger, ForceRefused, TokenFailure,
 };
-use wxlogin::server::{ApiError, EffectId};
 
 use crate::ledger::{EventFacts, FetchLedger};
 use crate::world::{
@@ -93,9 +94,9 @@ pub(crate) fn snap_of(state: &AccessTokenState) -> Snap {
 }
 
 impl Driver {
-    pub(crate) fn new_waiter(&mut self) -> TokenWaiter {
+    pub(crate) fn new_waiter(&mut self) -> WaiterId {
         self.next_waiter += 1;
-        TokenWaiter(self.next_waiter - 1)
+        WaiterId(self.next_waiter - 1)
     }
 
     /// Feeds an event; an accepted waiter is now waiting, an answer or a rejection goes in
@@ -149,7 +150,7 @@ impl Driver {
     }
 
     /// The fake WeChat.
-    pub(crate) fn response(ans: &Ans) -> Result<HttpResponse, TransportError> {
+    pub(crate) fn response(ans: &Ans) -> Result<HttpResponse, TransportFailure> {
         let body = match ans {
             Ans::Granted { token, expires_in } => {
                 format!(r#"{{"access_token":"{token}","expires_in":{expires_in}}}"#)
@@ -158,7 +159,7 @@ impl Driver {
             Ans::Garbage => "<html>gateway</html>".to_owned(),
             Ans::Status(status) => return Ok(HttpResponse::json(*status, Vec::new())),
             Ans::Transport => {
-                return Err(TransportError::Connection {
+                return Err(TransportFailure::Connection {
                     message: "connection reset".into(),
                 });
             }
@@ -187,7 +188,7 @@ impl Driver {
                     let mut probe = self.cache.clone();
                     let late = AccessTokenEvent::FetchAnswered {
                         id: previous,
-                        result: Err(TransportError::Timeout),
+                        result: Err(TransportFailure::Timeout),
                     };
                     assert_eq!(
                         probe.handle(late, self.now),
@@ -262,7 +263,7 @@ impl Driver {
         }
     }
 
-    fn complete(&mut self, waiters: &[TokenWaiter]) {
+    fn complete(&mut self, waiters: &[WaiterId]) {
         assert!(!waiters.is_empty(), "a completion for nobody");
         for waiter in waiters {
             assert!(self.waiting.remove(&waiter.0), "{waiter} never waited");
@@ -328,13 +329,13 @@ pub(crate) fn fail(failure: &TokenFailure) -> Fail {
     }
 }
 
-pub(crate) fn api(error: &ApiError) -> Api {
+pub(crate) fn api(error: &ApiFailure) -> Api {
     match error {
-        ApiError::Transport(TransportError::Timeout) => Api::Timeout,
-        ApiError::Transport(_) => Api::Transport,
-        ApiError::Status { status, .. } => Api::Status(*status),
-        ApiError::WeChat(e) => Api::WeChat(e.errcode),
-        ApiError::Malformed { .. } => Api::Malformed,
+        ApiFailure::Transport(TransportFailure::Timeout) => Api::Timeout,
+        ApiFailure::Transport(_) => Api::Transport,
+        ApiFailure::Status { status, .. } => Api::Status(*status),
+        ApiFailure::WeChat(e) => Api::WeChat(e.errcode),
+        ApiFailure::Malformed { .. } => Api::Malformed,
         other => panic!("an api error the model does not know: {other}"),
     }
 }
@@ -375,7 +376,7 @@ pub(crate) fn rejection(
     token: &str,
     generation: u64,
     errcode: i64,
-    waiter: Option<TokenWaiter>,
+    waiter: Option<WaiterId>,
 ) -> AccessTokenEvent {
     AccessTokenEvent::TokenRejected {
         token: AccessToken::new(token),

@@ -238,7 +238,7 @@ pub(crate) enum Exp {
     Publish(Snap),
 }
 
-/// What went wrong with one fetch (`ApiError` without its free text).
+/// What went wrong with one fetch (`ApiFailure` without its free text).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Api {
     Timeout,

@@ -4,12 +4,13 @@
 
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
-use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{AccessToken, AppSecret};
-use wxlogin::server::EffectId;
+use wxlogin::{EffectId, WaiterId};
+
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenError, AccessTokenEvent,
-    TokenFailure, TokenWaiter,
+    TokenFailure,
 };
 
 pub const APPID: &str = "wxAPPID0001";
@@ -29,14 +30,14 @@ pub fn config() -> AccessTokenConfig {
     AccessTokenConfig::new(APPID, AppSecret::new(SECRET), 42).with_base_url(BASE)
 }
 
-pub fn granted(token: &str, expires_in: u64) -> Result<HttpResponse, TransportError> {
+pub fn granted(token: &str, expires_in: u64) -> Result<HttpResponse, TransportFailure> {
     Ok(HttpResponse::json(
         200,
         format!(r#"{{"access_token":"{token}","expires_in":{expires_in}}}"#).into_bytes(),
     ))
 }
 
-pub fn errcode(code: i64, msg: &str) -> Result<HttpResponse, TransportError> {
+pub fn errcode(code: i64, msg: &str) -> Result<HttpResponse, TransportFailure> {
     Ok(HttpResponse::json(
         200,
         format!(r#"{{"errcode":{code},"errmsg":"{msg}"}}"#).into_bytes(),
@@ -45,13 +46,13 @@ pub fn errcode(code: i64, msg: &str) -> Result<HttpResponse, TransportError> {
 
 pub fn need(waiter: u64) -> AccessTokenEvent {
     AccessTokenEvent::TokenNeeded {
-        waiter: TokenWaiter(waiter),
+        waiter: WaiterId(waiter),
     }
 }
 
 pub fn force(waiter: u64) -> AccessTokenEvent {
     AccessTokenEvent::ForceRefresh {
-        waiter: TokenWaiter(waiter),
+        waiter: WaiterId(waiter),
     }
 }
 
@@ -61,7 +62,7 @@ pub fn rejected(token: &str, generation: u64, waiter: Option<u64>) -> AccessToke
         token: AccessToken::new(token),
         generation,
         errcode: 40001,
-        waiter: waiter.map(TokenWaiter),
+        waiter: waiter.map(WaiterId),
     }
 }
 
@@ -77,7 +78,7 @@ impl Applied for Result<Handled, AccessTokenError> {
     }
 }
 
-pub fn answer(id: EffectId, result: Result<HttpResponse, TransportError>) -> AccessTokenEvent {
+pub fn answer(id: EffectId, result: Result<HttpResponse, TransportFailure>) -> AccessTokenEvent {
     AccessTokenEvent::FetchAnswered { id, result }
 }
 
@@ -97,7 +98,7 @@ pub fn fetches(commands: &[AccessTokenCommand]) -> Vec<(EffectId, bool)> {
 }
 
 /// The waiters served among `commands`, with the token text each got.
-pub fn served(commands: &[AccessTokenCommand]) -> Vec<(TokenWaiter, String)> {
+pub fn served(commands: &[AccessTokenCommand]) -> Vec<(WaiterId, String)> {
     commands
         .iter()
         .filter_map(|c| match c {
@@ -114,7 +115,7 @@ pub fn served(commands: &[AccessTokenCommand]) -> Vec<(TokenWaiter, String)> {
 }
 
 /// The waiters failed among `commands`, with their failure.
-pub fn failed(commands: &[AccessTokenCommand]) -> Vec<(TokenWaiter, TokenFailure)> {
+pub fn failed(commands: &[AccessTokenCommand]) -> Vec<(WaiterId, TokenFailure)> {
     commands
         .iter()
         .filter_map(|c| match c {

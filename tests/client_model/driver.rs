@@ -2,13 +2,14 @@
 //! that answer its commands, and the checks made on every command it emits.
 
 use std::collections::{BTreeSet, HashMap};
+use wxlogin::{EffectId, WaiterId};
 
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::client::{
-    CodeReuse, Command, Event, EventKind, IoId, LoginError, LoginFailure, LoginMachine, WaiterId,
+    CodeReuse, Command, Event, EventKind, LoginError, LoginFailure, LoginMachine,
 };
-use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{LoginCode, SessionToken};
 use wxlogin::wire::{LoginGranted, SessionValid, decode_login_request};
 
@@ -34,7 +35,7 @@ pub(crate) struct Driver {
     pub(crate) codes_sent: BTreeSet<String>,
     /// The ledger of the world: effects from their command until their answer or their
     /// deadline, whatever the machine did in between (id, deadline, is it `wx.login`).
-    pub(crate) in_world: Vec<(IoId, OffsetDateTime, bool)>,
+    pub(crate) in_world: Vec<(EffectId, OffsetDateTime, bool)>,
     /// The latest time seen: a deadline once passed stays passed when the clock goes back.
     pub(crate) latest: OffsetDateTime,
 }
@@ -91,7 +92,7 @@ impl Driver {
     }
 
     /// The id of the outstanding effect, found in the commands drained so far.
-    pub(crate) fn effect_id(&self, answer: EventKind) -> IoId {
+    pub(crate) fn effect_id(&self, answer: EventKind) -> EffectId {
         let effect = self.effect.as_ref().expect("an effect was started");
         let kind = match effect {
             Command::ReadStorage { .. } => EventKind::StorageRead,
@@ -105,9 +106,9 @@ impl Driver {
 
     pub(crate) fn response(
         &self,
-        id: IoId,
+        id: EffectId,
         answer: ServerAns,
-    ) -> Result<HttpResponse, TransportError> {
+    ) -> Result<HttpResponse, TransportFailure> {
         let login = matches!(&self.effect, Some(Command::SendRequest { request, .. }) if request.url.ends_with("/login"));
         Ok(match answer {
             ServerAns::Ok { expires_in } if login => LoginGranted {
@@ -131,7 +132,11 @@ impl Driver {
     /// into the model's form.
     pub(crate) fn observe(&mut self, command: &Command) -> Exp {
         if let Some(id) = command.id() {
-            assert_eq!(id, IoId(self.issued), "effect ids are given out in order");
+            assert_eq!(
+                id,
+                EffectId(self.issued),
+                "effect ids are given out in order"
+            );
             self.issued += 1;
             self.enter_world(command);
             self.effect = Some(command.clone());
@@ -214,7 +219,7 @@ impl Driver {
     }
 }
 
-pub(crate) fn answer_of(kind: EventKind, id: IoId) -> Event {
+pub(crate) fn answer_of(kind: EventKind, id: EffectId) -> Event {
     match kind {
         EventKind::StorageRead => Event::StorageRead { id, value: None },
         EventKind::CheckSessionResult => Event::CheckSessionResult { id, result: Ok(()) },

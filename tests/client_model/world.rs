@@ -2,7 +2,7 @@
 //! answers) and the predicted outputs (`Exp`, `Fail`, `Refusal`), as plain data.
 
 use wxlogin::client::{EventKind, StateKind, Step};
-use wxlogin::http::TransportError;
+use wxlogin::http::TransportFailure;
 use wxlogin::wire::{ErrorBody, ErrorKind};
 
 /// The model clock's origin, in unix seconds.
@@ -210,7 +210,7 @@ pub(crate) enum Fail {
     },
     Transport {
         step: Step,
-        error: TransportError,
+        error: TransportFailure,
         attempts: u32,
     },
     Server {
@@ -260,8 +260,8 @@ pub(crate) fn error_body(kind: ErrorKind) -> ErrorBody {
     ErrorBody::new(kind, "from the model's server")
 }
 
-pub(crate) fn transport_error() -> TransportError {
-    TransportError::Connection {
+pub(crate) fn transport_error() -> TransportFailure {
+    TransportFailure::Connection {
         message: "connection reset".into(),
     }
 }

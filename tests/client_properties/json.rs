@@ -2,12 +2,11 @@
 //! documented and read back to the same value; what that form refuses.
 
 use time::OffsetDateTime;
-use wxlogin::client::{
-    Command, Event, IoId, LoginConfig, LoginFailure, Session, Step, WaiterId, WxError,
-};
-use wxlogin::http::{HttpRequest, HttpResponse, TransportError};
+use wxlogin::client::{Command, Event, LoginConfig, LoginFailure, Session, Step, WxFailure};
+use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::secret::{LoginCode, SessionToken, StorageValue};
 use wxlogin::wire::{ErrorBody, ErrorKind};
+use wxlogin::{EffectId, WaiterId};
 
 fn session() -> Session {
     Session {
@@ -27,7 +26,7 @@ where
 
 #[test]
 fn every_event_round_trips() {
-    let id = IoId(3);
+    let id = EffectId(3);
     let response = HttpResponse::json(200, br#"{"ok":1}"#.to_vec());
     let cases = [
         (
@@ -54,7 +53,7 @@ fn every_event_round_trips() {
         (
             Event::CheckSessionResult {
                 id,
-                result: Err(WxError::new("checkSession:fail")),
+                result: Err(WxFailure::new("checkSession:fail")),
             },
             r#"{"type":"checkSessionResult","id":3,"result":{"error":{"errMsg":"checkSession:fail"}}}"#,
         ),
@@ -68,7 +67,7 @@ fn every_event_round_trips() {
         (
             Event::CodeObtained {
                 id,
-                result: Err(WxError {
+                result: Err(WxFailure {
                     err_msg: "login:fail timeout".into(),
                     errno: Some(5),
                 }),
@@ -85,14 +84,14 @@ fn every_event_round_trips() {
         (
             Event::ServerResponse {
                 id,
-                result: Err(TransportError::Timeout),
+                result: Err(TransportFailure::Timeout),
             },
             r#"{"type":"serverResponse","id":3,"result":{"error":{"kind":"timeout"}}}"#,
         ),
         (
             Event::ServerResponse {
                 id,
-                result: Err(TransportError::Connection {
+                result: Err(TransportFailure::Connection {
                     message: "refused".into(),
                 }),
             },
@@ -122,25 +121,25 @@ fn every_command_round_trips() {
     let cases = [
         (
             Command::ReadStorage {
-                id: IoId(0),
+                id: EffectId(0),
                 key: "wxlogin.session".into(),
             },
             r#"{"type":"readStorage","id":0,"key":"wxlogin.session"}"#,
         ),
         (
-            Command::CheckWxSession { id: IoId(1) },
+            Command::CheckWxSession { id: EffectId(1) },
             r#"{"type":"checkWxSession","id":1}"#,
         ),
         (
             Command::WxLogin {
-                id: IoId(2),
+                id: EffectId(2),
                 timeout_ms: 10_000,
             },
             r#"{"type":"wxLogin","id":2,"timeoutMs":10000}"#,
         ),
         (
             Command::SendRequest {
-                id: IoId(3),
+                id: EffectId(3),
                 request,
                 timeout_ms: 15_000,
             },
@@ -201,7 +200,7 @@ fn every_failure_round_trips_in_camel_case() {
         (
             LoginFailure::Transport {
                 step: Step::ServerLogin,
-                error: TransportError::Other {
+                error: TransportFailure::Other {
                     message: "x".into(),
                 },
                 attempts: 2,

@@ -11,19 +11,19 @@
 mod wechat;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use wxlogin::{EffectId, RequestId, WaiterId};
 
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::client::{
-    Command, Event, IoId, LoginConfig, LoginError, LoginFailure, LoginMachine, Session, WaiterId,
-    WxError,
+    Command, Event, LoginConfig, LoginError, LoginFailure, LoginMachine, Session, WxFailure,
 };
-use wxlogin::http::{HttpRequest, HttpResponse, TransportError};
+use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, LoginCode, SessionKey, SessionToken, StorageValue};
 use wxlogin::server::session::answer_session_check;
 use wxlogin::server::{
-    Code2Session, CoordinatorConfig, LoginCoordinator, RequestId, ServerLoginCommand,
-    ServerLoginConfig, ServerLoginEvent,
+    Code2Session, CoordinatorConfig, LoginCoordinator, ServerLoginCommand, ServerLoginConfig,
+    ServerLoginEvent,
 };
 use wxlogin::wire::{TokenHeader, decode_login_request};
 
@@ -52,7 +52,7 @@ pub fn server_config() -> ServerLoginConfig {
 #[derive(Clone, Debug)]
 pub enum WxLogin {
     Code,
-    Fail(WxError),
+    Fail(WxFailure),
     Silent,
 }
 
@@ -72,7 +72,7 @@ pub enum Answer {
     /// A stand-in answers with this status and body; the server never sees the request.
     Status(u16, String),
     /// No response: this transport error, and the server never sees the request.
-    Transport(TransportError),
+    Transport(TransportFailure),
     /// The server does the work, but its response is lost (the client gets a reset).
     Lost,
     /// The server does the work, but the response is held back: the client's deadline fires.
@@ -107,12 +107,12 @@ pub struct World {
     pub codes_sent: Vec<String>,
     pub checks_sent: usize,
     /// Client requests the server is working on: the client's id and what to do with the answer.
-    routes: HashMap<RequestId, (IoId, Answer)>,
+    routes: HashMap<RequestId, (EffectId, Answer)>,
     next_request: u64,
     next_token: u64,
     inbox: VecDeque<Inbox>,
     /// Answers held back by `Silent`, by effect id.
-    pub held: BTreeMap<IoId, Event>,
+    pub held: BTreeMap<EffectId, Event>,
     /// Server answers that reached the client after it had given up on them.
     pub stale_deliveries: usize,
     pub completions: Vec<(WaiterId, Result<Session, LoginFailure>)>,
@@ -260,7 +260,7 @@ impl World {
                 let answer = self.wx_check.pop_front().unwrap_or(WxCheck::Valid);
                 let result = match answer {
                     WxCheck::Valid | WxCheck::Silent => Ok(()),
-                    WxCheck::Expired => Err(WxError::new("checkSession:fail session expired")),
+                    WxCheck::Expired => Err(WxFailure::new("checkSession:fail session expired")),
                 };
                 let silent = matches!(answer, WxCheck::Silent);
                 self.hold_if(silent, id, Event::CheckSessionResult { id, result })
@@ -302,7 +302,7 @@ impl World {
         }
     }
 
-    fn hold_if(&mut self, silent: bool, id: IoId, event: Event) -> Option<Event> {
+    fn hold_if(&mut self, silent: bool, id: EffectId, event: Event) -> Option<Event> {
         if silent {
             self.held.insert(id, event);
             None
@@ -312,7 +312,7 @@ impl World {
     }
 
     /// The network between client and server.
-    fn send_request(&mut self, id: IoId, request: &HttpRequest) -> Option<Event> {
+    fn send_request(&mut self, id: EffectId, request: &HttpRequest) -> Option<Event> {
         let login = request.url.ends_with(&self.machine.config().login_path);
         let script = if login {
             let code = decode_login_request(&request.body).unwrap();
@@ -353,7 +353,7 @@ impl World {
     }
 
     /// What the client gets for a server answer, by delivery mode.
-    fn route(&mut self, id: IoId, delivery: Answer, response: HttpResponse) -> Option<Event> {
+    fn route(&mut self, id: EffectId, delivery: Answer, response: HttpResponse) -> Option<Event> {
         let event = Event::ServerResponse {
             id,
             result: Ok(response),
@@ -365,7 +365,7 @@ impl World {
             }
             Answer::Lost => {
                 let message = "connection reset".into();
-                let result = Err(TransportError::Connection { message });
+                let result = Err(TransportFailure::Connection { message });
                 Some(Event::ServerResponse { id, result })
             }
             Answer::Normal | Answer::Status(..) | Answer::Transport(_) => Some(event),
@@ -406,7 +406,7 @@ impl World {
 
     /// Delivers a held (late) answer and, if the machine took it, runs on; returns what
     /// `handle` said.
-    pub fn deliver_late(&mut self, id: IoId) -> Result<Handled, LoginError> {
+    pub fn deliver_late(&mut self, id: EffectId) -> Result<Handled, LoginError> {
         let event = self.held.remove(&id).expect("no held answer with that id");
         let handled = self.machine.handle(event, self.now)?;
         self.run();
@@ -414,7 +414,7 @@ impl World {
     }
 
     /// The id of the only held answer.
-    pub fn held_id(&self) -> IoId {
+    pub fn held_id(&self) -> EffectId {
         assert_eq!(self.held.len(), 1, "expected exactly one held answer");
         *self.held.keys().next().unwrap()
     }

@@ -3,7 +3,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use wxlogin::http::{HttpRequest, HttpResponse, TransportError};
+use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 
 pub const APPID: &str = "wx0123456789abcdef";
 pub const BASE_URL: &str = "https://wechat.test";
@@ -16,7 +16,7 @@ pub enum WeChatReply {
     /// This errcode, with a request id in its message.
     Errcode(i64),
     /// No answer: a transport error.
-    Fail(TransportError),
+    Fail(TransportFailure),
 }
 
 #[derive(Default)]
@@ -37,7 +37,7 @@ impl FakeWeChat {
         code
     }
 
-    pub fn answer(&mut self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+    pub fn answer(&mut self, request: &HttpRequest) -> Result<HttpResponse, TransportFailure> {
         let code = query_value(&request.url, "js_code").expect("code2Session carries js_code");
         self.exchanged.push(code.clone());
         let errcode = match self.script.pop_front().unwrap_or(WeChatReply::Normal) {

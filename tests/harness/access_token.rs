@@ -18,15 +18,14 @@
 //!    texts) or a made-up one.
 
 use std::collections::{BTreeMap, BTreeSet};
+use wxlogin::{EffectId, WaiterId};
 
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
-use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{AccessToken, AppSecret};
 use wxlogin::server::access_token::{AccessTokenCommand, AccessTokenState, TokenEndpoint};
-use wxlogin::server::{
-    AccessTokenCache, AccessTokenConfig, AccessTokenEvent, EffectId, TokenWaiter,
-};
+use wxlogin::server::{AccessTokenCache, AccessTokenConfig, AccessTokenEvent};
 
 use super::Bytes;
 use super::ledger::{EventFacts, FetchLedger};
@@ -46,7 +45,7 @@ pub fn access_token(data: &[u8]) {
 struct Checker {
     cache: AccessTokenCache,
     now: OffsetDateTime,
-    waiting: BTreeSet<TokenWaiter>,
+    waiting: BTreeSet<WaiterId>,
     next_waiter: u64,
     outstanding: Option<EffectId>,
     last_forced: Option<OffsetDateTime>,
@@ -118,7 +117,7 @@ fn run(data: &[u8]) -> Vec<String> {
             }
             7 => {
                 let id = EffectId(u64::from(bytes.byte()));
-                let result = Err(TransportError::Timeout);
+                let result = Err(TransportFailure::Timeout);
                 checker.feed(AccessTokenEvent::FetchAnswered { id, result });
             }
             _ => {
@@ -141,11 +140,11 @@ fn beijing_day(now: OffsetDateTime) -> i64 {
 
 impl Checker {
     /// A new waiter, or sometimes one that may still be waiting (the cache must refuse it).
-    fn waiter(&mut self, bytes: &mut Bytes<'_>) -> TokenWaiter {
+    fn waiter(&mut self, bytes: &mut Bytes<'_>) -> WaiterId {
         if bytes.pick(8) != 0 {
             self.next_waiter += 1;
         }
-        TokenWaiter(self.next_waiter)
+        WaiterId(self.next_waiter)
     }
 
     fn feed_opt(&mut self, event: Option<AccessTokenEvent>) {
@@ -249,7 +248,7 @@ impl Checker {
             let mut probe = self.cache.clone();
             let late = AccessTokenEvent::FetchAnswered {
                 id: previous,
-                result: Err(TransportError::Timeout),
+                result: Err(TransportFailure::Timeout),
             };
             assert_eq!(
                 probe.handle(late, self.now),
@@ -277,7 +276,7 @@ impl Checker {
         }
     }
 
-    fn complete(&mut self, waiters: &[TokenWaiter]) {
+    fn complete(&mut self, waiters: &[WaiterId]) {
         for waiter in waiters {
             assert!(
                 self.waiting.remove(waiter),
@@ -306,7 +305,7 @@ impl Checker {
                 br#"{"errcode":40013,"errmsg":"invalid appid"}"#.to_vec(),
             )),
             4 => Ok(HttpResponse::json(bytes.u16(), bytes.slice(64).to_vec())),
-            _ => Err(TransportError::Connection {
+            _ => Err(TransportFailure::Connection {
                 message: format!("POST ?secret={SECRET}"),
             }),
         };

@@ -27,15 +27,16 @@
 mod ledger;
 
 use std::collections::{HashMap, HashSet};
+use wxlogin::{EffectId, WaiterId};
 
 use ledger::{Ledger, MARK, assert_quiet, defuse};
 use time::OffsetDateTime;
 use wxlogin::Handled;
 use wxlogin::client::{
-    CodeReuse, Command, Event, IoId, LoginConfig, LoginError, LoginFailure, LoginMachine,
-    VerifyPolicy, WaiterId, WxError,
+    CodeReuse, Command, Event, LoginConfig, LoginError, LoginFailure, LoginMachine, VerifyPolicy,
+    WxFailure,
 };
-use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{LoginCode, SessionToken, StorageValue};
 use wxlogin::wire::{ErrorBody, ErrorKind, LoginGranted, SessionValid, decode_login_request};
 
@@ -359,7 +360,7 @@ impl Checker {
     /// A failure, garbage, or an answer with a wrong or stale id.
     fn bad_answer(&mut self, bytes: &mut Bytes<'_>) -> Option<Event> {
         let id = match bytes.pick(4) {
-            0 => IoId(u64::from(bytes.byte())),
+            0 => EffectId(u64::from(bytes.byte())),
             _ => self.outstanding.as_ref()?.id()?,
         };
         let kind = match bytes.pick(2) {
@@ -375,11 +376,11 @@ impl Checker {
             },
             1 => Event::CheckSessionResult {
                 id,
-                result: Err(WxError::new("checkSession:fail")),
+                result: Err(WxFailure::new("checkSession:fail")),
             },
             2 => Event::CodeObtained {
                 id,
-                result: Err(WxError {
+                result: Err(WxFailure {
                     err_msg: "login:fail".into(),
                     errno: Some(i64::from(bytes.byte())),
                 }),
@@ -392,7 +393,7 @@ impl Checker {
             },
             4 => Event::ServerResponse {
                 id,
-                result: Err(TransportError::Timeout),
+                result: Err(TransportFailure::Timeout),
             },
             5 => Event::ServerResponse {
                 id,

@@ -26,8 +26,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
+use wxlogin::WaiterId;
 
-use wxlogin::server::access_token::{AccessTokenEvent, TokenWaiter, parse_token_response};
+use wxlogin::server::access_token::{AccessTokenEvent, parse_token_response};
 
 /// One fetch: its text and generation.
 pub type Pair = (String, u64);
@@ -35,7 +36,7 @@ pub type Pair = (String, u64);
 /// What the world learns from an event before the cache takes it.
 pub struct EventFacts {
     /// The waiter the event makes wait, if the cache accepts it.
-    pub waiter: Option<TokenWaiter>,
+    pub waiter: Option<WaiterId>,
     /// An answer: the fetch id and whether it grants a token.
     pub answered: Option<(u64, bool)>,
     /// A rejection: the fetch it names.

@@ -2,7 +2,7 @@
 //! `decrypt` and `verify_raw_data_signature`.
 //!
 //! Invariants:
-//! 1. Nothing panics; every failure is an `OpenDataError` whose demo code is one of -41001 to
+//! 1. Nothing panics; every failure is an `OpenDataFailure` whose demo code is one of -41001 to
 //!    -41004.
 //! 2. Whatever decrypts carries a watermark with our appid.
 //! 3. No error message contains the key, the iv or the data (checked with a planted marker).
@@ -12,7 +12,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use wxlogin::secret::SessionKey;
 use wxlogin::server::open_data::{
-    DecryptOptions, OpenDataError, decrypt, verify_raw_data_signature,
+    DecryptOptions, OpenDataFailure, decrypt, verify_raw_data_signature,
 };
 
 use super::Bytes;
@@ -55,7 +55,7 @@ pub fn open_data(data: &[u8]) {
         Err(error) => assert!((-41004..=-41001).contains(&error.demo_code()), "{error:?}"),
     }
     let empty = decrypt::<serde_json::Value>("", &session_key, &encrypted, &iv, &options);
-    assert_eq!(empty.err(), Some(OpenDataError::EmptyAppId));
+    assert_eq!(empty.err(), Some(OpenDataFailure::EmptyAppId));
     // Echo check with a planted marker no fixed message contains: comparing messages with the
     // raw input instead lets libFuzzer learn the message text from the comparison itself.
     let plant = |text: &str| format!("{MARKER}{text}{MARKER}");

@@ -17,7 +17,7 @@ use wxlogin::client::StoredSession;
 use wxlogin::http::HttpResponse;
 use wxlogin::server::access_token::parse_token_response;
 use wxlogin::server::code2session::parse_response;
-use wxlogin::server::errcode::{ApiError, parse_api_body};
+use wxlogin::server::errcode::{ApiFailure, parse_api_body};
 use wxlogin::server::phone::PhoneNumberApi;
 use wxlogin::wire::{
     TokenHeader, decode_login_request, decode_login_response, decode_session_response,
@@ -53,7 +53,7 @@ pub fn parsers(data: &[u8]) {
 }
 
 /// Invariants 3 and 4 for every WeChat error a parser kept.
-fn check_wechat(error: &ApiError, shaped: bool) {
+fn check_wechat(error: &ApiFailure, shaped: bool) {
     let Some(wechat) = error.wechat() else {
         return;
     };
@@ -82,7 +82,7 @@ fn parse_all(status: u16, body: &[u8], shaped: bool) {
             assert!((1..=64).contains(&session.openid.len()));
             assert!(session.unionid.is_none_or(|u| (1..=64).contains(&u.len())));
         }
-        Err(error @ ApiError::WeChat(_)) => check_wechat(&error, shaped),
+        Err(error @ ApiFailure::WeChat(_)) => check_wechat(&error, shaped),
         Err(error) => {
             check_wechat(&error, shaped);
             assert_quiet("code2Session", error.to_string());
@@ -90,7 +90,7 @@ fn parse_all(status: u16, body: &[u8], shaped: bool) {
     }
     match parse_token_response(&Ok(response.clone())) {
         Ok(token) => assert!(!token.access_token.expose_secret().is_empty()),
-        Err(error @ ApiError::WeChat(_)) => check_wechat(&error, shaped),
+        Err(error @ ApiFailure::WeChat(_)) => check_wechat(&error, shaped),
         Err(error) => {
             check_wechat(&error, shaped);
             assert_quiet("the token endpoint", error.to_string());
@@ -98,12 +98,12 @@ fn parse_all(status: u16, body: &[u8], shaped: bool) {
     }
     let phone = PhoneNumberApi::new("wx0123456789abcdef").parse_response(&Ok(response.clone()));
     if let Err(error) = phone {
-        if let wxlogin::server::phone::PhoneError::Api(api) = &error {
+        if let wxlogin::server::phone::PhoneFailure::Api(api) = &error {
             check_wechat(api, shaped);
         }
         if !matches!(
             error,
-            wxlogin::server::phone::PhoneError::Api(ApiError::WeChat(_))
+            wxlogin::server::phone::PhoneFailure::Api(ApiFailure::WeChat(_))
         ) {
             assert_quiet("the phone number answer", error.to_string());
         }
@@ -116,7 +116,7 @@ fn parse_all(status: u16, body: &[u8], shaped: bool) {
     }
     match parse_api_body::<serde_json::Value>(status, body) {
         Ok(_) => {}
-        Err(error @ ApiError::WeChat(_)) => check_wechat(&error, shaped),
+        Err(error @ ApiFailure::WeChat(_)) => check_wechat(&error, shaped),
         Err(error) => {
             check_wechat(&error, shaped);
             assert_quiet("the errcode envelope", error.to_string());

@@ -26,16 +26,17 @@
 //!    its own token.
 
 use std::collections::{BTreeMap, BTreeSet};
+use wxlogin::{EffectId, RequestId};
 
 use time::OffsetDateTime;
 use wxlogin::Handled;
-use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, SessionToken};
 use wxlogin::server::ErrorClass;
 use wxlogin::server::code2session::parse_response;
 use wxlogin::server::{
-    CODE_LIFETIME, Code2Session, CoordinatorConfig, EffectId, ExchangeOutcome, LoginCoordinator,
-    RequestId, ServerLoginCommand, ServerLoginConfig, ServerLoginError, ServerLoginEvent,
+    CODE_LIFETIME, Code2Session, CoordinatorConfig, ExchangeOutcome, LoginCoordinator,
+    ServerLoginCommand, ServerLoginConfig, ServerLoginError, ServerLoginEvent,
 };
 use wxlogin::wire::{ErrorBody, LoginGranted};
 
@@ -158,7 +159,7 @@ fn run(data: &[u8]) -> Vec<String> {
             7 => {
                 // Any id at all: outstanding, given out earlier (late), or never given.
                 let id = EffectId(u64::from(bytes.byte()));
-                let result = Err(TransportError::Timeout);
+                let result = Err(TransportFailure::Timeout);
                 checker.feed(ServerLoginEvent::WeChatAnswered { id, result });
             }
             _ => {
@@ -346,7 +347,7 @@ impl Checker {
     fn awaited(&self, id: EffectId) -> bool {
         let (server, now) = (&self.server, self.now);
         let applied = |event| server.clone().handle(event, now) == Ok(Handled::Applied);
-        let result = Err(TransportError::Timeout);
+        let result = Err(TransportFailure::Timeout);
         applied(ServerLoginEvent::WeChatAnswered { id, result })
             || applied(ServerLoginEvent::SessionNotCreated {
                 id,
@@ -466,7 +467,7 @@ impl Checker {
 
 /// Whether WeChat may have taken the code with this answer: a success, or anything but a
 /// transient failure or a refusal of the request (a quota, the configuration, a token).
-fn non_transient(result: &Result<HttpResponse, TransportError>) -> bool {
+fn non_transient(result: &Result<HttpResponse, TransportFailure>) -> bool {
     let Err(error) = parse_response(result) else {
         return true;
     };
@@ -488,7 +489,7 @@ fn hostile_answer(
     bytes: &mut Bytes<'_>,
     secret: &str,
     code: &str,
-) -> Result<HttpResponse, TransportError> {
+) -> Result<HttpResponse, TransportFailure> {
     let text = hostile_text(bytes, secret, code);
     let errcode = match bytes.pick(12) {
         n @ 0..=10 => [
@@ -517,9 +518,9 @@ fn hostile_answer(
             let ok = serde_json::json!({"openid": openid, "session_key": KEY_MARKER, "unionid": unionid});
             HttpResponse::json(200, ok.to_string().into_bytes())
         }
-        2 => return Err(TransportError::Connection { message: text }),
-        3 => return Err(TransportError::Other { message: text }),
-        4 => return Err(TransportError::Timeout),
+        2 => return Err(TransportFailure::Connection { message: text }),
+        3 => return Err(TransportFailure::Other { message: text }),
+        4 => return Err(TransportFailure::Timeout),
         5 => HttpResponse::json(status, text.into_bytes()),
         6 => HttpResponse::json(status, random_text(bytes, 100).into_bytes()),
         7 => HttpResponse::json(

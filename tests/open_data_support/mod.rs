@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 use wxlogin::secret::SessionKey;
-use wxlogin::server::open_data::{DecryptOptions, Decrypted, OpenDataError, decrypt};
+use wxlogin::server::open_data::{DecryptOptions, Decrypted, OpenDataFailure, decrypt};
 
 pub(crate) const APP_ID: &str = "wx4f4bc4dec97d474b";
 pub(crate) const SESSION_KEY: &str = "tiihtNczf5v6AKRyjwEUhQ==";
@@ -77,11 +77,11 @@ pub(crate) fn value(
     data: &str,
     iv: &str,
     options: &DecryptOptions,
-) -> Result<Decrypted<Value>, OpenDataError> {
+) -> Result<Decrypted<Value>, OpenDataFailure> {
     decrypt::<Value>(APP_ID, &key(), data, iv, options)
 }
 
 /// The failure of decrypting `data` with the demo key and iv, strictly.
-pub(crate) fn err(data: &str) -> OpenDataError {
+pub(crate) fn err(data: &str) -> OpenDataFailure {
     value(data, IV, &strict()).expect_err("expected a failure")
 }

@@ -3,13 +3,14 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, VecDeque};
+use wxlogin::RequestId;
 
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
-use wxlogin::http::{HttpRequest, HttpResponse, TransportError};
+use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, SessionToken};
 use wxlogin::server::{
-    Code2Session, ExchangeOutcome, LoginCoordinator, RequestId, ServerLogin, ServerLoginCommand,
+    Code2Session, ExchangeOutcome, LoginCoordinator, ServerLogin, ServerLoginCommand,
     ServerLoginConfig, ServerLoginError, ServerLoginEvent, Session,
 };
 
@@ -52,7 +53,7 @@ pub fn wechat_err(errcode: i64, errmsg: &str) -> HttpResponse {
 #[derive(Clone, Debug)]
 pub enum Reply {
     Answer(HttpResponse),
-    Fail(TransportError),
+    Fail(TransportFailure),
     /// Never answers: the machine's deadline has to fire.
     Silence,
 }
@@ -110,12 +111,12 @@ pub struct Harness<M> {
     /// Every call sent to WeChat, with the time it was sent.
     pub calls: Vec<(OffsetDateTime, HttpRequest)>,
     /// Calls waiting for `answer_calls`.
-    pub open_calls: VecDeque<(wxlogin::server::EffectId, Reply)>,
+    pub open_calls: VecDeque<(wxlogin::EffectId, Reply)>,
     pub sessions: BTreeMap<String, Session>,
     pub answered: Vec<Answered>,
     /// Whether CreateSession is answered at once.
     pub auto_sessions: bool,
-    pub open_sessions: Vec<(wxlogin::server::EffectId, Session)>,
+    pub open_sessions: Vec<(wxlogin::EffectId, Session)>,
     tokens: u64,
 }
 
@@ -214,7 +215,7 @@ impl<M: Machine> Harness<M> {
         progressed
     }
 
-    pub fn create_session(&mut self, id: wxlogin::server::EffectId, session: Session) {
+    pub fn create_session(&mut self, id: wxlogin::EffectId, session: Session) {
         self.tokens += 1;
         let mut bytes = [0u8; 32];
         bytes[..8].copy_from_slice(&self.tokens.to_le_bytes());

@@ -9,11 +9,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use wxlogin::WaiterId;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use wxlogin::Handled;
-use wxlogin::client::{Command, Event, LoginMachine, WaiterId};
+use wxlogin::client::{Command, Event, LoginMachine};
 use wxlogin::secret::StorageValue;
 
 use super::storage::FileStorage;

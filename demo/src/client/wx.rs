@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::json;
-use wxlogin::client::WxError;
+use wxlogin::client::WxFailure;
 use wxlogin::http::HttpRequest;
 use wxlogin::secret::LoginCode;
 
@@ -18,7 +18,7 @@ use crate::http_client::HttpClient;
 #[derive(Debug, Default)]
 pub struct WxSwitches {
     wechat_session_expired: AtomicBool,
-    login_failures: Mutex<VecDeque<WxError>>,
+    login_failures: Mutex<VecDeque<WxFailure>>,
 }
 
 impl WxSwitches {
@@ -28,11 +28,11 @@ impl WxSwitches {
     }
 
     /// The next `wx.login` fails with `error` (queued failures apply in order).
-    pub fn fail_next_login(&self, error: WxError) {
+    pub fn fail_next_login(&self, error: WxFailure) {
         self.failures().push_back(error);
     }
 
-    fn failures(&self) -> std::sync::MutexGuard<'_, VecDeque<WxError>> {
+    fn failures(&self) -> std::sync::MutexGuard<'_, VecDeque<WxFailure>> {
         self.login_failures
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -70,7 +70,7 @@ impl FakeWx {
     }
 
     /// `wx.login({timeout})`.
-    pub async fn login(&self, timeout: Duration) -> Result<LoginCode, WxError> {
+    pub async fn login(&self, timeout: Duration) -> Result<LoginCode, WxFailure> {
         if let Some(error) = self.switches.failures().pop_front() {
             return Err(error);
         }
@@ -80,16 +80,16 @@ impl FakeWx {
             .http
             .send(&request, timeout)
             .await
-            .map_err(|e| WxError::new(format!("login:fail {e}")))?;
+            .map_err(|e| WxFailure::new(format!("login:fail {e}")))?;
         serde_json::from_slice::<CodeAnswer>(&response.body)
             .map(|answer| LoginCode::new(answer.code))
-            .map_err(|_| WxError::new("login:fail no code in the answer"))
+            .map_err(|_| WxFailure::new("login:fail no code in the answer"))
     }
 
     /// `wx.checkSession()`.
-    pub async fn check_session(&self) -> Result<(), WxError> {
+    pub async fn check_session(&self) -> Result<(), WxFailure> {
         if self.switches.wechat_session_expired.load(Ordering::SeqCst) {
-            Err(WxError::new("checkSession:fail session expired"))
+            Err(WxFailure::new("checkSession:fail session expired"))
         } else {
             Ok(())
         }

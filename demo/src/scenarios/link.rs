@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use wxlogin::client::{CodeReuse, WxError};
+use wxlogin::client::{CodeReuse, WxFailure};
 
 use super::launch::outcome;
 use super::{Scenario, Verdict, finish};
@@ -42,7 +42,9 @@ pub(super) fn scenarios() -> Vec<Scenario> {
 
 async fn wx_login_fails_once(s: &Stack) -> Verdict {
     let client = s.spawn_client(s.client_config());
-    client.wx().fail_next_login(WxError::new("login:fail busy"));
+    client
+        .wx()
+        .fail_next_login(WxFailure::new("login:fail busy"));
     let result = client.handle().login().await;
     let (report, clean) = finish(client).await;
     let codes = s.fake().counts().codes_issued;

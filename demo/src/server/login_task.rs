@@ -5,15 +5,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use wxlogin::{EffectId, RequestId};
 
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 use wxlogin::Handled;
-use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::SessionToken;
 use wxlogin::server::{
-    EffectId, ExchangeOutcome, LoginCoordinator, RequestId, ServerLoginCommand, ServerLoginEvent,
-    Session,
+    ExchangeOutcome, LoginCoordinator, ServerLoginCommand, ServerLoginEvent, Session,
 };
 use wxlogin::wire::{ErrorBody, ErrorKind};
 
@@ -34,7 +34,7 @@ pub(super) enum Input {
     /// A code2Session call finished.
     WeChatAnswered {
         id: EffectId,
-        result: Result<HttpResponse, TransportError>,
+        result: Result<HttpResponse, TransportFailure>,
     },
     /// The store took (or refused) a session.
     SessionStored {

@@ -26,7 +26,7 @@ export interface ServerErrorBody {
 
 export type Step = 'readStorage' | 'checkSession' | 'wxLogin' | 'serverCheck' | 'serverLogin';
 
-export type TransportError =
+export type TransportFailure =
   | { kind: 'timeout' }
   | { kind: 'connection'; message: string }
   | { kind: 'other'; message: string };
@@ -35,7 +35,7 @@ export type TransportError =
 export type LoginFailure =
   | { kind: 'wxLogin'; errMsg: string; errno: number | null; attempts: number }
   | { kind: 'timeout'; step: Step; attempts: number }
-  | { kind: 'transport'; step: Step; error: TransportError; attempts: number }
+  | { kind: 'transport'; step: Step; error: TransportFailure; attempts: number }
   | { kind: 'server'; step: Step; status: number; error: ServerErrorBody | null; attempts: number }
   | { kind: 'malformedResponse'; step: Step; status: number; detail: string }
   | { kind: 'rejectedAfterRelogin' }

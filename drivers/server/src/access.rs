@@ -9,18 +9,19 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use wxlogin::{EffectId, WaiterId};
 
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
-use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::AccessToken;
+use wxlogin::server::TokenFailure;
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenEvent, AccessTokenState,
-    TokenSource, TokenWaiter,
+    TokenSource,
 };
-use wxlogin::server::{EffectId, TokenFailure};
 
 use crate::lease::TokenLease;
 use crate::wechat_http::WeChatHttp;
@@ -56,7 +57,7 @@ impl Drop for AbortOnDrop {
 enum Input {
     Need(oneshot::Sender<Result<AccessToken, AccessTokenUnavailable>>),
     IsRefresher(oneshot::Sender<bool>),
-    Fetched(u64, EffectId, Result<HttpResponse, TransportError>),
+    Fetched(u64, EffectId, Result<HttpResponse, TransportFailure>),
     Loaded(u64, EffectId, Option<AccessTokenState>),
     Lease(Option<u64>),
 }
@@ -112,7 +113,7 @@ struct Task {
     /// Bumped when the cache is rebuilt; answers of older effects are dropped.
     generation: u64,
     fence: Option<u64>,
-    waiters: HashMap<TokenWaiter, oneshot::Sender<Result<AccessToken, AccessTokenUnavailable>>>,
+    waiters: HashMap<WaiterId, oneshot::Sender<Result<AccessToken, AccessTokenUnavailable>>>,
     next_waiter: u64,
     inbox: mpsc::Receiver<Input>,
     outbox: mpsc::Sender<Input>,
@@ -160,7 +161,7 @@ impl Task {
     fn accept(&mut self, input: Input) {
         match input {
             Input::Need(reply) => {
-                let waiter = TokenWaiter(self.next_waiter);
+                let waiter = WaiterId(self.next_waiter);
                 self.next_waiter = self.next_waiter.wrapping_add(1);
                 self.waiters.insert(waiter, reply);
                 self.feed(AccessTokenEvent::TokenNeeded { waiter });
@@ -197,7 +198,7 @@ impl Task {
         self.cache = AccessTokenCache::from_state(config.clone(), state)
             .unwrap_or_else(|_| AccessTokenCache::new(config));
         self.generation = self.generation.wrapping_add(1);
-        let waiting: Vec<TokenWaiter> = self.waiters.keys().copied().collect();
+        let waiting: Vec<WaiterId> = self.waiters.keys().copied().collect();
         for waiter in waiting {
             self.feed(AccessTokenEvent::TokenNeeded { waiter });
         }

@@ -2,7 +2,7 @@
 //! outage, an unknown or expired session, a malformed token.
 
 use wxlogin::http::HttpResponse;
-use wxlogin::wire::{ErrorBody, ErrorKind, WireError};
+use wxlogin::wire::{ErrorBody, ErrorKind, WireFailure};
 
 /// `503 upstream_unavailable` with `retry_after`: the session store is down. Never a 401,
 /// which would send every client to `wx.login` at once.
@@ -21,7 +21,7 @@ pub(crate) fn session_expired() -> HttpResponse {
 }
 
 /// `400 bad_request` for a token header or body that could not be read (messages never echo the input).
-pub(crate) fn bad_token_or_body(error: &WireError) -> HttpResponse {
+pub(crate) fn bad_token_or_body(error: &WireFailure) -> HttpResponse {
     wxlogin::server::session::bad_token_response(error)
 }
 

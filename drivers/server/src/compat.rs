@@ -21,7 +21,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::SessionToken;
-use wxlogin::wire::{ErrorBody, ErrorKind, WireError, validate_token};
+use wxlogin::wire::{ErrorBody, ErrorKind, WireFailure, validate_token};
 
 use crate::service::LoginService;
 
@@ -70,7 +70,7 @@ pub(crate) fn expired_as_200() -> HttpResponse {
 
 /// A token found in a field by [`werequest_token`], for the extractor.
 #[derive(Clone, Debug)]
-pub(crate) struct FieldToken(pub(crate) Result<SessionToken, WireError>);
+pub(crate) struct FieldToken(pub(crate) Result<SessionToken, WireFailure>);
 
 /// Middleware for weRequest 1.x: when the request has no token header and
 /// [`WeRequestCompat::token_field`] is set, finds the token in that query field or JSON body

@@ -11,7 +11,7 @@ use tracing::{debug, error};
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::{SessionKey, SessionToken};
 use wxlogin::server::Session;
-use wxlogin::wire::WireError;
+use wxlogin::wire::WireFailure;
 
 use crate::answers;
 use crate::compat::{FieldToken, expired_as_200};
@@ -112,7 +112,7 @@ pub(crate) async fn resolve(
     };
     let token = match config.token_header.decode(&header_pairs(&parts.headers)) {
         Ok(token) => token,
-        Err(WireError::MissingToken) => match parts.extensions.get::<FieldToken>() {
+        Err(WireFailure::MissingToken) => match parts.extensions.get::<FieldToken>() {
             Some(FieldToken(Ok(token))) => token.clone(),
             Some(FieldToken(Err(e))) => return Err(answers::bad_token_or_body(e)),
             None => return Err(expired()),

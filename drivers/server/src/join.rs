@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use redis::{AsyncCommands, Script};
 use tracing::{debug, warn};
-use wxlogin::http::{HttpRequest, HttpResponse, TransportError};
+use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::server::code2session::parse_response;
 
 use crate::redact::{digest, hex};
@@ -97,7 +97,7 @@ impl CodeJoin {
         http: &WeChatHttp,
         request: &HttpRequest,
         limit: Duration,
-    ) -> Result<HttpResponse, TransportError> {
+    ) -> Result<HttpResponse, TransportFailure> {
         let mut fingerprint = request.url.as_bytes().to_vec();
         fingerprint.extend_from_slice(&request.body);
         let hash = hex(&digest(&String::from_utf8_lossy(&fingerprint)));
@@ -124,7 +124,7 @@ impl CodeJoin {
             }
             if tokio::time::Instant::now() >= give_up {
                 debug!("no answer published for a claimed code in time");
-                return Err(TransportError::Timeout);
+                return Err(TransportFailure::Timeout);
             }
             tokio::time::sleep(self.poll).await;
         }
@@ -136,7 +136,7 @@ impl CodeJoin {
         request: &HttpRequest,
         limit: Duration,
         error: &redis::RedisError,
-    ) -> Result<HttpResponse, TransportError> {
+    ) -> Result<HttpResponse, TransportFailure> {
         warn!(%error, "redis unavailable: exchanging the code without the join");
         http.send(request, limit).await
     }
@@ -174,7 +174,7 @@ impl CodeJoin {
         limit: Duration,
         claim: &str,
         answer: &str,
-    ) -> Result<HttpResponse, TransportError> {
+    ) -> Result<HttpResponse, TransportFailure> {
         let result = http.send(request, limit).await;
         let outcome = match &result {
             Ok(response) if settles_the_code(&result) => {
@@ -223,7 +223,7 @@ impl CodeJoin {
 
 /// Whether WeChat's answer settles the code for every replica: a session, or a refusal that
 /// retrying cannot fix. Transient failures (`-1`, 5xx) do not.
-fn settles_the_code(result: &Result<HttpResponse, TransportError>) -> bool {
+fn settles_the_code(result: &Result<HttpResponse, TransportFailure>) -> bool {
     match parse_response(result) {
         Ok(_) => true,
         Err(error) => !error.is_transient(),

@@ -6,7 +6,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use time::OffsetDateTime;
 use tracing::Instrument;
-use wxlogin::wire::WireError;
+use wxlogin::wire::WireFailure;
 
 use crate::answers;
 use crate::convert::into_axum;
@@ -36,7 +36,7 @@ async fn login(State(service): State<LoginService>, request: Request) -> Respons
         let body = match axum::body::to_bytes(request.into_body(), limit).await {
             Ok(body) => body,
             Err(_) => {
-                let error = WireError::TooLarge {
+                let error = WireFailure::TooLarge {
                     len: limit.saturating_add(1),
                     max: limit,
                 };

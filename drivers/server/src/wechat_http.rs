@@ -1,9 +1,9 @@
 //! The HTTP client for WeChat's API: reqwest over rustls (ring), turning a `wxlogin`
-//! [`HttpRequest`] into an [`HttpResponse`] or the [`TransportError`] the machines expect.
+//! [`HttpRequest`] into an [`HttpResponse`] or the [`TransportFailure`] the machines expect.
 
 use std::time::Duration;
 
-use wxlogin::http::{HttpRequest, HttpResponse, Method, TransportError};
+use wxlogin::http::{HttpRequest, HttpResponse, Method, TransportFailure};
 
 /// The largest answer read from WeChat; the crate's parsers refuse anything over 64 KiB.
 const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
@@ -32,7 +32,7 @@ impl WeChatHttp {
         &self,
         request: &HttpRequest,
         timeout: Duration,
-    ) -> Result<HttpResponse, TransportError> {
+    ) -> Result<HttpResponse, TransportFailure> {
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
@@ -51,7 +51,7 @@ impl WeChatHttp {
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(&e))? {
             if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                return Err(TransportError::Other {
+                return Err(TransportFailure::Other {
                     message: "wechat's answer exceeds 1 MiB".into(),
                 });
             }
@@ -66,9 +66,9 @@ impl WeChatHttp {
 }
 
 /// The error's kind, never its URL.
-fn transport_error(error: &reqwest::Error) -> TransportError {
+fn transport_error(error: &reqwest::Error) -> TransportFailure {
     if error.is_timeout() {
-        return TransportError::Timeout;
+        return TransportFailure::Timeout;
     }
     let what = if error.is_connect() {
         "could not connect"
@@ -79,7 +79,7 @@ fn transport_error(error: &reqwest::Error) -> TransportError {
     } else {
         "the exchange failed"
     };
-    TransportError::Connection {
+    TransportFailure::Connection {
         message: what.to_owned(),
     }
 }

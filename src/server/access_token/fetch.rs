@@ -9,10 +9,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::config::{AccessTokenConfig, TokenEndpoint};
-use crate::http::{HttpRequest, HttpResponse, TransportError};
+use crate::http::{HttpRequest, HttpResponse, TransportFailure};
 use crate::secret::AccessToken;
 use crate::server::code2session::percent_encode;
-use crate::server::errcode::{ApiError, parse_api_response};
+use crate::server::errcode::{ApiFailure, parse_api_response};
 use crate::server::scrub::Scrub;
 use crate::wire::to_json;
 
@@ -61,12 +61,12 @@ pub struct GrantedToken {
 /// driver got instead.
 ///
 /// Success is a 200 JSON object with `errcode` absent or 0, a non-empty `access_token` and an
-/// `expires_in` of at least 1. Everything else is an [`ApiError`] keeping what WeChat said.
+/// `expires_in` of at least 1. Everything else is an [`ApiFailure`] keeping what WeChat said.
 pub fn parse_token_response(
-    result: &Result<HttpResponse, TransportError>,
-) -> Result<GrantedToken, ApiError> {
+    result: &Result<HttpResponse, TransportFailure>,
+) -> Result<GrantedToken, ApiFailure> {
     let granted: GrantedToken = parse_api_response(result)?;
-    let malformed = |detail: &str| ApiError::Malformed {
+    let malformed = |detail: &str| ApiFailure::Malformed {
         detail: detail.to_owned(),
     };
     if granted.access_token.expose_secret().is_empty() {
@@ -81,6 +81,6 @@ pub fn parse_token_response(
 /// The one scrub ([`Scrub`]) with the app secret known: every world text the error keeps
 /// (an HTTP client's message naming the plain endpoint's URL, an errmsg of any status) loses
 /// the secret, raw or percent-encoded, and anything shaped like a credential.
-pub(crate) fn scrub(error: ApiError, config: &AccessTokenConfig) -> ApiError {
+pub(crate) fn scrub(error: ApiFailure, config: &AccessTokenConfig) -> ApiFailure {
     Scrub::new([config.secret.expose_secret()]).api_error(error)
 }

@@ -2,6 +2,7 @@
 //! queues commands, computes deadlines and applies the effects the rules decide on; it decides
 //! nothing itself.
 
+use crate::{EffectId, WaiterId};
 use std::collections::{BTreeSet, VecDeque};
 
 use time::OffsetDateTime;
@@ -11,12 +12,11 @@ use super::fetch::{GrantedToken, token_request};
 use super::guard::ForceLedger;
 use super::types::{
     AccessTokenCommand, AccessTokenError, AccessTokenEvent, AccessTokenPhase, AccessTokenState,
-    CachedToken, STATE_VERSION, TokenFailure, TokenWaiter,
+    CachedToken, STATE_VERSION, TokenFailure,
 };
 use crate::Handled;
 use crate::backoff::SplitMix64;
-use crate::server::errcode::{ApiError, ErrorClass};
-use crate::server::types::EffectId;
+use crate::server::errcode::{ApiFailure, ErrorClass};
 
 /// A WeChat `access_token` cache for one app, as a sans-IO machine.
 ///
@@ -64,11 +64,11 @@ pub struct AccessTokenCache {
     pub(super) generation: u64,
     pub(super) ledger: ForceLedger,
     /// Waiting for any good token, in arrival order.
-    pub(super) waiters: Vec<TokenWaiter>,
+    pub(super) waiters: Vec<WaiterId>,
     /// Waiting for a forced refresh, in arrival order.
-    pub(super) force_waiters: Vec<TokenWaiter>,
+    pub(super) force_waiters: Vec<WaiterId>,
     /// Every waiter of both lists, for the duplicate check.
-    pub(super) waiting: BTreeSet<TokenWaiter>,
+    pub(super) waiting: BTreeSet<WaiterId>,
     /// No refresh ahead before this instant (after a refresh failed for good).
     pub(super) cooldown_until: Option<OffsetDateTime>,
     pub(super) rng: SplitMix64,
@@ -248,7 +248,7 @@ impl AccessTokenCache {
 
     /// Refuses a waiter already waiting; `Ok(false)` when the cache is full (the waiter was
     /// failed with `Busy`).
-    pub(super) fn admit(&mut self, waiter: TokenWaiter) -> Result<bool, AccessTokenError> {
+    pub(super) fn admit(&mut self, waiter: WaiterId) -> Result<bool, AccessTokenError> {
         if self.waiting.contains(&waiter) {
             return Err(AccessTokenError::DuplicateWaiter { waiter });
         }
@@ -262,7 +262,7 @@ impl AccessTokenCache {
         Ok(true)
     }
 
-    pub(super) fn enqueue(&mut self, waiter: TokenWaiter, force: bool) {
+    pub(super) fn enqueue(&mut self, waiter: WaiterId, force: bool) {
         self.waiting.insert(waiter);
         if force {
             self.force_waiters.push(waiter);
@@ -272,7 +272,7 @@ impl AccessTokenCache {
     }
 
     /// Sends the token to `waiters`, if there are any.
-    pub(super) fn ready(&mut self, waiters: Vec<TokenWaiter>, token: &CachedToken) {
+    pub(super) fn ready(&mut self, waiters: Vec<WaiterId>, token: &CachedToken) {
         if waiters.is_empty() {
             return;
         }
@@ -287,7 +287,7 @@ impl AccessTokenCache {
         });
     }
 
-    pub(super) fn fail(&mut self, waiters: Vec<TokenWaiter>, error: TokenFailure) {
+    pub(super) fn fail(&mut self, waiters: Vec<WaiterId>, error: TokenFailure) {
         if waiters.is_empty() {
             return;
         }
@@ -453,6 +453,6 @@ impl AccessTokenCache {
 }
 
 /// The failure of one fetch attempt.
-pub(super) fn unavailable(attempts: u32, last: ApiError) -> TokenFailure {
+pub(super) fn unavailable(attempts: u32, last: ApiFailure) -> TokenFailure {
     TokenFailure::Unavailable { attempts, last }
 }

@@ -67,14 +67,15 @@
 //! use time::OffsetDateTime;
 //! use wxlogin::http::HttpResponse;
 //! use wxlogin::secret::AppSecret;
+//! use wxlogin::WaiterId;
 //! use wxlogin::server::access_token::{
-//!     AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenEvent, TokenWaiter,
+//!     AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenEvent,
 //! };
 //!
 //! let config = AccessTokenConfig::new("wx4f4bc4dec97d474b", AppSecret::new("app-secret"), 7);
 //! let mut cache = AccessTokenCache::new(config);
 //! let now = OffsetDateTime::from_unix_timestamp(1_704_067_200)?;
-//! cache.handle(AccessTokenEvent::TokenNeeded { waiter: TokenWaiter(1) }, now)?;
+//! cache.handle(AccessTokenEvent::TokenNeeded { waiter: WaiterId(1) }, now)?;
 //! let mut token = None;
 //! while let Some(command) = cache.poll_command() {
 //!     match command {
@@ -85,7 +86,7 @@
 //!             cache.handle(AccessTokenEvent::FetchAnswered { id, result }, now)?;
 //!         }
 //!         AccessTokenCommand::Ready { waiters, token: t, .. } => {
-//!             assert_eq!(waiters, [TokenWaiter(1)]);
+//!             assert_eq!(waiters, [WaiterId(1)]);
 //!             token = Some(t);
 //!         }
 //!         AccessTokenCommand::Publish { .. } => { /* write `state` to the shared store */ }
@@ -111,5 +112,5 @@ pub use guard::{FORCE_REFRESH_DAILY_LIMIT, FORCE_REFRESH_MIN_INTERVAL, ForceLedg
 pub use machine::AccessTokenCache;
 pub use types::{
     AccessTokenCommand, AccessTokenError, AccessTokenEvent, AccessTokenPhase, AccessTokenState,
-    CachedToken, STATE_VERSION, TokenEventKind, TokenFailure, TokenWaiter,
+    CachedToken, STATE_VERSION, TokenEventKind, TokenFailure,
 };

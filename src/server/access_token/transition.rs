@@ -5,6 +5,7 @@
 //! changes, so an `Err` leaves the cache untouched; a late answer (`Ok(Handled::Late)`)
 //! returns before anything changes too.
 
+use crate::EffectId;
 use time::OffsetDateTime;
 
 use super::config::TokenSource;
@@ -12,9 +13,8 @@ use super::fetch::{parse_token_response, scrub};
 use super::machine::{AccessTokenCache, Phase, unavailable};
 use super::types::{AccessTokenError, AccessTokenEvent, TokenEventKind, TokenFailure, validate};
 use crate::Handled;
-use crate::http::{HttpResponse, TransportError};
+use crate::http::{HttpResponse, TransportFailure};
 use crate::server::errcode::{ErrorClass, classify};
-use crate::server::types::EffectId;
 
 impl AccessTokenCache {
     /// The input rules.
@@ -234,7 +234,7 @@ impl AccessTokenCache {
             } => {
                 if now >= *deadline {
                     let (force, attempts) = (*force, *attempts);
-                    self.on_fetch_answer(Err(TransportError::Timeout), force, attempts, now);
+                    self.on_fetch_answer(Err(TransportFailure::Timeout), force, attempts, now);
                 }
             }
             Phase::Loading {
@@ -281,7 +281,7 @@ impl AccessTokenCache {
 
     fn on_fetch_answer(
         &mut self,
-        result: Result<HttpResponse, TransportError>,
+        result: Result<HttpResponse, TransportFailure>,
         force: bool,
         attempts: u32,
         now: OffsetDateTime,

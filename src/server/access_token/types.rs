@@ -1,30 +1,18 @@
 //! The values an [`AccessTokenCache`](super::AccessTokenCache) takes and gives: waiters, events,
 //! commands, the exported state, world failures and driver errors.
 
+use crate::EffectId;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use super::guard::{ForceLedger, ForceRefused};
-use crate::http::{HttpRequest, HttpResponse, TransportError};
+use crate::WaiterId;
+use crate::http::{HttpRequest, HttpResponse, TransportFailure};
 use crate::secret::AccessToken;
-use crate::server::errcode::ApiError;
-use crate::server::types::{EffectId, redact_transport};
-
-/// Names one caller waiting for a token, chosen by the driver; the
-/// [`AccessTokenCommand::Ready`] or [`AccessTokenCommand::Failed`] answering it lists the id.
-/// Ids of waiters still waiting must be distinct.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-pub struct TokenWaiter(pub u64);
-
-impl fmt::Display for TokenWaiter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "waiter #{}", self.0)
-    }
-}
+use crate::server::errcode::ApiFailure;
+use crate::server::types::redact_transport;
 
 /// A token and its lifetime, as cached, exported and shared. `Debug` hides the token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,14 +71,14 @@ pub enum AccessTokenEvent {
     /// cached one is usable, else joined to the one fetch in flight (started if none is).
     TokenNeeded {
         /// The caller's id.
-        waiter: TokenWaiter,
+        waiter: WaiterId,
     },
     /// WeChat answered [`AccessTokenCommand::Fetch`] (or the call failed).
     FetchAnswered {
         /// The id of the `Fetch` command.
         id: EffectId,
         /// The response, or why there is none.
-        result: Result<HttpResponse, TransportError>,
+        result: Result<HttpResponse, TransportFailure>,
     },
     /// The shared store answered [`AccessTokenCommand::LoadShared`] (`None`: nothing stored,
     /// or nothing readable).
@@ -119,14 +107,14 @@ pub enum AccessTokenEvent {
         /// WeChat's errcode: 40001, 40014 or 42001, anything else is refused.
         errcode: i64,
         /// The caller that will retry once, if any.
-        waiter: Option<TokenWaiter>,
+        waiter: Option<WaiterId>,
     },
     /// `waiter` asks for a token WeChat issues anew (`force_refresh: true`). Refused with
     /// [`TokenFailure::ForceRefused`] less than 30 s after the previous forced refresh, past
     /// 20 in a Beijing day, and on a [`TokenSource::Shared`](super::TokenSource::Shared) cache.
     ForceRefresh {
         /// The caller's id.
-        waiter: TokenWaiter,
+        waiter: WaiterId,
     },
     /// Another process's state, read from the shared store: a newer usable token is adopted
     /// (and serves waiting callers), the forced-refresh counts are merged.
@@ -307,7 +295,7 @@ pub enum AccessTokenCommand {
     /// Give `token` to `waiters`. No event answers it.
     Ready {
         /// The callers served, in arrival order.
-        waiters: Vec<TokenWaiter>,
+        waiters: Vec<WaiterId>,
         /// The token.
         token: AccessToken,
         /// When it expires.
@@ -319,7 +307,7 @@ pub enum AccessTokenCommand {
     /// Tell `waiters` no token came. No event answers it.
     Failed {
         /// The callers, in arrival order.
-        waiters: Vec<TokenWaiter>,
+        waiters: Vec<WaiterId>,
         /// Why.
         error: TokenFailure,
     },
@@ -342,7 +330,7 @@ pub enum TokenFailure {
         /// The calls made.
         attempts: u32,
         /// The last failure.
-        last: ApiError,
+        last: ApiFailure,
     },
     /// The shared store held no usable token newer than the one rejected.
     #[error("no usable shared access token after {attempts} attempt(s)")]
@@ -386,7 +374,7 @@ pub enum AccessTokenError {
     #[error("{waiter} is already waiting")]
     DuplicateWaiter {
         /// The id that arrived.
-        waiter: TokenWaiter,
+        waiter: WaiterId,
     },
     /// `TokenRejected` carried an errcode that says nothing about the token.
     #[error("errcode {errcode} is not a token error (40001, 40014, 42001)")]

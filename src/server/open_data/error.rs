@@ -14,7 +14,7 @@
 /// or watermark failure has a padding oracle, which is enough to forge open data.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum OpenDataError {
+pub enum OpenDataFailure {
     /// The `app_id` given to [`decrypt`](super::decrypt) is empty: the watermark check would
     /// then accept data stamped with an empty appid, i.e. data made for no mini program. A
     /// mistake of the caller, refused before the input is looked at (-41003).
@@ -93,7 +93,7 @@ pub enum OpenDataError {
     },
 }
 
-impl OpenDataError {
+impl OpenDataFailure {
     /// The official demo's code for an illegal AES key.
     pub const ILLEGAL_AES_KEY: i32 = -41001;
     /// The official demo's code for an illegal iv.
@@ -113,20 +113,20 @@ impl OpenDataError {
     /// | -41003 | every other variant |
     pub fn demo_code(&self) -> i32 {
         match self {
-            OpenDataError::SessionKey(_) => Self::ILLEGAL_AES_KEY,
-            OpenDataError::Iv(_) => Self::ILLEGAL_IV,
-            OpenDataError::Base64 { .. } => Self::DECODE_BASE64_ERROR,
-            OpenDataError::TooLarge { .. }
-            | OpenDataError::CiphertextLength { .. }
-            | OpenDataError::Padding(_)
-            | OpenDataError::NotUtf8
-            | OpenDataError::NotJson { .. }
-            | OpenDataError::MissingWatermark
-            | OpenDataError::InvalidWatermark
-            | OpenDataError::AppIdMismatch
-            | OpenDataError::StaleWatermark { .. }
-            | OpenDataError::Payload { .. }
-            | OpenDataError::EmptyAppId => Self::ILLEGAL_BUFFER,
+            OpenDataFailure::SessionKey(_) => Self::ILLEGAL_AES_KEY,
+            OpenDataFailure::Iv(_) => Self::ILLEGAL_IV,
+            OpenDataFailure::Base64 { .. } => Self::DECODE_BASE64_ERROR,
+            OpenDataFailure::TooLarge { .. }
+            | OpenDataFailure::CiphertextLength { .. }
+            | OpenDataFailure::Padding(_)
+            | OpenDataFailure::NotUtf8
+            | OpenDataFailure::NotJson { .. }
+            | OpenDataFailure::MissingWatermark
+            | OpenDataFailure::InvalidWatermark
+            | OpenDataFailure::AppIdMismatch
+            | OpenDataFailure::StaleWatermark { .. }
+            | OpenDataFailure::Payload { .. }
+            | OpenDataFailure::EmptyAppId => Self::ILLEGAL_BUFFER,
         }
     }
 }
@@ -170,7 +170,7 @@ pub enum PaddingFault {
 /// Why [`verify_raw_data_signature`](super::verify_raw_data_signature) refused a signature.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum SignatureError {
+pub enum SignatureFailure {
     /// The signature is not 40 hexadecimal digits.
     #[error("signature is not 40 hex digits")]
     Malformed,

@@ -17,7 +17,7 @@
 //!   length 1 to 16, every pad byte equal), the plaintext UTF-8 JSON with a watermark whose
 //!   appid equals ours.
 //!
-//! Each failure is a typed [`OpenDataError`] that also gives the official demo's code
+//! Each failure is a typed [`OpenDataFailure`] that also gives the official demo's code
 //! (-41001 to -41004). The decoded key and the buffer holding the plaintext are zeroized when
 //! dropped; the payload you get back is yours to protect.
 //!
@@ -45,7 +45,7 @@
 //! )?;
 //! assert_eq!(user.data.nick_name, "Band");
 //! assert_eq!(user.watermark.timestamp, 1477314187);
-//! # Ok::<(), wxlogin::server::open_data::OpenDataError>(())
+//! # Ok::<(), wxlogin::server::open_data::OpenDataFailure>(())
 //! ```
 
 mod error;
@@ -62,7 +62,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
-pub use error::{MaterialFault, OpenDataError, PaddingFault, SignatureError};
+pub use error::{MaterialFault, OpenDataFailure, PaddingFault, SignatureFailure};
 pub use options::DecryptOptions;
 pub use payload::{Decrypted, PhoneNumber, ShareInfo, UserInfo, Watermark};
 pub use signature::verify_raw_data_signature;
@@ -70,7 +70,7 @@ pub use signature::verify_raw_data_signature;
 use crate::secret::SessionKey;
 
 /// The longest `encryptedData` text [`decrypt`] accepts, in bytes (64 KiB of base64, 48 KiB of
-/// ciphertext). Longer input is refused with [`OpenDataError::TooLarge`] before any decoding.
+/// ciphertext). Longer input is refused with [`OpenDataFailure::TooLarge`] before any decoding.
 pub const MAX_ENCRYPTED_DATA_LEN: usize = 64 * 1024;
 
 /// AES block size, key size and iv size: all 16 bytes for AES-128-CBC.
@@ -83,21 +83,21 @@ const BLOCK: usize = 16;
 /// `serde_json::Value`, or your own. The checks run in this order, and the first that fails is
 /// returned:
 ///
-/// 0. `app_id` is not empty ([`OpenDataError::EmptyAppId`]: the caller's mistake, checked
+/// 0. `app_id` is not empty ([`OpenDataFailure::EmptyAppId`]: the caller's mistake, checked
 ///    before the input; an empty one would accept data watermarked for no app);
 /// 1. the session key is 24 characters of base64 decoding to 16 bytes
-///    ([`OpenDataError::SessionKey`], -41001);
-/// 2. the iv is 24 characters of base64 decoding to 16 bytes ([`OpenDataError::Iv`], -41002);
-/// 3. the data text is at most [`MAX_ENCRYPTED_DATA_LEN`] bytes ([`OpenDataError::TooLarge`])
-///    and strict base64 ([`OpenDataError::Base64`], -41004);
-/// 4. the ciphertext is a non-empty multiple of 16 bytes ([`OpenDataError::CiphertextLength`]);
-/// 5. the padding is strict PKCS#7 ([`OpenDataError::Padding`]);
-/// 6. the plaintext is UTF-8 ([`OpenDataError::NotUtf8`]) JSON ([`OpenDataError::NotJson`]);
-/// 7. it has a watermark ([`OpenDataError::MissingWatermark`],
-///    [`OpenDataError::InvalidWatermark`]) whose appid equals `app_id`
-///    ([`OpenDataError::AppIdMismatch`]);
-/// 8. if asked for, the watermark is fresh ([`OpenDataError::StaleWatermark`]);
-/// 9. the JSON has the shape of `T` ([`OpenDataError::Payload`]).
+///    ([`OpenDataFailure::SessionKey`], -41001);
+/// 2. the iv is 24 characters of base64 decoding to 16 bytes ([`OpenDataFailure::Iv`], -41002);
+/// 3. the data text is at most [`MAX_ENCRYPTED_DATA_LEN`] bytes ([`OpenDataFailure::TooLarge`])
+///    and strict base64 ([`OpenDataFailure::Base64`], -41004);
+/// 4. the ciphertext is a non-empty multiple of 16 bytes ([`OpenDataFailure::CiphertextLength`]);
+/// 5. the padding is strict PKCS#7 ([`OpenDataFailure::Padding`]);
+/// 6. the plaintext is UTF-8 ([`OpenDataFailure::NotUtf8`]) JSON ([`OpenDataFailure::NotJson`]);
+/// 7. it has a watermark ([`OpenDataFailure::MissingWatermark`],
+///    [`OpenDataFailure::InvalidWatermark`]) whose appid equals `app_id`
+///    ([`OpenDataFailure::AppIdMismatch`]);
+/// 8. if asked for, the watermark is fresh ([`OpenDataFailure::StaleWatermark`]);
+/// 9. the JSON has the shape of `T` ([`OpenDataFailure::Payload`]).
 ///
 /// Checks 0 and 3 to 9 report -41003 except the base64 one. The function never panics.
 ///
@@ -112,15 +112,15 @@ pub fn decrypt<T: DeserializeOwned>(
     encrypted_data: &str,
     iv: &str,
     options: &DecryptOptions,
-) -> Result<Decrypted<T>, OpenDataError> {
+) -> Result<Decrypted<T>, OpenDataFailure> {
     if app_id.is_empty() {
-        return Err(OpenDataError::EmptyAppId);
+        return Err(OpenDataFailure::EmptyAppId);
     }
-    let key = decode_material(session_key.expose_secret()).map_err(OpenDataError::SessionKey)?;
-    let iv = decode_material(&repair(iv, options)).map_err(OpenDataError::Iv)?;
+    let key = decode_material(session_key.expose_secret()).map_err(OpenDataFailure::SessionKey)?;
+    let iv = decode_material(&repair(iv, options)).map_err(OpenDataFailure::Iv)?;
 
     if encrypted_data.len() > MAX_ENCRYPTED_DATA_LEN {
-        return Err(OpenDataError::TooLarge {
+        return Err(OpenDataFailure::TooLarge {
             len: encrypted_data.len(),
             max: MAX_ENCRYPTED_DATA_LEN,
         });
@@ -131,49 +131,49 @@ pub fn decrypt<T: DeserializeOwned>(
         Zeroizing::new(
             STANDARD
                 .decode(data.as_bytes())
-                .map_err(|_| OpenDataError::Base64 {
+                .map_err(|_| OpenDataFailure::Base64 {
                     contains_space: data.contains(' '),
                 })?,
         );
 
     let len = buffer.len();
     if len == 0 || len % BLOCK != 0 {
-        return Err(OpenDataError::CiphertextLength { len });
+        return Err(OpenDataFailure::CiphertextLength { len });
     }
     let (blocks, rest) = aes::Block::slice_as_chunks_mut(&mut buffer[..]);
     if !rest.is_empty() {
         // Cannot happen: the length is a multiple of the block size, checked just above.
-        return Err(OpenDataError::CiphertextLength { len });
+        return Err(OpenDataFailure::CiphertextLength { len });
     }
     // Borrowed as arrays, not copied, so the only key copies are the zeroizing ones; the
     // decryptor's round keys and chaining block are wiped on drop (`zeroize` features).
     cbc::Decryptor::<aes::Aes128>::new((&*key).into(), (&*iv).into()).decrypt_blocks(blocks);
 
-    let plaintext = unpad(&buffer).map_err(OpenDataError::Padding)?;
-    let text = std::str::from_utf8(plaintext).map_err(|_| OpenDataError::NotUtf8)?;
+    let plaintext = unpad(&buffer).map_err(OpenDataFailure::Padding)?;
+    let text = std::str::from_utf8(plaintext).map_err(|_| OpenDataFailure::NotUtf8)?;
     let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| OpenDataError::NotJson {
+        serde_json::from_str(text).map_err(|e| OpenDataFailure::NotJson {
             detail: crate::wire::json_error_summary(&e),
         })?;
 
     let watermark = match value.get("watermark") {
-        None | Some(serde_json::Value::Null) => return Err(OpenDataError::MissingWatermark),
+        None | Some(serde_json::Value::Null) => return Err(OpenDataFailure::MissingWatermark),
         // serde would also read a struct from an array; only an object is a watermark.
         Some(found) if found.is_object() => {
-            Watermark::deserialize(found).map_err(|_| OpenDataError::InvalidWatermark)?
+            Watermark::deserialize(found).map_err(|_| OpenDataFailure::InvalidWatermark)?
         }
-        Some(_) => return Err(OpenDataError::InvalidWatermark),
+        Some(_) => return Err(OpenDataFailure::InvalidWatermark),
     };
     if watermark.app_id != app_id {
-        return Err(OpenDataError::AppIdMismatch);
+        return Err(OpenDataFailure::AppIdMismatch);
     }
     if let Some((max_age, now)) = options.watermark_age_check() {
         if !options::is_fresh(watermark.timestamp, max_age, now) {
-            return Err(OpenDataError::StaleWatermark { max_age });
+            return Err(OpenDataFailure::StaleWatermark { max_age });
         }
     }
 
-    let data = T::deserialize(value).map_err(|e| OpenDataError::Payload {
+    let data = T::deserialize(value).map_err(|e| OpenDataFailure::Payload {
         detail: payload_error_category(&e),
     })?;
     Ok(Decrypted { data, watermark })

@@ -11,7 +11,7 @@ use time::{Duration, OffsetDateTime};
 /// captured once decrypts again, to the same payload, for as long as the server keeps the
 /// user's `session_key` (until their next `wx.login`, often days). With
 /// [`max_watermark_age(max_age, now)`](Self::max_watermark_age), data stamped more than
-/// `max_age` away from `now` is refused ([`StaleWatermark`](super::OpenDataError::StaleWatermark)),
+/// `max_age` away from `now` is refused ([`StaleWatermark`](super::OpenDataFailure::StaleWatermark)),
 /// so a replay works only within `max_age` of the stamp; pick the time your client needs
 /// between receiving the data and your server decrypting it (a few minutes) plus the clock
 /// skew you tolerate. Within that window a replay still decrypts: if a payload may be used

@@ -3,7 +3,7 @@
 use sha1::{Digest, Sha1};
 use subtle::ConstantTimeEq;
 
-use super::SignatureError;
+use super::SignatureFailure;
 use crate::secret::SessionKey;
 
 /// Checks the `signature` that comes with `rawData`: the hex SHA-1 of the rawData text followed
@@ -11,11 +11,11 @@ use crate::secret::SessionKey;
 ///
 /// The digests are compared in constant time. WeChat sends lowercase hex; uppercase (or mixed)
 /// hex is accepted too, since it names the same digest. Anything that is not exactly 40 hex
-/// digits (surrounding whitespace included) is [`SignatureError::Malformed`].
+/// digits (surrounding whitespace included) is [`SignatureFailure::Malformed`].
 ///
 /// ```
 /// use wxlogin::secret::SessionKey;
-/// use wxlogin::server::open_data::{verify_raw_data_signature, SignatureError};
+/// use wxlogin::server::open_data::{verify_raw_data_signature, SignatureFailure};
 ///
 /// let key = SessionKey::new("HyVFkGl5F5OQWJZZaNzBBg==");
 /// let raw_data = r#"{"nickName":"Band","gender":1}"#;
@@ -23,15 +23,15 @@ use crate::secret::SessionKey;
 /// assert_eq!(verify_raw_data_signature(raw_data, &key, signature), Ok(()));
 /// assert_eq!(
 ///     verify_raw_data_signature("{}", &key, signature),
-///     Err(SignatureError::Mismatch)
+///     Err(SignatureFailure::Mismatch)
 /// );
 /// ```
 pub fn verify_raw_data_signature(
     raw_data: &str,
     session_key: &SessionKey,
     signature: &str,
-) -> Result<(), SignatureError> {
-    let given = decode_hex_digest(signature).ok_or(SignatureError::Malformed)?;
+) -> Result<(), SignatureFailure> {
+    let given = decode_hex_digest(signature).ok_or(SignatureFailure::Malformed)?;
     // The hasher buffers the key text; with the `zeroize` feature of `sha1` it wipes its state
     // on drop.
     let mut hasher = Sha1::new();
@@ -41,7 +41,7 @@ pub fn verify_raw_data_signature(
     if bool::from(expected.as_slice().ct_eq(&given)) {
         Ok(())
     } else {
-        Err(SignatureError::Mismatch)
+        Err(SignatureFailure::Mismatch)
     }
 }
 

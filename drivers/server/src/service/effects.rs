@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use time::OffsetDateTime;
-use wxlogin::http::{HttpRequest, HttpResponse, TransportError};
+use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::secret::SessionToken;
 use wxlogin::server::Session;
 
@@ -30,7 +30,7 @@ impl Effects {
         &self,
         request: HttpRequest,
         timeout: Duration,
-    ) -> Result<HttpResponse, TransportError> {
+    ) -> Result<HttpResponse, TransportFailure> {
         let limit = timeout.saturating_add(self.call_grace);
         #[cfg(feature = "redis")]
         if let Some(join) = &self.join {

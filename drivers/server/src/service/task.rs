@@ -8,15 +8,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use wxlogin::{EffectId, RequestId};
 
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
-use wxlogin::http::{HttpResponse, TransportError};
+use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::SessionToken;
 use wxlogin::server::{
-    EffectId, ExchangeFailure, ExchangeOutcome, LoginCoordinator, RequestId, ServerLoginCommand,
-    ServerLoginEvent,
+    ExchangeFailure, ExchangeOutcome, LoginCoordinator, ServerLoginCommand, ServerLoginEvent,
 };
 
 use super::effects::Effects;
@@ -39,7 +39,7 @@ pub(crate) enum Input {
     /// A code2Session call finished.
     WeChatAnswered {
         id: EffectId,
-        result: Result<HttpResponse, TransportError>,
+        result: Result<HttpResponse, TransportFailure>,
     },
     /// The store took (or refused) a session.
     SessionStored {
