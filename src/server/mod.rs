@@ -6,11 +6,9 @@
 //! |---|---|
 //! | [`code2session`] | the code2Session request and the parser of its answer |
 //! | [`errcode`] | WeChat's `{errcode, errmsg}` envelope, the classification of every code, the client's answer |
-//! | [`login`] | [`ServerLogin`]: one login request as a machine |
-//! | [`coordinator`] | [`LoginCoordinator`]: every login of a process, duplicate codes joined, results remembered |
-//! | [`session`] | the server's [`Session`] record and the answer to the client's session check |
+//! | [`login`] | the code exchange as a machine ([`login::CodeExchange`]) and the coordinator of every exchange of a process ([`login::LoginCoordinator`]) |
+//! | [`session`] | the server's [`session::SessionRecord`] and the answer to the client's session check ([`session::SessionCheck`]) |
 //! | `scrub` | the one scrub of WeChat's texts and transport messages (secrets, credential-shaped values) |
-//! | [`types`] | the events, commands, outcomes and errors both machines share |
 //! | [`access_token`] | [`AccessTokenCache`]: the `access_token` as a machine (single flight, refresh ahead, compare-and-expire, guarded force) |
 //! | [`phone`] | the current phone number API (`getuserphonenumber`) |
 //! | `session_key` | checkSessionKey and resetUserSessionKey, signed (feature `crypto`) |
@@ -18,7 +16,6 @@
 
 pub mod access_token;
 pub mod code2session;
-pub mod coordinator;
 pub mod errcode;
 pub mod login;
 #[cfg(feature = "crypto")]
@@ -28,7 +25,6 @@ pub(crate) mod scrub;
 pub mod session;
 #[cfg(feature = "crypto")]
 pub mod session_key;
-pub mod types;
 
 pub use crate::backoff::{Backoff, SplitMix64};
 pub use access_token::{
@@ -36,11 +32,4 @@ pub use access_token::{
     AccessTokenState, TokenFailure,
 };
 pub use code2session::{Code2Session, Credentials, WeChatSession};
-pub use coordinator::{CoordinatorConfig, LoginCoordinator};
 pub use errcode::{ApiFailure, ErrorClass, Quota, WeChatFailure};
-pub use login::{CODE_LIFETIME, ServerLogin};
-pub use session::Session;
-pub use types::{
-    ExchangeFailure, ExchangeOutcome, ServerEventKind, ServerLoginCommand, ServerLoginConfig,
-    ServerLoginError, ServerLoginEvent, ServerLoginState,
-};

@@ -23,7 +23,7 @@ use crate::http::{HttpRequest, HttpResponse, TransportFailure, trim_base_url};
 use crate::secret::AccessToken;
 use crate::server::code2session::{DEFAULT_BASE_URL, percent_encode};
 use crate::server::errcode::{ApiFailure, ErrorClass, parse_api_body};
-use crate::server::types::redact_transport;
+use crate::server::scrub::redact_transport;
 use crate::wire::to_json;
 
 /// The `watermark` WeChat puts in every open-data plaintext and in the phone number answer.

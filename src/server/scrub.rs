@@ -276,3 +276,10 @@ mod tests {
         assert_eq!(message.len(), MAX_ERRMSG_BYTES);
     }
 }
+
+/// The error with anything shaped like a credential removed from its message (the one scrub,
+/// knowing no secret): HTTP clients often quote the request URL, which carries the app secret
+/// and the code.
+pub(crate) fn redact_transport(error: &TransportFailure) -> TransportFailure {
+    Scrub::default().transport(error)
+}

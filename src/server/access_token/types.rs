@@ -12,7 +12,7 @@ use crate::WaiterId;
 use crate::http::{HttpRequest, HttpResponse, TransportFailure};
 use crate::secret::AccessToken;
 use crate::server::errcode::ApiFailure;
-use crate::server::types::redact_transport;
+use crate::server::scrub::redact_transport;
 
 /// A token and its lifetime, as cached, exported and shared. `Debug` hides the token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

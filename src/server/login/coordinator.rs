@@ -11,7 +11,7 @@
 //! id of at most [`MAX_RID_BYTES`]). Measured with every field at its bound on a 64-bit target
 //! by `tests/alloc_budgets.rs` (live heap bytes, through a counting allocator):
 //! - in flight: at most `max_in_flight` codes, at most 2.5 KiB each (2,431 bytes measured: the
-//!   boxed [`ServerLogin`] and its command queue's buffer, the code in three places, the kept
+//!   boxed [`CodeExchange`] and its command queue's buffer, the code in three places, the kept
 //!   error of a backoff, `max_waiters_per_code` = 16 request ids twice). A new code beyond
 //!   that is answered at once with a typed [`ExchangeFailure::Busy`] (503, `retry_after` 1),
 //!   and so is one more duplicate of a code that has its full set of waiters;
@@ -30,64 +30,24 @@
 //! [`MAX_ERRMSG_BYTES`]: crate::server::errcode::MAX_ERRMSG_BYTES
 //! [`MAX_RID_BYTES`]: crate::server::errcode::MAX_RID_BYTES
 
-use crate::{EffectId, RequestId};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::fmt;
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use crate::Handled;
+use super::command::{Command, ExchangeOutcome};
+use super::config::{CoordinatorConfig, ExchangeConfig};
+use super::error::{ExchangeError, ExchangeFailure};
+use super::event::Event;
+use super::exchange::CodeExchange;
+use super::recent::{CodeKey, Recent};
 use crate::backoff::SplitMix64;
-use crate::http::HttpResponse;
-use crate::server::errcode::{ErrorClass, WeChatFailure};
-use crate::server::login::ServerLogin;
-use crate::server::session::whole_seconds_until;
-use crate::server::types::{
-    ExchangeFailure, ExchangeOutcome, ServerLoginCommand, ServerLoginConfig, ServerLoginError,
-    ServerLoginEvent,
-};
-use crate::wire::{LoginGranted, decode_login_request};
-
-/// Configuration of a [`LoginCoordinator`]: the login flow and the memory bounds.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CoordinatorConfig {
-    /// The login flow every exchange runs.
-    pub login: ServerLoginConfig,
-    /// Codes exchanged at the same time, at most. Default: 1024.
-    pub max_in_flight: usize,
-    /// Finished codes remembered, at most. Default: 16,384.
-    pub max_remembered: usize,
-    /// Requests joined onto one code, at most. Default: 16.
-    pub max_waiters_per_code: usize,
-}
-
-impl CoordinatorConfig {
-    /// The default bounds around a login configuration.
-    pub fn new(login: ServerLoginConfig) -> Self {
-        Self {
-            login,
-            max_in_flight: 1024,
-            max_remembered: 16_384,
-            max_waiters_per_code: 16,
-        }
-    }
-}
-
-/// A login code as a map key; `Debug` hides it.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct CodeKey(String);
-
-impl fmt::Debug for CodeKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("CodeKey([redacted])")
-    }
-}
+use crate::wire::decode_login_request;
+use crate::{EffectId, Handled, RequestId};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct InFlight {
-    login: Box<ServerLogin>,
+    exchange: Box<CodeExchange>,
     waiters: Vec<RequestId>,
     outstanding: Option<EffectId>,
     /// The exchange's entry in `LoginCoordinator::deadlines`.
@@ -97,25 +57,18 @@ struct InFlight {
 /// A deadline in the timer index; the sequence number makes equal instants distinct.
 type Timer = (OffsetDateTime, u64);
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Remembered {
-    outcome: ExchangeOutcome,
-    forget_at: OffsetDateTime,
-    seq: u64,
-}
-
 /// Every login of one server process: duplicate codes joined, finished ones remembered, memory
 /// bounded.
 ///
-/// It takes and gives the same [`ServerLoginEvent`]s and [`ServerLoginCommand`]s as
-/// [`ServerLogin`], with the same contract: after every input (`handle`, `handle_timeout`),
+/// It takes and gives the same [`Event`]s and [`Command`]s as
+/// [`CodeExchange`], with the same contract: after every input (`handle`, `handle_timeout`),
 /// drain [`poll_command`](Self::poll_command) and read [`poll_timeout`](Self::poll_timeout);
 /// a late answer is `Ok(Handled::Late)` and changes nothing; `Err` means the driver broke the
-/// contract and leaves the coordinator exactly as before; every `Received` gets exactly one
-/// `Respond` with its request id.
+/// contract and leaves the coordinator exactly as before; every `Received`'s request id is
+/// named in exactly one [`Command::Complete`] (duplicates of a code share one `Complete`).
 ///
 /// **The code rule.** Within the coordinator's memory (the code's life,
-/// [`CODE_LIFETIME`](crate::server::CODE_LIFETIME) from the exchange's start, unless evicted
+/// [`CODE_LIFETIME`](crate::wire::CODE_LIFETIME) from the exchange's start, unless evicted
 /// for capacity), a code reaches code2Session again only if WeChat cannot have taken it: every
 /// earlier answer was transient (`-1`, 5xx, no response, timeout) or refused the request rather
 /// than the code (a quota, the app's configuration, an access token). After any other answer a
@@ -125,22 +78,18 @@ struct Remembered {
 /// same outputs in the same order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoginCoordinator {
-    config: Arc<ServerLoginConfig>,
+    config: Arc<ExchangeConfig>,
     max_in_flight: usize,
-    max_remembered: usize,
     max_waiters_per_code: usize,
     in_flight: BTreeMap<CodeKey, InFlight>,
-    remembered: BTreeMap<CodeKey, Remembered>,
-    /// Remembered codes, oldest first; an entry whose `seq` no longer matches is skipped.
-    remembered_order: VecDeque<(u64, CodeKey)>,
+    recent: Recent,
     routes: BTreeMap<EffectId, CodeKey>,
     /// The deadline of every exchange in flight, earliest first: `poll_timeout` reads the first
     /// and `handle_timeout` the due ones, without visiting the others.
     deadlines: BTreeMap<Timer, CodeKey>,
     pending: BTreeSet<RequestId>,
-    commands: VecDeque<ServerLoginCommand>,
+    commands: VecDeque<Command>,
     next_id: u64,
-    next_seq: u64,
     next_timer: u64,
     exchanges_started: u64,
 }
@@ -149,32 +98,29 @@ impl LoginCoordinator {
     /// A coordinator with nothing in flight.
     pub fn new(config: CoordinatorConfig) -> Self {
         Self {
-            config: Arc::new(config.login),
+            config: Arc::new(config.exchange),
             max_in_flight: config.max_in_flight,
-            max_remembered: config.max_remembered,
             max_waiters_per_code: config.max_waiters_per_code,
             in_flight: BTreeMap::new(),
-            remembered: BTreeMap::new(),
-            remembered_order: VecDeque::new(),
+            recent: Recent::new(config.max_remembered),
             routes: BTreeMap::new(),
             deadlines: BTreeMap::new(),
             pending: BTreeSet::new(),
             commands: VecDeque::new(),
             next_id: 0,
-            next_seq: 0,
             next_timer: 0,
             exchanges_started: 0,
         }
     }
 
-    /// Replaces the login configuration for exchanges started from now on (for example with a
-    /// fresh `component_access_token`). Exchanges in flight keep theirs.
-    pub fn set_login_config(&mut self, config: ServerLoginConfig) {
+    /// Replaces the exchange configuration for exchanges started from now on (for example
+    /// with a fresh `component_access_token`). Exchanges in flight keep theirs.
+    pub fn set_exchange_config(&mut self, config: ExchangeConfig) {
         self.config = Arc::new(config);
     }
 
-    /// The login configuration new exchanges use.
-    pub fn login_config(&self) -> &ServerLoginConfig {
+    /// The exchange configuration new exchanges use.
+    pub fn exchange_config(&self) -> &ExchangeConfig {
         &self.config
     }
 
@@ -184,41 +130,41 @@ impl LoginCoordinator {
     /// An answer to an effect given out earlier that no exchange waits for any more (past its
     /// deadline, answered already, its exchange over) is `Ok(Handled::Late)` and changes
     /// nothing. `Err` is for an id never given out, a request id still pending, and what
-    /// [`ServerLogin::handle`] refuses.
+    /// [`CodeExchange::handle`] refuses.
     pub fn handle(
         &mut self,
-        event: ServerLoginEvent,
+        event: Event,
         now: OffsetDateTime,
-    ) -> Result<Handled, ServerLoginError> {
+    ) -> Result<Handled, ExchangeError> {
         let id = match &event {
-            ServerLoginEvent::Received { request, body } => {
+            Event::Received { request, body } => {
                 if self.pending.contains(request) {
-                    return Err(ServerLoginError::DuplicateRequest { request: *request });
+                    return Err(ExchangeError::DuplicateRequest { request: *request });
                 }
-                self.forget_expired(now);
+                self.recent.forget_expired(now);
                 self.receive(*request, body, now);
                 return Ok(Handled::Applied);
             }
-            ServerLoginEvent::WeChatAnswered { id, .. }
-            | ServerLoginEvent::SessionCreated { id, .. }
-            | ServerLoginEvent::SessionNotCreated { id, .. } => *id,
+            Event::WeChatAnswered { id, .. }
+            | Event::SessionCreated { id, .. }
+            | Event::SessionNotCreated { id, .. } => *id,
         };
         let Some(key) = self.routes.get(&id).cloned() else {
             return if id.0 < self.next_id {
                 Ok(Handled::Late)
             } else {
-                Err(ServerLoginError::UnknownId { id })
+                Err(ExchangeError::UnknownId { id })
             };
         };
         let entry = self
             .in_flight
             .get_mut(&key)
-            .ok_or(ServerLoginError::UnknownId { id })?;
+            .ok_or(ExchangeError::UnknownId { id })?;
         // `step` changes nothing, ids included, when it returns an error; a routed id is the
         // one its exchange waits for, so it is never late.
-        let handled = entry.login.step(event, now, &mut self.next_id)?;
+        let handled = entry.exchange.step(event, now, &mut self.next_id)?;
         self.after_step(&key, now);
-        self.forget_expired(now);
+        self.recent.forget_expired(now);
         Ok(handled)
     }
 
@@ -234,16 +180,16 @@ impl LoginCoordinator {
         due.sort_unstable();
         for key in due {
             if let Some(entry) = self.in_flight.get_mut(&key) {
-                entry.login.step_timeout(now, &mut self.next_id);
+                entry.exchange.step_timeout(now, &mut self.next_id);
                 self.after_step(&key, now);
             }
         }
-        self.forget_expired(now);
+        self.recent.forget_expired(now);
     }
 
     /// The next command to carry out, in order.
     #[must_use]
-    pub fn poll_command(&mut self) -> Option<ServerLoginCommand> {
+    pub fn poll_command(&mut self) -> Option<Command> {
         self.commands.pop_front()
     }
 
@@ -260,7 +206,7 @@ impl LoginCoordinator {
 
     /// Finished codes remembered.
     pub fn remembered(&self) -> usize {
-        self.remembered.len()
+        self.recent.len()
     }
 
     /// Requests waiting for their answer.
@@ -275,18 +221,13 @@ impl LoginCoordinator {
         };
         let key = CodeKey(code.expose_secret().to_owned());
 
-        if let Some(remembered) = self.remembered.get(&key) {
-            if now < remembered.forget_at {
-                let (response, outcome) = replay(&remembered.outcome, now);
-                self.commands.push_back(ServerLoginCommand::Respond {
-                    request,
-                    response,
-                    outcome,
-                });
-                return;
-            }
-            // Past the code's life: WeChat has forgotten it too; exchange afresh.
-            self.remembered.remove(&key);
+        if let Some((response, outcome)) = self.recent.replay(&key, now) {
+            self.commands.push_back(Command::Complete {
+                waiters: vec![request],
+                response,
+                outcome,
+            });
+            return;
         }
 
         if let Some(entry) = self.in_flight.get_mut(&key) {
@@ -303,15 +244,15 @@ impl LoginCoordinator {
         }
         let seed = SplitMix64::new(self.config.seed ^ self.exchanges_started).next_u64();
         self.exchanges_started = self.exchanges_started.wrapping_add(1);
-        let mut login = Box::new(ServerLogin::with_shared_config(
+        let mut exchange = Box::new(CodeExchange::with_shared_config(
             Arc::clone(&self.config),
             seed,
         ));
-        login.begin(request, code, now, &mut self.next_id);
+        exchange.begin(request, code, now, &mut self.next_id);
         self.in_flight.insert(
             key.clone(),
             InFlight {
-                login,
+                exchange,
                 waiters: vec![request],
                 outstanding: None,
                 timer: None,
@@ -323,8 +264,8 @@ impl LoginCoordinator {
 
     fn answer_now(&mut self, request: RequestId, failure: ExchangeFailure, now: OffsetDateTime) {
         let response = failure.wire_body(now).to_response();
-        self.commands.push_back(ServerLoginCommand::Respond {
-            request,
+        self.commands.push_back(Command::Complete {
+            waiters: vec![request],
             response,
             outcome: ExchangeOutcome::Failed(failure),
         });
@@ -336,7 +277,7 @@ impl LoginCoordinator {
         let Some(entry) = self.in_flight.get_mut(key) else {
             return;
         };
-        let outstanding = entry.login.outstanding();
+        let outstanding = entry.exchange.outstanding();
         if entry.outstanding != outstanding {
             if let Some(old) = entry.outstanding {
                 self.routes.remove(&old);
@@ -346,7 +287,7 @@ impl LoginCoordinator {
             }
             entry.outstanding = outstanding;
         }
-        let deadline = entry.login.poll_timeout();
+        let deadline = entry.exchange.poll_timeout();
         if entry.timer.map(|(at, _)| at) != deadline {
             // The index entry's key text is reused when the deadline moves.
             let old = entry.timer.take().and_then(|t| self.deadlines.remove(&t));
@@ -359,9 +300,10 @@ impl LoginCoordinator {
             }
         }
         let mut answer = None;
-        for command in entry.login.take_commands() {
+        for command in entry.exchange.take_commands() {
             match command {
-                ServerLoginCommand::Respond {
+                // The exchange names its first request only; the entry knows them all.
+                Command::Complete {
                     response, outcome, ..
                 } => answer = Some((response, outcome)),
                 effect => self.commands.push_back(effect),
@@ -370,139 +312,19 @@ impl LoginCoordinator {
         let Some((response, outcome)) = answer else {
             return;
         };
-        let forget_at = entry.login.code_expires_at();
+        let forget_at = entry.exchange.code_expires_at();
         let Some(entry) = self.in_flight.remove(key) else {
             return;
         };
-        for request in entry.waiters {
-            self.pending.remove(&request);
-            self.commands.push_back(ServerLoginCommand::Respond {
-                request,
-                response: response.clone(),
-                outcome: outcome.clone(),
-            });
+        for request in &entry.waiters {
+            self.pending.remove(request);
         }
-        if worth_remembering(&outcome) && now < forget_at {
-            self.remember(key.clone(), outcome, forget_at);
-        }
+        self.commands.push_back(Command::Complete {
+            waiters: entry.waiters,
+            response,
+            outcome: outcome.clone(),
+        });
+        self.recent
+            .remember_if_taken(key.clone(), outcome, forget_at, now);
     }
-
-    fn remember(&mut self, key: CodeKey, outcome: ExchangeOutcome, forget_at: OffsetDateTime) {
-        if self.max_remembered == 0 {
-            return;
-        }
-        while self.remembered.len() >= self.max_remembered {
-            let Some((seq, oldest)) = self.remembered_order.pop_front() else {
-                break;
-            };
-            if self.remembered.get(&oldest).is_some_and(|r| r.seq == seq) {
-                self.remembered.remove(&oldest);
-            }
-        }
-        let seq = self.next_seq;
-        self.next_seq = self.next_seq.wrapping_add(1);
-        self.remembered_order.push_back((seq, key.clone()));
-        self.remembered.insert(
-            key,
-            Remembered {
-                outcome,
-                forget_at,
-                seq,
-            },
-        );
-        // The queue may hold records of entries already replaced; keep it within bounds.
-        if self.remembered_order.len() > self.max_remembered.saturating_mul(2).saturating_add(16) {
-            let remembered = &self.remembered;
-            self.remembered_order
-                .retain(|(seq, key)| remembered.get(key).is_some_and(|r| r.seq == *seq));
-        }
-    }
-
-    /// Drops remembered codes past their life from the front of the queue (oldest first).
-    fn forget_expired(&mut self, now: OffsetDateTime) {
-        while let Some((seq, key)) = self.remembered_order.front() {
-            match self.remembered.get(key) {
-                Some(r) if r.seq == *seq && now < r.forget_at => break,
-                Some(r) if r.seq == *seq => {
-                    self.remembered.remove(key);
-                }
-                _ => {}
-            }
-            self.remembered_order.pop_front();
-        }
-    }
-}
-
-/// Whether WeChat may have taken the code, so that it must not be sent again: every outcome
-/// but those whose answers were transient (`-1`, 5xx, no response, timeout) or refused the
-/// request rather than the code (a quota, the app's configuration, an access token: a retry
-/// with the same code may well succeed once that is fixed).
-///
-/// This is the coordinator's rule: **within its memory (the code's life, [`CODE_LIFETIME`]
-/// from the exchange's start, unless evicted for capacity), a code reaches code2Session again
-/// only if WeChat cannot have taken it.** Within one exchange, only transient answers are
-/// retried.
-///
-/// [`CODE_LIFETIME`]: crate::server::CODE_LIFETIME
-fn worth_remembering(outcome: &ExchangeOutcome) -> bool {
-    match outcome {
-        ExchangeOutcome::Granted { .. } => true,
-        ExchangeOutcome::Failed(ExchangeFailure::Refused(e)) => {
-            wechat_may_have_taken(e.class(), false)
-        }
-        ExchangeOutcome::Failed(ExchangeFailure::Unavailable { last, .. }) => {
-            let class = last
-                .wechat()
-                .map_or(ErrorClass::Unknown, WeChatFailure::class);
-            wechat_may_have_taken(class, last.is_transient())
-        }
-        ExchangeOutcome::Failed(
-            ExchangeFailure::SessionNotCreated { .. } | ExchangeFailure::SessionTimeout,
-        ) => true,
-        // Never the end of an exchange: answered at once, nothing to remember.
-        ExchangeOutcome::Failed(
-            ExchangeFailure::BadRequest(_)
-            | ExchangeFailure::Busy
-            | ExchangeFailure::CodeAlreadyExchanged,
-        ) => false,
-    }
-}
-
-fn wechat_may_have_taken(class: ErrorClass, transient: bool) -> bool {
-    let about_the_request = matches!(
-        class,
-        ErrorClass::Retry
-            | ErrorClass::RateLimited(_)
-            | ErrorClass::Configuration
-            | ErrorClass::TokenInvalid
-    );
-    !transient && !about_the_request
-}
-
-/// The answer a retry gets, as of `now`: the session while it lasts, the same failure, or, when
-/// WeChat took the code but its session is gone, [`ExchangeFailure::CodeAlreadyExchanged`].
-fn replay(outcome: &ExchangeOutcome, now: OffsetDateTime) -> (HttpResponse, ExchangeOutcome) {
-    let spent = ExchangeFailure::CodeAlreadyExchanged;
-    let failure = match outcome {
-        ExchangeOutcome::Granted {
-            token, expires_at, ..
-        } => match whole_seconds_until(now, *expires_at) {
-            Some(expires_in) => {
-                let grant = LoginGranted {
-                    token: token.clone(),
-                    expires_in,
-                };
-                return (grant.to_response(), outcome.clone());
-            }
-            None => spent,
-        },
-        ExchangeOutcome::Failed(
-            ExchangeFailure::SessionNotCreated { .. } | ExchangeFailure::SessionTimeout,
-        ) => spent,
-        ExchangeOutcome::Failed(failure) => failure.clone(),
-    };
-    (
-        failure.wire_body(now).to_response(),
-        ExchangeOutcome::Failed(failure),
-    )
 }
