@@ -12,24 +12,24 @@ use time::{Duration, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::SessionToken;
-use wxlogin::server::{
-    CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginCommand, ServerLoginError,
-    ServerLoginEvent, ServerLoginState, SplitMix64,
+use wxlogin::server::SplitMix64;
+use wxlogin::server::login::{
+    self, CodeExchange, CoordinatorConfig, ExchangeError, LoginCoordinator,
 };
 
 const CODE: &str = "code-0123456789";
 
 /// A machine in each state, with the id it waits for.
-fn machines() -> Vec<(ServerLoginState, ServerLogin, Option<EffectId>)> {
+fn machines() -> Vec<(login::StateKind, CodeExchange, Option<EffectId>)> {
     let mut out = Vec::new();
-    let idle = ServerLogin::new(config());
-    out.push((ServerLoginState::Idle, idle.clone(), None));
+    let idle = CodeExchange::new(config());
+    out.push((login::StateKind::Idle, idle.clone(), None));
 
     let mut calling = idle.clone();
     assert_eq!(
         calling
             .handle(
-                ServerLoginEvent::Received {
+                login::Event::Received {
                     request: RequestId(1),
                     body: login_body(CODE),
                 },
@@ -39,13 +39,13 @@ fn machines() -> Vec<(ServerLoginState, ServerLogin, Option<EffectId>)> {
         Handled::Applied
     );
     let call_id = calling.outstanding();
-    out.push((ServerLoginState::Calling, calling.clone(), call_id));
+    out.push((login::StateKind::Calling, calling.clone(), call_id));
 
     let mut backing_off = calling.clone();
     assert_eq!(
         backing_off
             .handle(
-                ServerLoginEvent::WeChatAnswered {
+                login::Event::WeChatAnswered {
                     id: call_id.unwrap(),
                     result: Ok(wechat_err(-1, "busy")),
                 },
@@ -54,13 +54,13 @@ fn machines() -> Vec<(ServerLoginState, ServerLogin, Option<EffectId>)> {
             .unwrap(),
         Handled::Applied
     );
-    out.push((ServerLoginState::BackingOff, backing_off, None));
+    out.push((login::StateKind::BackingOff, backing_off, None));
 
     let mut creating = calling.clone();
     assert_eq!(
         creating
             .handle(
-                ServerLoginEvent::WeChatAnswered {
+                login::Event::WeChatAnswered {
                     id: call_id.unwrap(),
                     result: Ok(wechat_ok("o", "k")),
                 },
@@ -71,7 +71,7 @@ fn machines() -> Vec<(ServerLoginState, ServerLogin, Option<EffectId>)> {
     );
     let session_id = creating.outstanding();
     out.push((
-        ServerLoginState::CreatingSession,
+        login::StateKind::CreatingSession,
         creating.clone(),
         session_id,
     ));
@@ -79,37 +79,39 @@ fn machines() -> Vec<(ServerLoginState, ServerLogin, Option<EffectId>)> {
     let mut done = creating;
     assert_eq!(
         done.handle(
-            ServerLoginEvent::SessionNotCreated {
+            login::Event::SessionNotCreated {
                 id: session_id.unwrap(),
-                reason: "no".into(),
+                failure: wxlogin::server::login::SessionStoreFailure::Failed {
+                    reason: "no".into()
+                }
             },
             t0(),
         )
         .unwrap(),
         Handled::Applied
     );
-    out.push((ServerLoginState::Done, done, None));
+    out.push((login::StateKind::Done, done, None));
     out
 }
 
-fn events(id: EffectId) -> Vec<ServerLoginEvent> {
+fn events(id: EffectId) -> Vec<login::Event> {
     vec![
-        ServerLoginEvent::Received {
+        login::Event::Received {
             request: RequestId(9),
             body: login_body("other"),
         },
-        ServerLoginEvent::WeChatAnswered {
+        login::Event::WeChatAnswered {
             id,
             result: Ok(wechat_ok("o", "k")),
         },
-        ServerLoginEvent::SessionCreated {
+        login::Event::SessionCreated {
             id,
             token: SessionToken::new("t"),
             expires_at: t0() + Duration::hours(1),
         },
-        ServerLoginEvent::SessionNotCreated {
+        login::Event::SessionNotCreated {
             id,
-            reason: "r".into(),
+            failure: wxlogin::server::login::SessionStoreFailure::Failed { reason: "r".into() },
         },
     ]
 }
@@ -136,7 +138,7 @@ fn the_whole_table_every_refused_event_changes_nothing() {
                         let message = e.to_string();
                         assert!(!message.ends_with('.'), "{message}");
                         assert_eq!(message, message.to_lowercase(), "{message}");
-                        if let ServerLoginError::UnexpectedEvent {
+                        if let ExchangeError::UnexpectedEvent {
                             state: s,
                             expected,
                             got,
@@ -150,17 +152,17 @@ fn the_whole_table_every_refused_event_changes_nothing() {
             }
         }
     }
-    use wxlogin::server::ServerEventKind as K;
+    use wxlogin::server::login::EventKind as K;
     // Exactly the table's entries, never for a wrong id.
     assert_eq!(
         accepted,
         vec![
-            (ServerLoginState::Idle, K::Received, false),
-            (ServerLoginState::Idle, K::Received, true),
-            (ServerLoginState::Calling, K::WeChatAnswered, false),
-            (ServerLoginState::CreatingSession, K::SessionCreated, false),
+            (login::StateKind::Idle, K::Received, false),
+            (login::StateKind::Idle, K::Received, true),
+            (login::StateKind::Calling, K::WeChatAnswered, false),
+            (login::StateKind::CreatingSession, K::SessionCreated, false),
             (
-                ServerLoginState::CreatingSession,
+                login::StateKind::CreatingSession,
                 K::SessionNotCreated,
                 false
             ),
@@ -169,7 +171,7 @@ fn the_whole_table_every_refused_event_changes_nothing() {
     // An id given out earlier and no longer awaited is late, whatever the event; an id never
     // given out (999) is an error in every state.
     let answers = [K::WeChatAnswered, K::SessionCreated, K::SessionNotCreated];
-    let expected_late: Vec<_> = [ServerLoginState::BackingOff, ServerLoginState::Done]
+    let expected_late: Vec<_> = [login::StateKind::BackingOff, login::StateKind::Done]
         .into_iter()
         .flat_map(|state| answers.map(|kind| (state, kind, EffectId(0))))
         .collect();
@@ -206,13 +208,13 @@ fn coordinator_refuses_wrong_kinds_for_an_id() {
     h.answer_open();
     let (session, _) = h.open_sessions[0].clone();
     let before = h.m.clone();
-    let wrong = ServerLoginEvent::WeChatAnswered {
+    let wrong = login::Event::WeChatAnswered {
         id: session,
         result: Ok(wechat_ok("o", "k")),
     };
     assert!(matches!(
         h.m.handle(wrong, h.now),
-        Err(ServerLoginError::UnexpectedEvent { .. })
+        Err(ExchangeError::UnexpectedEvent { .. })
     ));
     assert_eq!(h.m, before);
 }
@@ -242,25 +244,25 @@ fn drive_tolerantly<M: Machine>(m: &mut M, mut now: OffsetDateTime, replies: &[R
         while let Some(command) = m.poll_command() {
             progressed = true;
             match command {
-                ServerLoginCommand::CallWeChat { id, .. } => {
+                login::Command::CallWeChat { id, .. } => {
                     let result = match replies.next() {
                         Some(Reply::Answer(r)) => Ok(r),
                         Some(Reply::Fail(e)) => Err(e),
                         Some(Reply::Silence) => continue,
                         None => Ok(wechat_ok("o", "k")),
                     };
-                    let _ = m.handle(ServerLoginEvent::WeChatAnswered { id, result }, now);
+                    let _ = m.handle(login::Event::WeChatAnswered { id, result }, now);
                 }
-                ServerLoginCommand::CreateSession { id, session } => {
+                login::Command::CreateSession { id, session } => {
                     let token = SessionToken::new("t");
-                    let event = ServerLoginEvent::SessionCreated {
+                    let event = login::Event::SessionCreated {
                         id,
                         token,
                         expires_at: session.expires_at,
                     };
                     let _ = m.handle(event, now);
                 }
-                ServerLoginCommand::Respond { .. } => answers += 1,
+                login::Command::Complete { waiters, .. } => answers += waiters.len(),
             }
         }
         if !progressed {
@@ -287,10 +289,10 @@ fn absurd_times_never_panic_and_still_answer() {
     ];
     for now in absurd_times() {
         for script in &scripts {
-            let mut m = ServerLogin::new(config());
+            let mut m = CodeExchange::new(config());
             assert_eq!(
                 m.handle(
-                    ServerLoginEvent::Received {
+                    login::Event::Received {
                         request: RequestId(1),
                         body: login_body(CODE),
                     },
@@ -305,7 +307,7 @@ fn absurd_times_never_panic_and_still_answer() {
             for r in 0..3 {
                 assert_eq!(
                     c.handle(
-                        ServerLoginEvent::Received {
+                        login::Event::Received {
                             request: RequestId(r),
                             body: login_body(CODE),
                         },
@@ -322,7 +324,7 @@ fn absurd_times_never_panic_and_still_answer() {
 
 #[test]
 fn time_going_backwards_is_tolerated() {
-    let mut h = Harness::new(ServerLogin::new(config())).script([
+    let mut h = Harness::new(CodeExchange::new(config())).script([
         Reply::Answer(wechat_err(-1, "busy")),
         Reply::Answer(wechat_ok("o", "k")),
     ]);
@@ -356,10 +358,12 @@ fn random_walks_keep_the_invariants() {
                        answers: &mut BTreeMap<RequestId, usize>| {
             while let Some(command) = m.poll_command() {
                 match command {
-                    ServerLoginCommand::CallWeChat { id, .. } => open.push((id, false)),
-                    ServerLoginCommand::CreateSession { id, .. } => open.push((id, true)),
-                    ServerLoginCommand::Respond { request, .. } => {
-                        *answers.entry(request).or_default() += 1;
+                    login::Command::CallWeChat { id, .. } => open.push((id, false)),
+                    login::Command::CreateSession { id, .. } => open.push((id, true)),
+                    login::Command::Complete { waiters, .. } => {
+                        for request in waiters {
+                            *answers.entry(request).or_default() += 1;
+                        }
                     }
                 }
             }
@@ -376,7 +380,7 @@ fn random_walks_keep_the_invariants() {
                         login_body(&format!("code{}", pick(6)))
                     };
                     m.handle(
-                        ServerLoginEvent::Received {
+                        login::Event::Received {
                             request: RequestId(next_request),
                             body,
                         },
@@ -387,11 +391,13 @@ fn random_walks_keep_the_invariants() {
                     let (id, session) = open.remove(pick(open.len() as u64) as usize);
                     let event = if session {
                         match pick(3) {
-                            0 => ServerLoginEvent::SessionNotCreated {
+                            0 => login::Event::SessionNotCreated {
                                 id,
-                                reason: "x".into(),
+                                failure: wxlogin::server::login::SessionStoreFailure::Failed {
+                                    reason: "x".into(),
+                                },
                             },
-                            _ => ServerLoginEvent::SessionCreated {
+                            _ => login::Event::SessionCreated {
                                 id,
                                 token: SessionToken::new(format!("tok{id:?}")),
                                 expires_at: now + Duration::seconds(pick(7200) as i64),
@@ -407,7 +413,7 @@ fn random_walks_keep_the_invariants() {
                             Ok(HttpResponse::json(200, b"{".to_vec())),
                             Err(TransportFailure::Timeout),
                         ];
-                        ServerLoginEvent::WeChatAnswered {
+                        login::Event::WeChatAnswered {
                             id,
                             result: replies[pick(replies.len() as u64) as usize].clone(),
                         }
@@ -418,7 +424,7 @@ fn random_walks_keep_the_invariants() {
                     // Any id at all, often stale.
                     let id = EffectId(pick(next_request * 2 + 2));
                     m.handle(
-                        ServerLoginEvent::WeChatAnswered {
+                        login::Event::WeChatAnswered {
                             id,
                             result: Err(TransportFailure::Timeout),
                         },

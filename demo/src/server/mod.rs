@@ -22,7 +22,7 @@ use std::time::Duration;
 use axum::Router;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use wxlogin::server::{CoordinatorConfig, LoginCoordinator};
+use wxlogin::server::login::{CoordinatorConfig, LoginCoordinator};
 use wxlogin::wire::TokenHeader;
 
 pub use stats::{ServerStats, StatsSnapshot};

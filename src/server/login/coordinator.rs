@@ -10,19 +10,19 @@
 //! most [`MAX_TOKEN_LEN`], a WeChat or transport text cut to [`MAX_ERRMSG_BYTES`], a request
 //! id of at most [`MAX_RID_BYTES`]). Measured with every field at its bound on a 64-bit target
 //! by `tests/alloc_budgets.rs` (live heap bytes, through a counting allocator):
-//! - in flight: at most `max_in_flight` codes, at most 2.5 KiB each (2,431 bytes measured: the
-//!   boxed [`CodeExchange`] and its command queue's buffer, the code in three places, the kept
-//!   error of a backoff, `max_waiters_per_code` = 16 request ids twice). A new code beyond
+//! - in flight: at most `max_in_flight` codes, at most 1.875 KiB each (1,807 bytes measured:
+//!   the boxed [`CodeExchange`], which keeps no command queue of its own, the code in three
+//!   places, the kept error of a backoff, `max_waiters_per_code` = 16 request ids twice). A new code beyond
 //!   that is answered at once with a typed [`ExchangeFailure::Busy`] (503, `retry_after` 1),
 //!   and so is one more duplicate of a code that has its full set of waiters;
-//! - remembered: at most `max_remembered` finished codes, at most 1.75 KiB each (1,711 bytes
+//! - remembered: at most `max_remembered` finished codes, at most 1.75 KiB each (1,712 bytes
 //!   measured for a grant: a map slot, the code twice, the openid, unionid and token; a refusal
 //!   keeps 1,071). The oldest finished entry is evicted first, and entries past the code's life
 //!   are dropped as inputs arrive. Every outcome in which WeChat may have taken the code is
 //!   remembered, so that such a code is never sent again (see the rule on
 //!   [`LoginCoordinator`]).
 //!
-//! With the defaults that is at most 2.5 MiB in flight and 28 MiB remembered.
+//! With the defaults that is at most 1.875 MiB in flight and 28 MiB remembered.
 //!
 //! [`MAX_CODE_LEN`]: crate::wire::MAX_CODE_LEN
 //! [`MAX_TOKEN_LEN`]: crate::wire::MAX_TOKEN_LEN
@@ -89,6 +89,9 @@ pub struct LoginCoordinator {
     deadlines: BTreeMap<Timer, CodeKey>,
     pending: BTreeSet<RequestId>,
     commands: VecDeque<Command>,
+    /// Where an exchange's step puts its commands (empty between inputs): one buffer for every
+    /// exchange instead of one each.
+    scratch: VecDeque<Command>,
     next_id: u64,
     next_timer: u64,
     exchanges_started: u64,
@@ -107,6 +110,7 @@ impl LoginCoordinator {
             deadlines: BTreeMap::new(),
             pending: BTreeSet::new(),
             commands: VecDeque::new(),
+            scratch: VecDeque::new(),
             next_id: 0,
             next_timer: 0,
             exchanges_started: 0,
@@ -131,11 +135,7 @@ impl LoginCoordinator {
     /// deadline, answered already, its exchange over) is `Ok(Handled::Late)` and changes
     /// nothing. `Err` is for an id never given out, a request id still pending, and what
     /// [`CodeExchange::handle`] refuses.
-    pub fn handle(
-        &mut self,
-        event: Event,
-        now: OffsetDateTime,
-    ) -> Result<Handled, ExchangeError> {
+    pub fn handle(&mut self, event: Event, now: OffsetDateTime) -> Result<Handled, ExchangeError> {
         let id = match &event {
             Event::Received { request, body } => {
                 if self.pending.contains(request) {
@@ -162,7 +162,9 @@ impl LoginCoordinator {
             .ok_or(ExchangeError::UnknownId { id })?;
         // `step` changes nothing, ids included, when it returns an error; a routed id is the
         // one its exchange waits for, so it is never late.
-        let handled = entry.exchange.step(event, now, &mut self.next_id)?;
+        let handled = entry
+            .exchange
+            .step(event, now, &mut self.next_id, &mut self.scratch)?;
         self.after_step(&key, now);
         self.recent.forget_expired(now);
         Ok(handled)
@@ -180,7 +182,9 @@ impl LoginCoordinator {
         due.sort_unstable();
         for key in due {
             if let Some(entry) = self.in_flight.get_mut(&key) {
-                entry.exchange.step_timeout(now, &mut self.next_id);
+                entry
+                    .exchange
+                    .step_timeout(now, &mut self.next_id, &mut self.scratch);
                 self.after_step(&key, now);
             }
         }
@@ -248,7 +252,7 @@ impl LoginCoordinator {
             Arc::clone(&self.config),
             seed,
         ));
-        exchange.begin(request, code, now, &mut self.next_id);
+        exchange.begin(request, code, now, &mut self.next_id, &mut self.scratch);
         self.in_flight.insert(
             key.clone(),
             InFlight {
@@ -300,7 +304,7 @@ impl LoginCoordinator {
             }
         }
         let mut answer = None;
-        for command in entry.exchange.take_commands() {
+        for command in self.scratch.drain(..) {
             match command {
                 // The exchange names its first request only; the entry knows them all.
                 Command::Complete {

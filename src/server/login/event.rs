@@ -85,7 +85,12 @@ impl fmt::Debug for Event {
             Event::WeChatAnswered { id, result } => f
                 .debug_struct("WeChatAnswered")
                 .field("id", id)
-                .field("result", &result.as_ref().map_err(crate::server::scrub::redact_transport))
+                .field(
+                    "result",
+                    &result
+                        .as_ref()
+                        .map_err(crate::server::scrub::redact_transport),
+                )
                 .finish(),
             Event::SessionCreated {
                 id,

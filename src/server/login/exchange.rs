@@ -88,16 +88,20 @@ impl CodeExchange {
     /// [`ExchangeError`] when the event breaks the contract; the exchange is unchanged.
     pub fn handle(&mut self, event: Event, now: OffsetDateTime) -> Result<Handled, ExchangeError> {
         let mut ids = self.next_id;
-        let handled = self.step(event, now, &mut ids)?;
+        let mut out = mem::take(&mut self.commands);
+        let handled = self.step(event, now, &mut ids, &mut out);
+        self.commands = out;
         self.next_id = ids;
-        Ok(handled)
+        handled
     }
 
     /// Fires what is due at `now`: an effect past its deadline, the end of a backoff. Calling
     /// it early, late or repeatedly is harmless.
     pub fn handle_timeout(&mut self, now: OffsetDateTime) {
         let mut ids = self.next_id;
-        self.step_timeout(now, &mut ids);
+        let mut out = mem::take(&mut self.commands);
+        self.step_timeout(now, &mut ids, &mut out);
+        self.commands = out;
         self.next_id = ids;
     }
 
@@ -146,18 +150,22 @@ impl CodeExchange {
         code: LoginCode,
         now: OffsetDateTime,
         ids: &mut u64,
+        out: &mut VecDeque<Command>,
     ) {
         // A fresh exchange is idle, where `Begin` is always accepted.
-        let _ = self.run(Input::Begin { request, code }, now, ids);
+        let _ = self.run(Input::Begin { request, code }, now, ids, out);
     }
 
     /// Feeds one event with effect ids drawn from `ids` (the coordinator shares one counter:
-    /// an id below it was given out). Nothing changes before an `Err` or a `Late`.
+    /// an id below it was given out) and commands pushed onto `out` (the coordinator's
+    /// exchanges keep no queue of their own, so none holds a buffer while in flight). Nothing
+    /// changes before an `Err` or a `Late`.
     pub(crate) fn step(
         &mut self,
         event: Event,
         now: OffsetDateTime,
         ids: &mut u64,
+        out: &mut VecDeque<Command>,
     ) -> Result<Handled, ExchangeError> {
         if let Some(id) = event.effect_id() {
             if self.outstanding() != Some(id) {
@@ -168,25 +176,31 @@ impl CodeExchange {
                 };
             }
         }
-        self.run(Input::Event(event), now, ids)?;
+        self.run(Input::Event(event), now, ids, out)?;
         Ok(Handled::Applied)
     }
 
     /// Fires the deadline if it is due at `now`.
-    pub(crate) fn step_timeout(&mut self, now: OffsetDateTime, ids: &mut u64) {
+    pub(crate) fn step_timeout(
+        &mut self,
+        now: OffsetDateTime,
+        ids: &mut u64,
+        out: &mut VecDeque<Command>,
+    ) {
         if self.pending.is_some_and(|p| p.deadline <= now) {
             // A deadline is accepted in every phase, so this cannot be refused.
-            let _ = self.run(Input::Deadline, now, ids);
+            let _ = self.run(Input::Deadline, now, ids, out);
         }
     }
 
-    /// The queued commands, for the coordinator.
-    pub(crate) fn take_commands(&mut self) -> impl Iterator<Item = Command> + '_ {
-        self.commands.drain(..)
-    }
-
     /// Runs one transition and applies its outcome; a refusal puts the core back untouched.
-    fn run(&mut self, input: Input, now: OffsetDateTime, ids: &mut u64) -> Result<(), ExchangeError> {
+    fn run(
+        &mut self,
+        input: Input,
+        now: OffsetDateTime,
+        ids: &mut u64,
+        out: &mut VecDeque<Command>,
+    ) -> Result<(), ExchangeError> {
         // The placeholder holds no allocation and is replaced before the call returns.
         let core = mem::replace(&mut self.core, Core::new(0));
         let ctx = Ctx {
@@ -195,7 +209,7 @@ impl CodeExchange {
         };
         match transition(core, input, &ctx) {
             Ok(next) => {
-                self.apply(next, now, ids);
+                self.apply(next, now, ids, out);
                 Ok(())
             }
             Err((core, error)) => {
@@ -205,7 +219,13 @@ impl CodeExchange {
         }
     }
 
-    fn apply(&mut self, Next { core, io }: Next, now: OffsetDateTime, ids: &mut u64) {
+    fn apply(
+        &mut self,
+        Next { core, io }: Next,
+        now: OffsetDateTime,
+        ids: &mut u64,
+        out: &mut VecDeque<Command>,
+    ) {
         self.core = core;
         let (call_timeout, create_timeout) =
             (self.config.call_timeout, self.config.create_session_timeout);
@@ -213,7 +233,7 @@ impl CodeExchange {
             Io::Keep => {}
             Io::Call(request) => {
                 let id = self.start(now, call_timeout, ids);
-                self.commands.push_back(Command::CallWeChat {
+                out.push_back(Command::CallWeChat {
                     id,
                     request,
                     timeout: call_timeout,
@@ -221,8 +241,7 @@ impl CodeExchange {
             }
             Io::CreateSession(session) => {
                 let id = self.start(now, create_timeout, ids);
-                self.commands
-                    .push_back(Command::CreateSession { id, session });
+                out.push_back(Command::CreateSession { id, session });
             }
             Io::Wait(until) => {
                 self.pending = Some(Pending {
@@ -232,7 +251,7 @@ impl CodeExchange {
             }
             Io::Complete(response, outcome) => {
                 self.pending = None;
-                self.commands.push_back(Command::Complete {
+                out.push_back(Command::Complete {
                     waiters: vec![self.core.request],
                     response,
                     outcome,

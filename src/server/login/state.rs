@@ -8,12 +8,12 @@ use time::OffsetDateTime;
 use super::command::ExchangeOutcome;
 use super::config::ExchangeConfig;
 use super::event::{Event, EventKind};
+use crate::RequestId;
 use crate::backoff::SplitMix64;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::secret::LoginCode;
 use crate::server::errcode::ApiFailure;
 use crate::server::session::SessionRecord;
-use crate::RequestId;
 
 /// Where a [`CodeExchange`](super::CodeExchange) is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -47,7 +47,9 @@ impl StateKind {
         match self {
             StateKind::Idle => &[EventKind::Received],
             StateKind::Calling => &[EventKind::WeChatAnswered],
-            StateKind::CreatingSession => &[EventKind::SessionCreated, EventKind::SessionNotCreated],
+            StateKind::CreatingSession => {
+                &[EventKind::SessionCreated, EventKind::SessionNotCreated]
+            }
             StateKind::BackingOff | StateKind::Done => &[],
         }
     }

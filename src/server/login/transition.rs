@@ -45,7 +45,11 @@ pub(crate) fn transition(mut core: Core, input: Input, ctx: &Ctx<'_>) -> Result<
         // The body carries the code; a body that is not a login request is answered at once.
         (P::Idle, Ev(E::Received { request, body })) => Ok(match decode_login_request(&body) {
             Ok(code) => begin(core, request, code, ctx),
-            Err(e) => fail(with_request(core, request), ExchangeFailure::BadRequest(e), ctx),
+            Err(e) => fail(
+                with_request(core, request),
+                ExchangeFailure::BadRequest(e),
+                ctx,
+            ),
         }),
         // The coordinator decoded the body already (it keys exchanges by code).
         (P::Idle, Begin { request, code }) => Ok(begin(core, request, code, ctx)),
@@ -132,11 +136,7 @@ fn call(mut core: Core, ctx: &Ctx<'_>) -> Next {
 }
 
 /// WeChat's answer (or its absence): a session to create, a retry, or the end.
-fn answered(
-    core: Core,
-    result: Result<HttpResponse, TransportFailure>,
-    ctx: &Ctx<'_>,
-) -> Next {
+fn answered(core: Core, result: Result<HttpResponse, TransportFailure>, ctx: &Ctx<'_>) -> Next {
     match code2session_parse(&core, &result, ctx) {
         Ok(session) => create_session(core, session, ctx),
         Err(error) if error.is_transient() => retry_or_fail(core, error, ctx),

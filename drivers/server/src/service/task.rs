@@ -15,9 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::SessionToken;
-use wxlogin::server::{
-    ExchangeFailure, ExchangeOutcome, LoginCoordinator, ServerLoginCommand, ServerLoginEvent,
-};
+use wxlogin::server::login::{self, ExchangeFailure, ExchangeOutcome, LoginCoordinator};
 
 use super::effects::Effects;
 use crate::answers;
@@ -97,7 +95,7 @@ impl LoginTask {
     }
 
     /// Feeds one event; `false` when the coordinator did not apply it.
-    fn feed(&mut self, event: ServerLoginEvent) -> bool {
+    fn feed(&mut self, event: login::Event) -> bool {
         match self.coordinator.handle(event, OffsetDateTime::now_utc()) {
             Ok(handled) if handled.is_late() => {
                 // An answer after its deadline: the coordinator moved on without it.
@@ -119,16 +117,16 @@ impl LoginTask {
                 self.next_request = self.next_request.wrapping_add(1);
                 debug!(request = request.0, bytes = body.len(), "login received");
                 self.replies.insert(request, reply);
-                self.feed(ServerLoginEvent::Received { request, body });
+                self.feed(login::Event::Received { request, body });
             }
             Input::WeChatAnswered { id, result } => {
-                self.feed(ServerLoginEvent::WeChatAnswered { id, result });
+                self.feed(login::Event::WeChatAnswered { id, result });
             }
             Input::SessionStored {
                 id,
                 result: Ok((token, expires_at)),
             } => {
-                let event = ServerLoginEvent::SessionCreated {
+                let event = login::Event::SessionCreated {
                     id,
                     token: token.clone(),
                     expires_at,
@@ -149,7 +147,7 @@ impl LoginTask {
                 } else {
                     error.to_string()
                 };
-                self.feed(ServerLoginEvent::SessionNotCreated { id, reason });
+                self.feed(login::Event::SessionNotCreated { id, reason });
             }
         }
     }
@@ -157,7 +155,7 @@ impl LoginTask {
     fn drain(&mut self) {
         while let Some(command) = self.coordinator.poll_command() {
             match command {
-                ServerLoginCommand::CallWeChat {
+                login::Command::CallWeChat {
                     id,
                     request,
                     timeout,
@@ -172,7 +170,7 @@ impl LoginTask {
                         let _ = outbox.send(Input::WeChatAnswered { id, result }).await;
                     });
                 }
-                ServerLoginCommand::CreateSession { id, session } => {
+                login::Command::CreateSession { id, session } => {
                     let effects = Arc::clone(&self.effects);
                     let outbox = self.outbox.clone();
                     tokio::spawn(async move {
@@ -180,7 +178,7 @@ impl LoginTask {
                         let _ = outbox.send(Input::SessionStored { id, result }).await;
                     });
                 }
-                ServerLoginCommand::Respond {
+                login::Command::Respond {
                     request,
                     response,
                     outcome,
