@@ -139,6 +139,12 @@ impl SessionCheck {
         }
     }
 
+    /// Step 1 for a token read some other way (a body field, a cookie): its shape is the
+    /// caller's to check, as [`TokenHeader`] does.
+    pub fn from_token(token: SessionToken) -> Self {
+        Self { token }
+    }
+
     /// The lookup key: the token the client sent, already checked for shape.
     pub fn token(&self) -> &SessionToken {
         &self.token

@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::SessionToken;
-use wxlogin::server::login::{self, ExchangeOutcome, LoginCoordinator};
+use wxlogin::server::login::{self, ExchangeOutcome, LoginCoordinator, SessionStoreFailure};
 use wxlogin::server::session::SessionRecord;
 use wxlogin::wire::{ErrorBody, ErrorKind};
 
@@ -120,7 +120,11 @@ impl<S: SessionStore> LoginTask<S> {
             Input::SessionStored {
                 id,
                 result: Err(reason),
-            } => self.feed(login::Event::SessionNotCreated { id, reason }),
+            } => {
+                // The demo's stores fail only for good (a full store, no randomness).
+                let failure = SessionStoreFailure::Failed { reason };
+                self.feed(login::Event::SessionNotCreated { id, failure });
+            }
         }
     }
 
@@ -158,21 +162,23 @@ impl<S: SessionStore> LoginTask<S> {
                         let _ = outbox.send(Input::SessionStored { id, result }).await;
                     });
                 }
-                login::Command::Respond {
-                    request,
+                login::Command::Complete {
+                    waiters,
                     response,
                     outcome,
                 } => {
                     let granted = matches!(outcome, ExchangeOutcome::Granted { .. });
-                    self.server.stats.answered(granted);
-                    self.log(format!(
-                        "-> Respond {request}: {} {}",
-                        response.status,
-                        describe(&outcome)
-                    ));
-                    if let Some(reply) = self.replies.remove(&request) {
-                        // The client may have gone away; its answer is simply dropped.
-                        let _ = reply.send(response);
+                    for request in waiters {
+                        self.server.stats.answered(granted);
+                        self.log(format!(
+                            "-> Complete {request}: {} {}",
+                            response.status,
+                            describe(&outcome)
+                        ));
+                        if let Some(reply) = self.replies.remove(&request) {
+                            // The client may have gone away; its answer is simply dropped.
+                            let _ = reply.send(response.clone());
+                        }
                     }
                 }
             }

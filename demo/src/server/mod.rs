@@ -4,7 +4,7 @@
 //! ```text
 //! axum handler --Received--> login task (owns the LoginCoordinator) --CallWeChat--> HTTP client
 //!      ^                          |  ^                                  --CreateSession--> store
-//!      +------- Respond ----------+  +------ WeChatAnswered / SessionCreated ------+
+//!      +------- Complete ---------+  +------ WeChatAnswered / SessionCreated ------+
 //! ```
 //!
 //! The coordinator is a plain value with one owner: a task that feeds it events from a channel

@@ -4,7 +4,7 @@
 //! ```text
 //! route --Login--> login task (owns the LoginCoordinator) --CallWeChat--> effect task (reqwest)
 //!   ^                  |   ^                               --CreateSession--> effect task (store)
-//!   +---- Respond -----+   +----- WeChatAnswered / SessionStored (same inbox) -----+
+//!   +---- Complete ----+   +----- WeChatAnswered / SessionStored (same inbox) -----+
 //! ```
 //! Deadlines are tokio sleeps; the HTTP client's timeout is longer than the machine's, so the
 //! machine decides; an answer that comes after is logged and ignored.
