@@ -178,6 +178,93 @@ fn the_whole_table_every_refused_event_changes_nothing() {
     assert_eq!(late, expected_late);
 }
 
+/// Where each accepted (state, event) pair of the exchange leads; `None` marks a pair the
+/// table refuses.
+fn expected_target(state: login::StateKind, kind: login::EventKind) -> Option<login::StateKind> {
+    use login::EventKind as K;
+    use login::StateKind as S;
+    match (state, kind) {
+        (S::Idle, K::Received) => Some(S::Calling),
+        (S::Calling, K::WeChatAnswered) => Some(S::CreatingSession),
+        (S::CreatingSession, K::SessionCreated | K::SessionNotCreated) => Some(S::Done),
+        _ => None,
+    }
+}
+
+/// `StateKind::expected()` is the table: every listed pair is applied and lands where the
+/// rules say, every other pair is refused (`UnexpectedEvent` naming the state's list, or, for
+/// an answer when nothing is awaited, late or unknown) and leaves the exchange `==` its clone.
+#[test]
+fn every_state_and_event_pair_follows_the_expected_table() {
+    use login::EventKind as K;
+    let machines = machines();
+    let states: Vec<_> = machines.iter().map(|(state, ..)| *state).collect();
+    assert_eq!(states, login::StateKind::ALL, "one machine per state");
+    let mut accepted = 0;
+    for (state, machine, outstanding) in machines {
+        for kind in K::ALL {
+            let id = outstanding.unwrap_or(EffectId(0));
+            let event = events(id).into_iter().find(|e| e.kind() == kind).unwrap();
+            let mut m = machine.clone();
+            let result = m.handle(event, t0());
+            let listed = state.expected().contains(&kind);
+            let Some(target) = expected_target(state, kind) else {
+                assert!(!listed, "{state:?} lists {kind:?} but refuses it");
+                assert_eq!(m, machine, "{state:?} x {kind:?} changed the exchange");
+                if outstanding.is_none() && kind != K::Received {
+                    let late_or_unknown = matches!(
+                        result,
+                        Ok(Handled::Late) | Err(ExchangeError::UnknownId { .. })
+                    );
+                    assert!(late_or_unknown, "{state:?} x {kind:?}: {result:?}");
+                } else {
+                    let expected = ExchangeError::UnexpectedEvent {
+                        state,
+                        expected: state.expected(),
+                        got: kind,
+                    };
+                    assert_eq!(result, Err(expected), "{state:?} x {kind:?}");
+                }
+                continue;
+            };
+            assert_eq!(result, Ok(Handled::Applied), "{state:?} x {kind:?}");
+            assert_eq!(m.state(), target, "{state:?} x {kind:?}");
+            assert!(listed, "{state:?} accepts {kind:?} but does not list it");
+            accepted += 1;
+        }
+    }
+    assert_eq!(
+        accepted, 4,
+        "Received, WeChatAnswered, and the two store answers"
+    );
+}
+
+/// Deadlines are inputs of the same table: a call past its deadline is a transient timeout
+/// (backoff), the end of a backoff sends the code again, a session not created in time ends
+/// the exchange; idle and done have no deadline.
+#[test]
+fn deadlines_follow_the_table() {
+    use login::StateKind as S;
+    for (state, machine, _) in machines() {
+        let mut m = machine.clone();
+        let Some(at) = m.poll_timeout() else {
+            assert!(
+                matches!(state, S::Idle | S::Done),
+                "{state:?} has no deadline"
+            );
+            continue;
+        };
+        m.handle_timeout(at);
+        let target = match state {
+            S::Calling => S::BackingOff,
+            S::BackingOff => S::Calling,
+            S::CreatingSession => S::Done,
+            other => panic!("{other:?} has a deadline"),
+        };
+        assert_eq!(m.state(), target, "{state:?} at its deadline");
+    }
+}
+
 #[test]
 fn spurious_timeouts_are_no_ops() {
     for (state, machine, _) in machines() {
