@@ -142,7 +142,7 @@ fn flows(c: &mut Criterion) {
         code: Some(LoginCode::new(CODE)),
         responses: vec![grant()],
     });
-    // A stored record, wx.checkSession, the server's session check, waiter completed.
+    // A stored record, `wx.checkSession`, the server's session check, waiter completed.
     flow("warm_start", || World {
         stored: Some(record()),
         code: None,

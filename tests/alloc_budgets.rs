@@ -207,7 +207,7 @@ fn allocation_budgets_and_sizes() {
     assert!(valid);
     assert_eq!(getter, 0, "valid_session: {getter} allocations, budget 0");
 
-    // Warm start: a stored record, wx.checkSession, the server's session check.
+    // Warm start: a stored record, `wx.checkSession`, the server's session check.
     let record = format!(
         r#"{{"v":1,"token":"{}","expires_at":{},"issued_at":{}}}"#,
         token().expose_secret(),

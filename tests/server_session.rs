@@ -83,7 +83,7 @@ fn the_whole_check_with_header_forms() {
         session(Duration::hours(1)),
     );
     // Both steps of the check, the store between them.
-    let answer_session_check = |header: &TokenHeader,
+    let check_session = |header: &TokenHeader,
                                 headers: &[(String, String)],
                                 now,
                                 store: &BTreeMap<String, SessionRecord>|
@@ -100,35 +100,35 @@ fn the_whole_check_with_header_forms() {
     let now = t0() + Duration::minutes(30);
 
     let header = TokenHeader::default();
-    let answer = answer_session_check(&header, &[header.encode(&token)], now, lookup);
+    let answer = check_session(&header, &[header.encode(&token)], now, lookup);
     assert_eq!(answer.status, 200);
     assert_eq!(body_json(&answer)["expires_in"], 1800);
 
     let unknown = SessionToken::from_random_bytes([8; 32]);
-    let answer = answer_session_check(&header, &[header.encode(&unknown)], now, lookup);
+    let answer = check_session(&header, &[header.encode(&unknown)], now, lookup);
     assert_eq!(answer.status, 401);
 
     let late = t0() + Duration::hours(2);
-    let answer = answer_session_check(&header, &[header.encode(&token)], late, lookup);
+    let answer = check_session(&header, &[header.encode(&token)], late, lookup);
     assert_eq!(answer.status, 401);
 
-    let answer = answer_session_check(&header, &[], now, lookup);
+    let answer = check_session(&header, &[], now, lookup);
     assert_eq!(answer.status, 400);
     let bad = vec![(
         "Authorization".to_owned(),
         format!("Basic {}", token.expose_secret()),
     )];
-    let answer = answer_session_check(&header, &bad, now, lookup);
+    let answer = check_session(&header, &bad, now, lookup);
     assert_eq!(answer.status, 400);
     let kind: ErrorKind = serde_json::from_value(body_json(&answer)["error"].clone()).unwrap();
     assert_eq!(kind, ErrorKind::BadRequest);
     assert!(!String::from_utf8_lossy(&answer.body).contains(token.expose_secret()));
 
     let custom = TokenHeader::new("X-WX-Session", None).unwrap();
-    let answer = answer_session_check(&custom, &[custom.encode(&token)], now, lookup);
+    let answer = check_session(&custom, &[custom.encode(&token)], now, lookup);
     assert_eq!(answer.status, 200);
     // The default header does not satisfy the custom configuration.
-    let answer = answer_session_check(&custom, &[header.encode(&token)], now, lookup);
+    let answer = check_session(&custom, &[header.encode(&token)], now, lookup);
     assert_eq!(answer.status, 400);
 }
 

@@ -6,7 +6,8 @@
 //! ```no_run
 //! use axum::{Router, routing::get};
 //! use wxlogin::secret::AppSecret;
-//! use wxlogin::server::{Code2Session, CoordinatorConfig, ExchangeConfig};
+//! use wxlogin::server::Code2Session;
+//! use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
 //! use wxlogin_server::{LoginService, ServerConfig, WxSession, router};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
