@@ -84,9 +84,9 @@ fn the_whole_check_with_header_forms() {
     );
     // Both steps of the check, the store between them.
     let check_session = |header: &TokenHeader,
-                                headers: &[(String, String)],
-                                now,
-                                store: &BTreeMap<String, SessionRecord>|
+                         headers: &[(String, String)],
+                         now,
+                         store: &BTreeMap<String, SessionRecord>|
      -> HttpResponse {
         match SessionCheck::read(header, headers) {
             Ok(check) => {

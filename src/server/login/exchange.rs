@@ -212,7 +212,8 @@ impl CodeExchange {
                 self.apply(next, now, ids, out);
                 Ok(())
             }
-            Err((core, error)) => {
+            Err(refused) => {
+                let (core, error) = *refused;
                 self.core = core;
                 Err(error)
             }

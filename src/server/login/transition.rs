@@ -31,8 +31,9 @@ use crate::server::errcode::ApiFailure;
 use crate::server::session::{SessionRecord, whole_seconds_until};
 use crate::wire::{CODE_LIFETIME, LoginGranted, decode_login_request, validate_token};
 
-/// The core handed back unchanged, with the reason.
-pub(crate) type Refused = (Core, ExchangeError);
+/// The core handed back unchanged, with the reason; boxed, as refusals are rare and the core
+/// is large.
+pub(crate) type Refused = Box<(Core, ExchangeError)>;
 
 /// Applies one input. `Err` hands the core back unchanged with the reason.
 pub(crate) fn transition(mut core: Core, input: Input, ctx: &Ctx<'_>) -> Result<Next, Refused> {
@@ -109,7 +110,7 @@ pub(crate) fn transition(mut core: Core, input: Input, ctx: &Ctx<'_>) -> Result<
 fn refuse(mut core: Core, phase: Phase, got: EventKind) -> Refused {
     let error = ExchangeError::unexpected(phase.kind(), got);
     core.phase = phase;
-    (core, error)
+    Box::new((core, error))
 }
 
 fn with_request(mut core: Core, request: RequestId) -> Core {
@@ -201,7 +202,7 @@ fn created(
         Ok(expires_in) => expires_in,
         Err(error) => {
             core.phase = Phase::CreatingSession { openid, unionid };
-            return Err((core, error));
+            return Err(Box::new((core, error)));
         }
     };
     core.phase = Phase::Done;
