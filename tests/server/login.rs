@@ -5,7 +5,6 @@ use crate::support::server_util;
 
 use server_util::*;
 use time::Duration;
-use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::server::login::{
     self, CodeExchange, ExchangeError, ExchangeFailure, ExchangeOutcome, SessionStoreFailure,
@@ -13,6 +12,7 @@ use wxlogin::server::login::{
 use wxlogin::server::{ApiFailure, Backoff};
 use wxlogin::wire::CODE_LIFETIME;
 use wxlogin::wire::{ErrorKind, MAX_BODY_BYTES};
+use wxlogin::{EffectId, Handled};
 
 const CODE: &str = "081Kq4Ga1DUU0F0rS8Ga1HvtHH0Kq4G2";
 
@@ -296,36 +296,34 @@ fn bad_request_bodies_never_reach_wechat() {
     }
 }
 
-#[test]
-fn session_store_failure_and_silence_are_500() {
+/// An exchange whose WeChat call succeeded, waiting for the store: request 7 and the id of its
+/// `CreateSession`, which nothing answers.
+fn waiting_for_the_store() -> (Harness<CodeExchange>, EffectId) {
     let mut h = harness([]);
     h.auto_sessions = false;
     h.receive(7, login_body(CODE));
     h.answer_open();
     let (id, _) = h.open_sessions.pop().unwrap();
-    assert_eq!(
-        h.m.handle(
-            login::Event::SessionNotCreated {
-                id,
-                failure: wxlogin::server::login::SessionStoreFailure::Failed {
-                    reason: "db down".into()
-                }
-            },
-            h.now,
-        )
-        .unwrap(),
-        Handled::Applied
-    );
+    (h, id)
+}
+
+/// The store's answer that it did not take the record, applied and drained.
+fn store_fails(h: &mut Harness<CodeExchange>, id: EffectId, failure: SessionStoreFailure) {
+    let event = login::Event::SessionNotCreated { id, failure };
+    assert_eq!(h.m.handle(event, h.now).unwrap(), Handled::Applied);
     h.drain();
+}
+
+#[test]
+fn session_store_failure_and_silence_are_500() {
+    let (mut h, id) = waiting_for_the_store();
+    let reason = "db down".into();
+    store_fails(&mut h, id, SessionStoreFailure::Failed { reason });
     assert_eq!(h.answer_to(7).response.status, 500);
     assert!(failure(&h).needs_operator());
     assert!(!String::from_utf8_lossy(&h.answer_to(7).response.body).contains("db down"));
 
-    let mut h = harness([]);
-    h.auto_sessions = false;
-    h.receive(7, login_body(CODE));
-    h.answer_open();
-    h.open_sessions.clear();
+    let (mut h, _) = waiting_for_the_store();
     h.run();
     assert_eq!(h.answer_to(7).response.status, 500);
     assert_eq!(failure(&h), &ExchangeFailure::SessionTimeout);
@@ -336,21 +334,12 @@ fn session_store_failure_and_silence_are_500() {
 /// a 401 and never the 500 of a store that failed; its message stays in the operator's log.
 #[test]
 fn session_store_unavailable_is_503_with_retry_after() {
-    let mut h = harness([]);
-    h.auto_sessions = false;
-    h.receive(7, login_body(CODE));
-    h.answer_open();
-    let (id, _) = h.open_sessions.pop().unwrap();
+    let (mut h, id) = waiting_for_the_store();
     let failure = SessionStoreFailure::Unavailable {
         reason: "redis: connection refused".into(),
         retry_after: Duration::milliseconds(2_500),
     };
-    let event = login::Event::SessionNotCreated {
-        id,
-        failure: failure.clone(),
-    };
-    assert_eq!(h.m.handle(event, h.now).unwrap(), Handled::Applied);
-    h.drain();
+    store_fails(&mut h, id, failure.clone());
     let (status, kind, body) = error_kind(&h);
     assert_eq!((status, kind), (503, ErrorKind::UpstreamUnavailable));
     assert_eq!(body["retry_after"], 3);
