@@ -11,7 +11,7 @@
 //! | [`session`] | the server's [`Session`] record and the answer to the client's session check |
 //! | `scrub` | the one scrub of WeChat's texts and transport messages (secrets, credential-shaped values) |
 //! | [`types`] | the events, commands, outcomes and errors both machines share |
-//! | [`access_token`] | [`AccessTokenCache`]: the `access_token` as a machine (single flight, refresh ahead, compare-and-expire, guarded force) |
+//! | [`access_token`] | [`AccessTokenCache`](access_token::AccessTokenCache): the `access_token` as a machine (single flight, refresh ahead, compare-and-expire, guarded force) |
 //! | [`phone`] | the current phone number API (`getuserphonenumber`) |
 //! | `session_key` | checkSessionKey and resetUserSessionKey, signed (feature `crypto`) |
 //! | `open_data` | strict decryption of `encryptedData` and the `rawData` signature (feature `crypto`) |
@@ -31,10 +31,6 @@ pub mod session_key;
 pub mod types;
 
 pub use crate::backoff::{Backoff, SplitMix64};
-pub use access_token::{
-    AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenError, AccessTokenEvent,
-    AccessTokenState, TokenFailure,
-};
 pub use code2session::{Code2Session, Credentials, WeChatSession};
 pub use coordinator::{CoordinatorConfig, LoginCoordinator};
 pub use errcode::{ApiFailure, ErrorClass, Quota, WeChatFailure};
