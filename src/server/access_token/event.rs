@@ -155,6 +155,18 @@ pub enum EventKind {
     Imported,
 }
 
+impl EventKind {
+    /// Every kind, for exhaustive tests and documentation.
+    pub const ALL: [EventKind; 6] = [
+        EventKind::TokenNeeded,
+        EventKind::FetchAnswered,
+        EventKind::SharedLoaded,
+        EventKind::TokenRejected,
+        EventKind::ForceRefresh,
+        EventKind::Imported,
+    ];
+}
+
 impl fmt::Display for EventKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
