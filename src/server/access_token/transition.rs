@@ -93,75 +93,59 @@ impl Step<'_> {
     fn rules(&mut self, input: Input) -> Result<(), AccessTokenError> {
         use Event as E;
         use Input::{Deadline, Event as Ev};
+        use Phase as P;
         let state = self.core.kind();
         match (&self.core.phase, input) {
             // A waiter: served from the cache while the token is usable (even during a refresh
             // ahead), else joined to the one flight, which starts if none is out.
             (
-                Phase::Idle
-                | Phase::Fetching { .. }
-                | Phase::Loading { .. }
-                | Phase::BackingOff { .. },
+                P::Idle | P::Fetching { .. } | P::Loading { .. } | P::BackingOff { .. },
                 Ev(E::TokenNeeded { waiter }),
             ) => self.token_needed(waiter)?,
 
             // The fetch answered before its deadline (the shell checked the id and the time),
             // or its deadline passed: a token serves everyone, a transient failure backs off.
-            (&Phase::Fetching { force, attempts }, Ev(E::FetchAnswered { result, .. })) => {
+            (&P::Fetching { force, attempts }, Ev(E::FetchAnswered { result, .. })) => {
                 self.fetch_answered(result, force, attempts);
             }
-            (&Phase::Fetching { force, attempts }, Deadline) => {
+            (&P::Fetching { force, attempts }, Deadline) => {
                 self.fetch_answered(Err(TransportFailure::Timeout), force, attempts);
             }
 
             // The shared store answered: a newer usable token serves the waiters; none (or
             // only the rejected one) is retried with backoff, the refresher may be mid-way.
-            (&Phase::Loading { attempts }, Ev(E::SharedLoaded { state, .. })) => {
+            (&P::Loading { attempts }, Ev(E::SharedLoaded { state, .. })) => {
                 self.shared_loaded(state, attempts);
             }
-            (&Phase::Loading { attempts }, Deadline) => {
+            (&P::Loading { attempts }, Deadline) => {
                 self.retry_or_give_up(TokenFailure::NoSharedToken { attempts }, attempts);
             }
 
             // A backoff ended: the next attempt, forced if force waiters remain and the guard
             // allows it.
             (
-                &Phase::BackingOff {
+                &P::BackingOff {
                     until, attempts, ..
                 },
                 Deadline,
-            ) => {
-                if self.ctx.now >= until {
-                    let force = self.next_force();
-                    self.start(force, attempts);
-                }
-            }
+            ) => self.backoff_ended(until, attempts),
             // An idle cache refreshes ahead when due (a spurious call changes nothing).
-            (Phase::Idle, Deadline) => {
-                let due = refresh_due_at(&self.core, self.ctx.config);
-                if due.is_some_and(|at| self.ctx.now >= at) {
-                    let force = self.next_force();
-                    self.start(force, 0);
-                }
-            }
+            (P::Idle, Deadline) => self.refresh_ahead(),
 
             // Answers no effect of their kind waits for. (A late answer of the cache's own
             // kind never gets here: the shell reports it as `Handled::Late`.)
             (
-                Phase::Idle | Phase::BackingOff { .. } | Phase::Loading { .. },
+                P::Idle | P::BackingOff { .. } | P::Loading { .. },
                 Ev(event @ E::FetchAnswered { .. }),
             )
             | (
-                Phase::Idle | Phase::BackingOff { .. } | Phase::Fetching { .. },
+                P::Idle | P::BackingOff { .. } | P::Fetching { .. },
                 Ev(event @ E::SharedLoaded { .. }),
             ) => return Err(AccessTokenError::unexpected(state, event.kind())),
 
             // Compare-and-expire on the fetch.
             (
-                Phase::Idle
-                | Phase::Fetching { .. }
-                | Phase::Loading { .. }
-                | Phase::BackingOff { .. },
+                P::Idle | P::Fetching { .. } | P::Loading { .. } | P::BackingOff { .. },
                 Ev(E::TokenRejected {
                     token,
                     generation,
@@ -172,26 +156,35 @@ impl Step<'_> {
 
             // A forced refresh, guarded.
             (
-                Phase::Idle
-                | Phase::Fetching { .. }
-                | Phase::Loading { .. }
-                | Phase::BackingOff { .. },
+                P::Idle | P::Fetching { .. } | P::Loading { .. } | P::BackingOff { .. },
                 Ev(E::ForceRefresh { waiter }),
             ) => self.force_refresh(waiter)?,
 
             // Another process's state: merged, a newer token adopted and served.
             (
-                Phase::Idle
-                | Phase::Fetching { .. }
-                | Phase::Loading { .. }
-                | Phase::BackingOff { .. },
+                P::Idle | P::Fetching { .. } | P::Loading { .. } | P::BackingOff { .. },
                 Ev(E::Imported { state }),
             ) => self.imported(&state)?,
         }
         Ok(())
     }
 
-    // ---- the arms ----------------------------------------------------------------------
+    /// A backoff ended: the next attempt, forced if force waiters remain and the guard allows.
+    fn backoff_ended(&mut self, until: OffsetDateTime, attempts: u32) {
+        if self.ctx.now >= until {
+            let force = self.next_force();
+            self.start(force, attempts);
+        }
+    }
+
+    /// The refresh ahead, when due: forced if force waiters remain and the guard allows.
+    fn refresh_ahead(&mut self) {
+        let due = refresh_due_at(&self.core, self.ctx.config);
+        if due.is_some_and(|at| self.ctx.now >= at) {
+            let force = self.next_force();
+            self.start(force, 0);
+        }
+    }
 
     fn token_needed(&mut self, waiter: WaiterId) -> Result<(), AccessTokenError> {
         if !self.admit(waiter)? {
@@ -322,8 +315,6 @@ impl Step<'_> {
         Ok(())
     }
 
-    // ---- waiters -----------------------------------------------------------------------
-
     /// Refuses a waiter already waiting; `Ok(false)` when the cache is full (the waiter was
     /// failed with `Busy`).
     fn admit(&mut self, waiter: WaiterId) -> Result<bool, AccessTokenError> {
@@ -365,8 +356,6 @@ impl Step<'_> {
             self.complete(waiters, Ok(token));
         }
     }
-
-    // ---- attempts ----------------------------------------------------------------------
 
     /// Starts a fetch (or a shared load), as attempt `attempts + 1`. A forced fetch is counted
     /// and published; the caller has checked the guard.
@@ -450,8 +439,6 @@ impl Step<'_> {
         self.core.phase = Phase::Idle;
         self.complete(waiters, Err(failure));
     }
-
-    // ---- the cached token --------------------------------------------------------------
 
     /// Caches a token WeChat just granted, as the next generation, and publishes the new state.
     fn adopt_granted(&mut self, access_token: AccessToken, lifetime: time::Duration) {
