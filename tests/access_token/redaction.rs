@@ -1,0 +1,235 @@
+//! No secret (app secret, access token) appears in the `Debug` of any event, command, error,
+//! failure, exported state or cache, nor in an error's message.
+#![allow(clippy::unwrap_used)]
+
+use crate::support::access_token_support;
+
+use access_token_support::{Applied, BASE, drain, errcode, force, need, secs, t0};
+use time::OffsetDateTime;
+use wxlogin::http::{HttpResponse, TransportFailure};
+use wxlogin::secret::{AccessToken, AppSecret};
+use wxlogin::{EffectId, WaiterId};
+
+use wxlogin::server::access_token::{
+    AccessTokenCache, AccessTokenConfig, Command, Event, TokenEndpoint, TokenSource,
+};
+
+const SECRET: &str = "APPSECRETMARKER+/=";
+const SECRET_MARK: &str = "APPSECRETMARKER";
+const TOKEN: &str = "ACCESSTOKENMARKER";
+const OLD: &str = "OLDTOKENMARKER";
+
+fn granted(token: &str) -> Result<HttpResponse, TransportFailure> {
+    Ok(HttpResponse::json(
+        200,
+        format!(r#"{{"access_token":"{token}","expires_in":7200}}"#).into_bytes(),
+    ))
+}
+
+struct Seen(Vec<String>);
+
+impl Seen {
+    fn push(&mut self, text: String) {
+        self.0.push(text);
+    }
+
+    fn check(&self) {
+        for text in &self.0 {
+            for marker in [SECRET_MARK, TOKEN, OLD] {
+                assert!(!text.contains(marker), "{marker} leaked in {text}");
+            }
+        }
+        assert!(self.0.len() > 40, "the test saw enough: {}", self.0.len());
+    }
+}
+
+/// Feeds one event, recording the Debug of the event, of any error (and its message), of the
+/// cache and of every command (and any failure's message). Returns the commands.
+fn feed(
+    cache: &mut AccessTokenCache,
+    event: Option<Event>,
+    now: OffsetDateTime,
+    seen: &mut Seen,
+) -> Vec<Command> {
+    match event {
+        Some(event) => {
+            // An event's Debug hides sensitive query values of a transport message (the URL
+            // form HTTP clients quote); a secret the driver pasted verbatim into its own text
+            // is scrubbed from everything the cache outputs, which is what is checked for it.
+            let verbatim = matches!(
+                &event,
+                Event::FetchAnswered {
+                    result: Err(TransportFailure::Other { .. }),
+                    ..
+                }
+            );
+            if !verbatim {
+                seen.push(format!("{event:?}"));
+            }
+            if let Err(e) = cache.handle(event, now) {
+                seen.push(format!("{e:?}"));
+                seen.push(e.to_string());
+            }
+        }
+        None => cache.handle_timeout(now),
+    }
+    seen.push(format!("{cache:?}"));
+    if let Some(last) = cache.last_failure() {
+        seen.push(format!("{last:?}"));
+        seen.push(last.to_string());
+    }
+    let commands = drain(cache);
+    for command in &commands {
+        seen.push(format!("{command:?}"));
+        if let Command::Complete {
+            outcome: Err(error),
+            ..
+        } = command
+        {
+            seen.push(error.to_string());
+        }
+    }
+    commands
+}
+
+fn fetch_id(commands: &[Command]) -> EffectId {
+    commands
+        .iter()
+        .find_map(|c| match c {
+            Command::Fetch { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("a fetch")
+}
+
+fn fetched(id: EffectId, result: Result<HttpResponse, TransportFailure>) -> Option<Event> {
+    Some(Event::FetchAnswered { id, result })
+}
+
+fn run(endpoint: TokenEndpoint, seen: &mut Seen) {
+    let mut config = AccessTokenConfig::new("wxAPPID", AppSecret::new(SECRET), 3);
+    config.base_url = BASE.to_owned();
+    config.endpoint = endpoint;
+    seen.push(format!("{config:?}"));
+    let mut cache = AccessTokenCache::new(config);
+    let url = format!(
+        "{BASE}/cgi-bin/token?grant_type=client_credential&appid=wxAPPID&secret=APPSECRETMARKER%2B%2F%3D"
+    );
+    let mut now = t0();
+    let failures = [
+        Err(TransportFailure::Connection {
+            message: format!("error sending request for url ({url})"),
+        }),
+        Err(TransportFailure::Other {
+            message: format!("tls: secret {SECRET} in a message"),
+        }),
+        errcode(-1, &format!("busy {SECRET} rid: 1-2")),
+    ];
+    let mut commands = feed(&mut cache, Some(need(1)), now, seen);
+    for result in failures {
+        feed(&mut cache, fetched(fetch_id(&commands), result), now, seen);
+        now = cache.poll_timeout().unwrap();
+        commands = feed(&mut cache, None, now, seen);
+    }
+    feed(
+        &mut cache,
+        fetched(fetch_id(&commands), granted(OLD)),
+        now,
+        seen,
+    );
+
+    // Compare-and-expire, then a refresh to TOKEN.
+    let rejection = Event::TokenRejected {
+        token: AccessToken::new(OLD),
+        generation: 1,
+        errcode: 40001,
+        waiter: Some(WaiterId(9)),
+    };
+    let commands = feed(&mut cache, Some(rejection), now, seen);
+    feed(
+        &mut cache,
+        fetched(fetch_id(&commands), granted(TOKEN)),
+        now,
+        seen,
+    );
+
+    // A forced refresh failing with a configuration error, then one refused as too soon.
+    let commands = feed(&mut cache, Some(force(10)), now, seen);
+    let id = fetch_id(&commands);
+    let bad = errcode(40125, &format!("invalid appsecret {SECRET}"));
+    let commands = feed(&mut cache, fetched(id, bad), now, seen);
+    assert!(matches!(
+        commands[..],
+        [Command::Complete {
+            outcome: Err(_),
+            ..
+        }]
+    ));
+    let commands = feed(&mut cache, Some(force(11)), now + secs(1), seen);
+    assert!(matches!(
+        commands[..],
+        [Command::Complete {
+            outcome: Err(_),
+            ..
+        }]
+    ));
+
+    // Driver mistakes.
+    feed(&mut cache, fetched(id, granted(TOKEN)), now, seen);
+    let not_token = Event::TokenRejected {
+        token: AccessToken::new(TOKEN),
+        generation: 2,
+        errcode: 40029,
+        waiter: None,
+    };
+    feed(&mut cache, Some(not_token), now, seen);
+
+    // The exported state and the events carrying it.
+    let state = cache.export();
+    assert!(state.token.is_some());
+    seen.push(format!("{state:?}"));
+    seen.push(serde_json::to_string(&state.forced).unwrap());
+    feed(
+        &mut cache,
+        Some(Event::Imported {
+            state: state.clone(),
+        }),
+        now,
+        seen,
+    );
+    let mut reader_config = AccessTokenConfig::new("wx", AppSecret::new(SECRET), 1);
+    reader_config.source = TokenSource::Shared;
+    let mut reader = AccessTokenCache::new(reader_config);
+    let commands = feed(&mut reader, Some(need(1)), now, seen);
+    let Command::LoadShared { id, .. } = commands[0] else {
+        panic!("a load")
+    };
+    let loaded = Event::SharedLoaded {
+        id,
+        state: Some(state),
+    };
+    let commands = feed(&mut reader, Some(loaded), now, seen);
+    assert!(matches!(
+        commands[..],
+        [Command::Complete { outcome: Ok(_), .. }]
+    ));
+}
+
+#[test]
+fn no_secret_in_any_debug_or_message() {
+    let mut seen = Seen(Vec::new());
+    run(TokenEndpoint::Stable, &mut seen);
+    run(TokenEndpoint::Plain, &mut seen);
+    seen.check();
+    // The markers did travel through the machine: the test can fail.
+    let mut config = AccessTokenConfig::new("wx", AppSecret::new(SECRET), 1);
+    config.base_url = BASE.to_owned();
+    config.endpoint = TokenEndpoint::Plain;
+    let mut cache = AccessTokenCache::new(config);
+    cache.handle(need(1), t0()).applied();
+    let Some(Command::Fetch { request, .. }) = cache.poll_command() else {
+        panic!("a fetch")
+    };
+    assert!(request.url.contains(SECRET_MARK));
+    assert!(!format!("{request:?}").contains(SECRET_MARK));
+}
