@@ -3,11 +3,8 @@
 //! refused (`UnexpectedEvent` naming the state and what it accepts) or, for an answer of the
 //! cache's own kind to an id it no longer waits for, late; either way the cache is `==` its
 //! clone from before.
-#![allow(clippy::unwrap_used)]
 
-mod access_token_support;
-
-use access_token_support::*;
+use crate::support::access_token_support::*;
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenError, Event, EventKind, StateKind, TokenSource,
 };
