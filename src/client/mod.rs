@@ -21,6 +21,10 @@
 //!    and so is every later rejection of that token, with no `wx.login`, until a new token
 //!    exists.
 //! 8. Failures keep what the world said: `errMsg`, `errno`, status, the server's error body.
+//!
+//! Every rule is an arm of the one `match` in `transition/mod.rs`; the files beside it are
+//! named for what they decide. The states, and the inputs that move the machine between them,
+//! are drawn in `docs/client-states.md`, which a test generates from the machine itself.
 
 mod command;
 mod config;
