@@ -106,29 +106,18 @@ fn drive(m: &mut LoginMachine, world: &mut World, first: Event, now: &mut Offset
 fn main() {
     let mut now =
         OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let request = |waiter| Event::LoginRequested {
+        waiter: WaiterId(waiter),
+    };
     let mut config = LoginConfig::new("https://api.example.com");
     config.seed = 42; // a random value per launch in a real app
     let mut world = World::default();
 
     println!("cold start: no record, so wx.login and the login request");
     let mut m = LoginMachine::new(config.clone());
-    drive(
-        &mut m,
-        &mut world,
-        Event::LoginRequested {
-            waiter: WaiterId(1),
-        },
-        &mut now,
-    );
+    drive(&mut m, &mut world, request(1), &mut now);
     println!("a second request is served from memory");
-    drive(
-        &mut m,
-        &mut world,
-        Event::LoginRequested {
-            waiter: WaiterId(2),
-        },
-        &mut now,
-    );
+    drive(&mut m, &mut world, request(2), &mut now);
 
     println!("relaunch: the stored session is checked; the server answers 503 once");
     let unavailable = ErrorBody::new(ErrorKind::UpstreamUnavailable, "try again");
@@ -137,13 +126,6 @@ fn main() {
         .replies
         .push_back(SessionValid { expires_in: 5400 }.to_response());
     let mut m = LoginMachine::new(config);
-    drive(
-        &mut m,
-        &mut world,
-        Event::LoginRequested {
-            waiter: WaiterId(1),
-        },
-        &mut now,
-    );
+    drive(&mut m, &mut world, request(1), &mut now);
     println!("final state: {:?}", m.state());
 }

@@ -16,6 +16,16 @@ use wxlogin::secret::SessionToken;
 use wxlogin::wire::{ErrorBody, ErrorKind, TokenHeader};
 use wxlogin::{EffectId, WaiterId};
 
+/// Rule 4: storage that never answered was read three times, then reported, with no wx.login.
+fn storage_gave_up(world: &World) {
+    let timeout = LoginFailure::Timeout {
+        step: Step::ReadStorage,
+        attempts: 3,
+    };
+    assert_eq!(world.failure_of(1), timeout);
+    assert_eq!((world.storage_reads, world.wx_login_calls), (3, 0));
+}
+
 fn error_json(kind: ErrorKind) -> String {
     String::from_utf8(ErrorBody::new(kind, "from the server").to_response().body).unwrap()
 }

@@ -31,14 +31,7 @@ fn rule1_a_world_that_never_answers_still_completes_every_waiter() {
     world.wx_login = vec![WxLogin::Silent; 10].into();
     world.request(1);
     // Rule 4: a silent storage is retried, then reported; it never leads to wx.login.
-    assert_eq!(
-        world.failure_of(1),
-        LoginFailure::Timeout {
-            step: Step::ReadStorage,
-            attempts: 3
-        }
-    );
-    assert_eq!((world.storage_reads, world.wx_login_calls), (3, 0));
+    storage_gave_up(&world);
     assert_eq!(world.machine.poll_timeout(), None);
     assert_eq!(world.machine.state(), StateKind::Idle);
     // Storage answers again; wx.login never does.
