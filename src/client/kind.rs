@@ -56,7 +56,8 @@ impl StateKind {
     }
 }
 
-/// The kind of an [`Event`](super::Event), without its data: used in errors and the transition table.
+/// The kind of an [`Event`](super::Event), without its data: used in errors and the
+/// transition table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[allow(missing_docs)] // Each variant names the event of the same name.
 pub enum EventKind {

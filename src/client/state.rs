@@ -12,8 +12,9 @@ use crate::secret::{LoginCode, SessionToken};
 pub(crate) struct Core {
     pub(crate) phase: Phase,
     pub(crate) flags: Flags,
-    /// The token reported as [`LoginFailure::RejectedAfterRelogin`](super::LoginFailure::RejectedAfterRelogin): every later rejection of
-    /// it is reported at once, without a login, until a new token exists (rule 7).
+    /// The token reported as
+    /// [`RejectedAfterRelogin`](super::LoginFailure::RejectedAfterRelogin): every later
+    /// rejection of it is reported at once, without a login, until a new token exists (rule 7).
     pub(crate) refused: Option<SessionToken>,
 }
 

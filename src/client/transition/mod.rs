@@ -29,7 +29,6 @@ use flow::{begin, run, serve, stay};
 use rejection::{
     logged_out, rejected_in_flow, rejected_in_idle, rejected_in_ready, rejected_twice,
 };
-use timeouts::{login, server_check, storage, wx_check, wx_login};
 
 /// The core handed back unchanged, with the reason; boxed, as refusals are rare and the core
 /// is large.
@@ -78,16 +77,20 @@ pub(crate) fn transition(core: Core, input: Input, ctx: &Ctx<'_>) -> Result<Next
         }
         // Rule 4: an effect past its deadline is retried like any transient failure, then
         // reported; storage that does not answer never leads to wx.login.
-        (P::Running(T::ReadStorage { failures }), Deadline(Flow)) => storage(failures, f, ctx),
+        (P::Running(T::ReadStorage { failures }), Deadline(Flow)) => {
+            timeouts::storage(failures, f, ctx)
+        }
         (P::Running(T::CheckWx { stored, failures }), Deadline(Flow)) => {
-            wx_check(stored, failures, f, ctx)
+            timeouts::wx_check(stored, failures, f, ctx)
         }
         (P::Running(T::CheckServer { stored, failures }), Deadline(Flow)) => {
-            server_check(stored, failures, f, ctx)
+            timeouts::server_check(stored, failures, f, ctx)
         }
-        (P::Running(T::ObtainCode { tries }), Deadline(Flow)) => wx_login(tries, f, ctx),
+        (P::Running(T::ObtainCode { tries }), Deadline(Flow)) => timeouts::wx_login(tries, f, ctx),
         // Rule 3: the code of a lost answer is sent again only if the config allows it.
-        (P::Running(T::LogIn { code, tries }), Deadline(Flow)) => login(code, tries, f, ctx),
+        (P::Running(T::LogIn { code, tries }), Deadline(Flow)) => {
+            timeouts::login(code, tries, f, ctx)
+        }
         // A backoff ended: run the task again.
         (P::BackingOff { then }, Deadline(Flow)) => run(then, f, ctx),
         // Spurious: nothing is outstanding.
