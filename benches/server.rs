@@ -193,25 +193,25 @@ fn code2session_parser(c: &mut Criterion) {
     g.finish();
 }
 
-/// A waiter served from a cached token: one `TokenNeeded`, one `Ready`.
+/// A waiter served from a cached token: one `TokenNeeded`, one `Complete`.
 fn access_token_hit(c: &mut Criterion) {
-    use wxlogin::server::access_token::{AccessTokenCommand, AccessTokenEvent};
-    use wxlogin::server::{AccessTokenCache, AccessTokenConfig};
+    use wxlogin::server::access_token::{AccessTokenCache, AccessTokenConfig};
+    use wxlogin::server::access_token::{Command, Event};
 
     let config = AccessTokenConfig::new(APPID, AppSecret::new(SECRET), 42);
     let mut cache = AccessTokenCache::new(config);
-    let need = |waiter| AccessTokenEvent::TokenNeeded {
+    let need = |waiter| Event::TokenNeeded {
         waiter: WaiterId(waiter),
     };
     let _applied = cache.handle(need(0), now()).unwrap();
     let id = match cache.poll_command() {
-        Some(AccessTokenCommand::Fetch { id, .. }) => id,
+        Some(Command::Fetch { id, .. }) => id,
         other => panic!("expected a fetch, got {other:?}"),
     };
     let body = br#"{"access_token":"ACCESS_TOKEN_OF_A_REALISTIC_LENGTH_0123456789abcdef0123456789abcdef0123456789abcdef0123456789","expires_in":7200}"#;
     let result = Ok(HttpResponse::json(200, body.to_vec()));
     let _applied = cache
-        .handle(AccessTokenEvent::FetchAnswered { id, result }, now())
+        .handle(Event::FetchAnswered { id, result }, now())
         .unwrap();
     while cache.poll_command().is_some() {}
 
@@ -221,7 +221,10 @@ fn access_token_hit(c: &mut Criterion) {
             waiter += 1;
             let _applied = cache.handle(need(waiter), black_box(now())).unwrap();
             let ready = cache.poll_command();
-            debug_assert!(matches!(ready, Some(AccessTokenCommand::Ready { .. })));
+            debug_assert!(matches!(
+                ready,
+                Some(Command::Complete { outcome: Ok(_), .. })
+            ));
             ready
         })
     });

@@ -143,7 +143,7 @@ impl Stack {
     pub fn client_config(&self) -> ClientConfig {
         let n = self.next_client.fetch_add(1, Ordering::Relaxed);
         let mut login = LoginConfig::new(self.server.base_url());
-        login.retry.jitter_seed = random::seed().unwrap_or(n);
+        login.seed = random::seed().unwrap_or(n);
         ClientConfig {
             name: format!("client {n}"),
             login,

@@ -9,7 +9,7 @@
 //! | [`login`] | the code exchange as a machine ([`login::CodeExchange`]) and the coordinator of every exchange of a process ([`login::LoginCoordinator`]) |
 //! | [`session`] | the server's [`session::SessionRecord`] and the answer to the client's session check ([`session::SessionCheck`]) |
 //! | `scrub` | the one scrub of WeChat's texts and transport messages (secrets, credential-shaped values) |
-//! | [`access_token`] | [`AccessTokenCache`]: the `access_token` as a machine (single flight, refresh ahead, compare-and-expire, guarded force) |
+//! | [`access_token`] | [`AccessTokenCache`](access_token::AccessTokenCache): the `access_token` as a machine (single flight, refresh ahead, compare-and-expire, guarded force) |
 //! | [`phone`] | the current phone number API (`getuserphonenumber`) |
 //! | `session_key` | checkSessionKey and resetUserSessionKey, signed (feature `crypto`) |
 //! | `open_data` | strict decryption of `encryptedData` and the `rawData` signature (feature `crypto`) |
@@ -27,9 +27,5 @@ pub mod session;
 pub mod session_key;
 
 pub use crate::backoff::{Backoff, SplitMix64};
-pub use access_token::{
-    AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenError, AccessTokenEvent,
-    AccessTokenState, TokenFailure,
-};
 pub use code2session::{Code2Session, Credentials, WeChatSession};
 pub use errcode::{ApiFailure, ErrorClass, Quota, WeChatFailure};

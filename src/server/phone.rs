@@ -10,7 +10,7 @@
 //! The code is single use and lives 5 minutes; giving the openid makes WeChat check that the
 //! code belongs to that user. Errors: `-1` (busy, retry), 40029 (bad code), 45011 (quota),
 //! 40013 (bad appid), and the token errors 40001 / 40014 / 42001, which the driver reports to
-//! its [`AccessTokenCache`](super::AccessTokenCache) with
+//! its [`AccessTokenCache`](super::access_token::AccessTokenCache) with
 //! [`PhoneFailure::rejected_token_errcode`].
 //!
 //! [`PhoneNumber`] and [`Watermark`] are also what the legacy encrypted open data carries
@@ -107,7 +107,7 @@ pub enum PhoneFailure {
 
 impl PhoneFailure {
     /// The errcode to report with
-    /// [`AccessTokenEvent::TokenRejected`](super::AccessTokenEvent::TokenRejected) when WeChat
+    /// [`Event::TokenRejected`](super::access_token::Event::TokenRejected) when WeChat
     /// refused the access token (40001, 40014, 42001).
     pub fn rejected_token_errcode(&self) -> Option<i64> {
         match self {

@@ -36,7 +36,7 @@ pub fn at(seconds_after_t0: i64) -> OffsetDateTime {
 
 pub fn config() -> LoginConfig {
     let mut config = LoginConfig::new("https://api.example.com");
-    config.retry.jitter_seed = 7;
+    config.seed = 7;
     config
 }
 

@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 use wxlogin::WaiterId;
 
-use wxlogin::server::access_token::{AccessTokenEvent, parse_token_response};
+use wxlogin::server::access_token::{Event, parse_token_response};
 
 /// One fetch: its text and generation.
 pub type Pair = (String, u64);
@@ -44,18 +44,17 @@ pub struct EventFacts {
 }
 
 impl EventFacts {
-    pub fn of(event: &AccessTokenEvent) -> Self {
+    pub fn of(event: &Event) -> Self {
         let mut facts = EventFacts {
             waiter: None,
             answered: None,
             rejected: None,
         };
         match event {
-            AccessTokenEvent::TokenNeeded { waiter }
-            | AccessTokenEvent::ForceRefresh { waiter } => {
+            Event::TokenNeeded { waiter } | Event::ForceRefresh { waiter } => {
                 facts.waiter = Some(*waiter);
             }
-            AccessTokenEvent::TokenRejected {
+            Event::TokenRejected {
                 waiter,
                 token,
                 generation,
@@ -64,7 +63,7 @@ impl EventFacts {
                 facts.waiter = *waiter;
                 facts.rejected = Some((token.expose_secret().to_owned(), *generation));
             }
-            AccessTokenEvent::FetchAnswered { id, result } => {
+            Event::FetchAnswered { id, result } => {
                 facts.answered = Some((id.0, parse_token_response(result).is_ok()));
             }
             _ => {}
