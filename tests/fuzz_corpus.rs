@@ -3,9 +3,8 @@
 //! fuzz invariants (see `tests/support/harness/`).
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
-use support::harness;
+#[path = "support/harness/mod.rs"]
+mod harness;
 
 use std::fs;
 use std::path::Path;

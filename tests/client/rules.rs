@@ -1,7 +1,7 @@
 //! One scenario per rule of the client `LoginMachine` (the README's "The rules the client machine encodes").
 #![allow(clippy::unwrap_used)] // Tests may unwrap: a panic is a failed test.
 
-use crate::support::common;
+use crate::common;
 
 use common::{Answer, T0, World, WxCheck, WxLogin, at, config, record};
 use time::Duration;

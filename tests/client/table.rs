@@ -2,7 +2,7 @@
 //! rules say, rejected pairs return `UnexpectedEvent` and leave the machine as it was.
 #![allow(clippy::unwrap_used)] // Tests may unwrap: a panic is a failed test.
 
-use crate::support::common;
+use crate::common;
 
 use common::{Answer, World, WxCheck, WxLogin, config};
 use wxlogin::Handled;

@@ -2,7 +2,7 @@
 //! and backwards times never panic, and every request gets exactly one answer.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::server_util;
+use crate::server_util;
 
 use std::collections::BTreeMap;
 use wxlogin::{EffectId, RequestId};

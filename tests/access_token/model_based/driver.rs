@@ -18,7 +18,7 @@ use super::world::{
     Ans, Api, CALL_TIMEOUT, DAILY_LIMIT, Exp, FORCE_SPACING, Fail, Ledger, Refusal, Snap, T0_S,
     Tok, beijing_day,
 };
-use crate::support::harness::ledger::{EventFacts, FetchLedger};
+use crate::ledger::{EventFacts, FetchLedger};
 
 /// The app secret of every run; no `Debug` may show it.
 pub(crate) const SECRET: &str = "model-secret";

@@ -33,7 +33,7 @@ use super::ledger::{EventFacts, FetchLedger};
 const SECRET: &str = "APPSECRET-MARKER";
 const TOKEN_PREFIX: &str = "TOKENMARK";
 
-pub fn access_token(data: &[u8]) {
+pub(crate) fn access_token(data: &[u8]) {
     let first = run(data);
     let second = run(data);
     assert_eq!(

@@ -3,7 +3,7 @@
 //! three parties saw.
 #![allow(clippy::unwrap_used)] // Tests may unwrap: a panic is a failed test.
 
-use crate::support::common;
+use crate::common;
 
 use common::{Answer, WeChatReply, World, WxCheck, config};
 use wxlogin::Handled;
