@@ -9,7 +9,6 @@ use common::{Answer, WeChatReply, World, WxCheck, config};
 use wxlogin::Handled;
 use wxlogin::WaiterId;
 use wxlogin::client::{CodeReuse, Event, LoginFailure, Step};
-use wxlogin::secret::SessionToken;
 use wxlogin::wire::ErrorKind;
 
 fn server_error(failure: &LoginFailure) -> (u16, ErrorKind, Option<i64>) {
@@ -74,10 +73,7 @@ fn a_401_on_a_business_call_gets_one_relogin_and_a_replayable_token() {
     let first = world.token_of(1);
     // The server forgets the session (say, an operator revoked it); a business call gets 401.
     world.store.remove(&first);
-    world.send(Event::SessionRejected {
-        waiter: WaiterId(2),
-        token: SessionToken::new(first),
-    });
+    world.reject(2, first);
     world.run();
     let second = world.token_of(2);
     assert!(world.store.contains_key(&second));

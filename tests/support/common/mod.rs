@@ -178,6 +178,14 @@ impl World {
         self.drain();
     }
 
+    /// Reports that a business request of `waiter` was answered 401 with `token`.
+    pub(crate) fn reject(&mut self, waiter: u64, token: impl Into<String>) {
+        self.send(Event::SessionRejected {
+            waiter: WaiterId(waiter),
+            token: SessionToken::new(token),
+        });
+    }
+
     /// Asks for a session and runs until both machines are quiet.
     pub(crate) fn request(&mut self, waiter: u64) {
         self.send(Event::LoginRequested {

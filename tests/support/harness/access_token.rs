@@ -28,7 +28,7 @@ use wxlogin::server::access_token::{AccessTokenCommand, AccessTokenState, TokenE
 use wxlogin::server::{AccessTokenCache, AccessTokenConfig, AccessTokenEvent};
 
 use super::Bytes;
-use super::ledger::{EventFacts, FetchLedger};
+use super::ledger::{EventFacts, FetchLedger, assert_late};
 
 const SECRET: &str = "APPSECRET-MARKER";
 const TOKEN_PREFIX: &str = "TOKENMARK";
@@ -245,16 +245,7 @@ impl Checker {
 
     fn start(&mut self, id: EffectId) {
         if let Some(previous) = self.outstanding.replace(id) {
-            let mut probe = self.cache.clone();
-            let late = AccessTokenEvent::FetchAnswered {
-                id: previous,
-                result: Err(TransportFailure::Timeout),
-            };
-            assert_eq!(
-                probe.handle(late, self.now),
-                Ok(Handled::Late),
-                "a fetch started while {previous} was outstanding"
-            );
+            assert_late(&self.cache, previous, self.now);
         }
     }
 

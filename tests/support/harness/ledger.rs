@@ -26,9 +26,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
-use wxlogin::WaiterId;
+use wxlogin::{EffectId, Handled, WaiterId};
 
-use wxlogin::server::access_token::{AccessTokenEvent, parse_token_response};
+use time::OffsetDateTime;
+use wxlogin::http::TransportFailure;
+use wxlogin::server::access_token::{AccessTokenCache, AccessTokenEvent, parse_token_response};
 
 /// One fetch: its text and generation.
 pub(crate) type Pair = (String, u64);
@@ -174,4 +176,20 @@ impl<T: Ord + Copy + Debug> FetchLedger<T> {
             self.forced
         );
     }
+}
+
+/// Invariant 1 as the cache sees it: when it starts a fetch, the answer to the `previous` one
+/// is already late (`Ok(Handled::Late)` on a clone, which it leaves unchanged).
+pub(crate) fn assert_late(cache: &AccessTokenCache, previous: EffectId, now: OffsetDateTime) {
+    let mut probe = cache.clone();
+    let late = AccessTokenEvent::FetchAnswered {
+        id: previous,
+        result: Err(TransportFailure::Timeout),
+    };
+    assert_eq!(
+        probe.handle(late, now),
+        Ok(Handled::Late),
+        "a fetch started while {previous} was outstanding"
+    );
+    assert!(probe == *cache, "a late answer changed the cache");
 }
