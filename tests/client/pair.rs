@@ -7,8 +7,7 @@ use crate::common;
 
 use common::{Answer, WeChatReply, World, WxCheck, config};
 use wxlogin::Handled;
-use wxlogin::WaiterId;
-use wxlogin::client::{CodeReuse, Event, LoginFailure, Step};
+use wxlogin::client::{CodeReuse, LoginFailure, Step};
 use wxlogin::wire::ErrorKind;
 
 fn server_error(failure: &LoginFailure) -> (u16, ErrorKind, Option<i64>) {
@@ -98,9 +97,7 @@ fn concurrent_callers_share_one_exchange() {
     let mut world = World::new(config());
     world.storage_silent = true;
     for waiter in 0..100 {
-        world.send(Event::LoginRequested {
-            waiter: WaiterId(waiter),
-        });
+        world.ask(waiter);
     }
     world.storage_silent = false;
     assert_eq!(world.deliver_late(world.held_id()), Ok(Handled::Applied));

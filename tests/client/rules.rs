@@ -77,9 +77,7 @@ fn rule2_thousand_requests_before_the_first_answer_share_one_flow() {
     let mut world = World::new(config());
     world.storage_silent = true;
     for waiter in 0..1_000 {
-        world.send(Event::LoginRequested {
-            waiter: WaiterId(waiter),
-        });
+        world.ask(waiter);
     }
     assert_eq!(world.machine.waiting(), 1_000);
     world.storage_silent = false;
@@ -96,9 +94,7 @@ fn rule2_waiter_ids_need_not_increase() {
     let mut world = World::new(config());
     world.storage_silent = true;
     for waiter in [5, 3, 9, 1] {
-        world.send(Event::LoginRequested {
-            waiter: WaiterId(waiter),
-        });
+        world.ask(waiter);
     }
     assert_eq!(world.machine.waiting(), 4);
     world.storage_silent = false;
@@ -112,9 +108,7 @@ fn rule2_waiter_ids_need_not_increase() {
 fn rule2_a_reused_waiter_id_is_refused_and_changes_nothing() {
     let mut world = World::new(config());
     world.storage_silent = true;
-    world.send(Event::LoginRequested {
-        waiter: WaiterId(1),
-    });
+    world.ask(1);
     let before = world.machine.clone();
     let again = Event::LoginRequested {
         waiter: WaiterId(1),
@@ -488,9 +482,7 @@ fn rule7_a_rejection_of_an_old_token_at_the_expiry_instant_logs_in_instead() {
 fn rule7_a_rejection_during_the_check_of_that_token_abandons_the_check() {
     let mut world = World::with_stored_session(config());
     world.check_answers = vec![Answer::Silent].into();
-    world.send(Event::LoginRequested {
-        waiter: WaiterId(1),
-    });
+    world.ask(1);
     assert_eq!(world.machine.state(), StateKind::CheckingServerSession);
     world.reject(2, "stored-token");
     world.run();
@@ -568,12 +560,8 @@ fn rule8_a_5xx_check_past_the_budget_reports_status_and_body() {
 fn logout_removes_the_record_and_fails_waiters_in_flight() {
     let mut world = World::new(config());
     world.wx_login = vec![WxLogin::Silent].into();
-    world.send(Event::LoginRequested {
-        waiter: WaiterId(1),
-    });
-    world.send(Event::LoginRequested {
-        waiter: WaiterId(2),
-    });
+    world.ask(1);
+    world.ask(2);
     world.send(Event::Logout);
     assert_eq!(world.failure_of(1), LoginFailure::LoggedOut);
     assert_eq!(world.failure_of(2), LoginFailure::LoggedOut);
@@ -595,9 +583,7 @@ fn logout_removes_the_record_and_fails_waiters_in_flight() {
 fn logged_out_during_wx_login() -> World {
     let mut world = World::new(config());
     world.wx_login = vec![WxLogin::Silent].into();
-    world.send(Event::LoginRequested {
-        waiter: WaiterId(1),
-    });
+    world.ask(1);
     assert_eq!(world.wx_login_calls, 1);
     world.advance(1);
     world.send(Event::Logout);
@@ -610,9 +596,7 @@ fn logged_out_during_wx_login() -> World {
 fn rule2_a_login_after_a_logout_adopts_the_abandoned_wx_login_answered_later() {
     let mut world = logged_out_during_wx_login();
     let deadline = world.machine.poll_timeout();
-    world.send(Event::LoginRequested {
-        waiter: WaiterId(2),
-    });
+    world.ask(2);
     // No second wx.login: the one in the world is adopted, with its id and deadline.
     assert_eq!(world.wx_login_calls, 1);
     assert_eq!(world.machine.state(), StateKind::ObtainingCode);
@@ -649,9 +633,7 @@ fn rule2_an_abandoned_wx_login_past_its_deadline_is_not_adopted() {
 fn logged_out_during_the_login_request() -> World {
     let mut world = World::new(config());
     world.login_answers = vec![Answer::Silent].into();
-    world.send(Event::LoginRequested {
-        waiter: WaiterId(1),
-    });
+    world.ask(1);
     world.send(Event::Logout);
     assert_eq!(world.failure_of(1), LoginFailure::LoggedOut);
     world
@@ -660,9 +642,7 @@ fn logged_out_during_the_login_request() -> World {
 #[test]
 fn rule2_a_login_waits_for_an_abandoned_request_to_be_answered() {
     let mut world = logged_out_during_the_login_request();
-    world.send(Event::LoginRequested {
-        waiter: WaiterId(2),
-    });
+    world.ask(2);
     // Nothing starts while the abandoned request is in the world.
     assert_eq!(world.wx_login_calls, 1);
     assert_eq!(world.machine.state(), StateKind::WaitingToRetry);
@@ -676,9 +656,7 @@ fn rule2_a_login_waits_for_an_abandoned_request_to_be_answered() {
 fn rule2_a_login_waits_for_an_abandoned_request_to_pass_its_deadline() {
     let mut world = logged_out_during_the_login_request();
     let deadline = world.now + world.machine.config().timeouts.request;
-    world.send(Event::LoginRequested {
-        waiter: WaiterId(2),
-    });
+    world.ask(2);
     assert_eq!(world.machine.poll_timeout(), Some(deadline));
     assert_eq!(world.wx_login_calls, 1);
     world.run();
@@ -701,9 +679,7 @@ fn rule2_a_login_requested_before_the_abandoned_answer_is_answered_in_either_ord
 fn rule2_a_rejection_during_the_launch_check_waits_for_the_check() {
     let mut world = World::with_stored_session(config());
     world.check_answers = vec![Answer::Silent].into();
-    world.send(Event::LoginRequested {
-        waiter: WaiterId(1),
-    });
+    world.ask(1);
     let deadline = world.now + world.machine.config().timeouts.request;
     world.reject(2, "stored-token");
     // The check still runs in the world: no wx.login before its answer or its deadline.
@@ -864,9 +840,7 @@ fn late_and_doubled_answers_are_handled_late_and_change_nothing() {
     // An id never given out is still the driver's mistake where the state expects its kind.
     let mut idle = World::new(config());
     idle.storage_silent = true;
-    idle.send(Event::LoginRequested {
-        waiter: WaiterId(1),
-    });
+    idle.ask(1);
     let unknown = Event::StorageRead {
         id: EffectId(99),
         value: None,

@@ -33,9 +33,7 @@ fn machine_in(state: StateKind) -> (LoginMachine, Option<EffectId>) {
         }
     }
     if !matches!(state, StateKind::Idle | StateKind::Ready) {
-        world.send(Event::LoginRequested {
-            waiter: WaiterId(1),
-        });
+        world.ask(1);
     }
     assert_eq!(world.machine.state(), state, "could not reach {state:?}");
     let pending = world.held.keys().next().copied();

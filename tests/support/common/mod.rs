@@ -186,11 +186,16 @@ impl World {
         });
     }
 
-    /// Asks for a session and runs until both machines are quiet.
-    pub(crate) fn request(&mut self, waiter: u64) {
+    /// Asks for a session and carries out what follows at once, without letting time pass.
+    pub(crate) fn ask(&mut self, waiter: u64) {
         self.send(Event::LoginRequested {
             waiter: WaiterId(waiter),
         });
+    }
+
+    /// Asks for a session and runs until both machines are quiet.
+    pub(crate) fn request(&mut self, waiter: u64) {
+        self.ask(waiter);
         self.run();
     }
 
