@@ -2,6 +2,7 @@
 //! and backwards times never panic, and every request gets exactly one answer.
 #![allow(clippy::unwrap_used)]
 
+use crate::rng::Rng;
 use crate::server_util;
 
 use std::collections::BTreeMap;
@@ -14,7 +15,7 @@ use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::SessionToken;
 use wxlogin::server::{
     CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginCommand, ServerLoginError,
-    ServerLoginEvent, ServerLoginState, SplitMix64,
+    ServerLoginEvent, ServerLoginState,
 };
 
 const CODE: &str = "code-0123456789";
@@ -339,7 +340,7 @@ fn random_walks_keep_the_invariants() {
     let mut refused = 0;
     let mut late = 0;
     for seed in 0..24u64 {
-        let mut rng = SplitMix64::new(seed);
+        let mut rng = Rng::new(seed);
         let mut pick = |n: u64| rng.next_u64() % n;
         let mut cfg = CoordinatorConfig::new(config());
         cfg.max_in_flight = 4;

@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
 
 // The shared helpers this crate uses, from `tests/support/`.
+#[path = "../support/rng.rs"]
+mod rng;
 #[path = "../support/server_util/mod.rs"]
 mod server_util;
 
