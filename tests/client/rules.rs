@@ -11,6 +11,7 @@ use wxlogin::client::{
 };
 use wxlogin::client::{StoredLookup, StoredSession};
 use wxlogin::http::TransportFailure;
+use wxlogin::secret::SessionToken;
 use wxlogin::wire::{ErrorBody, ErrorKind, TokenHeader};
 use wxlogin::{EffectId, WaiterId};
 
@@ -77,7 +78,9 @@ fn rule2_thousand_requests_before_the_first_answer_share_one_flow() {
     let mut world = World::new(config());
     world.storage_silent = true;
     for waiter in 0..1_000 {
-        world.ask(waiter);
+        world.send(Event::LoginRequested {
+            waiter: WaiterId(waiter),
+        });
     }
     assert_eq!(world.machine.waiting(), 1_000);
     world.storage_silent = false;
@@ -94,7 +97,9 @@ fn rule2_waiter_ids_need_not_increase() {
     let mut world = World::new(config());
     world.storage_silent = true;
     for waiter in [5, 3, 9, 1] {
-        world.ask(waiter);
+        world.send(Event::LoginRequested {
+            waiter: WaiterId(waiter),
+        });
     }
     assert_eq!(world.machine.waiting(), 4);
     world.storage_silent = false;
@@ -108,7 +113,9 @@ fn rule2_waiter_ids_need_not_increase() {
 fn rule2_a_reused_waiter_id_is_refused_and_changes_nothing() {
     let mut world = World::new(config());
     world.storage_silent = true;
-    world.ask(1);
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(1),
+    });
     let before = world.machine.clone();
     let again = Event::LoginRequested {
         waiter: WaiterId(1),
@@ -399,7 +406,10 @@ fn rule7_session_rejected_then_a_fresh_login() {
     let mut world = World::new(config());
     world.request(1);
     let first = world.token_of(1);
-    world.reject(2, first.clone());
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(2),
+        token: SessionToken::new(first.clone()),
+    });
     world.run();
     assert_eq!(world.token_of(2), "token0002");
     assert_eq!(world.wx_login_calls, 2);
@@ -411,7 +421,10 @@ fn rule7_a_second_rejection_right_after_a_fresh_login_is_reported() {
     let mut world = World::new(config());
     world.request(1);
     let reject = |world: &mut World, waiter, token: String| {
-        world.reject(waiter, token);
+        world.send(Event::SessionRejected {
+            waiter: WaiterId(waiter),
+            token: SessionToken::new(token),
+        });
         world.run();
     };
     let first = world.token_of(1);
@@ -428,10 +441,16 @@ fn rule7_a_second_rejection_right_after_a_fresh_login_is_reported() {
 fn rule7_a_rejection_after_the_window_logs_in_again() {
     let mut world = World::new(config());
     world.request(1);
-    world.reject(2, world.token_of(1));
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(2),
+        token: SessionToken::new(world.token_of(1)),
+    });
     world.run();
     world.advance(61);
-    world.reject(3, world.token_of(2));
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(3),
+        token: SessionToken::new(world.token_of(2)),
+    });
     world.run();
     assert_eq!(world.token_of(3), "token0003");
 }
@@ -441,7 +460,10 @@ fn rule7_the_guard_covers_only_a_login_caused_by_a_rejection() {
     let mut world = World::new(config());
     world.request(1);
     let first = world.token_of(1);
-    world.reject(2, first);
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(2),
+        token: SessionToken::new(first),
+    });
     world.run();
     // The re-login's session expires; an ordinary login follows.
     world.now = world.machine.session().unwrap().expires_at;
@@ -449,7 +471,10 @@ fn rule7_the_guard_covers_only_a_login_caused_by_a_rejection() {
     let third = world.token_of(3);
     assert_eq!(third, "token0003");
     // A rejection right after that ordinary login is answered with a re-login, not reported.
-    world.reject(4, third);
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(4),
+        token: SessionToken::new(third),
+    });
     world.run();
     assert_eq!(world.token_of(4), "token0004");
 }
@@ -458,7 +483,10 @@ fn rule7_the_guard_covers_only_a_login_caused_by_a_rejection() {
 fn rule7_a_rejection_of_an_old_token_gets_the_current_session() {
     let mut world = World::new(config());
     world.request(1);
-    world.reject(2, "some-older-token");
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(2),
+        token: SessionToken::new("some-older-token"),
+    });
     assert_eq!(world.token_of(2), "token0001");
     assert_eq!(world.wx_login_calls, 1);
 }
@@ -468,7 +496,10 @@ fn rule7_a_rejection_of_an_old_token_at_the_expiry_instant_logs_in_instead() {
     let mut world = World::new(config());
     world.request(1);
     world.now = world.machine.session().unwrap().expires_at;
-    world.reject(2, "some-older-token");
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(2),
+        token: SessionToken::new("some-older-token"),
+    });
     world.run();
     assert_eq!(
         world.token_of(2),
@@ -482,9 +513,14 @@ fn rule7_a_rejection_of_an_old_token_at_the_expiry_instant_logs_in_instead() {
 fn rule7_a_rejection_during_the_check_of_that_token_abandons_the_check() {
     let mut world = World::with_stored_session(config());
     world.check_answers = vec![Answer::Silent].into();
-    world.ask(1);
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(1),
+    });
     assert_eq!(world.machine.state(), StateKind::CheckingServerSession);
-    world.reject(2, "stored-token");
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(2),
+        token: SessionToken::new("stored-token"),
+    });
     world.run();
     assert_eq!(world.token_of(1), "token0001");
     assert_eq!(world.token_of(2), "token0001");
@@ -560,8 +596,12 @@ fn rule8_a_5xx_check_past_the_budget_reports_status_and_body() {
 fn logout_removes_the_record_and_fails_waiters_in_flight() {
     let mut world = World::new(config());
     world.wx_login = vec![WxLogin::Silent].into();
-    world.ask(1);
-    world.ask(2);
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(1),
+    });
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(2),
+    });
     world.send(Event::Logout);
     assert_eq!(world.failure_of(1), LoginFailure::LoggedOut);
     assert_eq!(world.failure_of(2), LoginFailure::LoggedOut);
@@ -583,7 +623,9 @@ fn logout_removes_the_record_and_fails_waiters_in_flight() {
 fn logged_out_during_wx_login() -> World {
     let mut world = World::new(config());
     world.wx_login = vec![WxLogin::Silent].into();
-    world.ask(1);
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(1),
+    });
     assert_eq!(world.wx_login_calls, 1);
     world.advance(1);
     world.send(Event::Logout);
@@ -596,7 +638,9 @@ fn logged_out_during_wx_login() -> World {
 fn rule2_a_login_after_a_logout_adopts_the_abandoned_wx_login_answered_later() {
     let mut world = logged_out_during_wx_login();
     let deadline = world.machine.poll_timeout();
-    world.ask(2);
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(2),
+    });
     // No second wx.login: the one in the world is adopted, with its id and deadline.
     assert_eq!(world.wx_login_calls, 1);
     assert_eq!(world.machine.state(), StateKind::ObtainingCode);
@@ -633,7 +677,9 @@ fn rule2_an_abandoned_wx_login_past_its_deadline_is_not_adopted() {
 fn logged_out_during_the_login_request() -> World {
     let mut world = World::new(config());
     world.login_answers = vec![Answer::Silent].into();
-    world.ask(1);
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(1),
+    });
     world.send(Event::Logout);
     assert_eq!(world.failure_of(1), LoginFailure::LoggedOut);
     world
@@ -642,7 +688,9 @@ fn logged_out_during_the_login_request() -> World {
 #[test]
 fn rule2_a_login_waits_for_an_abandoned_request_to_be_answered() {
     let mut world = logged_out_during_the_login_request();
-    world.ask(2);
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(2),
+    });
     // Nothing starts while the abandoned request is in the world.
     assert_eq!(world.wx_login_calls, 1);
     assert_eq!(world.machine.state(), StateKind::WaitingToRetry);
@@ -656,7 +704,9 @@ fn rule2_a_login_waits_for_an_abandoned_request_to_be_answered() {
 fn rule2_a_login_waits_for_an_abandoned_request_to_pass_its_deadline() {
     let mut world = logged_out_during_the_login_request();
     let deadline = world.now + world.machine.config().timeouts.request;
-    world.ask(2);
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(2),
+    });
     assert_eq!(world.machine.poll_timeout(), Some(deadline));
     assert_eq!(world.wx_login_calls, 1);
     world.run();
@@ -679,9 +729,14 @@ fn rule2_a_login_requested_before_the_abandoned_answer_is_answered_in_either_ord
 fn rule2_a_rejection_during_the_launch_check_waits_for_the_check() {
     let mut world = World::with_stored_session(config());
     world.check_answers = vec![Answer::Silent].into();
-    world.ask(1);
+    world.send(Event::LoginRequested {
+        waiter: WaiterId(1),
+    });
     let deadline = world.now + world.machine.config().timeouts.request;
-    world.reject(2, "stored-token");
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(2),
+        token: SessionToken::new("stored-token"),
+    });
     // The check still runs in the world: no wx.login before its answer or its deadline.
     assert_eq!(world.wx_login_calls, 0);
     assert_eq!(world.machine.poll_timeout(), Some(deadline));
@@ -700,26 +755,38 @@ fn rule7_ten_rejections_of_one_token_join_one_relogin_and_ten_of_the_next_are_re
     world.request(0);
     assert_eq!(world.token_of(0), "token0001");
     for waiter in 1..=10 {
-        world.reject(waiter, "token0001");
+        world.send(Event::SessionRejected {
+            waiter: WaiterId(waiter),
+            token: SessionToken::new("token0001"),
+        });
     }
     assert_eq!(world.wx_login_calls, 2, "ten rejections, one re-login");
     assert_eq!(world.deliver_late(world.held_id()), Ok(Handled::Applied));
     assert!((1..=10).all(|w| world.token_of(w) == "token0002"));
     // All ten replay and are rejected again: each is reported at once, with no wx.login.
     for waiter in 11..=20 {
-        world.reject(waiter, "token0002");
+        world.send(Event::SessionRejected {
+            waiter: WaiterId(waiter),
+            token: SessionToken::new("token0002"),
+        });
         assert_eq!(world.failure_of(waiter), LoginFailure::RejectedAfterRelogin);
     }
     assert_eq!(world.wx_login_calls, 2);
     // Past the re-login window too, until a new token exists.
     world.advance(3600);
-    world.reject(21, "token0002");
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(21),
+        token: SessionToken::new("token0002"),
+    });
     assert_eq!(world.failure_of(21), LoginFailure::RejectedAfterRelogin);
     assert_eq!(world.wx_login_calls, 2);
     // A request logs in again; the new token ends the refusal of the old one.
     world.request(22);
     assert_eq!(world.token_of(22), "token0003");
-    world.reject(23, "token0002");
+    world.send(Event::SessionRejected {
+        waiter: WaiterId(23),
+        token: SessionToken::new("token0002"),
+    });
     assert_eq!(world.token_of(23), "token0003");
     assert_eq!(world.wx_login_calls, 3);
 }
@@ -840,7 +907,9 @@ fn late_and_doubled_answers_are_handled_late_and_change_nothing() {
     // An id never given out is still the driver's mistake where the state expects its kind.
     let mut idle = World::new(config());
     idle.storage_silent = true;
-    idle.ask(1);
+    idle.send(Event::LoginRequested {
+        waiter: WaiterId(1),
+    });
     let unknown = Event::StorageRead {
         id: EffectId(99),
         value: None,

@@ -33,7 +33,9 @@ fn machine_in(state: StateKind) -> (LoginMachine, Option<EffectId>) {
         }
     }
     if !matches!(state, StateKind::Idle | StateKind::Ready) {
-        world.ask(1);
+        world.send(Event::LoginRequested {
+            waiter: WaiterId(1),
+        });
     }
     assert_eq!(world.machine.state(), state, "could not reach {state:?}");
     let pending = world.held.keys().next().copied();
