@@ -13,7 +13,7 @@
 //!
 //! | module | concern |
 //! |---|---|
-//! | [`drive`] | the drivers, files a user can copy: the client around `LoginMachine`, the developer server around `LoginCoordinator`, the clock, the HTTP conversions, the [`drive::log::Log`] they report to |
+//! | [`drive`] | the drivers, files a user can copy: the client around `LoginMachine`, the developer server around `LoginCoordinator`, the access-token cache, the clock, the HTTP conversions, the [`drive::log::Log`] they report to |
 //! | [`lab`] | what only the lab needs: the fake WeChat and its faults, the faulty link, the trace, the scenarios, the load run and the stack that starts all three parties |
 //!
 //! `drive` never imports `lab`. Nothing here logs a secret: requests, events and commands are

@@ -149,7 +149,7 @@ impl Code2Session {
 
 /// The longest `openid` or `unionid` accepted, in bytes. WeChat's are 28 characters; the
 /// bound leaves room for other formats while keeping what a coordinator remembers per code
-/// small (see [`LoginCoordinator`](super::LoginCoordinator)'s memory figures).
+/// small (see [`LoginCoordinator`](super::login::LoginCoordinator)'s memory figures).
 pub const MAX_USER_ID_BYTES: usize = 64;
 
 /// What code2Session gives on success.

@@ -10,7 +10,7 @@
 //! The code is single use and lives 5 minutes; giving the openid makes WeChat check that the
 //! code belongs to that user. Errors: `-1` (busy, retry), 40029 (bad code), 45011 (quota),
 //! 40013 (bad appid), and the token errors 40001 / 40014 / 42001, which the driver reports to
-//! its [`AccessTokenCache`](super::AccessTokenCache) with
+//! its [`AccessTokenCache`](super::access_token::AccessTokenCache) with
 //! [`PhoneFailure::rejected_token_errcode`].
 //!
 //! [`PhoneNumber`] and [`Watermark`] are also what the legacy encrypted open data carries
@@ -23,7 +23,7 @@ use crate::http::{HttpRequest, HttpResponse, TransportFailure, trim_base_url};
 use crate::secret::AccessToken;
 use crate::server::code2session::{DEFAULT_BASE_URL, percent_encode};
 use crate::server::errcode::{ApiFailure, ErrorClass, parse_api_body};
-use crate::server::types::redact_transport;
+use crate::server::scrub::redact_transport;
 use crate::wire::to_json;
 
 /// The `watermark` WeChat puts in every open-data plaintext and in the phone number answer.
@@ -107,7 +107,7 @@ pub enum PhoneFailure {
 
 impl PhoneFailure {
     /// The errcode to report with
-    /// [`AccessTokenEvent::TokenRejected`](super::AccessTokenEvent::TokenRejected) when WeChat
+    /// [`Event::TokenRejected`](super::access_token::Event::TokenRejected) when WeChat
     /// refused the access token (40001, 40014, 42001).
     pub fn rejected_token_errcode(&self) -> Option<i64> {
         match self {

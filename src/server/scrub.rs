@@ -207,6 +207,13 @@ fn is_terminator(byte: u8) -> bool {
     byte.is_ascii_whitespace() || b"&\"',;)]}<>\\|".contains(&byte)
 }
 
+/// The error with anything shaped like a credential removed from its message (the one scrub,
+/// knowing no secret): HTTP clients often quote the request URL, which carries the app secret
+/// and the code.
+pub(crate) fn redact_transport(error: &TransportFailure) -> TransportFailure {
+    Scrub::default().transport(error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

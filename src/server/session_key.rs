@@ -14,7 +14,7 @@
 //! Errors: 87009 (the signature does not match), 87007 (the session key is missing or expired),
 //! 87008 (the signature method is refused), 45011 (quota), and the token errors
 //! 40001 / 40014 / 42001, which the driver reports to its
-//! [`AccessTokenCache`](super::AccessTokenCache) with
+//! [`AccessTokenCache`](super::access_token::AccessTokenCache) with
 //! [`SessionKeyFailure::rejected_token_errcode`].
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -88,7 +88,7 @@ pub enum SessionKeyFailure {
 
 impl SessionKeyFailure {
     /// The errcode to report with
-    /// [`AccessTokenEvent::TokenRejected`](super::AccessTokenEvent::TokenRejected) when WeChat
+    /// [`Event::TokenRejected`](super::access_token::Event::TokenRejected) when WeChat
     /// refused the access token (40001, 40014, 42001).
     pub fn rejected_token_errcode(&self) -> Option<i64> {
         match self {

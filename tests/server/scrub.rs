@@ -7,9 +7,10 @@ use crate::server_util;
 
 use server_util::*;
 use wxlogin::http::{HttpResponse, TransportFailure};
+use wxlogin::server::ApiFailure;
 use wxlogin::server::errcode::MAX_ERRMSG_BYTES;
-use wxlogin::server::{
-    ApiFailure, CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator, ServerLogin,
+use wxlogin::server::login::{
+    CodeExchange, CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator,
 };
 
 const CODE: &str = "C0DEMARKER-123";
@@ -40,7 +41,7 @@ fn assert_clean(what: &str, text: &str) {
 /// status, its JSON body and the outcome.
 fn login_against(reply: HttpResponse) -> Vec<(u16, serde_json::Value, ExchangeOutcome)> {
     let replies = || std::iter::repeat_n(Reply::Answer(reply.clone()), 8);
-    let mut single = Harness::new(ServerLogin::new(config())).script(replies());
+    let mut single = Harness::new(CodeExchange::new(config())).script(replies());
     single.receive(1, login_body(CODE));
     single.answer_open();
     let single_debug = format!("{:?}", single.m);
@@ -169,7 +170,7 @@ fn transport_messages_quoting_the_url_are_scrubbed() {
             TransportFailure::Other { message: quote },
         ] {
             let replies = std::iter::repeat_n(Reply::Fail(error), 8);
-            let mut h = Harness::new(ServerLogin::new(config())).script(replies);
+            let mut h = Harness::new(CodeExchange::new(config())).script(replies);
             h.receive(1, login_body(CODE));
             h.run();
             assert_clean("the outcome", &format!("{:?}", h.answer_to(1).outcome));

@@ -2,6 +2,7 @@
 //!
 //! | module | concern |
 //! |---|---|
+//! | [`access_token`] | the access-token driver: an `AccessTokenCache` on tokio, a `SharedStore` for several processes |
 //! | [`client`] | the client driver: `LoginMachine` over HTTP, JSON-file storage, a `wx` that gets codes |
 //! | [`server`] | the developer server: axum handlers around `LoginCoordinator` and a session store |
 //! | [`clock`] | the one clock every party reads |
@@ -10,6 +11,7 @@
 //! | [`log`] | where a driver reports what it did |
 //! | [`random`] | randomness from the OS for tokens and seeds |
 
+pub mod access_token;
 pub mod client;
 pub mod clock;
 pub mod http_client;

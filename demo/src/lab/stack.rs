@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use wxlogin::client::LoginConfig;
 use wxlogin::secret::AppSecret;
-use wxlogin::server::{Code2Session, CoordinatorConfig, ServerLoginConfig};
+use wxlogin::server::Code2Session;
+use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
 
 use crate::drive::client::{Client, ClientConfig};
 use crate::drive::clock::Clock;
@@ -100,7 +101,7 @@ impl Stack {
         let seed = random::seed().map_err(io::Error::other)?;
         let code2session = Code2Session::new(APPID, AppSecret::new(app_secret.clone()))
             .with_base_url(wechat.base_url());
-        let mut login = ServerLoginConfig::new(code2session, seed);
+        let mut login = ExchangeConfig::new(code2session, seed);
         login.call_timeout =
             time::Duration::try_from(options.wechat_call_timeout).map_err(io::Error::other)?;
         let config = DevServerConfig::new(CoordinatorConfig::new(login));
@@ -145,7 +146,7 @@ impl Stack {
     pub fn client_config(&self) -> ClientConfig {
         let n = self.next_client.fetch_add(1, Ordering::Relaxed);
         let mut login = LoginConfig::new(self.server.base_url());
-        login.retry.jitter_seed = random::seed().unwrap_or(n);
+        login.seed = random::seed().unwrap_or(n);
         ClientConfig {
             name: format!("client {n}"),
             login,

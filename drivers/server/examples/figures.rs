@@ -15,7 +15,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use wxlogin::secret::AppSecret;
-use wxlogin::server::{Code2Session, CoordinatorConfig, ServerLoginConfig};
+use wxlogin::server::Code2Session;
+use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
 use wxlogin_server::{LoginService, LoginServiceBuilder, ServerConfig, WxSession, router};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -142,10 +143,7 @@ fn median(mut rounds: Vec<(f64, f64, f64)>) -> (f64, f64, f64) {
 fn config(wechat: &str) -> ServerConfig {
     let code2session =
         Code2Session::new("wx0000000000000001", AppSecret::new("secret")).with_base_url(wechat);
-    ServerConfig::new(CoordinatorConfig::new(ServerLoginConfig::new(
-        code2session,
-        1,
-    )))
+    ServerConfig::new(CoordinatorConfig::new(ExchangeConfig::new(code2session, 1)))
 }
 
 /// The fake WeChat: a fixed session for any code.

@@ -1,17 +1,18 @@
 //! `wxlogin` on tokio and axum: a login service whose one task owns the sans-IO
-//! [`LoginCoordinator`](wxlogin::server::LoginCoordinator), the wire contract's routes, a
+//! [`LoginCoordinator`](wxlogin::server::login::LoginCoordinator), the wire contract's routes, a
 //! [`WxSession`] extractor for business routes, and session stores: in memory by default,
 //! Redis for several replicas acting as one (feature `redis`).
 //!
 //! ```no_run
 //! use axum::{Router, routing::get};
 //! use wxlogin::secret::AppSecret;
-//! use wxlogin::server::{Code2Session, CoordinatorConfig, ServerLoginConfig};
+//! use wxlogin::server::Code2Session;
+//! use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
 //! use wxlogin_server::{LoginService, ServerConfig, WxSession, router};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let code2session = Code2Session::new("wx4f4bc4dec97d474b", AppSecret::new("app-secret"));
-//! let login = ServerLoginConfig::new(code2session, 7); // the seed of the retry jitter
+//! let login = ExchangeConfig::new(code2session, 7); // the seed of the retry jitter
 //! let service = LoginService::start(ServerConfig::new(CoordinatorConfig::new(login)))?;
 //! let app = Router::new()
 //!     .route("/me", get(|s: WxSession| async move { s.openid().to_owned() }))

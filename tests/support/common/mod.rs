@@ -19,11 +19,9 @@ use wxlogin::client::{
 };
 use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, LoginCode, SessionKey, SessionToken, StorageValue};
-use wxlogin::server::session::answer_session_check;
-use wxlogin::server::{
-    Code2Session, CoordinatorConfig, LoginCoordinator, ServerLoginCommand, ServerLoginConfig,
-    ServerLoginEvent,
-};
+use wxlogin::server::Code2Session;
+use wxlogin::server::login::{self, CoordinatorConfig, ExchangeConfig, LoginCoordinator};
+use wxlogin::server::session::SessionCheck;
 use wxlogin::wire::{TokenHeader, decode_login_request};
 
 pub(crate) use wechat::{FakeWeChat, WeChatReply};
@@ -37,14 +35,14 @@ pub(crate) fn at(seconds_after_t0: i64) -> OffsetDateTime {
 
 pub(crate) fn config() -> LoginConfig {
     let mut config = LoginConfig::new("https://api.example.com");
-    config.retry.jitter_seed = 7;
+    config.seed = 7;
     config
 }
 
-pub(crate) fn server_config() -> ServerLoginConfig {
+pub(crate) fn server_config() -> ExchangeConfig {
     let code2session = Code2Session::new(wechat::APPID, AppSecret::new("APP-SECRET"))
         .with_base_url(wechat::BASE_URL);
-    ServerLoginConfig::new(code2session, 11)
+    ExchangeConfig::new(code2session, 11)
 }
 
 /// How fake wx answers `wx.login`.
@@ -81,7 +79,7 @@ pub(crate) enum Answer {
 
 enum Inbox {
     Client(Event),
-    Server(ServerLoginEvent),
+    Server(login::Event),
 }
 
 pub(crate) struct World {
@@ -89,7 +87,7 @@ pub(crate) struct World {
     pub(crate) server: LoginCoordinator,
     pub(crate) wechat: FakeWeChat,
     /// The server's session store: token -> record.
-    pub(crate) store: BTreeMap<String, wxlogin::server::Session>,
+    pub(crate) store: BTreeMap<String, wxlogin::server::session::SessionRecord>,
     pub(crate) now: OffsetDateTime,
     pub(crate) storage: Option<String>,
     pub(crate) storage_silent: bool,
@@ -158,7 +156,7 @@ impl World {
         let mut world = Self::new(config);
         let token = "stored-token";
         let expires = world.now + Duration::hours(1);
-        let session = wxlogin::server::Session {
+        let session = wxlogin::server::session::SessionRecord {
             openid: "oUSER".into(),
             unionid: None,
             session_key: SessionKey::new("c3RvcmVkLXNlc3Npb24ta2V5"),
@@ -345,7 +343,7 @@ impl World {
                 let request_id = RequestId(self.next_request);
                 self.routes.insert(request_id, (id, delivery));
                 let body = request.body.clone();
-                let received = ServerLoginEvent::Received {
+                let received = login::Event::Received {
                     request: request_id,
                     body,
                 };
@@ -353,12 +351,13 @@ impl World {
                 None
             }
             delivery => {
-                let response = answer_session_check(
-                    &TokenHeader::default(),
-                    &request.headers,
-                    self.now,
-                    |token| self.store.get(token.expose_secret()),
-                );
+                let response = match SessionCheck::read(&TokenHeader::default(), &request.headers) {
+                    Ok(check) => {
+                        let found = self.store.get(check.token().expose_secret());
+                        check.answer(found, self.now)
+                    }
+                    Err(bad_request) => bad_request,
+                };
                 self.route(id, delivery, response)
             }
         }
@@ -385,32 +384,34 @@ impl World {
     }
 
     /// Carries out one command of the server: WeChat calls, session creation, answers.
-    fn serve(&mut self, command: ServerLoginCommand) {
+    fn serve(&mut self, command: login::Command) {
         match command {
-            ServerLoginCommand::CallWeChat { id, request, .. } => {
+            login::Command::CallWeChat { id, request, .. } => {
                 let result = self.wechat.answer(&request);
-                let event = ServerLoginEvent::WeChatAnswered { id, result };
+                let event = login::Event::WeChatAnswered { id, result };
                 self.inbox.push_back(Inbox::Server(event));
             }
-            ServerLoginCommand::CreateSession { id, session } => {
+            login::Command::CreateSession { id, session } => {
                 self.next_token += 1;
                 let token = format!("token{:04}", self.next_token);
                 let expires_at = session.expires_at;
                 self.store.insert(token.clone(), session);
                 let token = SessionToken::new(token);
-                let event = ServerLoginEvent::SessionCreated {
+                let event = login::Event::SessionCreated {
                     id,
                     token,
                     expires_at,
                 };
                 self.inbox.push_back(Inbox::Server(event));
             }
-            ServerLoginCommand::Respond {
-                request, response, ..
+            login::Command::Complete {
+                waiters, response, ..
             } => {
-                let (id, delivery) = self.routes.remove(&request).expect("a routed request");
-                if let Some(event) = self.route(id, delivery, response) {
-                    self.inbox.push_back(Inbox::Client(event));
+                for request in waiters {
+                    let (id, delivery) = self.routes.remove(&request).expect("a routed request");
+                    if let Some(event) = self.route(id, delivery, response.clone()) {
+                        self.inbox.push_back(Inbox::Client(event));
+                    }
                 }
             }
         }

@@ -30,7 +30,8 @@ use wxlogin::{EffectId, Handled, WaiterId};
 
 use time::OffsetDateTime;
 use wxlogin::http::TransportFailure;
-use wxlogin::server::access_token::{AccessTokenCache, AccessTokenEvent, parse_token_response};
+
+use wxlogin::server::access_token::{AccessTokenCache, Event, parse_token_response};
 
 /// One fetch: its text and generation.
 pub(crate) type Pair = (String, u64);
@@ -46,18 +47,17 @@ pub(crate) struct EventFacts {
 }
 
 impl EventFacts {
-    pub(crate) fn of(event: &AccessTokenEvent) -> Self {
+    pub(crate) fn of(event: &Event) -> Self {
         let mut facts = EventFacts {
             waiter: None,
             answered: None,
             rejected: None,
         };
         match event {
-            AccessTokenEvent::TokenNeeded { waiter }
-            | AccessTokenEvent::ForceRefresh { waiter } => {
+            Event::TokenNeeded { waiter } | Event::ForceRefresh { waiter } => {
                 facts.waiter = Some(*waiter);
             }
-            AccessTokenEvent::TokenRejected {
+            Event::TokenRejected {
                 waiter,
                 token,
                 generation,
@@ -66,7 +66,7 @@ impl EventFacts {
                 facts.waiter = *waiter;
                 facts.rejected = Some((token.expose_secret().to_owned(), *generation));
             }
-            AccessTokenEvent::FetchAnswered { id, result } => {
+            Event::FetchAnswered { id, result } => {
                 facts.answered = Some((id.0, parse_token_response(result).is_ok()));
             }
             _ => {}
@@ -182,7 +182,7 @@ impl<T: Ord + Copy + Debug> FetchLedger<T> {
 /// is already late (`Ok(Handled::Late)` on a clone, which it leaves unchanged).
 pub(crate) fn assert_late(cache: &AccessTokenCache, previous: EffectId, now: OffsetDateTime) {
     let mut probe = cache.clone();
-    let late = AccessTokenEvent::FetchAnswered {
+    let late = Event::FetchAnswered {
         id: previous,
         result: Err(TransportFailure::Timeout),
     };

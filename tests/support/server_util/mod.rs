@@ -9,10 +9,11 @@ use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, SessionToken};
-use wxlogin::server::{
-    Code2Session, ExchangeOutcome, LoginCoordinator, ServerLogin, ServerLoginCommand,
-    ServerLoginConfig, ServerLoginError, ServerLoginEvent, Session,
+use wxlogin::server::Code2Session;
+use wxlogin::server::login::{
+    self, CodeExchange, ExchangeConfig, ExchangeError, ExchangeOutcome, LoginCoordinator,
 };
+use wxlogin::server::session::SessionRecord;
 
 pub(crate) const APPID: &str = "wxAPPID0001";
 pub(crate) const SECRET: &str = "S3CR3T-APP-MARKER";
@@ -27,8 +28,8 @@ pub(crate) fn code2session() -> Code2Session {
     Code2Session::new(APPID, AppSecret::new(SECRET)).with_base_url(BASE)
 }
 
-pub(crate) fn config() -> ServerLoginConfig {
-    ServerLoginConfig::new(code2session(), 42)
+pub(crate) fn config() -> ExchangeConfig {
+    ExchangeConfig::new(code2session(), 42)
 }
 
 pub(crate) fn login_body(code: &str) -> Vec<u8> {
@@ -60,12 +61,8 @@ pub(crate) enum Reply {
 
 /// Both machines, behind one driver.
 pub(crate) trait Machine {
-    fn handle(
-        &mut self,
-        e: ServerLoginEvent,
-        now: OffsetDateTime,
-    ) -> Result<Handled, ServerLoginError>;
-    fn poll_command(&mut self) -> Option<ServerLoginCommand>;
+    fn handle(&mut self, e: login::Event, now: OffsetDateTime) -> Result<Handled, ExchangeError>;
+    fn poll_command(&mut self) -> Option<login::Command>;
     fn poll_timeout(&self) -> Option<OffsetDateTime>;
     fn handle_timeout(&mut self, now: OffsetDateTime);
 }
@@ -75,12 +72,12 @@ macro_rules! impl_machine {
         impl Machine for $t {
             fn handle(
                 &mut self,
-                e: ServerLoginEvent,
+                e: login::Event,
                 now: OffsetDateTime,
-            ) -> Result<Handled, ServerLoginError> {
+            ) -> Result<Handled, ExchangeError> {
                 <$t>::handle(self, e, now)
             }
-            fn poll_command(&mut self) -> Option<ServerLoginCommand> {
+            fn poll_command(&mut self) -> Option<login::Command> {
                 <$t>::poll_command(self)
             }
             fn poll_timeout(&self) -> Option<OffsetDateTime> {
@@ -92,7 +89,7 @@ macro_rules! impl_machine {
         }
     };
 }
-impl_machine!(ServerLogin);
+impl_machine!(CodeExchange);
 impl_machine!(LoginCoordinator);
 
 #[derive(Clone, Debug)]
@@ -112,11 +109,11 @@ pub(crate) struct Harness<M> {
     pub(crate) calls: Vec<(OffsetDateTime, HttpRequest)>,
     /// Calls waiting for `answer_calls`.
     pub(crate) open_calls: VecDeque<(wxlogin::EffectId, Reply)>,
-    pub(crate) sessions: BTreeMap<String, Session>,
+    pub(crate) sessions: BTreeMap<String, SessionRecord>,
     pub(crate) answered: Vec<Answered>,
     /// Whether CreateSession is answered at once.
     pub(crate) auto_sessions: bool,
-    pub(crate) open_sessions: Vec<(wxlogin::EffectId, Session)>,
+    pub(crate) open_sessions: Vec<(wxlogin::EffectId, SessionRecord)>,
     tokens: u64,
 }
 
@@ -145,7 +142,7 @@ impl<M: Machine> Harness<M> {
         let handled = self
             .m
             .handle(
-                ServerLoginEvent::Received {
+                login::Event::Received {
                     request: RequestId(request),
                     body,
                 },
@@ -160,7 +157,7 @@ impl<M: Machine> Harness<M> {
     pub(crate) fn drain(&mut self) {
         while let Some(command) = self.m.poll_command() {
             match command {
-                ServerLoginCommand::CallWeChat { id, request, .. } => {
+                login::Command::CallWeChat { id, request, .. } => {
                     self.calls.push((self.now, request));
                     let reply = self
                         .script
@@ -168,19 +165,23 @@ impl<M: Machine> Harness<M> {
                         .unwrap_or_else(|| Reply::Answer(wechat_ok("openid-default", "a2V5")));
                     self.open_calls.push_back((id, reply));
                 }
-                ServerLoginCommand::CreateSession { id, session } => {
+                login::Command::CreateSession { id, session } => {
                     self.open_sessions.push((id, session));
                 }
-                ServerLoginCommand::Respond {
-                    request,
+                login::Command::Complete {
+                    waiters,
                     response,
                     outcome,
-                } => self.answered.push(Answered {
-                    at: self.now,
-                    request,
-                    response,
-                    outcome,
-                }),
+                } => {
+                    for request in waiters {
+                        self.answered.push(Answered {
+                            at: self.now,
+                            request,
+                            response: response.clone(),
+                            outcome: outcome.clone(),
+                        });
+                    }
+                }
             }
         }
     }
@@ -198,7 +199,7 @@ impl<M: Machine> Harness<M> {
             };
             let handled = self
                 .m
-                .handle(ServerLoginEvent::WeChatAnswered { id, result }, self.now)
+                .handle(login::Event::WeChatAnswered { id, result }, self.now)
                 .unwrap();
             // Open calls are answered before any clock jump: never late.
             assert_eq!(handled, Handled::Applied);
@@ -215,7 +216,7 @@ impl<M: Machine> Harness<M> {
         progressed
     }
 
-    pub(crate) fn create_session(&mut self, id: wxlogin::EffectId, session: Session) {
+    pub(crate) fn create_session(&mut self, id: wxlogin::EffectId, session: SessionRecord) {
         self.tokens += 1;
         let mut bytes = [0u8; 32];
         bytes[..8].copy_from_slice(&self.tokens.to_le_bytes());
@@ -226,7 +227,7 @@ impl<M: Machine> Harness<M> {
         let _applied_or_late = self
             .m
             .handle(
-                ServerLoginEvent::SessionCreated {
+                login::Event::SessionCreated {
                     id,
                     token,
                     expires_at,
