@@ -3,12 +3,15 @@
 //! fuzz invariants (see `tests/support/harness/`).
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
-use support::harness;
+#[path = "support/harness/mod.rs"]
+mod harness;
+#[path = "support/rng.rs"]
+mod rng;
 
 use std::fs;
 use std::path::Path;
+
+use rng::Rng;
 
 fn replay(target: &str, harness: fn(&[u8])) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -38,16 +41,9 @@ fn replay(target: &str, harness: fn(&[u8])) {
 /// Deterministic pseudo-random inputs of assorted lengths.
 fn generated(count: u64, harness: fn(&[u8])) {
     for seed in 0..count {
-        let mut state = seed;
+        let mut rng = Rng::new(seed);
         let len = (seed % 97) as usize * 4;
-        let data: Vec<u8> = (0..len)
-            .map(|_| {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                (state >> 33) as u8
-            })
-            .collect();
+        let data: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
         harness(&data);
     }
 }

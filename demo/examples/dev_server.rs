@@ -11,7 +11,7 @@
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-use wxlogin_demo::stack::{Stack, StackOptions};
+use wxlogin_demo::lab::stack::{Stack, StackOptions};
 
 #[tokio::main]
 async fn main() -> ExitCode {

@@ -9,33 +9,17 @@
 //!                                                                               checksession
 //! ```
 //!
+//! Two halves:
+//!
 //! | module | concern |
 //! |---|---|
-//! | [`drive`] | drivers a user can copy: [`drive::access_token`] runs an `AccessTokenCache` on tokio |
-//! | [`client`] | the client driver: `LoginMachine` over HTTP, JSON-file storage, fake `wx` |
-//! | [`server`] | the developer server: axum handlers around `LoginCoordinator` and a session store |
-//! | [`wechat`] | the fake WeChat API with fault switches and per-code counters |
-//! | [`link`] | faults on the link between client and developer server (lost or slow answers) |
-//! | [`scenarios`] | the client scenarios of the summary table |
-//! | [`load`] | the load run: many clients at once with injected faults |
-//! | [`stack`] | starts the three parties together for one scenario or run |
-//! | [`http_client`], [`http_values`], [`listen`], [`clock`], [`random`], [`trace`] | the pieces every party shares |
+//! | [`drive`] | the drivers, files a user can copy: the client around `LoginMachine`, the developer server around `LoginCoordinator`, the access-token cache, the clock, the HTTP conversions, the [`drive::log::Log`] they report to |
+//! | [`lab`] | what only the lab needs: the fake WeChat and its faults, the faulty link, the trace, the scenarios, the load run and the stack that starts all three parties |
 //!
-//! Nothing here logs a secret: requests, events and commands are traced through their
-//! redacting `Debug`, and tokens appear only as [`trace::fingerprint`]s.
+//! `drive` never imports `lab`. Nothing here logs a secret: requests, events and commands are
+//! traced through their redacting `Debug`, and tokens appear only as
+//! [`drive::log::fingerprint`]s.
 #![forbid(unsafe_code)]
 
-pub mod client;
-pub mod clock;
 pub mod drive;
-pub mod http_client;
-pub mod http_values;
-pub mod link;
-pub mod listen;
-pub mod load;
-pub mod random;
-pub mod scenarios;
-pub mod server;
-pub mod stack;
-pub mod trace;
-pub mod wechat;
+pub mod lab;

@@ -9,8 +9,8 @@
 
 use std::process::ExitCode;
 
-use wxlogin_demo::load::{self, LoadPlan};
-use wxlogin_demo::scenarios;
+use wxlogin_demo::lab::load::{self, LoadPlan};
+use wxlogin_demo::lab::scenarios;
 
 /// Trace lines shown per scenario; the 1,000-caller one has thousands.
 const SHOWN: usize = 40;

@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use wxlogin::secret::AppSecret;
 use wxlogin::server::access_token::{AccessTokenConfig, CachedToken, TokenSource};
-use wxlogin_demo::clock::Clock;
 use wxlogin_demo::drive::access_token::{AccessTokens, MemoryStore, TokenUnavailable};
-use wxlogin_demo::http_client::HttpClient;
-use wxlogin_demo::trace::Trace;
-use wxlogin_demo::wechat::{AppCredentials, FakeWeChat, RunningWeChat};
+use wxlogin_demo::drive::clock::Clock;
+use wxlogin_demo::drive::http_client::HttpClient;
+use wxlogin_demo::lab::trace::Trace;
+use wxlogin_demo::lab::wechat::{AppCredentials, FakeWeChat, RunningWeChat};
 
 const APPID: &str = "wxtokens";
 const SECRET: &str = "token-test-secret";

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use wxlogin_demo::load::{self, LoadPlan};
+use wxlogin_demo::lab::load::{self, LoadPlan};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousand_clients_with_faults() {

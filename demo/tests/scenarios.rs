@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use wxlogin_demo::scenarios;
+use wxlogin_demo::lab::scenarios;
 
 /// Outer bound on one test: a hang fails the test instead of stalling CI.
 const LIMIT: Duration = Duration::from_secs(60);

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use wxlogin::http::{HttpRequest, HttpResponse};
 use wxlogin::secret::SessionToken;
 use wxlogin::wire::{TokenHeader, decode_login_response};
-use wxlogin_demo::stack::{Stack, StackOptions};
+use wxlogin_demo::lab::stack::{Stack, StackOptions};
 
 const LIMIT: Duration = Duration::from_secs(30);
 

@@ -8,10 +8,10 @@ use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, LoginCode};
 use wxlogin::server::code2session::parse_response;
 use wxlogin::server::{ApiFailure, Code2Session};
-use wxlogin_demo::clock::Clock;
-use wxlogin_demo::http_client::HttpClient;
-use wxlogin_demo::trace::Trace;
-use wxlogin_demo::wechat::{
+use wxlogin_demo::drive::clock::Clock;
+use wxlogin_demo::drive::http_client::HttpClient;
+use wxlogin_demo::lab::trace::Trace;
+use wxlogin_demo::lab::wechat::{
     Api, AppCredentials, FakeWeChat, Fault, RunningWeChat, session_key_signature,
 };
 

@@ -2,7 +2,7 @@
 //! cache's own deadline, compare-and-expire under a storm, stale rejections, backoff.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::access_token_support;
+use crate::access_token_support;
 
 use access_token_support::*;
 use wxlogin::Handled;

@@ -3,7 +3,7 @@
 //! one answer, at most one effect is ever out, and nothing panics.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::access_token_support;
+use crate::access_token_support;
 
 use std::collections::BTreeMap;
 use wxlogin::{EffectId, WaiterId};

@@ -2,7 +2,7 @@
 //! midnight), joined while one runs, queued behind a normal fetch; time going backwards.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::access_token_support;
+use crate::access_token_support;
 
 use access_token_support::*;
 use time::{Duration, OffsetDateTime};

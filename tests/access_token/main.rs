@@ -2,8 +2,13 @@
 //! answers, redaction, the contract, the (state, event) table and the model-based test.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
 
-#[path = "../support/mod.rs"]
-mod support;
+// The shared helpers this crate uses, from `tests/support/`.
+#[path = "../support/access_token_support/mod.rs"]
+mod access_token_support;
+#[path = "../support/harness/ledger.rs"]
+mod ledger;
+#[path = "../support/model_support/mod.rs"]
+mod model_support;
 
 mod cache;
 mod contract;

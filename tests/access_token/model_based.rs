@@ -28,11 +28,11 @@ mod rules;
 mod strategies;
 mod world;
 
-use crate::support::model_support;
+use crate::model_support;
 use std::collections::{BTreeSet, HashMap};
 use wxlogin::{EffectId, WaiterId};
 
-use crate::support::harness::ledger;
+use crate::ledger;
 use driver::{
     BASE, Driver, SECRET, at, fail, late_answer, ms, refusal, rejection, snap_of, state_of,
 };

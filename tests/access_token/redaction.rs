@@ -2,7 +2,7 @@
 //! failure, exported state or cache, nor in an error's message.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::access_token_support;
+use crate::access_token_support;
 
 use access_token_support::{Applied, BASE, drain, errcode, force, need, secs, t0};
 use time::OffsetDateTime;

@@ -2,7 +2,7 @@
 //! refreshes and the others read, and the forced-refresh counts merge.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::access_token_support;
+use crate::access_token_support;
 
 use access_token_support::*;
 use wxlogin::WaiterId;

@@ -4,7 +4,7 @@
 //! cache's own kind to an id it no longer waits for, late; either way the cache is `==` its
 //! clone from before.
 
-use crate::support::access_token_support::*;
+use crate::access_token_support::*;
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenError, Event, EventKind, StateKind, TokenSource,
 };

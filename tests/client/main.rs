@@ -1,11 +1,15 @@
 //! The client `LoginMachine`: one scenario per rule, the exhaustive table, properties, the wire
-//! form and the model-based test.
+//! form, the model-based test, and the client driven against the real server coordinator.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
 
-#[path = "../support/mod.rs"]
-mod support;
+// The shared helpers this crate uses, from `tests/support/`.
+#[path = "../support/common/mod.rs"]
+mod common;
+#[path = "../support/model_support/mod.rs"]
+mod model_support;
 
 mod model_based;
+mod pair;
 mod properties;
 mod rules;
 mod table;

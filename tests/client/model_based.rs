@@ -20,7 +20,7 @@ mod model;
 mod rules;
 mod world;
 
-use crate::support::model_support;
+use crate::model_support;
 use std::collections::{BTreeSet, HashMap};
 use wxlogin::{EffectId, WaiterId};
 

@@ -2,7 +2,7 @@
 //! and the stable JSON form.
 #![allow(clippy::unwrap_used)] // Tests may unwrap: a panic is a failed test.
 
-use crate::support::common;
+use crate::common;
 // The JSON form of every event and command: `client_properties/json.rs`.
 mod json;
 

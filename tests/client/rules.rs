@@ -2,7 +2,7 @@
 //! encodes"), a module per rule.
 #![allow(clippy::unwrap_used)] // Tests may unwrap: a panic is a failed test.
 
-use crate::support::common;
+use crate::common;
 
 use common::{Answer, T0, World, WxCheck, WxLogin, at, config, record};
 use time::Duration;

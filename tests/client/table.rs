@@ -5,7 +5,7 @@
 //! (`WXLOGIN_BLESS=1 cargo test --test client table` rewrites it after a deliberate change).
 #![allow(clippy::unwrap_used)] // Tests may unwrap: a panic is a failed test.
 
-use crate::support::common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;

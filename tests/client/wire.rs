@@ -2,7 +2,7 @@
 //! joined from the configuration, and token headers checked when they are built.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
 
-use crate::support::model_support;
+use crate::model_support;
 
 use proptest::prelude::*;
 use time::{OffsetDateTime, UtcOffset};

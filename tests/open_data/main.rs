@@ -3,8 +3,9 @@
 #![cfg(feature = "crypto")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
 
-#[path = "../support/mod.rs"]
-mod support;
+// The shared helpers this crate uses, from `tests/support/`.
+#[path = "../support/open_data_support/mod.rs"]
+mod open_data_support;
 
 mod decrypt;
 mod plaintext;

@@ -4,7 +4,7 @@
 #![cfg(feature = "crypto")]
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use crate::support::open_data_support;
+use crate::open_data_support;
 
 use open_data_support::*;
 use proptest::prelude::*;

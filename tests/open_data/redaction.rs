@@ -3,7 +3,7 @@
 #![cfg(feature = "crypto")]
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use crate::support::open_data_support;
+use crate::open_data_support;
 
 use std::collections::BTreeSet;
 

@@ -1,7 +1,7 @@
 //! code2Session: the request, every answer form of docs/protocol.md §3, and the error taxonomy.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::server_util;
+use crate::server_util;
 
 use server_util::*;
 use time::Duration;

@@ -5,7 +5,7 @@
 //! retry gets the remembered answer (or `code_used` once the session is gone) and no call.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::server_util;
+use crate::server_util;
 
 use server_util::*;
 use time::Duration;

@@ -2,7 +2,8 @@
 //! and backwards times never panic, and every request gets exactly one answer.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::server_util;
+use crate::rng::Rng;
+use crate::server_util;
 
 use std::collections::BTreeMap;
 use wxlogin::{EffectId, RequestId};
@@ -12,7 +13,6 @@ use time::{Duration, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::SessionToken;
-use wxlogin::server::SplitMix64;
 use wxlogin::server::login::{
     self, CodeExchange, CoordinatorConfig, ExchangeError, LoginCoordinator,
 };
@@ -428,7 +428,7 @@ fn random_walks_keep_the_invariants() {
     let mut refused = 0;
     let mut late = 0;
     for seed in 0..24u64 {
-        let mut rng = SplitMix64::new(seed);
+        let mut rng = Rng::new(seed);
         let mut pick = |n: u64| rng.next_u64() % n;
         let mut cfg = CoordinatorConfig::new(config());
         cfg.max_in_flight = 4;

@@ -1,7 +1,7 @@
 //! The login coordinator: duplicate codes joined, finished ones remembered, memory bounded.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::server_util;
+use crate::server_util;
 
 use server_util::*;
 use time::Duration;

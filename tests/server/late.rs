@@ -3,7 +3,7 @@
 //! validator or is refused, and is then never sent.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::server_util;
+use crate::server_util;
 
 use server_util::*;
 use time::Duration;

@@ -1,7 +1,7 @@
 //! The server login machine, one scenario per rule of issue 3.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::server_util;
+use crate::server_util;
 
 use server_util::*;
 use time::Duration;

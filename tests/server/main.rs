@@ -1,10 +1,12 @@
 //! The developer server's side: code2Session, the login exchange and its coordinator, sessions,
-//! the contract with the client (and the client and server driven as a pair), redaction, phone
-//! numbers and session-key signatures.
+//! the contract with the client, redaction, phone numbers and session-key signatures.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
 
-#[path = "../support/mod.rs"]
-mod support;
+// The shared helpers this crate uses, from `tests/support/`.
+#[path = "../support/rng.rs"]
+mod rng;
+#[path = "../support/server_util/mod.rs"]
+mod server_util;
 
 mod code2session;
 mod code_once;
@@ -12,7 +14,6 @@ mod contract;
 mod coordinator;
 mod late;
 mod login;
-mod pair;
 mod phone;
 mod redaction;
 mod scrub;

@@ -2,7 +2,7 @@
 //! command, error or machine, nor in any wire body it should not be in.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::server_util;
+use crate::server_util;
 
 use server_util::{BASE, t0, wechat_err};
 use time::Duration;

@@ -3,7 +3,7 @@
 //! or a `Debug`; a request id is kept only in WeChat's shape; user ids are bounded at the parse.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::server_util;
+use crate::server_util;
 
 use server_util::*;
 use wxlogin::http::{HttpResponse, TransportFailure};

@@ -1,7 +1,7 @@
 //! The server's session record and the answer to the client's session check.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::server_util;
+use crate::server_util;
 
 use std::collections::BTreeMap;
 

@@ -25,8 +25,8 @@ use wxlogin::server::access_token::{
     Event, TokenFailure,
 };
 
-use crate::clock::{Clock, sleep_until};
-use crate::http_client::HttpClient;
+use crate::drive::clock::{Clock, sleep_until};
+use crate::drive::http_client::HttpClient;
 
 /// Extra time given to an effect beyond the cache's timeout, so that the cache's deadline
 /// decides and a slow answer shows up as late.

@@ -1,3 +1,22 @@
-//! Drivers a user can copy: each runs one machine on tokio, with no lab concerns.
+//! The drivers: files a user can copy into a deployment, with no lab concerns.
+//!
+//! | module | concern |
+//! |---|---|
+//! | [`access_token`] | the access-token driver: an `AccessTokenCache` on tokio, a `SharedStore` for several processes |
+//! | [`client`] | the client driver: `LoginMachine` over HTTP, JSON-file storage, a `wx` that gets codes |
+//! | [`server`] | the developer server: axum handlers around `LoginCoordinator` and a session store |
+//! | [`clock`] | the one clock every party reads |
+//! | [`http_client`], [`http_values`] | `wxlogin::http` values to and from hyper's and axum's |
+//! | [`listen`] | a listener on a port the OS chooses |
+//! | [`log`] | where a driver reports what it did |
+//! | [`random`] | randomness from the OS for tokens and seeds |
 
 pub mod access_token;
+pub mod client;
+pub mod clock;
+pub mod http_client;
+pub mod http_values;
+pub mod listen;
+pub mod log;
+pub mod random;
+pub mod server;

@@ -18,7 +18,7 @@ use super::world::{
     Ans, Api, CALL_TIMEOUT, DAILY_LIMIT, Exp, FORCE_SPACING, Fail, Ledger, Refusal, Snap, T0_S,
     Tok, beijing_day,
 };
-use crate::support::harness::ledger::{EventFacts, FetchLedger};
+use crate::ledger::{EventFacts, FetchLedger, assert_late};
 
 /// The app secret of every run; no `Debug` may show it.
 pub(crate) const SECRET: &str = "model-secret";
@@ -185,17 +185,7 @@ impl Driver {
                 self.issued += 1;
                 // At most one fetch outstanding: the previous one is now answered or late.
                 if let Some(previous) = self.last_fetch {
-                    let mut probe = self.cache.clone();
-                    let late = Event::FetchAnswered {
-                        id: previous,
-                        result: Err(TransportFailure::Timeout),
-                    };
-                    assert_eq!(
-                        probe.handle(late, self.now),
-                        Ok(Handled::Late),
-                        "{previous} still outstanding next to {id}"
-                    );
-                    assert!(probe == self.cache, "a late answer changed the cache");
+                    assert_late(&self.cache, previous, self.now);
                 }
                 self.last_fetch = Some(*id);
                 let now = ms(self.now);

@@ -1,6 +1,6 @@
 //! Helpers for the access token cache tests: a fixed clock origin, WeChat's answers, and a
 //! driver that drains commands. No sleeps, no I/O.
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)]
 
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
@@ -12,53 +12,53 @@ use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenConfig, AccessTokenError, Command, Event, TokenFailure,
 };
 
-pub const APPID: &str = "wxAPPID0001";
-pub const SECRET: &str = "S3CR3T-APP-MARKER";
-pub const BASE: &str = "https://wechat.test";
+pub(crate) const APPID: &str = "wxAPPID0001";
+pub(crate) const SECRET: &str = "S3CR3T-APP-MARKER";
+pub(crate) const BASE: &str = "https://wechat.test";
 
 /// 2024-01-01T00:00:00Z (08:00 in Beijing).
-pub fn t0() -> OffsetDateTime {
+pub(crate) fn t0() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_704_067_200).unwrap()
 }
 
-pub fn secs(n: i64) -> Duration {
+pub(crate) fn secs(n: i64) -> Duration {
     Duration::seconds(n)
 }
 
-pub fn config() -> AccessTokenConfig {
+pub(crate) fn config() -> AccessTokenConfig {
     let mut config = AccessTokenConfig::new(APPID, AppSecret::new(SECRET), 42);
     config.base_url = BASE.to_owned();
     config
 }
 
-pub fn granted(token: &str, expires_in: u64) -> Result<HttpResponse, TransportFailure> {
+pub(crate) fn granted(token: &str, expires_in: u64) -> Result<HttpResponse, TransportFailure> {
     Ok(HttpResponse::json(
         200,
         format!(r#"{{"access_token":"{token}","expires_in":{expires_in}}}"#).into_bytes(),
     ))
 }
 
-pub fn errcode(code: i64, msg: &str) -> Result<HttpResponse, TransportFailure> {
+pub(crate) fn errcode(code: i64, msg: &str) -> Result<HttpResponse, TransportFailure> {
     Ok(HttpResponse::json(
         200,
         format!(r#"{{"errcode":{code},"errmsg":"{msg}"}}"#).into_bytes(),
     ))
 }
 
-pub fn need(waiter: u64) -> Event {
+pub(crate) fn need(waiter: u64) -> Event {
     Event::TokenNeeded {
         waiter: WaiterId(waiter),
     }
 }
 
-pub fn force(waiter: u64) -> Event {
+pub(crate) fn force(waiter: u64) -> Event {
     Event::ForceRefresh {
         waiter: WaiterId(waiter),
     }
 }
 
 /// A 40001 for a call made with `token` as fetch `generation` granted it.
-pub fn rejected(token: &str, generation: u64, waiter: Option<u64>) -> Event {
+pub(crate) fn rejected(token: &str, generation: u64, waiter: Option<u64>) -> Event {
     Event::TokenRejected {
         token: AccessToken::new(token),
         generation,
@@ -68,7 +68,7 @@ pub fn rejected(token: &str, generation: u64, waiter: Option<u64>) -> Event {
 }
 
 /// Unwraps `handle`'s result, which must be an applied input (not a late answer, not a refusal).
-pub trait Applied {
+pub(crate) trait Applied {
     fn applied(self);
 }
 
@@ -79,16 +79,16 @@ impl Applied for Result<Handled, AccessTokenError> {
     }
 }
 
-pub fn answer(id: EffectId, result: Result<HttpResponse, TransportFailure>) -> Event {
+pub(crate) fn answer(id: EffectId, result: Result<HttpResponse, TransportFailure>) -> Event {
     Event::FetchAnswered { id, result }
 }
 
-pub fn drain(cache: &mut AccessTokenCache) -> Vec<Command> {
+pub(crate) fn drain(cache: &mut AccessTokenCache) -> Vec<Command> {
     std::iter::from_fn(|| cache.poll_command()).collect()
 }
 
 /// The fetches among `commands`: (id, forced).
-pub fn fetches(commands: &[Command]) -> Vec<(EffectId, bool)> {
+pub(crate) fn fetches(commands: &[Command]) -> Vec<(EffectId, bool)> {
     commands
         .iter()
         .filter_map(|c| match c {
@@ -99,7 +99,7 @@ pub fn fetches(commands: &[Command]) -> Vec<(EffectId, bool)> {
 }
 
 /// The waiters served among `commands`, with the token text each got.
-pub fn served(commands: &[Command]) -> Vec<(WaiterId, String)> {
+pub(crate) fn served(commands: &[Command]) -> Vec<(WaiterId, String)> {
     commands
         .iter()
         .filter_map(|c| match c {
@@ -119,7 +119,7 @@ pub fn served(commands: &[Command]) -> Vec<(WaiterId, String)> {
 }
 
 /// The waiters failed among `commands`, with their failure.
-pub fn failed(commands: &[Command]) -> Vec<(WaiterId, TokenFailure)> {
+pub(crate) fn failed(commands: &[Command]) -> Vec<(WaiterId, TokenFailure)> {
     commands
         .iter()
         .filter_map(|c| match c {
@@ -139,11 +139,11 @@ pub fn failed(commands: &[Command]) -> Vec<(WaiterId, TokenFailure)> {
 }
 
 /// A cache holding `token` (lifetime `expires_in`), fetched at `now`, with its commands drained.
-pub fn cache_with(token: &str, expires_in: u64, now: OffsetDateTime) -> AccessTokenCache {
+pub(crate) fn cache_with(token: &str, expires_in: u64, now: OffsetDateTime) -> AccessTokenCache {
     cache_with_config(config(), token, expires_in, now)
 }
 
-pub fn cache_with_config(
+pub(crate) fn cache_with_config(
     config: AccessTokenConfig,
     token: &str,
     expires_in: u64,

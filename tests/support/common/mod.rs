@@ -5,7 +5,6 @@
 //! Tests script the fakes (and, per request, what happens between client and server), run the
 //! loop, then read what happened. On every step the driver also checks that at most one client
 //! effect is outstanding and that no waiter is completed twice.
-#![allow(dead_code, unused_imports, unreachable_pub)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod wechat;
@@ -25,22 +24,22 @@ use wxlogin::server::login::{self, CoordinatorConfig, ExchangeConfig, LoginCoord
 use wxlogin::server::session::SessionCheck;
 use wxlogin::wire::{TokenHeader, decode_login_request};
 
-pub use wechat::{FakeWeChat, WeChatReply};
+pub(crate) use wechat::{FakeWeChat, WeChatReply};
 
 /// The test clock's start: 2023-11-14T22:13:20Z.
-pub const T0: i64 = 1_700_000_000;
+pub(crate) const T0: i64 = 1_700_000_000;
 
-pub fn at(seconds_after_t0: i64) -> OffsetDateTime {
+pub(crate) fn at(seconds_after_t0: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(T0 + seconds_after_t0).unwrap()
 }
 
-pub fn config() -> LoginConfig {
+pub(crate) fn config() -> LoginConfig {
     let mut config = LoginConfig::new("https://api.example.com");
     config.seed = 7;
     config
 }
 
-pub fn server_config() -> ExchangeConfig {
+pub(crate) fn server_config() -> ExchangeConfig {
     let code2session = Code2Session::new(wechat::APPID, AppSecret::new("APP-SECRET"))
         .with_base_url(wechat::BASE_URL);
     ExchangeConfig::new(code2session, 11)
@@ -48,7 +47,7 @@ pub fn server_config() -> ExchangeConfig {
 
 /// How fake wx answers `wx.login`.
 #[derive(Clone, Debug)]
-pub enum WxLogin {
+pub(crate) enum WxLogin {
     Code,
     Fail(WxFailure),
     Silent,
@@ -56,7 +55,7 @@ pub enum WxLogin {
 
 /// How fake wx answers `wx.checkSession`.
 #[derive(Clone, Debug)]
-pub enum WxCheck {
+pub(crate) enum WxCheck {
     Valid,
     Expired,
     Silent,
@@ -64,7 +63,7 @@ pub enum WxCheck {
 
 /// What happens to one client request on its way to the server and back.
 #[derive(Clone, Debug)]
-pub enum Answer {
+pub(crate) enum Answer {
     /// The real server answers.
     Normal,
     /// A stand-in answers with this status and body; the server never sees the request.
@@ -83,43 +82,43 @@ enum Inbox {
     Server(login::Event),
 }
 
-pub struct World {
-    pub machine: LoginMachine,
-    pub server: LoginCoordinator,
-    pub wechat: FakeWeChat,
+pub(crate) struct World {
+    pub(crate) machine: LoginMachine,
+    pub(crate) server: LoginCoordinator,
+    pub(crate) wechat: FakeWeChat,
     /// The server's session store: token -> record.
-    pub store: BTreeMap<String, wxlogin::server::session::SessionRecord>,
-    pub now: OffsetDateTime,
-    pub storage: Option<String>,
-    pub storage_silent: bool,
-    pub storage_reads: usize,
-    pub storage_writes: Vec<String>,
-    pub storage_removes: usize,
-    pub wx_login: VecDeque<WxLogin>,
-    pub wx_check: VecDeque<WxCheck>,
-    pub wx_login_calls: usize,
-    pub wx_check_calls: usize,
-    pub login_answers: VecDeque<Answer>,
-    pub check_answers: VecDeque<Answer>,
+    pub(crate) store: BTreeMap<String, wxlogin::server::session::SessionRecord>,
+    pub(crate) now: OffsetDateTime,
+    pub(crate) storage: Option<String>,
+    pub(crate) storage_silent: bool,
+    pub(crate) storage_reads: usize,
+    pub(crate) storage_writes: Vec<String>,
+    pub(crate) storage_removes: usize,
+    pub(crate) wx_login: VecDeque<WxLogin>,
+    pub(crate) wx_check: VecDeque<WxCheck>,
+    pub(crate) wx_login_calls: usize,
+    pub(crate) wx_check_calls: usize,
+    pub(crate) login_answers: VecDeque<Answer>,
+    pub(crate) check_answers: VecDeque<Answer>,
     /// Every code the client sent to the server, in order (repeats included).
-    pub codes_sent: Vec<String>,
-    pub checks_sent: usize,
+    pub(crate) codes_sent: Vec<String>,
+    pub(crate) checks_sent: usize,
     /// Client requests the server is working on: the client's id and what to do with the answer.
     routes: HashMap<RequestId, (EffectId, Answer)>,
     next_request: u64,
     next_token: u64,
     inbox: VecDeque<Inbox>,
     /// Answers held back by `Silent`, by effect id.
-    pub held: BTreeMap<EffectId, Event>,
+    pub(crate) held: BTreeMap<EffectId, Event>,
     /// Server answers that reached the client after it had given up on them.
-    pub stale_deliveries: usize,
-    pub completions: Vec<(WaiterId, Result<Session, LoginFailure>)>,
-    pub trace: Vec<String>,
-    pub steps: usize,
+    pub(crate) stale_deliveries: usize,
+    pub(crate) completions: Vec<(WaiterId, Result<Session, LoginFailure>)>,
+    pub(crate) trace: Vec<String>,
+    pub(crate) steps: usize,
 }
 
 impl World {
-    pub fn new(config: LoginConfig) -> Self {
+    pub(crate) fn new(config: LoginConfig) -> Self {
         Self {
             machine: LoginMachine::new(config),
             server: LoginCoordinator::new(CoordinatorConfig::new(server_config())),
@@ -153,7 +152,7 @@ impl World {
 
     /// A world whose storage holds a session the server knows: issued 10 minutes ago, valid for
     /// another hour.
-    pub fn with_stored_session(config: LoginConfig) -> Self {
+    pub(crate) fn with_stored_session(config: LoginConfig) -> Self {
         let mut world = Self::new(config);
         let token = "stored-token";
         let expires = world.now + Duration::hours(1);
@@ -170,24 +169,37 @@ impl World {
     }
 
     /// Feeds a client event from the test; the machine must accept it.
-    pub fn send(&mut self, event: Event) {
+    pub(crate) fn send(&mut self, event: Event) {
         self.trace
             .push(format!("{} <- {}", self.clock(), json(&event)));
         let _ = self.machine.handle(event, self.now).unwrap();
         self.drain();
     }
 
-    /// Asks for a session and runs until both machines are quiet.
-    pub fn request(&mut self, waiter: u64) {
+    /// Reports that a business request of `waiter` was answered 401 with `token`.
+    pub(crate) fn reject(&mut self, waiter: u64, token: impl Into<String>) {
+        self.send(Event::SessionRejected {
+            waiter: WaiterId(waiter),
+            token: SessionToken::new(token),
+        });
+    }
+
+    /// Asks for a session and carries out what follows at once, without letting time pass.
+    pub(crate) fn ask(&mut self, waiter: u64) {
         self.send(Event::LoginRequested {
             waiter: WaiterId(waiter),
         });
+    }
+
+    /// Asks for a session and runs until both machines are quiet.
+    pub(crate) fn request(&mut self, waiter: u64) {
+        self.ask(waiter);
         self.run();
     }
 
     /// Lets time pass from deadline to deadline (client's and server's) until nothing is
     /// outstanding. Bounded: a pair that never settles fails the test.
-    pub fn run(&mut self) {
+    pub(crate) fn run(&mut self) {
         loop {
             self.drain();
             let next = [self.machine.poll_timeout(), self.server.poll_timeout()]
@@ -204,13 +216,13 @@ impl World {
         }
     }
 
-    pub fn advance(&mut self, seconds: i64) {
+    pub(crate) fn advance(&mut self, seconds: i64) {
         self.now += Duration::seconds(seconds);
     }
 
     /// Carries out every queued command of both machines and delivers every answer, until
     /// neither has anything left to do.
-    pub fn drain(&mut self) {
+    pub(crate) fn drain(&mut self) {
         loop {
             let mut effects = 0;
             while let Some(command) = self.machine.poll_command() {
@@ -407,7 +419,7 @@ impl World {
 
     /// Delivers a held (late) answer and, if the machine took it, runs on; returns what
     /// `handle` said.
-    pub fn deliver_late(&mut self, id: EffectId) -> Result<Handled, LoginError> {
+    pub(crate) fn deliver_late(&mut self, id: EffectId) -> Result<Handled, LoginError> {
         let event = self.held.remove(&id).expect("no held answer with that id");
         let handled = self.machine.handle(event, self.now)?;
         self.run();
@@ -415,13 +427,13 @@ impl World {
     }
 
     /// The id of the only held answer.
-    pub fn held_id(&self) -> EffectId {
+    pub(crate) fn held_id(&self) -> EffectId {
         assert_eq!(self.held.len(), 1, "expected exactly one held answer");
         *self.held.keys().next().unwrap()
     }
 
     /// The one completion of `waiter`; fails the test if there is not exactly one.
-    pub fn outcome(&self, waiter: u64) -> &Result<Session, LoginFailure> {
+    pub(crate) fn outcome(&self, waiter: u64) -> &Result<Session, LoginFailure> {
         let found: Vec<_> = self
             .completions
             .iter()
@@ -436,14 +448,14 @@ impl World {
         &found[0].1
     }
 
-    pub fn token_of(&self, waiter: u64) -> String {
+    pub(crate) fn token_of(&self, waiter: u64) -> String {
         match self.outcome(waiter) {
             Ok(session) => session.token.expose_secret().to_owned(),
             Err(failure) => panic!("waiter {waiter} failed: {failure:?}"),
         }
     }
 
-    pub fn failure_of(&self, waiter: u64) -> LoginFailure {
+    pub(crate) fn failure_of(&self, waiter: u64) -> LoginFailure {
         match self.outcome(waiter) {
             Ok(_) => panic!("waiter {waiter} got a session"),
             Err(failure) => failure.clone(),
@@ -456,10 +468,10 @@ impl World {
 }
 
 /// A storage record as this crate writes it.
-pub fn record(token: &str, expires_at: i64, issued_at: i64) -> String {
+pub(crate) fn record(token: &str, expires_at: i64, issued_at: i64) -> String {
     format!(r#"{{"v":1,"token":"{token}","expires_at":{expires_at},"issued_at":{issued_at}}}"#)
 }
 
-pub fn json<T: serde::Serialize>(value: &T) -> String {
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap()
 }

@@ -5,43 +5,43 @@ use std::collections::{HashSet, VecDeque};
 
 use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 
-pub const APPID: &str = "wx0123456789abcdef";
-pub const BASE_URL: &str = "https://wechat.test";
+pub(crate) const APPID: &str = "wx0123456789abcdef";
+pub(crate) const BASE_URL: &str = "https://wechat.test";
 
 /// What the fake WeChat does with one code2Session call, in script order.
 #[derive(Clone, Debug)]
-pub enum WeChatReply {
+pub(crate) enum WeChatReply {
     /// What WeChat would say: a session, or 40029 / 40163 for unknown or used codes.
     Normal,
     /// This errcode, with a request id in its message.
     Errcode(i64),
-    /// No answer: a transport error.
-    Fail(TransportFailure),
 }
 
 #[derive(Default)]
-pub struct FakeWeChat {
+pub(crate) struct FakeWeChat {
     issued: HashSet<String>,
     used: HashSet<String>,
     next_code: u64,
-    pub script: VecDeque<WeChatReply>,
+    pub(crate) script: VecDeque<WeChatReply>,
     /// Every code code2Session was asked about, in order.
-    pub exchanged: Vec<String>,
+    pub(crate) exchanged: Vec<String>,
 }
 
 impl FakeWeChat {
-    pub fn issue_code(&mut self) -> String {
+    pub(crate) fn issue_code(&mut self) -> String {
         self.next_code += 1;
         let code = format!("code{:04}", self.next_code);
         self.issued.insert(code.clone());
         code
     }
 
-    pub fn answer(&mut self, request: &HttpRequest) -> Result<HttpResponse, TransportFailure> {
+    pub(crate) fn answer(
+        &mut self,
+        request: &HttpRequest,
+    ) -> Result<HttpResponse, TransportFailure> {
         let code = query_value(&request.url, "js_code").expect("code2Session carries js_code");
         self.exchanged.push(code.clone());
         let errcode = match self.script.pop_front().unwrap_or(WeChatReply::Normal) {
-            WeChatReply::Fail(error) => return Err(error),
             WeChatReply::Errcode(errcode) => errcode,
             WeChatReply::Normal if !self.issued.contains(&code) => 40029,
             WeChatReply::Normal if !self.used.insert(code.clone()) => 40163,
@@ -57,7 +57,7 @@ impl FakeWeChat {
         Ok(HttpResponse::json(200, body.into_bytes()))
     }
 
-    pub fn times_exchanged(&self, code: &str) -> usize {
+    pub(crate) fn times_exchanged(&self, code: &str) -> usize {
         self.exchanged.iter().filter(|c| *c == code).count()
     }
 }

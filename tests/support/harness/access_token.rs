@@ -28,12 +28,12 @@ use wxlogin::server::access_token::{AccessTokenCache, AccessTokenConfig, Event};
 use wxlogin::server::access_token::{AccessTokenState, Command, TokenEndpoint};
 
 use super::Bytes;
-use super::ledger::{EventFacts, FetchLedger};
+use super::ledger::{EventFacts, FetchLedger, assert_late};
 
 const SECRET: &str = "APPSECRET-MARKER";
 const TOKEN_PREFIX: &str = "TOKENMARK";
 
-pub fn access_token(data: &[u8]) {
+pub(crate) fn access_token(data: &[u8]) {
     let first = run(data);
     let second = run(data);
     assert_eq!(
@@ -261,16 +261,7 @@ impl Checker {
 
     fn start(&mut self, id: EffectId) {
         if let Some(previous) = self.outstanding.replace(id) {
-            let mut probe = self.cache.clone();
-            let late = Event::FetchAnswered {
-                id: previous,
-                result: Err(TransportFailure::Timeout),
-            };
-            assert_eq!(
-                probe.handle(late, self.now),
-                Ok(Handled::Late),
-                "a fetch started while {previous} was outstanding"
-            );
+            assert_late(&self.cache, previous, self.now);
         }
     }
 

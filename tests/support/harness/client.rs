@@ -42,7 +42,7 @@ use wxlogin::wire::{ErrorBody, ErrorKind, LoginGranted, SessionValid, decode_log
 
 use super::Bytes;
 
-pub fn client_events(data: &[u8]) {
+pub(crate) fn client_events(data: &[u8]) {
     let first = run(data);
     let second = run(data);
     assert_eq!(

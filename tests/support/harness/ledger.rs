@@ -26,25 +26,28 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
-use wxlogin::WaiterId;
+use wxlogin::{EffectId, Handled, WaiterId};
 
-use wxlogin::server::access_token::{Event, parse_token_response};
+use time::OffsetDateTime;
+use wxlogin::http::TransportFailure;
+
+use wxlogin::server::access_token::{AccessTokenCache, Event, parse_token_response};
 
 /// One fetch: its text and generation.
-pub type Pair = (String, u64);
+pub(crate) type Pair = (String, u64);
 
 /// What the world learns from an event before the cache takes it.
-pub struct EventFacts {
+pub(crate) struct EventFacts {
     /// The waiter the event makes wait, if the cache accepts it.
-    pub waiter: Option<WaiterId>,
+    pub(crate) waiter: Option<WaiterId>,
     /// An answer: the fetch id and whether it grants a token.
-    pub answered: Option<(u64, bool)>,
+    pub(crate) answered: Option<(u64, bool)>,
     /// A rejection: the fetch it names.
-    pub rejected: Option<Pair>,
+    pub(crate) rejected: Option<Pair>,
 }
 
 impl EventFacts {
-    pub fn of(event: &Event) -> Self {
+    pub(crate) fn of(event: &Event) -> Self {
         let mut facts = EventFacts {
             waiter: None,
             answered: None,
@@ -72,17 +75,17 @@ impl EventFacts {
     }
 }
 
-pub struct FetchLedger<T> {
+pub(crate) struct FetchLedger<T> {
     /// The fetches in the world: id and deadline.
     in_world: Vec<(u64, T)>,
-    pub fetches: u64,
-    pub forced: u64,
-    pub failures: u64,
+    pub(crate) fetches: u64,
+    pub(crate) forced: u64,
+    pub(crate) failures: u64,
     rejected: BTreeSet<Pair>,
     /// Every fetch the cache held or was given: its refresh instant and whether the clock
     /// was before it since it was last counted.
     pairs: BTreeMap<Pair, (T, bool)>,
-    pub crossings: u64,
+    pub(crate) crossings: u64,
 }
 
 impl<T: Ord + Copy + Debug> Default for FetchLedger<T> {
@@ -92,7 +95,7 @@ impl<T: Ord + Copy + Debug> Default for FetchLedger<T> {
 }
 
 impl<T: Ord + Copy + Debug> FetchLedger<T> {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             in_world: Vec::new(),
             fetches: 0,
@@ -106,7 +109,7 @@ impl<T: Ord + Copy + Debug> FetchLedger<T> {
 
     /// The world's clock reads `now`: fetches past their deadline leave the world (failed),
     /// and refresh instants reached are counted.
-    pub fn tick(&mut self, now: T) {
+    pub(crate) fn tick(&mut self, now: T) {
         let before = self.in_world.len();
         self.in_world.retain(|&(_, deadline)| now < deadline);
         self.failures += (before - self.in_world.len()) as u64;
@@ -121,7 +124,7 @@ impl<T: Ord + Copy + Debug> FetchLedger<T> {
     }
 
     /// The cache sent fetch `id` at `now`: nothing else may be in the world.
-    pub fn fetch(&mut self, id: u64, deadline: T, force: bool, now: T) {
+    pub(crate) fn fetch(&mut self, id: u64, deadline: T, force: bool, now: T) {
         self.tick(now);
         assert!(
             self.in_world.is_empty(),
@@ -135,7 +138,7 @@ impl<T: Ord + Copy + Debug> FetchLedger<T> {
 
     /// The driver delivered an answer to `id`; `late` is what the cache said of it, `granted`
     /// whether the answer carries a token by the documented parser.
-    pub fn answered(&mut self, id: u64, late: bool, granted: bool) {
+    pub(crate) fn answered(&mut self, id: u64, late: bool, granted: bool) {
         let Some(at) = self.in_world.iter().position(|&(out, _)| out == id) else {
             return;
         };
@@ -145,13 +148,13 @@ impl<T: Ord + Copy + Debug> FetchLedger<T> {
     }
 
     /// The fetch an accepted event named, if it was a rejection.
-    pub fn rejected_pair(&mut self, pair: Option<Pair>) {
+    pub(crate) fn rejected_pair(&mut self, pair: Option<Pair>) {
         self.rejected.extend(pair);
     }
 
     /// The cache was granted or given this fetch, refreshed at `instant`; `again` counts a
     /// fetch that came in before as new (an import may bring an old fetch back).
-    pub fn held(&mut self, pair: Pair, instant: T, again: bool) {
+    pub(crate) fn held(&mut self, pair: Pair, instant: T, again: bool) {
         match self.pairs.get_mut(&pair) {
             Some(entry) if !again => entry.0 = instant,
             _ => {
@@ -161,7 +164,7 @@ impl<T: Ord + Copy + Debug> FetchLedger<T> {
     }
 
     /// Invariant 2.
-    pub fn check_bound(&self) {
+    pub(crate) fn check_bound(&self) {
         let bound = 1 + self.rejected.len() as u64 + self.crossings + self.failures + self.forced;
         assert!(
             self.fetches <= bound,
@@ -173,4 +176,20 @@ impl<T: Ord + Copy + Debug> FetchLedger<T> {
             self.forced
         );
     }
+}
+
+/// Invariant 1 as the cache sees it: when it starts a fetch, the answer to the `previous` one
+/// is already late (`Ok(Handled::Late)` on a clone, which it leaves unchanged).
+pub(crate) fn assert_late(cache: &AccessTokenCache, previous: EffectId, now: OffsetDateTime) {
+    let mut probe = cache.clone();
+    let late = Event::FetchAnswered {
+        id: previous,
+        result: Err(TransportFailure::Timeout),
+    };
+    assert_eq!(
+        probe.handle(late, now),
+        Ok(Handled::Late),
+        "a fetch started while {previous} was outstanding"
+    );
+    assert!(probe == *cache, "a late answer changed the cache");
 }

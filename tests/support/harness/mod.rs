@@ -4,54 +4,54 @@
 //!
 //! Each harness decodes the bytes into a configuration and a script of inputs, runs it, and
 //! asserts the invariants written at the top of its module.
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-pub mod access_token;
-pub mod client;
-pub mod ledger;
+pub(crate) mod access_token;
+pub(crate) mod client;
+pub(crate) mod ledger;
 #[cfg(feature = "crypto")]
-pub mod open_data;
-pub mod parsers;
-pub mod server;
+pub(crate) mod open_data;
+pub(crate) mod parsers;
+pub(crate) mod server;
 
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 /// Reads fuzz bytes as a stream of small decisions; past the end every read gives zero.
-pub struct Bytes<'a> {
+pub(crate) struct Bytes<'a> {
     data: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Bytes<'a> {
-    pub fn new(data: &'a [u8]) -> Self {
+    pub(crate) fn new(data: &'a [u8]) -> Self {
         Self { data, pos: 0 }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.pos >= self.data.len()
     }
 
-    pub fn byte(&mut self) -> u8 {
+    pub(crate) fn byte(&mut self) -> u8 {
         let b = self.data.get(self.pos).copied().unwrap_or(0);
         self.pos += 1;
         b
     }
 
-    pub fn u16(&mut self) -> u16 {
+    pub(crate) fn u16(&mut self) -> u16 {
         u16::from_le_bytes([self.byte(), self.byte()])
     }
 
-    pub fn u64(&mut self) -> u64 {
+    pub(crate) fn u64(&mut self) -> u64 {
         (0..8).fold(0, |acc, i| acc | (u64::from(self.byte()) << (8 * i)))
     }
 
     /// A choice among `n` options.
-    pub fn pick(&mut self, n: u8) -> u8 {
+    pub(crate) fn pick(&mut self, n: u8) -> u8 {
         self.byte() % n.max(1)
     }
 
     /// A short slice of the remaining bytes.
-    pub fn slice(&mut self, max: usize) -> &'a [u8] {
+    pub(crate) fn slice(&mut self, max: usize) -> &'a [u8] {
         let len = usize::from(self.byte()).min(max);
         let start = self.pos.min(self.data.len());
         let end = (start + len).min(self.data.len());
@@ -60,7 +60,7 @@ impl<'a> Bytes<'a> {
     }
 
     /// A duration from zero to about a day, or one of the extremes.
-    pub fn duration(&mut self) -> Duration {
+    pub(crate) fn duration(&mut self) -> Duration {
         match self.pick(16) {
             0 => Duration::ZERO,
             1 => Duration::MAX,
@@ -71,7 +71,7 @@ impl<'a> Bytes<'a> {
     }
 
     /// A starting time: ordinary, or at an end of the representable range.
-    pub fn start_time(&mut self) -> OffsetDateTime {
+    pub(crate) fn start_time(&mut self) -> OffsetDateTime {
         match self.pick(8) {
             0 => PrimitiveDateTime::MIN.assume_utc(),
             1 => PrimitiveDateTime::MAX.assume_utc(),
@@ -81,7 +81,7 @@ impl<'a> Bytes<'a> {
     }
 
     /// The next time: mostly forwards, sometimes backwards, sometimes to an extreme.
-    pub fn next_time(&mut self, now: OffsetDateTime) -> OffsetDateTime {
+    pub(crate) fn next_time(&mut self, now: OffsetDateTime) -> OffsetDateTime {
         let step = Duration::seconds(i64::from(self.byte()));
         match self.pick(16) {
             0 => PrimitiveDateTime::MIN.assume_utc(),

@@ -24,7 +24,7 @@ const MARKER: &str = "\u{1f511}MARK";
 const KEY: &str = "tiihtNczf5v6AKRyjwEUhQ==";
 const IV: &str = "r7BXXKkLb8qrSNn05n0qiA==";
 
-pub fn open_data(data: &[u8]) {
+pub(crate) fn open_data(data: &[u8]) {
     let mut bytes = Bytes::new(data);
     let mode = bytes.pick(4);
     let options = DecryptOptions::new().repair_mangled_plus(bytes.pick(2) == 0);

@@ -27,7 +27,7 @@ use super::Bytes;
 
 const MARKER: &str = "S3CRETMARK";
 
-pub fn parsers(data: &[u8]) {
+pub(crate) fn parsers(data: &[u8]) {
     let mut bytes = Bytes::new(data);
     let status = bytes.u16();
     let at = usize::from(bytes.u16());

@@ -53,7 +53,7 @@ const TOKEN_HEAD: &str = "T0KEN";
 /// Codes in the shape of a hex rid (`C0DE-11`), so only the scrub keeps them out of one.
 const CODES: u8 = 4;
 
-pub fn server_login(data: &[u8]) {
+pub(crate) fn server_login(data: &[u8]) {
     let first = run(data);
     let second = run(data);
     assert_eq!(

@@ -1,8 +1,6 @@
 //! Shared by the open-data tests: the official demo vector and an encryptor built from the same
 //! RustCrypto primitives, so each negative vector is a real ciphertext.
 
-#![allow(dead_code)] // each test crate uses a different subset
-
 use aes::cipher::{BlockModeEncrypt, KeyIvInit};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

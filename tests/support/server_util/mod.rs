@@ -1,6 +1,6 @@
 //! A small in-process driver for the server machines: a scripted fake WeChat, a session store,
 //! and a simulated clock that jumps to the next deadline. No sleeps, no I/O.
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, VecDeque};
 use wxlogin::RequestId;
@@ -15,35 +15,35 @@ use wxlogin::server::login::{
 };
 use wxlogin::server::session::SessionRecord;
 
-pub const APPID: &str = "wxAPPID0001";
-pub const SECRET: &str = "S3CR3T-APP-MARKER";
-pub const BASE: &str = "https://wechat.test";
+pub(crate) const APPID: &str = "wxAPPID0001";
+pub(crate) const SECRET: &str = "S3CR3T-APP-MARKER";
+pub(crate) const BASE: &str = "https://wechat.test";
 
 /// 2024-01-01T00:00:00Z.
-pub fn t0() -> OffsetDateTime {
+pub(crate) fn t0() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_704_067_200).unwrap()
 }
 
-pub fn code2session() -> Code2Session {
+pub(crate) fn code2session() -> Code2Session {
     Code2Session::new(APPID, AppSecret::new(SECRET)).with_base_url(BASE)
 }
 
-pub fn config() -> ExchangeConfig {
+pub(crate) fn config() -> ExchangeConfig {
     ExchangeConfig::new(code2session(), 42)
 }
 
-pub fn login_body(code: &str) -> Vec<u8> {
+pub(crate) fn login_body(code: &str) -> Vec<u8> {
     format!(r#"{{"code":"{code}"}}"#).into_bytes()
 }
 
-pub fn wechat_ok(openid: &str, session_key: &str) -> HttpResponse {
+pub(crate) fn wechat_ok(openid: &str, session_key: &str) -> HttpResponse {
     HttpResponse::json(
         200,
         format!(r#"{{"openid":"{openid}","session_key":"{session_key}"}}"#).into_bytes(),
     )
 }
 
-pub fn wechat_err(errcode: i64, errmsg: &str) -> HttpResponse {
+pub(crate) fn wechat_err(errcode: i64, errmsg: &str) -> HttpResponse {
     HttpResponse::json(
         200,
         format!(r#"{{"errcode":{errcode},"errmsg":"{errmsg}"}}"#).into_bytes(),
@@ -52,7 +52,7 @@ pub fn wechat_err(errcode: i64, errmsg: &str) -> HttpResponse {
 
 /// What the fake WeChat does with one call.
 #[derive(Clone, Debug)]
-pub enum Reply {
+pub(crate) enum Reply {
     Answer(HttpResponse),
     Fail(TransportFailure),
     /// Never answers: the machine's deadline has to fire.
@@ -60,7 +60,7 @@ pub enum Reply {
 }
 
 /// Both machines, behind one driver.
-pub trait Machine {
+pub(crate) trait Machine {
     fn handle(&mut self, e: login::Event, now: OffsetDateTime) -> Result<Handled, ExchangeError>;
     fn poll_command(&mut self) -> Option<login::Command>;
     fn poll_timeout(&self) -> Option<OffsetDateTime>;
@@ -93,32 +93,32 @@ impl_machine!(CodeExchange);
 impl_machine!(LoginCoordinator);
 
 #[derive(Clone, Debug)]
-pub struct Answered {
-    pub at: OffsetDateTime,
-    pub request: RequestId,
-    pub response: HttpResponse,
-    pub outcome: ExchangeOutcome,
+pub(crate) struct Answered {
+    pub(crate) at: OffsetDateTime,
+    pub(crate) request: RequestId,
+    pub(crate) response: HttpResponse,
+    pub(crate) outcome: ExchangeOutcome,
 }
 
-pub struct Harness<M> {
-    pub m: M,
-    pub now: OffsetDateTime,
+pub(crate) struct Harness<M> {
+    pub(crate) m: M,
+    pub(crate) now: OffsetDateTime,
     /// Scripted replies, in call order; when empty, every code gets a success.
-    pub script: VecDeque<Reply>,
+    pub(crate) script: VecDeque<Reply>,
     /// Every call sent to WeChat, with the time it was sent.
-    pub calls: Vec<(OffsetDateTime, HttpRequest)>,
+    pub(crate) calls: Vec<(OffsetDateTime, HttpRequest)>,
     /// Calls waiting for `answer_calls`.
-    pub open_calls: VecDeque<(wxlogin::EffectId, Reply)>,
-    pub sessions: BTreeMap<String, SessionRecord>,
-    pub answered: Vec<Answered>,
+    pub(crate) open_calls: VecDeque<(wxlogin::EffectId, Reply)>,
+    pub(crate) sessions: BTreeMap<String, SessionRecord>,
+    pub(crate) answered: Vec<Answered>,
     /// Whether CreateSession is answered at once.
-    pub auto_sessions: bool,
-    pub open_sessions: Vec<(wxlogin::EffectId, SessionRecord)>,
+    pub(crate) auto_sessions: bool,
+    pub(crate) open_sessions: Vec<(wxlogin::EffectId, SessionRecord)>,
     tokens: u64,
 }
 
 impl<M: Machine> Harness<M> {
-    pub fn new(m: M) -> Self {
+    pub(crate) fn new(m: M) -> Self {
         Self {
             m,
             now: t0(),
@@ -133,12 +133,12 @@ impl<M: Machine> Harness<M> {
         }
     }
 
-    pub fn script(mut self, replies: impl IntoIterator<Item = Reply>) -> Self {
+    pub(crate) fn script(mut self, replies: impl IntoIterator<Item = Reply>) -> Self {
         self.script.extend(replies);
         self
     }
 
-    pub fn receive(&mut self, request: u64, body: Vec<u8>) {
+    pub(crate) fn receive(&mut self, request: u64, body: Vec<u8>) {
         let handled = self
             .m
             .handle(
@@ -154,7 +154,7 @@ impl<M: Machine> Harness<M> {
     }
 
     /// Takes every command out of the machine and files it.
-    pub fn drain(&mut self) {
+    pub(crate) fn drain(&mut self) {
         while let Some(command) = self.m.poll_command() {
             match command {
                 login::Command::CallWeChat { id, request, .. } => {
@@ -188,7 +188,7 @@ impl<M: Machine> Harness<M> {
 
     /// Answers every open WeChat call (silent ones stay unanswered) and, if automatic, every
     /// open session creation. Returns whether anything was answered.
-    pub fn answer_open(&mut self) -> bool {
+    pub(crate) fn answer_open(&mut self) -> bool {
         let mut progressed = false;
         let calls: Vec<_> = self.open_calls.drain(..).collect();
         for (id, reply) in calls {
@@ -216,7 +216,7 @@ impl<M: Machine> Harness<M> {
         progressed
     }
 
-    pub fn create_session(&mut self, id: wxlogin::EffectId, session: SessionRecord) {
+    pub(crate) fn create_session(&mut self, id: wxlogin::EffectId, session: SessionRecord) {
         self.tokens += 1;
         let mut bytes = [0u8; 32];
         bytes[..8].copy_from_slice(&self.tokens.to_le_bytes());
@@ -239,7 +239,7 @@ impl<M: Machine> Harness<M> {
     }
 
     /// Runs until nothing is outstanding: answers effects, jumps the clock to each deadline.
-    pub fn run(&mut self) {
+    pub(crate) fn run(&mut self) {
         for _ in 0..100_000 {
             self.drain();
             if self.answer_open() {
@@ -259,12 +259,12 @@ impl<M: Machine> Harness<M> {
         panic!("the machine did not settle");
     }
 
-    pub fn advance(&mut self, by: Duration) {
+    pub(crate) fn advance(&mut self, by: Duration) {
         self.now += by;
     }
 
     /// The answer to `request`, which must be unique.
-    pub fn answer_to(&self, request: u64) -> &Answered {
+    pub(crate) fn answer_to(&self, request: u64) -> &Answered {
         let all: Vec<_> = self
             .answered
             .iter()
@@ -275,6 +275,6 @@ impl<M: Machine> Harness<M> {
     }
 }
 
-pub fn body_json(response: &HttpResponse) -> serde_json::Value {
+pub(crate) fn body_json(response: &HttpResponse) -> serde_json::Value {
     serde_json::from_slice(&response.body).unwrap()
 }

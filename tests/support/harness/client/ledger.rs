@@ -10,15 +10,15 @@ use wxlogin::http::HttpResponse;
 use wxlogin::wire::{ErrorBody, ErrorKind};
 
 /// Every code and token the harness makes up carries this; no `Debug` may show it.
-pub const MARK: &str = "Xq9Z";
+pub(crate) const MARK: &str = "Xq9Z";
 
 /// `text` with the marker defused, for bytes the fuzzer chose (they are not secrets).
-pub fn defuse(text: &str) -> String {
+pub(crate) fn defuse(text: &str) -> String {
     text.replace(MARK, "xxxx")
 }
 
 /// Fails if `debug` shows a secret the harness made up.
-pub fn assert_quiet(what: &str, debug: &str) {
+pub(crate) fn assert_quiet(what: &str, debug: &str) {
     assert!(
         !debug.contains(MARK),
         "a secret reached the Debug of {what}"
@@ -26,7 +26,7 @@ pub fn assert_quiet(what: &str, debug: &str) {
 }
 
 #[derive(Default)]
-pub struct Ledger {
+pub(crate) struct Ledger {
     /// Effects in the world: id, deadline, and the command (from it until its answer or its
     /// deadline, whatever the machine did in between).
     in_world: Vec<(u64, OffsetDateTime, bool)>,
@@ -43,33 +43,33 @@ pub struct Ledger {
     /// When the last valid stored record expires (the machine may keep it after a failed
     /// check and log in once it has expired).
     stored_expiry: Option<OffsetDateTime>,
-    pub wx_logins: u64,
+    pub(crate) wx_logins: u64,
 }
 
 impl Ledger {
-    pub fn seen(&mut self, now: OffsetDateTime) {
+    pub(crate) fn seen(&mut self, now: OffsetDateTime) {
         self.latest = Some(self.latest.map_or(now, |t| t.max(now)));
     }
 
     /// Whether `id` was answered before.
-    pub fn was_answered(&self, id: u64) -> bool {
+    pub(crate) fn was_answered(&self, id: u64) -> bool {
         self.answered.contains(&id)
     }
 
     /// An answer the machine took (applied or late): the effect has left the world.
-    pub fn answered(&mut self, id: u64) {
+    pub(crate) fn answered(&mut self, id: u64) {
         self.in_world.retain(|(effect, ..)| *effect != id);
         self.answered.push(id);
     }
 
     /// The effect command `id` was, if any.
-    pub fn effect(&self, id: u64) -> Option<&Command> {
+    pub(crate) fn effect(&self, id: u64) -> Option<&Command> {
         self.effects.get(&id)
     }
 
     /// Rule 2 in the world: a new effect starts only when every earlier one was answered or
     /// passed its deadline, and `wx.login` only when the world said there is no session.
-    pub fn enter(&mut self, command: &Command, now: OffsetDateTime, config: &LoginConfig) {
+    pub(crate) fn enter(&mut self, command: &Command, now: OffsetDateTime, config: &LoginConfig) {
         let Some(id) = command.id() else { return };
         self.seen(now);
         let latest = self.latest.unwrap_or(now);
@@ -99,7 +99,7 @@ impl Ledger {
     }
 
     /// What an applied event tells of the session: `held` is the machine's session before it.
-    pub fn learn(&mut self, event: &Event, now: OffsetDateTime, held_expired: bool) {
+    pub(crate) fn learn(&mut self, event: &Event, now: OffsetDateTime, held_expired: bool) {
         let stored_expired = self.stored_expiry.is_some_and(|at| now >= at);
         let license = match event {
             Event::LoginRequested { .. } => held_expired || stored_expired,
@@ -129,7 +129,7 @@ impl Ledger {
     }
 
     /// The machine holds a verified session: the next `wx.login` needs a new reason.
-    pub fn verified(&mut self) {
+    pub(crate) fn verified(&mut self) {
         self.licensed = false;
         self.stored_expiry = None;
     }

@@ -20,9 +20,9 @@ use wxlogin::secret::StorageValue;
 use super::storage::FileStorage;
 use super::wx::FakeWx;
 use super::{AppRequest, ClientError, DriverReport, LoginReply};
-use crate::clock::{Clock, sleep_until};
-use crate::http_client::HttpClient;
-use crate::trace::Trace;
+use crate::drive::clock::{Clock, sleep_until};
+use crate::drive::http_client::HttpClient;
+use crate::drive::log::Log;
 
 pub(super) struct Driver {
     pub(super) name: String,
@@ -31,7 +31,7 @@ pub(super) struct Driver {
     pub(super) storage: FileStorage,
     pub(super) http: HttpClient,
     pub(super) clock: Clock,
-    pub(super) trace: Arc<Trace>,
+    pub(super) trace: Arc<dyn Log>,
     /// Extra time given to the HTTP client beyond the machine's timeout, so that the machine's
     /// deadline decides and a late answer shows up as stale.
     pub(super) grace: Duration,

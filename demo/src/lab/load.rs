@@ -18,11 +18,11 @@ use wxlogin::http::HttpRequest;
 use wxlogin::secret::SessionToken;
 use wxlogin::wire::TokenHeader;
 
-use crate::client::{ClientError, DriverReport};
-use crate::link::LinkFault;
-use crate::server::StatsSnapshot;
-use crate::stack::{Stack, StackOptions};
-use crate::wechat::{Api, Fault, WeChatCounts, openid_of};
+use crate::drive::client::{ClientError, DriverReport};
+use crate::drive::server::StatsSnapshot;
+use crate::lab::link::LinkFault;
+use crate::lab::stack::{Stack, StackOptions};
+use crate::lab::wechat::{Api, Fault, WeChatCounts, openid_of};
 
 /// What to run.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,8 +7,8 @@ use wxlogin::client::{CodeReuse, WxFailure};
 
 use super::launch::outcome;
 use super::{Scenario, Verdict, finish};
-use crate::link::LinkFault;
-use crate::stack::{Stack, StackOptions};
+use crate::lab::link::LinkFault;
+use crate::lab::stack::{Stack, StackOptions};
 
 pub(super) fn scenarios() -> Vec<Scenario> {
     let default = StackOptions::default;

@@ -12,7 +12,7 @@ use sha2::Sha256;
 use tokio::time::Instant;
 
 use super::bodies::{self, ErrCode};
-use crate::random;
+use crate::drive::random;
 
 /// A code lives 5 minutes (docs/protocol.md §2).
 const CODE_LIFE: Duration = Duration::from_secs(300);

@@ -12,7 +12,7 @@ use wxlogin::client::WxFailure;
 use wxlogin::http::HttpRequest;
 use wxlogin::secret::LoginCode;
 
-use crate::http_client::HttpClient;
+use crate::drive::http_client::HttpClient;
 
 /// Switches a test flips on one client's `wx`.
 #[derive(Debug, Default)]

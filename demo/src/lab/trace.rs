@@ -3,13 +3,11 @@
 //! Lines are written from redacting `Debug` output only. Tests synchronise on lines (wait for
 //! "the machine asked for wx.login") instead of sleeping.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::drive::clock::Clock;
+use crate::drive::log::Log;
 use tokio::sync::Notify;
-use wxlogin::secret::SessionToken;
-
-use crate::clock::Clock;
 
 /// One traced step.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,17 +105,21 @@ impl Trace {
     }
 }
 
-/// A short, stable name for a token that reveals nothing of it: four hex digits of a hash.
-/// Enough to see in a trace that two clients hold different sessions.
-pub fn fingerprint(token: &SessionToken) -> String {
-    let mut hasher = DefaultHasher::new();
-    token.expose_secret().hash(&mut hasher);
-    format!("tok#{:04x}", hasher.finish() & 0xffff)
+impl Log for Trace {
+    fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    fn log(&self, party: &str, text: String) {
+        Trace::log(self, party, text);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::drive::log::fingerprint;
+    use wxlogin::secret::SessionToken;
 
     #[tokio::test]
     async fn waits_for_lines_logged_before_and_after() {

@@ -17,9 +17,9 @@ pub use bodies::ErrCode;
 pub use faults::{Api, Fault, Faults};
 pub use world::{AppCredentials, WeChatCounts, World, openid_of, session_key_signature};
 
-use crate::listen::Listening;
-use crate::random;
-use crate::trace::Trace;
+use crate::drive::listen::Listening;
+use crate::drive::random;
+use crate::lab::trace::Trace;
 
 /// The fake's state, shared by its handlers and by the test that drives it.
 #[derive(Debug)]

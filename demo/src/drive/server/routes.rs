@@ -14,7 +14,7 @@ use wxlogin::wire::MAX_BODY_BYTES;
 
 use super::login_task::{Input, unavailable};
 use super::{DevServer, DevServerConfig, SessionStore};
-use crate::http_values::{header_pairs, into_axum};
+use crate::drive::http_values::{header_pairs, into_axum};
 
 pub(super) fn router<S: SessionStore>(
     server: Arc<DevServer<S>>,

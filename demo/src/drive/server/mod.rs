@@ -28,10 +28,10 @@ use wxlogin::wire::TokenHeader;
 pub use stats::{ServerStats, StatsSnapshot};
 pub use store::{MemoryStore, SessionStore, StoreError};
 
-use crate::clock::Clock;
-use crate::http_client::HttpClient;
-use crate::listen::Listening;
-use crate::trace::Trace;
+use crate::drive::clock::Clock;
+use crate::drive::http_client::HttpClient;
+use crate::drive::listen::Listening;
+use crate::drive::log::Log;
 
 /// How the developer server is set up.
 #[derive(Clone, Debug)]
@@ -70,7 +70,7 @@ pub struct DevServer<S> {
     token_header: TokenHeader,
     stats: ServerStats,
     clock: Clock,
-    trace: Arc<Trace>,
+    trace: Arc<dyn Log>,
 }
 
 /// A running developer server; dropping it stops the server and its login task.
@@ -101,7 +101,7 @@ impl<S: SessionStore> DevServer<S> {
     pub async fn start(
         config: DevServerConfig,
         store: S,
-        trace: Arc<Trace>,
+        trace: Arc<dyn Log>,
         wrap: impl FnOnce(Router) -> Router,
     ) -> io::Result<RunningServer<S>> {
         let (logins, inbox) = mpsc::channel(1024);

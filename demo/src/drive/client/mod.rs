@@ -21,8 +21,8 @@ pub use describe::failure as describe_failure;
 pub use storage::FileStorage;
 pub use wx::{FakeWx, WxSwitches};
 
-use crate::http_client::HttpClient;
-use crate::trace::Trace;
+use crate::drive::http_client::HttpClient;
+use crate::drive::log::Log;
 
 /// One client (one phone, one WeChat user).
 #[derive(Clone, Debug)]
@@ -135,7 +135,7 @@ impl Client {
         config: ClientConfig,
         wechat_base_url: &str,
         http: HttpClient,
-        trace: Arc<Trace>,
+        trace: Arc<dyn Log>,
     ) -> Self {
         let wx = FakeWx::new(http.clone(), wechat_base_url, config.user);
         let switches = wx.switches();

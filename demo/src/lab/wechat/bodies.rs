@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 use wxlogin::http::HttpResponse;
 
-use crate::random;
+use crate::drive::random;
 
 /// An error code the fake answers with, named after docs/protocol.md §3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

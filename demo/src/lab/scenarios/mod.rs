@@ -15,9 +15,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use crate::client::{Client, DriverReport};
-use crate::stack::{Stack, StackOptions};
-use crate::trace::TraceLine;
+use crate::drive::client::{Client, DriverReport};
+use crate::lab::stack::{Stack, StackOptions};
+use crate::lab::trace::TraceLine;
 
 /// How long one scenario may run before it counts as hung.
 pub const SCENARIO_LIMIT: Duration = Duration::from_secs(30);

@@ -17,10 +17,10 @@ use wxlogin::server::session::SessionRecord;
 use wxlogin::wire::{ErrorBody, ErrorKind};
 
 use super::{DevServer, SessionStore};
-use crate::clock::sleep_until;
-use crate::http_client::HttpClient;
-use crate::random;
-use crate::trace::fingerprint;
+use crate::drive::clock::sleep_until;
+use crate::drive::http_client::HttpClient;
+use crate::drive::log::fingerprint;
+use crate::drive::random;
 
 /// What arrives at the login task.
 #[derive(Debug)]

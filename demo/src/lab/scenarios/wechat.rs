@@ -7,9 +7,9 @@ use wxlogin::wire::ErrorKind;
 
 use super::launch::outcome;
 use super::{Scenario, Verdict, finish};
-use crate::client::ClientError;
-use crate::stack::{Stack, StackOptions};
-use crate::wechat::{Api, Fault};
+use crate::drive::client::ClientError;
+use crate::lab::stack::{Stack, StackOptions};
+use crate::lab::wechat::{Api, Fault};
 
 /// The developer server's code2Session timeout in the slow-WeChat scenario.
 const SHORT_CALL_TIMEOUT: Duration = Duration::from_millis(400);

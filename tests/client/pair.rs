@@ -3,13 +3,11 @@
 //! three parties saw.
 #![allow(clippy::unwrap_used)] // Tests may unwrap: a panic is a failed test.
 
-use crate::support::common;
+use crate::common;
 
 use common::{Answer, WeChatReply, World, WxCheck, config};
 use wxlogin::Handled;
-use wxlogin::WaiterId;
-use wxlogin::client::{CodeReuse, Event, LoginFailure, Step};
-use wxlogin::secret::SessionToken;
+use wxlogin::client::{CodeReuse, LoginFailure, Step};
 use wxlogin::wire::ErrorKind;
 
 fn server_error(failure: &LoginFailure) -> (u16, ErrorKind, Option<i64>) {
@@ -74,10 +72,7 @@ fn a_401_on_a_business_call_gets_one_relogin_and_a_replayable_token() {
     let first = world.token_of(1);
     // The server forgets the session (say, an operator revoked it); a business call gets 401.
     world.store.remove(&first);
-    world.send(Event::SessionRejected {
-        waiter: WaiterId(2),
-        token: SessionToken::new(first),
-    });
+    world.reject(2, first);
     world.run();
     let second = world.token_of(2);
     assert!(world.store.contains_key(&second));
@@ -102,9 +97,7 @@ fn concurrent_callers_share_one_exchange() {
     let mut world = World::new(config());
     world.storage_silent = true;
     for waiter in 0..100 {
-        world.send(Event::LoginRequested {
-            waiter: WaiterId(waiter),
-        });
+        world.ask(waiter);
     }
     world.storage_silent = false;
     assert_eq!(world.deliver_late(world.held_id()), Ok(Handled::Applied));

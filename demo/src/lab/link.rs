@@ -18,7 +18,7 @@ use bytes::Bytes;
 use http_body::Frame;
 use wxlogin::server::SplitMix64;
 
-use crate::trace::Trace;
+use crate::lab::trace::Trace;
 
 /// What happens to one answer on its way back to the client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

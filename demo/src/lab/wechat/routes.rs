@@ -15,8 +15,8 @@ use tokio::time::Instant;
 
 use super::bodies::{self, ErrCode};
 use super::{Api, FakeWeChat, Fault};
-use crate::http_values::into_axum;
-use crate::link::severed;
+use crate::drive::http_values::into_axum;
+use crate::lab::link::severed;
 
 type Shared = State<Arc<FakeWeChat>>;
 type QueryMap = Query<HashMap<String, String>>;

@@ -13,14 +13,14 @@ use wxlogin::secret::AppSecret;
 use wxlogin::server::Code2Session;
 use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
 
-use crate::client::{Client, ClientConfig};
-use crate::clock::Clock;
-use crate::http_client::HttpClient;
-use crate::link::LinkFaults;
-use crate::random;
-use crate::server::{DevServer, DevServerConfig, MemoryStore, RunningServer};
-use crate::trace::Trace;
-use crate::wechat::{AppCredentials, FakeWeChat, RunningWeChat};
+use crate::drive::client::{Client, ClientConfig};
+use crate::drive::clock::Clock;
+use crate::drive::http_client::HttpClient;
+use crate::drive::random;
+use crate::drive::server::{DevServer, DevServerConfig, MemoryStore, RunningServer};
+use crate::lab::link::LinkFaults;
+use crate::lab::trace::Trace;
+use crate::lab::wechat::{AppCredentials, FakeWeChat, RunningWeChat};
 
 /// The demo mini program's appid.
 pub const APPID: &str = "wxd0e0m0o0a0p0p0i0";
@@ -106,9 +106,12 @@ impl Stack {
             time::Duration::try_from(options.wechat_call_timeout).map_err(io::Error::other)?;
         let config = DevServerConfig::new(CoordinatorConfig::new(login));
         let link = LinkFaults::new(seed.rotate_left(17), Arc::clone(&trace));
-        let server = DevServer::start(config, MemoryStore::new(), Arc::clone(&trace), |router| {
-            link.wrap(router)
-        })
+        let server = DevServer::start(
+            config,
+            MemoryStore::new(),
+            Arc::<Trace>::clone(&trace),
+            |router| link.wrap(router),
+        )
         .await?;
 
         Ok(Self {
@@ -159,7 +162,7 @@ impl Stack {
             config,
             self.wechat.base_url(),
             self.http.clone(),
-            Arc::clone(&self.trace),
+            Arc::<Trace>::clone(&self.trace),
         )
     }
 }

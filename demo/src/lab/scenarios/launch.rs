@@ -4,10 +4,10 @@ use tokio::task::JoinSet;
 use wxlogin::client::{LoginFailure, Session};
 
 use super::{Scenario, Verdict, finish};
-use crate::client::{ClientConfig, ClientError, FileStorage};
-use crate::stack::{Stack, StackOptions};
-use crate::trace::fingerprint;
-use crate::wechat::{Api, Fault};
+use crate::drive::client::{ClientConfig, ClientError, FileStorage};
+use crate::drive::log::fingerprint;
+use crate::lab::stack::{Stack, StackOptions};
+use crate::lab::wechat::{Api, Fault};
 
 const KEY: &str = "wxlogin.session";
 

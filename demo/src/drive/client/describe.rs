@@ -4,7 +4,7 @@
 use wxlogin::client::{Command, Event, LoginFailure};
 use wxlogin::wire::ErrorBody;
 
-use crate::trace::fingerprint;
+use crate::drive::log::fingerprint;
 
 /// The command as a trace line.
 pub(super) fn command(command: &Command) -> String {

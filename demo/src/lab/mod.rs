@@ -1,0 +1,17 @@
+//! The lab around the drivers: what a deployment does not copy.
+//!
+//! | module | concern |
+//! |---|---|
+//! | [`wechat`] | the fake WeChat API with fault switches and per-code counters |
+//! | [`link`] | faults on the link between client and developer server (lost or slow answers) |
+//! | [`trace`] | the shared trace every party logs to, which tests wait on |
+//! | [`scenarios`] | the client scenarios of the summary table |
+//! | [`load`] | the load run: many clients at once with injected faults |
+//! | [`stack`] | starts the three parties together for one scenario or run |
+
+pub mod link;
+pub mod load;
+pub mod scenarios;
+pub mod stack;
+pub mod trace;
+pub mod wechat;

@@ -1,0 +1,31 @@
+//! The fuzz harnesses of `tests/support/harness/`, one entry point per target. The same files
+//! are replayed on stable by `tests/fuzz_corpus.rs`; each states its invariants at its top.
+
+#[path = "../../tests/support/harness/mod.rs"]
+mod harness;
+
+/// `client_events`: arbitrary event sequences fed to a `LoginMachine`.
+pub fn client_events(data: &[u8]) {
+    harness::client::client_events(data);
+}
+
+/// `server_login`: arbitrary event sequences fed to the server login machines.
+pub fn server_login(data: &[u8]) {
+    harness::server::server_login(data);
+}
+
+/// `access_token`: arbitrary event sequences fed to an `AccessTokenCache`.
+pub fn access_token(data: &[u8]) {
+    harness::access_token::access_token(data);
+}
+
+/// `parsers`: arbitrary bytes fed to every parser.
+pub fn parsers(data: &[u8]) {
+    harness::parsers::parsers(data);
+}
+
+/// `open_data`: arbitrary bytes fed to decryption and the signature check.
+#[cfg(feature = "crypto")]
+pub fn open_data(data: &[u8]) {
+    harness::open_data::open_data(data);
+}
