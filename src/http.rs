@@ -112,6 +112,9 @@ impl HttpResponse {
     }
 }
 
+/// What the driver hands back for a request: the response, or why there was none.
+pub type HttpResult = Result<HttpResponse, TransportFailure>;
+
 /// Why a request got no response.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
@@ -132,15 +135,6 @@ pub enum TransportFailure {
         /// What the driver's HTTP client said.
         message: String,
     },
-}
-
-/// A base URL without trailing slashes, so that paths starting with `/` can be appended.
-pub(crate) fn trim_base_url(base_url: impl Into<String>) -> String {
-    let mut base_url = base_url.into();
-    while base_url.ends_with('/') {
-        base_url.pop();
-    }
-    base_url
 }
 
 fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {

@@ -3,7 +3,8 @@
 
 use time::Duration;
 
-use crate::backoff::{Backoff, SplitMix64};
+use crate::backoff::Backoff;
+use crate::rng::SplitMix64;
 use crate::http::HttpRequest;
 use crate::secret::{LoginCode, SessionToken};
 use crate::wire::{TokenHeader, encode_login_request};

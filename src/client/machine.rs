@@ -14,7 +14,7 @@ use super::event::Event;
 use super::state::{Completion, Core, Ctx, Effect, Input, Io, Next, Phase, StateKind, StorageOp};
 use super::transition::transition;
 use crate::Handled;
-use crate::backoff::SplitMix64;
+use crate::rng::SplitMix64;
 
 /// The client's login lifecycle as a sans-IO state machine: one per app.
 ///

@@ -6,7 +6,7 @@
 //! [`LoginError::UnexpectedEvent`] with the core handed back untouched.
 
 use crate::WaiterId;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::command::Session;
 use super::config::{CodeReuse, VerifyPolicy};
@@ -711,7 +711,7 @@ fn code_is_fresh(code: &HeldCode, ctx: &Ctx<'_>) -> bool {
 /// lifetime, or one that saturates at the end of time, is no session at all.
 /// The time is in UTC, as storage keeps it, so memory and the record agree.
 fn expiry(now: OffsetDateTime, expires_in: u64) -> Option<OffsetDateTime> {
-    let lifetime = Duration::seconds(i64::try_from(expires_in).unwrap_or(i64::MAX));
+    let lifetime = crate::time_util::seconds(expires_in);
     Some(to_utc(now.saturating_add(lifetime))).filter(|&at| at > now)
 }
 

@@ -27,8 +27,8 @@
 //! [`MAX_CODE_LEN`]: crate::wire::MAX_CODE_LEN
 //! [`MAX_TOKEN_LEN`]: crate::wire::MAX_TOKEN_LEN
 //! [`MAX_USER_ID_BYTES`]: crate::server::code2session::MAX_USER_ID_BYTES
-//! [`MAX_ERRMSG_BYTES`]: crate::server::errcode::MAX_ERRMSG_BYTES
-//! [`MAX_RID_BYTES`]: crate::server::errcode::MAX_RID_BYTES
+//! [`MAX_ERRMSG_BYTES`]: crate::server::wechat_api::MAX_ERRMSG_BYTES
+//! [`MAX_RID_BYTES`]: crate::server::wechat_api::MAX_RID_BYTES
 
 use crate::{EffectId, RequestId};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -38,9 +38,9 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use crate::Handled;
-use crate::backoff::SplitMix64;
+use crate::rng::SplitMix64;
 use crate::http::HttpResponse;
-use crate::server::errcode::{ErrorClass, WeChatFailure};
+use crate::server::wechat_api::{ErrorClass, WeChatFailure};
 use crate::server::login::ServerLogin;
 use crate::server::session::whole_seconds_until;
 use crate::server::types::{

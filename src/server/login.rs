@@ -23,12 +23,11 @@ use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
 use crate::Handled;
-use crate::backoff::SplitMix64;
+use crate::rng::SplitMix64;
 use crate::http::{HttpResponse, TransportFailure};
 use crate::secret::LoginCode;
-use crate::server::code2session::parse_response;
-use crate::server::errcode::ApiFailure;
-use crate::server::scrub::Scrub;
+use crate::server::wechat_api::ApiFailure;
+use crate::server::wechat_api::Scrub;
 use crate::server::session::{Session, whole_seconds_until};
 use crate::server::types::{
     ExchangeFailure, ExchangeOutcome, ServerEventKind, ServerLoginCommand, ServerLoginConfig,
@@ -355,7 +354,7 @@ impl ServerLogin {
         now: OffsetDateTime,
         ids: &mut u64,
     ) {
-        match parse_response(&result) {
+        match self.config.code2session.parse(&result) {
             Ok(wechat) => {
                 let session = Session::new(wechat, now, self.config.session_lifetime);
                 // At the end of representable time no session can last a second; proposing

@@ -9,9 +9,10 @@ use time::{Duration, OffsetDateTime};
 use crate::backoff::Backoff;
 use crate::http::{HttpRequest, HttpResponse, TransportFailure};
 use crate::secret::SessionToken;
-use crate::server::code2session::Code2Session;
-use crate::server::errcode::{ApiFailure, ErrorClass, WeChatFailure, internal_body};
-use crate::server::scrub::Scrub;
+use crate::server::code2session::Code2SessionApi;
+use crate::server::wechat_api::{
+    ApiFailure, ErrorClass, WeChatFailure, internal_body, redact_transport,
+};
 use crate::server::session::{DEFAULT_SESSION_LIFETIME, Session};
 use crate::wire::{ErrorBody, ErrorKind, WireFailure};
 use crate::{EffectId, RequestId};
@@ -21,7 +22,7 @@ use crate::{EffectId, RequestId};
 #[non_exhaustive]
 pub struct ServerLoginConfig {
     /// Builds the code2Session request (credentials, base URL).
-    pub code2session: Code2Session,
+    pub code2session: Code2SessionApi,
     /// The lifetime proposed for new sessions ([`Session::expires_at`] in
     /// [`ServerLoginCommand::CreateSession`]). Default: 2 hours.
     pub session_lifetime: Duration,
@@ -37,7 +38,7 @@ pub struct ServerLoginConfig {
 
 impl ServerLoginConfig {
     /// The defaults around a code2Session builder and a jitter seed the caller drew.
-    pub fn new(code2session: Code2Session, seed: u64) -> Self {
+    pub fn new(code2session: Code2SessionApi, seed: u64) -> Self {
         Self {
             code2session,
             session_lifetime: DEFAULT_SESSION_LIFETIME,
@@ -139,13 +140,6 @@ impl fmt::Debug for ServerLoginEvent {
                 .finish(),
         }
     }
-}
-
-/// The error with anything shaped like a credential removed from its message (the one scrub,
-/// knowing no secret): HTTP clients often quote the request URL, which carries the app secret
-/// and the code.
-pub(crate) fn redact_transport(error: &TransportFailure) -> TransportFailure {
-    Scrub::default().transport(error)
 }
 
 /// The kind of a [`ServerLoginEvent`].

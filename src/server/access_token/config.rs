@@ -3,9 +3,8 @@
 use time::Duration;
 
 use crate::backoff::Backoff;
-use crate::http::trim_base_url;
 use crate::secret::AppSecret;
-use crate::server::code2session::DEFAULT_BASE_URL;
+use crate::server::wechat_api::DEFAULT_BASE_URL;
 
 /// The early-refresh margin used by default: five minutes before expiry, the moment WeChat
 /// itself starts handing out the next stable token.
@@ -49,7 +48,7 @@ pub struct AccessTokenConfig {
     pub appid: String,
     /// The mini program's AppSecret (sent in the token request only).
     pub secret: AppSecret,
-    /// WeChat's host, [`DEFAULT_BASE_URL`] unless overridden (tests, proxies); no trailing `/`.
+    /// WeChat's host, [`DEFAULT_BASE_URL`] unless overridden (tests, proxies); trailing slashes are ignored.
     pub base_url: String,
     /// Which endpoint fetches call. Default: [`TokenEndpoint::Stable`].
     pub endpoint: TokenEndpoint,
@@ -93,10 +92,10 @@ impl AccessTokenConfig {
         }
     }
 
-    /// Sends requests to another host. A trailing `/` is ignored.
+    /// Sends requests to another host. Trailing slashes are ignored.
     #[must_use]
     pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = trim_base_url(base_url);
+        self.base_url = base_url.into();
         self
     }
 

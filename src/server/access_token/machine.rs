@@ -8,15 +8,15 @@ use std::collections::{BTreeSet, VecDeque};
 use time::OffsetDateTime;
 
 use super::config::{AccessTokenConfig, TokenSource};
-use super::fetch::{GrantedToken, token_request};
+use super::fetch::{GrantedToken, TokenApi};
 use super::guard::ForceLedger;
 use super::types::{
     AccessTokenCommand, AccessTokenError, AccessTokenEvent, AccessTokenPhase, AccessTokenState,
     CachedToken, STATE_VERSION, TokenFailure,
 };
 use crate::Handled;
-use crate::backoff::SplitMix64;
-use crate::server::errcode::{ApiFailure, ErrorClass};
+use crate::rng::SplitMix64;
+use crate::server::wechat_api::{ApiFailure, ErrorClass};
 
 /// A WeChat `access_token` cache for one app, as a sans-IO machine.
 ///
@@ -326,7 +326,7 @@ impl AccessTokenCache {
                     force,
                     attempts,
                 };
-                let request = token_request(&self.config, force);
+                let request = TokenApi::new(&self.config).request(force);
                 self.commands.push_back(AccessTokenCommand::Fetch {
                     id,
                     request,
@@ -348,8 +348,7 @@ impl AccessTokenCache {
 
     /// Caches a token WeChat just granted, as the next generation, and publishes the new state.
     pub(super) fn adopt_granted(&mut self, granted: GrantedToken, now: OffsetDateTime) {
-        let lifetime =
-            time::Duration::seconds(i64::try_from(granted.expires_in).unwrap_or(i64::MAX));
+        let lifetime = crate::time_util::seconds(granted.expires_in);
         self.generation = self.generation.saturating_add(1);
         self.cached = Some(CachedToken {
             access_token: granted.access_token,

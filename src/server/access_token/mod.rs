@@ -107,7 +107,7 @@ mod transition;
 mod types;
 
 pub use config::{AccessTokenConfig, DEFAULT_REFRESH_MARGIN, TokenEndpoint, TokenSource};
-pub use fetch::{GrantedToken, parse_token_response, token_request};
+pub use fetch::{GrantedToken, TokenApi};
 pub use guard::{FORCE_REFRESH_DAILY_LIMIT, FORCE_REFRESH_MIN_INTERVAL, ForceLedger, ForceRefused};
 pub use machine::AccessTokenCache;
 pub use types::{

@@ -9,12 +9,12 @@ use crate::EffectId;
 use time::OffsetDateTime;
 
 use super::config::TokenSource;
-use super::fetch::{parse_token_response, scrub};
+use super::fetch::TokenApi;
 use super::machine::{AccessTokenCache, Phase, unavailable};
 use super::types::{AccessTokenError, AccessTokenEvent, TokenEventKind, TokenFailure, validate};
 use crate::Handled;
 use crate::http::{HttpResponse, TransportFailure};
-use crate::server::errcode::{ErrorClass, classify};
+use crate::server::wechat_api::{ErrorClass, classify};
 
 impl AccessTokenCache {
     /// The input rules.
@@ -288,7 +288,7 @@ impl AccessTokenCache {
     ) {
         // An answer is applied only before its deadline (`now + call_timeout`, saturating), so
         // `now` is before the end of time and every grant (at least 1 s) is usable at `now`.
-        match parse_token_response(&result) {
+        match TokenApi::new(&self.config).parse(&result) {
             Ok(granted) => {
                 self.phase = Phase::Idle;
                 self.adopt_granted(granted, now);
@@ -304,7 +304,7 @@ impl AccessTokenCache {
                 }
             }
             Err(error) => {
-                let last = unavailable(attempts, scrub(error, &self.config));
+                let last = unavailable(attempts, error);
                 self.retry_or_give_up(last, attempts, now);
             }
         }

@@ -11,8 +11,8 @@ use super::guard::{ForceLedger, ForceRefused};
 use crate::WaiterId;
 use crate::http::{HttpRequest, HttpResponse, TransportFailure};
 use crate::secret::AccessToken;
-use crate::server::errcode::ApiFailure;
-use crate::server::types::redact_transport;
+use crate::server::wechat_api::ApiFailure;
+use crate::server::wechat_api::redact_transport;
 
 /// A token and its lifetime, as cached, exported and shared. `Debug` hides the token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,16 +8,17 @@
 //!    `code=…`, `access_token=…`, `"session_key":"…"`, `signature: …` and the like, in a
 //!    query string, a JSON object or free text ([`SENSITIVE_KEYS`]).
 //!
-//! [`WeChatFailure::new`] runs step 2 before it cuts `errmsg` or looks for the request id; the
-//! machines that know secrets run both steps over the errors they keep ([`Scrub::api_error`]),
-//! and trim a cut message's tail that begins a known secret, so a secret straddling the cut
-//! leaves nothing either.
+//! The one parse ([`parse_scrubbed`](super::parse::parse_scrubbed)) runs both steps, with the
+//! secrets its request carried, over every text before it cuts it or looks for the request id
+//! ([`Scrub::failure`], [`Scrub::transport`]). A machine that knows more secrets than the API
+//! (the login code) runs both again over the errors it keeps ([`Scrub::api_error`]), and trims a
+//! cut message's tail that begins a known secret, so a secret straddling the cut leaves nothing
+//! either.
 
+use super::failure::{ApiFailure, MAX_ERRMSG_BYTES, WeChatFailure};
+use super::rid::{cut_at_char_boundary, extract_rid};
+use super::url::percent_encode;
 use crate::http::TransportFailure;
-use crate::server::code2session::percent_encode;
-use crate::server::errcode::{
-    ApiFailure, MAX_ERRMSG_BYTES, WeChatFailure, extract_rid, truncate_at_char_boundary,
-};
 
 /// What replaces a removed value.
 pub(crate) const REDACTED: &str = "[redacted]";
@@ -66,10 +67,33 @@ impl Scrub {
 
     /// Both steps over one text.
     pub(crate) fn text(&self, text: &str) -> String {
+        if self.forms.is_empty() {
+            return scrub_shapes(text);
+        }
         let known = self.forms.iter().fold(text.to_owned(), |text, form| {
             text.replace(form.as_str(), REDACTED)
         });
         scrub_shapes(&known)
+    }
+
+    /// A WeChat error from the errcode and the whole `errmsg` of an answer: both steps, then
+    /// the cut to [`MAX_ERRMSG_BYTES`], then the request id found in what is left. A secret in
+    /// the message is whole here, so no head of it can survive the cut.
+    pub(crate) fn failure(&self, errcode: i64, errmsg: &str) -> WeChatFailure {
+        let errmsg = self.bounded(errmsg);
+        let rid = extract_rid(&errmsg);
+        WeChatFailure {
+            errcode,
+            errmsg,
+            rid,
+        }
+    }
+
+    /// Both steps over a whole text, then the cut to [`MAX_ERRMSG_BYTES`].
+    fn bounded(&self, text: &str) -> String {
+        let mut text = self.text(text);
+        cut_at_char_boundary(&mut text, MAX_ERRMSG_BYTES);
+        text
     }
 
     /// Both steps over an `errmsg` that may have been cut at [`MAX_ERRMSG_BYTES`]: a tail that
@@ -92,7 +116,7 @@ impl Scrub {
                 text.truncate(text.len() - k);
             }
         }
-        truncate_at_char_boundary(&mut text, MAX_ERRMSG_BYTES);
+        cut_at_char_boundary(&mut text, MAX_ERRMSG_BYTES);
         text
     }
 
@@ -106,17 +130,12 @@ impl Scrub {
     /// A transport error with its message scrubbed, then cut to [`MAX_ERRMSG_BYTES`] like an
     /// `errmsg` (the driver's HTTP client may say anything, at any length).
     pub(crate) fn transport(&self, error: &TransportFailure) -> TransportFailure {
-        let clean = |message: &str| {
-            let mut text = self.text(message);
-            truncate_at_char_boundary(&mut text, MAX_ERRMSG_BYTES);
-            text
-        };
         match error {
             TransportFailure::Connection { message } => TransportFailure::Connection {
-                message: clean(message),
+                message: self.bounded(message),
             },
             TransportFailure::Other { message } => TransportFailure::Other {
-                message: clean(message),
+                message: self.bounded(message),
             },
             other => other.clone(),
         }
@@ -135,6 +154,13 @@ impl Scrub {
             other @ (ApiFailure::TooLarge { .. } | ApiFailure::Malformed { .. }) => other,
         }
     }
+}
+
+/// A transport error with anything shaped like a credential removed from its message (the one
+/// scrub, knowing no secret): HTTP clients often quote the request URL, which carries the app
+/// secret and the code. For the `Debug` of events that carry a driver's result.
+pub(crate) fn redact_transport(error: &TransportFailure) -> TransportFailure {
+    Scrub::default().transport(error)
 }
 
 /// Step 2 alone: the value after every [`SENSITIVE_KEYS`] key and its separator (`=`, `:`,
