@@ -15,8 +15,7 @@ use wxlogin::client::{Command, Event, LoginConfig, LoginMachine, StoredSession};
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::{AppSecret, LoginCode, SessionToken, StorageValue};
 use wxlogin::server::{
-    Code2Session, CoordinatorConfig, LoginCoordinator, ServerLoginCommand, ServerLoginConfig,
-    ServerLoginEvent,
+    CoordinatorConfig, LoginCoordinator, ServerLoginCommand, ServerLoginConfig, ServerLoginEvent,
 };
 use wxlogin::wire::{
     LoginGranted, SessionValid, decode_login_request, decode_login_response,
@@ -271,7 +270,7 @@ struct Pair {
 
 impl Pair {
     fn new() -> Self {
-        let code2session = Code2Session::new(
+        let code2session = wxlogin::server::code2session::Code2SessionApi::new(
             "wx4f4bc4dec97d474b",
             AppSecret::new("0123456789abcdef0123456789abcdef"),
         );

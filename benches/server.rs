@@ -15,10 +15,10 @@ use serde::de::IgnoredAny;
 use time::OffsetDateTime;
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::{AppSecret, SessionToken};
-use wxlogin::server::code2session::parse_response;
+use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::{
-    Code2Session, CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginCommand,
-    ServerLoginConfig, ServerLoginEvent,
+    CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginCommand, ServerLoginConfig,
+    ServerLoginEvent,
 };
 
 /// 2024-01-01T00:00:00Z.
@@ -31,7 +31,7 @@ fn now() -> OffsetDateTime {
 }
 
 fn login_config() -> ServerLoginConfig {
-    ServerLoginConfig::new(Code2Session::new(APPID, AppSecret::new(SECRET)), 42)
+    ServerLoginConfig::new(Code2SessionApi::new(APPID, AppSecret::new(SECRET)), 42)
 }
 
 /// A code of WeChat's length and alphabet, distinct for each `n`.
@@ -181,8 +181,9 @@ fn code2session_parser(c: &mut Criterion) {
     let response = Ok(wechat_ok());
     let bytes = wechat_ok().body;
     let mut g = c.benchmark_group("parse/code2session");
+    let api = Code2SessionApi::new(APPID, AppSecret::new(SECRET));
     g.bench_function("wxlogin", |b| {
-        b.iter(|| parse_response(black_box(&response)).unwrap())
+        b.iter(|| api.parse(black_box(&response)).unwrap())
     });
     g.bench_function("serde_json_value", |b| {
         b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&bytes)).unwrap())

@@ -108,8 +108,8 @@ pub mod json_form;
 mod rng;
 pub mod secret;
 pub mod server;
-pub mod wire;
 mod time_util;
+pub mod wire;
 
 /// Internals this workspace's own tests and demo drive directly (feature `test-support`). Not
 /// part of the API: no stability promise, and no driver needs them.

@@ -19,11 +19,12 @@ use time::OffsetDateTime;
 use wxlogin::client::{Command, Event, LoginConfig, LoginMachine};
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::{AppSecret, LoginCode, SessionToken, StorageValue};
+use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::code2session::MAX_USER_ID_BYTES;
-use wxlogin::server::errcode::{MAX_ERRMSG_BYTES, MAX_RID_BYTES};
+use wxlogin::server::wechat_api::{MAX_ERRMSG_BYTES, MAX_RID_BYTES};
 use wxlogin::server::{
-    Code2Session, CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginCommand,
-    ServerLoginConfig, ServerLoginEvent,
+    CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginCommand, ServerLoginConfig,
+    ServerLoginEvent,
 };
 use wxlogin::wire::{LoginGranted, MAX_CODE_LEN, MAX_TOKEN_LEN, SessionValid};
 
@@ -119,7 +120,7 @@ fn cold_answers() -> Answers {
 }
 
 fn server_config() -> ServerLoginConfig {
-    let code2session = Code2Session::new(
+    let code2session = Code2SessionApi::new(
         "wx4f4bc4dec97d474b",
         AppSecret::new("0123456789abcdef0123456789abcdef"),
     );

@@ -14,8 +14,9 @@ use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::SessionToken;
 use wxlogin::server::{
     CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginCommand, ServerLoginError,
-    ServerLoginEvent, ServerLoginState, SplitMix64,
+    ServerLoginEvent, ServerLoginState,
 };
+use wxlogin::test_support::SplitMix64;
 
 const CODE: &str = "code-0123456789";
 

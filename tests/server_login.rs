@@ -6,10 +6,12 @@ mod server_util;
 use server_util::*;
 use time::Duration;
 use wxlogin::Handled;
+use wxlogin::backoff::Backoff;
 use wxlogin::http::{HttpResponse, TransportFailure};
+use wxlogin::server::wechat_api::ApiFailure;
 use wxlogin::server::{
-    ApiFailure, Backoff, CODE_LIFETIME, ExchangeFailure, ExchangeOutcome, ServerLogin,
-    ServerLoginCommand, ServerLoginError, ServerLoginEvent, ServerLoginState,
+    CODE_LIFETIME, ExchangeFailure, ExchangeOutcome, ServerLogin, ServerLoginCommand,
+    ServerLoginError, ServerLoginEvent, ServerLoginState,
 };
 use wxlogin::wire::{ErrorKind, MAX_BODY_BYTES};
 

@@ -10,9 +10,10 @@ use wxlogin::Handled;
 use wxlogin::RequestId;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, SessionToken};
+use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::{
-    Code2Session, CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginCommand,
-    ServerLoginConfig, ServerLoginEvent,
+    CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginCommand, ServerLoginConfig,
+    ServerLoginEvent,
 };
 
 const SECRET: &str = "APPSECRETMARKER+/=";
@@ -23,10 +24,9 @@ const KEY_MARK: &str = "SESSIONKEYMARKER";
 const TOKEN: &str = "TOKENMARKER";
 
 fn config() -> ServerLoginConfig {
-    ServerLoginConfig::new(
-        Code2Session::new("wxAPPID", AppSecret::new(SECRET)).with_base_url(BASE),
-        1,
-    )
+    let mut code2session = Code2SessionApi::new("wxAPPID", AppSecret::new(SECRET));
+    code2session.base_url = BASE.into();
+    ServerLoginConfig::new(code2session, 1)
 }
 
 fn url_in_error() -> String {

@@ -7,9 +7,10 @@ mod server_util;
 
 use server_util::*;
 use wxlogin::http::{HttpResponse, TransportFailure};
-use wxlogin::server::errcode::MAX_ERRMSG_BYTES;
+use wxlogin::server::wechat_api::ApiFailure;
+use wxlogin::server::wechat_api::MAX_ERRMSG_BYTES;
 use wxlogin::server::{
-    ApiFailure, CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator, ServerLogin,
+    CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator, ServerLogin,
 };
 
 const CODE: &str = "C0DEMARKER-123";

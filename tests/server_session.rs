@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use server_util::{body_json, t0};
 use time::{Duration, PrimitiveDateTime};
 use wxlogin::secret::{SessionKey, SessionToken};
+use wxlogin::server::Session;
+use wxlogin::server::code2session::WeChatSession;
 use wxlogin::server::session::{DEFAULT_SESSION_LIFETIME, answer_session_check, expired_response};
-use wxlogin::server::{Session, WeChatSession};
 use wxlogin::wire::{ErrorKind, SessionValid, TokenHeader, decode_session_response};
 
 fn session(lifetime: Duration) -> Session {

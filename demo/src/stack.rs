@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use wxlogin::client::LoginConfig;
 use wxlogin::secret::AppSecret;
-use wxlogin::server::{Code2Session, CoordinatorConfig, ServerLoginConfig};
+use wxlogin::server::code2session::Code2SessionApi;
+use wxlogin::server::{CoordinatorConfig, ServerLoginConfig};
 
 use crate::client::{Client, ClientConfig};
 use crate::clock::Clock;
@@ -98,8 +99,8 @@ impl Stack {
         let wechat = FakeWeChat::start(app, Arc::clone(&trace)).await?;
 
         let seed = random::seed().map_err(io::Error::other)?;
-        let code2session = Code2Session::new(APPID, AppSecret::new(app_secret.clone()))
-            .with_base_url(wechat.base_url());
+        let mut code2session = Code2SessionApi::new(APPID, AppSecret::new(app_secret.clone()));
+        code2session.base_url = wechat.base_url().to_owned();
         let mut login = ServerLoginConfig::new(code2session, seed);
         login.call_timeout =
             time::Duration::try_from(options.wechat_call_timeout).map_err(io::Error::other)?;

@@ -4,8 +4,8 @@
 use time::Duration;
 
 use crate::backoff::Backoff;
-use crate::rng::SplitMix64;
 use crate::http::HttpRequest;
+use crate::rng::SplitMix64;
 use crate::secret::{LoginCode, SessionToken};
 use crate::wire::{TokenHeader, encode_login_request};
 

@@ -32,8 +32,8 @@ pub enum Credentials {
         appid: String,
         /// The platform's appid.
         component_appid: String,
-        /// The platform's `component_access_token` (it expires: the caller replaces it in
-        /// [`Code2SessionApi::credentials`]).
+        /// The platform's `component_access_token` (the caller keeps it fresh with
+        /// [`Code2SessionApi::set_component_access_token`]).
         component_access_token: AccessToken,
     },
 }
@@ -89,6 +89,18 @@ impl Code2SessionApi {
         }
     }
 
+    /// Replaces the platform's `component_access_token` (it expires; the caller refreshes it).
+    /// Does nothing for [`Credentials::MiniProgram`].
+    pub fn set_component_access_token(&mut self, token: AccessToken) {
+        if let Credentials::Component {
+            component_access_token,
+            ..
+        } = &mut self.credentials
+        {
+            *component_access_token = token;
+        }
+    }
+
     /// The `GET` request exchanging `code`, every query value percent-encoded.
     pub fn request(&self, code: &LoginCode) -> HttpRequest {
         let js_code = code.expose_secret();
@@ -109,7 +121,10 @@ impl Code2SessionApi {
                 .query("js_code", js_code)
                 .query("grant_type", "authorization_code")
                 .query("component_appid", component_appid)
-                .query("component_access_token", component_access_token.expose_secret()),
+                .query(
+                    "component_access_token",
+                    component_access_token.expose_secret(),
+                ),
         };
         HttpRequest::get(url.into_string())
     }

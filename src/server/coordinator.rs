@@ -38,15 +38,15 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use crate::Handled;
-use crate::rng::SplitMix64;
 use crate::http::HttpResponse;
-use crate::server::wechat_api::{ErrorClass, WeChatFailure};
+use crate::rng::SplitMix64;
 use crate::server::login::ServerLogin;
 use crate::server::session::whole_seconds_until;
 use crate::server::types::{
     ExchangeFailure, ExchangeOutcome, ServerLoginCommand, ServerLoginConfig, ServerLoginError,
     ServerLoginEvent,
 };
+use crate::server::wechat_api::{ErrorClass, WeChatFailure};
 use crate::wire::{LoginGranted, decode_login_request};
 
 /// Configuration of a [`LoginCoordinator`]: the login flow and the memory bounds.

@@ -23,16 +23,16 @@ use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
 use crate::Handled;
-use crate::rng::SplitMix64;
 use crate::http::{HttpResponse, TransportFailure};
+use crate::rng::SplitMix64;
 use crate::secret::LoginCode;
-use crate::server::wechat_api::ApiFailure;
-use crate::server::wechat_api::Scrub;
 use crate::server::session::{Session, whole_seconds_until};
 use crate::server::types::{
     ExchangeFailure, ExchangeOutcome, ServerEventKind, ServerLoginCommand, ServerLoginConfig,
     ServerLoginError, ServerLoginEvent, ServerLoginState,
 };
+use crate::server::wechat_api::ApiFailure;
+use crate::server::wechat_api::Scrub;
 use crate::wire::{LoginGranted, decode_login_request, validate_token};
 
 /// How long a login code lives after `wx.login`; the server counts from when it first saw it.

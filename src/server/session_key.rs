@@ -134,7 +134,13 @@ impl CheckSessionKeyApi {
         openid: &str,
         session_key: &SessionKey,
     ) -> HttpRequest {
-        signed_request(&self.base_url, "/wxa/checksession", access_token, openid, session_key)
+        signed_request(
+            &self.base_url,
+            "/wxa/checksession",
+            access_token,
+            openid,
+            session_key,
+        )
     }
 
     /// Parses the answer: `Ok(())` when the key is valid (`errcode` absent or 0).

@@ -10,10 +10,10 @@ use crate::backoff::Backoff;
 use crate::http::{HttpRequest, HttpResponse, TransportFailure};
 use crate::secret::SessionToken;
 use crate::server::code2session::Code2SessionApi;
+use crate::server::session::{DEFAULT_SESSION_LIFETIME, Session};
 use crate::server::wechat_api::{
     ApiFailure, ErrorClass, WeChatFailure, internal_body, redact_transport,
 };
-use crate::server::session::{DEFAULT_SESSION_LIFETIME, Session};
 use crate::wire::{ErrorBody, ErrorKind, WireFailure};
 use crate::{EffectId, RequestId};
 

@@ -8,11 +8,11 @@ use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, Method, TransportFailure};
 use wxlogin::secret::AccessToken;
-use wxlogin::server::ApiFailure;
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenCommand, AccessTokenError, AccessTokenEvent, AccessTokenState,
     CachedToken, ForceLedger, ForceRefused, TokenFailure,
 };
+use wxlogin::server::wechat_api::ApiFailure;
 
 use crate::ledger::{EventFacts, FetchLedger};
 use crate::world::{

@@ -20,10 +20,10 @@ use wxlogin::client::{
 };
 use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, LoginCode, SessionKey, SessionToken, StorageValue};
+use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::session::answer_session_check;
 use wxlogin::server::{
-    Code2Session, CoordinatorConfig, LoginCoordinator, ServerLoginCommand, ServerLoginConfig,
-    ServerLoginEvent,
+    CoordinatorConfig, LoginCoordinator, ServerLoginCommand, ServerLoginConfig, ServerLoginEvent,
 };
 use wxlogin::wire::{TokenHeader, decode_login_request};
 
@@ -43,8 +43,8 @@ pub fn config() -> LoginConfig {
 }
 
 pub fn server_config() -> ServerLoginConfig {
-    let code2session = Code2Session::new(wechat::APPID, AppSecret::new("APP-SECRET"))
-        .with_base_url(wechat::BASE_URL);
+    let mut code2session = Code2SessionApi::new(wechat::APPID, AppSecret::new("APP-SECRET"));
+    code2session.base_url = wechat::BASE_URL.into();
     ServerLoginConfig::new(code2session, 11)
 }
 

@@ -9,9 +9,10 @@ use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, SessionToken};
+use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::{
-    Code2Session, ExchangeOutcome, LoginCoordinator, ServerLogin, ServerLoginCommand,
-    ServerLoginConfig, ServerLoginError, ServerLoginEvent, Session,
+    ExchangeOutcome, LoginCoordinator, ServerLogin, ServerLoginCommand, ServerLoginConfig,
+    ServerLoginError, ServerLoginEvent, Session,
 };
 
 pub const APPID: &str = "wxAPPID0001";
@@ -23,8 +24,10 @@ pub fn t0() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_704_067_200).unwrap()
 }
 
-pub fn code2session() -> Code2Session {
-    Code2Session::new(APPID, AppSecret::new(SECRET)).with_base_url(BASE)
+pub fn code2session() -> Code2SessionApi {
+    let mut api = Code2SessionApi::new(APPID, AppSecret::new(SECRET));
+    api.base_url = BASE.into();
+    api
 }
 
 pub fn config() -> ServerLoginConfig {

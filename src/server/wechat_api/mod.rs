@@ -33,8 +33,8 @@ mod scrub;
 mod url;
 
 pub use class::{ErrorClass, Quota, classify};
-pub use failure::{ApiFailure, MAX_ERRMSG_BYTES, WeChatFailure};
 pub(crate) use failure::internal_body;
+pub use failure::{ApiFailure, MAX_ERRMSG_BYTES, WeChatFailure};
 pub use parse::parse;
 pub(crate) use parse::{admit, parse_scrubbed};
 pub use rid::{MAX_RID_BYTES, extract_rid};

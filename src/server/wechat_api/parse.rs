@@ -130,8 +130,9 @@ mod tests {
     fn known_secrets_are_removed_from_every_text() {
         let errmsg = br#"{"errcode":40013,"errmsg":"appid wx1 with S+3 is bad"}"#.to_vec();
         for status in [200, 400] {
-            let error = parse_scrubbed::<serde_json::Value>(&body(status, errmsg.clone()), &["S+3"])
-                .unwrap_err();
+            let error =
+                parse_scrubbed::<serde_json::Value>(&body(status, errmsg.clone()), &["S+3"])
+                    .unwrap_err();
             assert_eq!(
                 error.wechat().map(|e| e.errmsg.as_str()),
                 Some("appid wx1 with [redacted] is bad")
@@ -141,6 +142,9 @@ mod tests {
             message: "GET /x?a=S%2B3".into(),
         });
         let error = parse_scrubbed::<serde_json::Value>(&transport, &["S+3"]).unwrap_err();
-        assert_eq!(error.to_string(), "no response from wechat: transport failed: GET /x?a=[redacted]");
+        assert_eq!(
+            error.to_string(),
+            "no response from wechat: transport failed: GET /x?a=[redacted]"
+        );
     }
 }

@@ -54,7 +54,6 @@ pub(crate) fn cut_at_char_boundary(text: &mut String, max: usize) {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

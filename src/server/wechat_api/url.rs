@@ -64,7 +64,9 @@ mod tests {
 
     #[test]
     fn base_path_and_query() {
-        let url = Url::new("https://h//", "/p").query("a", "1 2").query("b", "&");
+        let url = Url::new("https://h//", "/p")
+            .query("a", "1 2")
+            .query("b", "&");
         assert_eq!(url.into_string(), "https://h/p?a=1%202&b=%26");
         assert_eq!(Url::new("https://h", "/p").into_string(), "https://h/p");
     }

@@ -13,7 +13,8 @@ use std::time::Duration;
 use axum::Router;
 use tokio::task::JoinHandle;
 use wxlogin::secret::AppSecret;
-use wxlogin::server::{Code2Session, CoordinatorConfig, ServerLoginConfig};
+use wxlogin::server::code2session::Code2SessionApi;
+use wxlogin::server::{CoordinatorConfig, ServerLoginConfig};
 use wxlogin_server::ServerConfig;
 
 /// The app secret every fake WeChat expects; tests assert it never reaches a log.
@@ -25,7 +26,8 @@ pub const APPID: &str = "wx0000000000000001";
 
 /// A server configuration against a fake WeChat at `base_url`.
 pub fn config(base_url: &str) -> ServerConfig {
-    let code2session = Code2Session::new(APPID, AppSecret::new(APP_SECRET)).with_base_url(base_url);
+    let mut code2session = Code2SessionApi::new(APPID, AppSecret::new(APP_SECRET));
+    code2session.base_url = base_url.to_owned();
     let mut login = ServerLoginConfig::new(code2session, 7);
     login.call_timeout = time::Duration::seconds(5);
     let mut config = ServerConfig::new(CoordinatorConfig::new(login));
