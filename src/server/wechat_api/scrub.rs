@@ -8,12 +8,11 @@
 //!    `code=…`, `access_token=…`, `"session_key":"…"`, `signature: …` and the like, in a
 //!    query string, a JSON object or free text ([`SENSITIVE_KEYS`]).
 //!
-//! The one parse ([`parse_scrubbed`](super::parse::parse_scrubbed)) runs both steps, with the
-//! secrets its request carried, over every text before it cuts it or looks for the request id
-//! ([`Scrub::failure`], [`Scrub::transport`]). A machine that knows more secrets than the API
-//! (the login code) runs both again over the errors it keeps ([`Scrub::api_error`]), and trims a
-//! cut message's tail that begins a known secret, so a secret straddling the cut leaves nothing
-//! either.
+//! The one parse ([`parse_scrubbed`](super::parse::parse_scrubbed)) cleans every text it keeps
+//! ([`Scrub::failure`], [`Scrub::transport`]) with the secrets its request carried. A machine
+//! that knows more secrets than the API (the login code) runs both steps again over the errors
+//! it keeps ([`Scrub::api_error`]). Whenever a text may already have been cut, a tail that
+//! begins a known secret is dropped as well, so a secret straddling the cut leaves nothing.
 
 use super::failure::{ApiFailure, MAX_ERRMSG_BYTES, WeChatFailure};
 use super::rid::{cut_at_char_boundary, extract_rid};
@@ -76,11 +75,15 @@ impl Scrub {
         scrub_shapes(&known)
     }
 
-    /// A WeChat error from the errcode and the whole `errmsg` of an answer: both steps, then
-    /// the cut to [`MAX_ERRMSG_BYTES`], then the request id found in what is left. A secret in
-    /// the message is whole here, so no head of it can survive the cut.
+    /// A WeChat error from the errcode and the whole `errmsg` of an answer: step 2, the cut
+    /// to [`MAX_ERRMSG_BYTES`], then [`Scrub::recut`] with the known secrets, then the request
+    /// id found in what is left.
     pub(crate) fn failure(&self, errcode: i64, errmsg: &str) -> WeChatFailure {
-        let errmsg = self.bounded(errmsg);
+        let mut errmsg = scrub_shapes(errmsg);
+        cut_at_char_boundary(&mut errmsg, MAX_ERRMSG_BYTES);
+        if !self.forms.is_empty() {
+            errmsg = self.recut(&errmsg);
+        }
         let rid = extract_rid(&errmsg);
         WeChatFailure {
             errcode,
@@ -89,17 +92,10 @@ impl Scrub {
         }
     }
 
-    /// Both steps over a whole text, then the cut to [`MAX_ERRMSG_BYTES`].
-    fn bounded(&self, text: &str) -> String {
-        let mut text = self.text(text);
-        cut_at_char_boundary(&mut text, MAX_ERRMSG_BYTES);
-        text
-    }
-
-    /// Both steps over an `errmsg` that may have been cut at [`MAX_ERRMSG_BYTES`]: a tail that
-    /// begins a known secret is dropped too, and the result is cut again (a short secret
-    /// replaced by `[redacted]` makes the text longer).
-    fn errmsg(&self, errmsg: &str) -> String {
+    /// Both steps over a text that may have been cut at [`MAX_ERRMSG_BYTES`] by a scrub that
+    /// knew fewer secrets: a tail that begins a known secret is dropped too, and the result is
+    /// cut again (a short secret replaced by `[redacted]` makes the text longer).
+    fn recut(&self, errmsg: &str) -> String {
         let mut text = self.text(errmsg);
         if errmsg.len() + 4 > MAX_ERRMSG_BYTES {
             let head = self
@@ -122,20 +118,21 @@ impl Scrub {
 
     /// A WeChat error with its message scrubbed and its request id found again in what is left.
     pub(crate) fn wechat(&self, mut error: WeChatFailure) -> WeChatFailure {
-        error.errmsg = self.errmsg(&error.errmsg);
+        error.errmsg = self.recut(&error.errmsg);
         error.rid = extract_rid(&error.errmsg);
         error
     }
 
-    /// A transport error with its message scrubbed, then cut to [`MAX_ERRMSG_BYTES`] like an
-    /// `errmsg` (the driver's HTTP client may say anything, at any length).
+    /// A transport error with its message scrubbed and cut to [`MAX_ERRMSG_BYTES`] like an
+    /// `errmsg` (the driver's HTTP client may say anything, at any length, and a scrub that
+    /// knew fewer secrets may have cut it already).
     pub(crate) fn transport(&self, error: &TransportFailure) -> TransportFailure {
         match error {
             TransportFailure::Connection { message } => TransportFailure::Connection {
-                message: self.bounded(message),
+                message: self.recut(message),
             },
             TransportFailure::Other { message } => TransportFailure::Other {
-                message: self.bounded(message),
+                message: self.recut(message),
             },
             other => other.clone(),
         }
