@@ -48,7 +48,8 @@ pub struct AccessTokenConfig {
     pub appid: String,
     /// The mini program's AppSecret (sent in the token request only).
     pub secret: AppSecret,
-    /// WeChat's host, [`DEFAULT_BASE_URL`] unless overridden (tests, proxies); trailing slashes are ignored.
+    /// WeChat's host, [`DEFAULT_BASE_URL`] unless overridden (tests, proxies); trailing slashes
+    /// are ignored.
     pub base_url: String,
     /// Which endpoint fetches call. Default: [`TokenEndpoint::Stable`].
     pub endpoint: TokenEndpoint,
