@@ -17,24 +17,10 @@
 use super::failure::{ApiFailure, MAX_ERRMSG_BYTES, WeChatFailure};
 use super::rid::{cut_at_char_boundary, extract_rid};
 use super::url::percent_encode;
-use crate::http::TransportFailure;
+use crate::http::{SENSITIVE_KEYS, TransportFailure};
 
 /// What replaces a removed value.
 pub(crate) const REDACTED: &str = "[redacted]";
-
-/// Keys whose values are credentials, matched case-insensitively wherever they end a word.
-pub(crate) const SENSITIVE_KEYS: &[&str] = &[
-    "secret",
-    "appsecret",
-    "js_code",
-    "code",
-    "access_token",
-    "component_access_token",
-    "refresh_token",
-    "token",
-    "session_key",
-    "signature",
-];
 
 /// The secrets one machine knows, in every form they take in a request. `Debug` hides them.
 #[derive(Clone, Default, PartialEq, Eq)]
