@@ -5,7 +5,7 @@
 //!
 //! `cargo run --example login_flow`
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/support/common/mod.rs"]
 mod common;
 
 use std::process::ExitCode;

@@ -1,9 +1,11 @@
 //! Replays every checked-in fuzz corpus input through its harness on the stable toolchain, and
 //! runs each harness over a few thousand generated inputs, so plain `cargo test` exercises the
-//! fuzz invariants (see `tests/harness/`).
+//! fuzz invariants (see `tests/support/harness/`).
 #![allow(clippy::unwrap_used)]
 
-mod harness;
+mod support;
+
+use support::harness;
 
 use std::fs;
 use std::path::Path;

@@ -1,7 +1,7 @@
-//! Invariants: see `tests/harness/open_data.rs`.
+//! Invariants: see `tests/support/harness/open_data.rs`.
 #![no_main]
 
-#[path = "../../tests/harness/mod.rs"]
+#[path = "../../tests/support/harness/mod.rs"]
 mod harness;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::open_data::open_data(data));

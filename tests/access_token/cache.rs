@@ -1,0 +1,510 @@
+//! The access token cache's rules, one scenario each: single flight, early refresh from the
+//! cache's own deadline, compare-and-expire under a storm, stale rejections, backoff.
+#![allow(clippy::unwrap_used)]
+
+use crate::support::access_token_support;
+
+use access_token_support::*;
+use wxlogin::Handled;
+use wxlogin::backoff::Backoff;
+use wxlogin::http::{Method, TransportFailure};
+use wxlogin::server::access_token::{
+    AccessTokenCache, AccessTokenCommand, AccessTokenError, AccessTokenPhase, TokenEndpoint,
+    TokenFailure,
+};
+use wxlogin::server::wechat_api::ApiFailure;
+use wxlogin::{EffectId, WaiterId};
+
+#[test]
+fn five_hundred_waiters_during_one_fetch_get_one_fetch() {
+    let mut cache = AccessTokenCache::new(config());
+    let mut commands = Vec::new();
+    for w in 0..500 {
+        cache.handle(need(w), t0()).applied();
+        commands.extend(drain(&mut cache));
+    }
+    let fetched = fetches(&commands);
+    assert_eq!(fetched.len(), 1, "one fetch for 500 waiters");
+    assert!(served(&commands).is_empty());
+    assert_eq!(cache.waiting(), 500);
+
+    cache
+        .handle(answer(fetched[0].0, granted("T1", 7200)), t0() + secs(1))
+        .applied();
+    let commands = drain(&mut cache);
+    let got = served(&commands);
+    assert_eq!(got.len(), 500);
+    assert!(
+        got.iter()
+            .enumerate()
+            .all(|(i, (w, t))| *w == WaiterId(i as u64) && t == "T1"),
+        "every waiter, in arrival order, gets the token"
+    );
+    assert_eq!(
+        commands
+            .iter()
+            .filter(|c| matches!(c, AccessTokenCommand::Ready { .. }))
+            .count(),
+        1
+    );
+    assert!(fetches(&commands).is_empty());
+    assert!(
+        commands
+            .iter()
+            .any(|c| matches!(c, AccessTokenCommand::Publish { .. }))
+    );
+    assert_eq!(cache.waiting(), 0);
+}
+
+#[test]
+fn stable_request_by_default_plain_as_an_option() {
+    let mut cache = AccessTokenCache::new(config());
+    cache.handle(need(1), t0()).applied();
+    let AccessTokenCommand::Fetch { request, force, .. } = &drain(&mut cache)[0] else {
+        panic!("a fetch")
+    };
+    assert!(!force);
+    assert_eq!(request.method, Method::Post);
+    assert_eq!(request.url, format!("{BASE}/cgi-bin/stable_token"));
+    let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"grant_type":"client_credential","appid":APPID,"secret":SECRET,"force_refresh":false})
+    );
+
+    let mut plain = AccessTokenCache::new(config().with_endpoint(TokenEndpoint::Plain));
+    plain.handle(need(1), t0()).applied();
+    let AccessTokenCommand::Fetch { request, .. } = &drain(&mut plain)[0] else {
+        panic!("a fetch")
+    };
+    assert_eq!(request.method, Method::Get);
+    assert_eq!(
+        request.url,
+        format!("{BASE}/cgi-bin/token?grant_type=client_credential&appid={APPID}&secret={SECRET}")
+    );
+    assert!(request.body.is_empty());
+}
+
+#[test]
+fn early_refresh_fires_from_the_cache_deadline() {
+    let mut cache = cache_with("T1", 7200, t0());
+    let due = t0() + secs(7200 - 300);
+    assert_eq!(cache.poll_timeout(), Some(due));
+
+    // Early and spurious timeouts do nothing.
+    let before = cache.clone();
+    cache.handle_timeout(due - secs(1));
+    cache.handle_timeout(t0());
+    assert_eq!(cache, before);
+
+    cache.handle_timeout(due);
+    let commands = drain(&mut cache);
+    let fetched = fetches(&commands);
+    assert_eq!(fetched.len(), 1, "the refresh starts at the deadline");
+    assert_eq!(cache.phase(), AccessTokenPhase::Fetching);
+
+    // While it runs, waiters are served at once with the still-valid token.
+    cache.handle(need(7), due + secs(2)).applied();
+    assert_eq!(
+        served(&drain(&mut cache)),
+        vec![(WaiterId(7), "T1".to_owned())]
+    );
+
+    cache
+        .handle(answer(fetched[0].0, granted("T2", 7200)), due + secs(3))
+        .applied();
+    drain(&mut cache);
+    assert_eq!(cache.poll_timeout(), Some(due + secs(3) + secs(6900)));
+    cache.handle(need(8), due + secs(4)).applied();
+    assert_eq!(served(&drain(&mut cache))[0].1, "T2");
+}
+
+#[test]
+fn a_token_shorter_than_the_margin_refreshes_at_half_its_life() {
+    let cache = cache_with("T1", 300, t0());
+    assert_eq!(cache.poll_timeout(), Some(t0() + secs(150)));
+    let cache = cache_with("T1", 1, t0());
+    assert_eq!(
+        cache.poll_timeout(),
+        Some(t0() + time::Duration::milliseconds(500))
+    );
+}
+
+/// Over three simulated days with a waiter every ten minutes and a WeChat that answers at once,
+/// no waiter ever waits for a fetch: every one is served in the call that asked.
+#[test]
+fn no_waiter_waits_on_a_refresh_that_could_have_been_done_ahead() {
+    let mut cache = cache_with("T0", 7200, t0());
+    let mut now = t0();
+    let end = t0() + time::Duration::days(3);
+    let mut next_waiter = 0u64;
+    let mut next_need = t0();
+    let mut refreshes = 0;
+    let mut serial = 1;
+    while now < end {
+        let wake = cache.poll_timeout().unwrap().min(next_need);
+        now = wake;
+        if now == next_need {
+            cache.handle(need(next_waiter), now).applied();
+            let commands = drain(&mut cache);
+            assert_eq!(
+                served(&commands),
+                vec![(WaiterId(next_waiter), format!("T{}", serial - 1))],
+                "waiter {next_waiter} at {now} served at once"
+            );
+            // A refresh due at this very instant starts in the same call, after the waiter
+            // was served.
+            for (id, _) in fetches(&commands) {
+                cache
+                    .handle(answer(id, granted(&format!("T{serial}"), 7200)), now)
+                    .applied();
+                serial += 1;
+                refreshes += 1;
+                drain(&mut cache);
+            }
+            next_waiter += 1;
+            next_need = now + time::Duration::minutes(10);
+        } else {
+            cache.handle_timeout(now);
+            for (id, _) in fetches(&drain(&mut cache)) {
+                cache
+                    .handle(answer(id, granted(&format!("T{serial}"), 7200)), now)
+                    .applied();
+                serial += 1;
+                refreshes += 1;
+                drain(&mut cache);
+            }
+        }
+    }
+    assert_eq!(refreshes, 3 * 24 * 3600 / 6900, "one refresh per 6900 s");
+    assert!(next_waiter >= 3 * 24 * 6);
+}
+
+#[test]
+fn a_storm_of_rejections_of_one_token_makes_exactly_one_refresh() {
+    let mut cache = cache_with("T1", 7200, t0());
+    let mut commands = Vec::new();
+    for w in 0..1000 {
+        cache
+            .handle(rejected("T1", 1, Some(w)), t0() + secs(60))
+            .applied();
+        commands.extend(drain(&mut cache));
+    }
+    let fetched = fetches(&commands);
+    assert_eq!(fetched.len(), 1);
+    assert!(!fetched[0].1, "a rejection refreshes in normal mode");
+    assert!(
+        served(&commands).is_empty(),
+        "nobody gets the rejected token"
+    );
+
+    cache
+        .handle(answer(fetched[0].0, granted("T2", 7200)), t0() + secs(61))
+        .applied();
+    let got = served(&drain(&mut cache));
+    assert_eq!(got.len(), 1000);
+    assert!(got.iter().all(|(_, t)| t == "T2"));
+
+    // The stragglers of the storm, arriving after the refresh, change nothing.
+    for w in 1000..1100 {
+        cache
+            .handle(rejected("T1", 1, None), t0() + secs(62))
+            .applied();
+        cache
+            .handle(rejected("T1", 1, Some(w)), t0() + secs(62))
+            .applied();
+    }
+    let commands = drain(&mut cache);
+    assert!(fetches(&commands).is_empty());
+    assert_eq!(served(&commands).len(), 100);
+    assert!(served(&commands).iter().all(|(_, t)| t == "T2"));
+}
+
+/// Issue 11: the stable endpoint re-issues the same text. Ten callers rejected with fetch #1's
+/// token cause one refresh, even though it returns the same text again: compare-and-expire
+/// compares the fetch (text and generation), not the text.
+#[test]
+fn ten_rejections_of_a_reissued_identical_token_make_one_fetch() {
+    let mut cache = cache_with("SAME", 7200, t0());
+    let now = t0() + secs(60);
+    let mut fetched = 0;
+    for w in 0..10 {
+        cache.handle(rejected("SAME", 1, Some(w)), now).applied();
+        for (id, _) in fetches(&drain(&mut cache)) {
+            fetched += 1;
+            // The stable endpoint answers with the same text at once.
+            cache
+                .handle(answer(id, granted("SAME", 7200)), now)
+                .applied();
+            let commands = drain(&mut cache);
+            let generations: Vec<u64> = commands
+                .iter()
+                .filter_map(|c| match c {
+                    AccessTokenCommand::Ready { generation, .. } => Some(*generation),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(generations, [2], "the re-issue is a new fetch");
+        }
+    }
+    assert_eq!(fetched, 1, "one refresh for one rejected fetch");
+    assert_eq!(cache.token(now).map(|t| t.generation), Some(2));
+
+    // A rejection of the token from the later fetch still refreshes, once.
+    let mut later = 0;
+    for _ in 0..10 {
+        cache.handle(rejected("SAME", 2, None), now).applied();
+        later += fetches(&drain(&mut cache)).len();
+    }
+    assert_eq!(later, 1);
+    assert!(cache.token(now).is_none(), "generation 2 was dropped");
+}
+
+#[test]
+fn a_rejection_of_an_old_token_after_a_refresh_changes_nothing() {
+    let mut cache = cache_with("T1", 7200, t0());
+    cache.handle_timeout(t0() + secs(6900));
+    let (id, _) = fetches(&drain(&mut cache))[0];
+    cache
+        .handle(answer(id, granted("T2", 7200)), t0() + secs(6900))
+        .applied();
+    drain(&mut cache);
+
+    let before = cache.clone();
+    cache
+        .handle(rejected("T1", 1, None), t0() + secs(6901))
+        .applied();
+    assert!(drain(&mut cache).is_empty());
+    assert_eq!(cache, before, "an old token's rejection is a no-op");
+
+    // With a waiter, it gets the current token without any fetch.
+    cache
+        .handle(rejected("T1", 1, Some(5)), t0() + secs(6901))
+        .applied();
+    let commands = drain(&mut cache);
+    assert_eq!(served(&commands), vec![(WaiterId(5), "T2".to_owned())]);
+    assert!(fetches(&commands).is_empty());
+
+    // A rejection of the current token does expire it.
+    cache
+        .handle(rejected("T2", 2, None), t0() + secs(6902))
+        .applied();
+    assert_eq!(fetches(&drain(&mut cache)).len(), 1);
+    assert!(cache.token(t0() + secs(6902)).is_none());
+}
+
+#[test]
+fn a_rejection_during_an_early_refresh_joins_it() {
+    let mut cache = cache_with("T1", 7200, t0());
+    cache.handle_timeout(t0() + secs(6900));
+    let (id, _) = fetches(&drain(&mut cache))[0];
+    cache
+        .handle(rejected("T1", 1, Some(1)), t0() + secs(6901))
+        .applied();
+    cache.handle(need(2), t0() + secs(6901)).applied();
+    assert!(drain(&mut cache).is_empty(), "both wait on the flight");
+    cache
+        .handle(answer(id, granted("T2", 7200)), t0() + secs(6902))
+        .applied();
+    assert_eq!(
+        served(&drain(&mut cache)),
+        vec![
+            (WaiterId(1), "T2".to_owned()),
+            (WaiterId(2), "T2".to_owned())
+        ]
+    );
+}
+
+#[test]
+fn busy_is_retried_with_capped_backoff_then_fails() {
+    let mut cache = AccessTokenCache::new(config());
+    cache.handle(need(1), t0()).applied();
+    let mut now = t0();
+    let backoff = Backoff::default();
+    for attempt in 1..=backoff.max_attempts {
+        let commands = drain(&mut cache);
+        let fetched = fetches(&commands);
+        assert_eq!(fetched.len(), 1, "attempt {attempt}");
+        cache
+            .handle(answer(fetched[0].0, errcode(-1, "system busy")), now)
+            .applied();
+        if attempt < backoff.max_attempts {
+            assert_eq!(cache.phase(), AccessTokenPhase::BackingOff);
+            let at = cache.poll_timeout().unwrap();
+            assert!(at > now && at - now <= backoff.max, "capped delay");
+            now = at;
+            cache.handle_timeout(now);
+        }
+    }
+    let commands = drain(&mut cache);
+    let failures = failed(&commands);
+    assert_eq!(failures.len(), 1);
+    let TokenFailure::Unavailable { attempts, last } = &failures[0].1 else {
+        panic!("unavailable: {:?}", failures[0].1)
+    };
+    assert_eq!(*attempts, backoff.max_attempts);
+    assert_eq!(last.wechat().unwrap().errcode, -1);
+    assert_eq!(cache.phase(), AccessTokenPhase::Idle);
+}
+
+#[test]
+fn a_busy_answer_then_success_serves_the_waiter() {
+    let mut cache = AccessTokenCache::new(config());
+    cache.handle(need(1), t0()).applied();
+    let (id, _) = fetches(&drain(&mut cache))[0];
+    cache
+        .handle(
+            answer(
+                id,
+                Err(TransportFailure::Connection {
+                    message: "reset".into(),
+                }),
+            ),
+            t0(),
+        )
+        .applied();
+    let at = cache.poll_timeout().unwrap();
+    cache.handle_timeout(at);
+    let (id, _) = fetches(&drain(&mut cache))[0];
+    cache.handle(answer(id, granted("T1", 7200)), at).applied();
+    assert_eq!(
+        served(&drain(&mut cache)),
+        vec![(WaiterId(1), "T1".to_owned())]
+    );
+}
+
+#[test]
+fn a_configuration_error_fails_at_once_and_cools_down() {
+    let mut cache = cache_with("T1", 7200, t0());
+    let due = t0() + secs(6900);
+    cache.handle_timeout(due);
+    let (id, _) = fetches(&drain(&mut cache))[0];
+    cache
+        .handle(
+            answer(id, errcode(40125, "invalid appsecret rid: 65a-b")),
+            due,
+        )
+        .applied();
+    assert_eq!(cache.phase(), AccessTokenPhase::Idle);
+    assert_eq!(cache.poll_timeout(), Some(due + secs(60)), "cooldown");
+    // The cached token still serves meanwhile.
+    cache.handle(need(1), due + secs(1)).applied();
+    assert_eq!(served(&drain(&mut cache))[0].1, "T1");
+}
+
+#[test]
+fn a_daily_quota_waits_for_beijing_midnight() {
+    let mut cache = AccessTokenCache::new(config());
+    cache.handle(need(1), t0()).applied();
+    let (id, _) = fetches(&drain(&mut cache))[0];
+    cache
+        .handle(
+            answer(id, errcode(45009, "reach max api daily quota limit")),
+            t0(),
+        )
+        .applied();
+    let failures = failed(&drain(&mut cache));
+    let TokenFailure::Unavailable { last, .. } = &failures[0].1 else {
+        panic!("unavailable")
+    };
+    assert!(matches!(last, ApiFailure::WeChat(e) if e.errcode == 45009));
+    // No token cached: nothing to refresh ahead. A waiter still starts a fetch.
+    assert_eq!(cache.poll_timeout(), None);
+    cache.handle(need(2), t0() + secs(1)).applied();
+    assert_eq!(fetches(&drain(&mut cache)).len(), 1);
+}
+
+#[test]
+fn a_quota_error_on_refresh_ahead_waits_until_the_quota_resets() {
+    let mut cache = cache_with("T1", 7200, t0());
+    let due = t0() + secs(6900);
+    cache.handle_timeout(due);
+    let (id, _) = fetches(&drain(&mut cache))[0];
+    cache
+        .handle(answer(id, errcode(45009, "quota")), due)
+        .applied();
+    // t0 is 08:00 Beijing; the next Beijing midnight is 16:00 UTC.
+    assert_eq!(cache.poll_timeout(), Some(t0() + time::Duration::hours(16)));
+}
+
+#[test]
+fn a_fetch_timeout_counts_as_transient_and_ignores_the_late_answer() {
+    let mut cache = AccessTokenCache::new(config());
+    cache.handle(need(1), t0()).applied();
+    let (id, _) = fetches(&drain(&mut cache))[0];
+    assert_eq!(cache.poll_timeout(), Some(t0() + secs(10)));
+    cache.handle_timeout(t0() + secs(10));
+    assert_eq!(cache.phase(), AccessTokenPhase::BackingOff);
+    assert_eq!(
+        cache.last_failure(),
+        Some(&TokenFailure::Unavailable {
+            attempts: 1,
+            last: ApiFailure::Transport(TransportFailure::Timeout)
+        })
+    );
+    let before = cache.clone();
+    assert_eq!(
+        cache.handle(answer(id, granted("LATE", 7200)), t0() + secs(11)),
+        Ok(Handled::Late)
+    );
+    assert_eq!(cache, before);
+    assert!(drain(&mut cache).is_empty());
+}
+
+/// An answer at its deadline is late even before `handle_timeout` ran: the deadline, not the
+/// driver's timer, decides. Nothing changes; the timeout then fires as usual.
+#[test]
+fn an_answer_at_its_deadline_is_late_before_the_timer_fires() {
+    let mut cache = AccessTokenCache::new(config());
+    cache.handle(need(1), t0()).applied();
+    let (id, _) = fetches(&drain(&mut cache))[0];
+    let before = cache.clone();
+    assert_eq!(
+        cache.handle(answer(id, granted("T1", 7200)), t0() + secs(10)),
+        Ok(Handled::Late)
+    );
+    assert!(cache == before && drain(&mut cache).is_empty());
+    // Just before the deadline the same answer is applied.
+    let mut on_time = before.clone();
+    on_time
+        .handle(
+            answer(id, granted("T1", 7200)),
+            t0() + secs(10) - time::Duration::nanoseconds(1),
+        )
+        .applied();
+    assert_eq!(served(&drain(&mut on_time)).len(), 1);
+    // A second answer to the same id is late too.
+    assert_eq!(
+        on_time.handle(answer(id, granted("T2", 7200)), t0() + secs(9)),
+        Ok(Handled::Late)
+    );
+    // An id never given out is a broken contract.
+    assert_eq!(
+        on_time.handle(answer(EffectId(7), granted("T2", 7200)), t0() + secs(9)),
+        Err(AccessTokenError::UnknownId { id: EffectId(7) })
+    );
+}
+
+/// Found by the `access_token` fuzz target: at the last representable instant a granted
+/// token's expiry saturated to `now` and it was handed out already expired. Its deadline
+/// saturates to the same instant, so that answer is now late; the waiter is still told.
+#[test]
+fn a_token_that_would_end_before_it_starts_is_not_handed_out() {
+    let end = time::PrimitiveDateTime::MAX.assume_utc();
+    let mut cache = AccessTokenCache::new(config());
+    cache.handle(need(1), end - secs(5)).applied();
+    let (id, _) = fetches(&drain(&mut cache))[0];
+    assert_eq!(
+        cache.handle(answer(id, granted("T1", 7200)), end),
+        Ok(Handled::Late)
+    );
+    cache.handle_timeout(end);
+    let commands = drain(&mut cache);
+    assert!(served(&commands).is_empty());
+    assert_eq!(
+        failed(&commands).len(),
+        1,
+        "the waiter is told, not left waiting"
+    );
+    assert!(cache.token(end).is_none());
+}

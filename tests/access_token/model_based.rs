@@ -1,0 +1,312 @@
+//! Model-based test of the `AccessTokenCache` (issue 6, item 3, server half): a reference
+//! model that restates the cache's rules from the README, docs/protocol.md §3 and the module docs
+//! (`model_based/`: `world.rs` the inputs and predicted outputs, `model.rs` the state,
+//! the force guard and the backoff, `rules.rs` the rules, `strategies.rs` the inputs drawn in
+//! each state; `driver.rs` the fake WeChat around the real cache) generates about four valid
+//! inputs in five and one driver mistake in five; the real cache is driven with the same inputs, and its
+//! commands (fetch ids and forced flags, `Ready` / `Failed` waiters, tokens and failures,
+//! published states), refusals, deadlines and state must be exactly what the model predicts.
+//! After every step:
+//!
+//! - `phase()`, the waiters, `waiting()`, `token(now)`, `poll_timeout()`, `outstanding()`,
+//!   `last_failure()` and `export()` equal the model's;
+//! - a refused input leaves the cache `==` its clone and emits nothing;
+//! - at most one fetch is outstanding (a new one makes the previous id unknown);
+//! - every waiter is completed at most once, and, once every deadline is let pass, exactly once;
+//! - no expired token is handed out; forced refreshes are sent at least 30 s apart and at most
+//!   20 per Beijing day; a storm of rejections of one token (without waiters) makes at most one
+//!   refresh, and a rejection of a token no longer cached makes none.
+//!
+//! The model found that an imported token *older* than one just rejected was adopted again
+//! (docs/protocol.md §5 item 5: an old token written over a new one); the cache now refuses any
+//! token fetched no later than the rejected one.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
+
+mod driver;
+mod model;
+mod rules;
+mod strategies;
+mod world;
+
+use crate::support::model_support;
+use std::collections::{BTreeSet, HashMap};
+use wxlogin::{EffectId, WaiterId};
+
+use crate::support::harness::ledger;
+use driver::{
+    BASE, Driver, SECRET, at, fail, late_answer, ms, refusal, rejection, snap_of, state_of,
+};
+use ledger::FetchLedger;
+use model::{Model, Phase};
+use proptest::prelude::*;
+use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
+use time::Duration;
+use world::{
+    BACKOFF_INITIAL, BACKOFF_MAX, CALL_TIMEOUT, COOLDOWN, Dup, Imp, Tok, Tr, foreign_snap,
+};
+use wxlogin::Handled;
+use wxlogin::backoff::Backoff;
+use wxlogin::secret::AppSecret;
+use wxlogin::server::access_token::{
+    AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenEvent, AccessTokenState,
+    TokenEndpoint,
+};
+
+// 1024 cases of up to 50 inputs take about 3 s in debug; `PROPTEST_CASES` may ask for more.
+prop_state_machine! {
+    #![proptest_config(model_support::config(1024))]
+
+    #[test]
+    fn access_token_cache_agrees_with_the_model(sequential 1..50 => Driver);
+}
+
+pub(crate) struct Reference;
+
+impl ReferenceStateMachine for Reference {
+    type State = Model;
+    type Transition = Tr;
+
+    fn init_state() -> BoxedStrategy<Model> {
+        strategies::init_state()
+    }
+
+    fn transitions(m: &Model) -> BoxedStrategy<Tr> {
+        strategies::transitions(m)
+    }
+
+    fn apply(m: Model, tr: &Tr) -> Model {
+        m.apply(tr)
+    }
+
+    fn preconditions(m: &Model, tr: &Tr) -> bool {
+        m.allows(tr)
+    }
+}
+
+impl StateMachineTest for Driver {
+    type SystemUnderTest = Self;
+    type Reference = Reference;
+
+    fn init_test(m: &Model) -> Self {
+        let mut config = AccessTokenConfig::new("wxMODEL0001", AppSecret::new(SECRET), m.cfg.seed)
+            .with_base_url(BASE)
+            .with_refresh_margin(Duration::milliseconds(m.cfg.margin));
+        if m.cfg.plain {
+            config = config.with_endpoint(TokenEndpoint::Plain);
+        }
+        config.call_timeout = Duration::milliseconds(CALL_TIMEOUT);
+        config.failure_cooldown = Duration::milliseconds(COOLDOWN);
+        config.max_waiters = m.cfg.max_waiters;
+        config.backoff = Backoff {
+            initial: Duration::milliseconds(BACKOFF_INITIAL),
+            max: Duration::milliseconds(BACKOFF_MAX),
+            max_attempts: m.cfg.attempts,
+        };
+        let start = m.cfg.start.clone().unwrap_or_default();
+        let cache = match &m.cfg.start {
+            Some(snap) => AccessTokenCache::from_state(config, state_of(snap, 1)).unwrap(),
+            None => AccessTokenCache::new(config),
+        };
+        let mut d = Driver {
+            cache,
+            now: at(0),
+            plain: m.cfg.plain,
+            last_fetch: None,
+            issued: 0,
+            next_waiter: 0,
+            waiting: BTreeSet::new(),
+            completed: BTreeSet::new(),
+            published: Vec::new(),
+            forced: start.ledger.last.into_iter().collect(),
+            forced_per_day: HashMap::from([(start.ledger.day, start.ledger.count)]),
+            storms: HashMap::new(),
+            world: FetchLedger::new(),
+            margin: m.cfg.margin,
+        };
+        d.held(&start, false);
+        d
+    }
+
+    fn apply(mut d: Self, m: &Model, tr: Tr) -> Self {
+        let before = d.cache.clone();
+        let cached = before
+            .export()
+            .token
+            .map(|t| (t.access_token.expose_secret().to_owned(), t.generation));
+        let due = before.poll_timeout().is_some_and(|t| t <= d.now);
+        let result = match &tr {
+            Tr::Need => {
+                let waiter = d.new_waiter();
+                d.feed(AccessTokenEvent::TokenNeeded { waiter })
+            }
+            Tr::Force => {
+                let waiter = d.new_waiter();
+                d.feed(AccessTokenEvent::ForceRefresh { waiter })
+            }
+            Tr::Answer(ans) => {
+                let id = d.outstanding();
+                let result = Driver::response(ans);
+                d.feed(AccessTokenEvent::FetchAnswered { id, result })
+            }
+            Tr::Deadline => {
+                let deadline = d.cache.poll_timeout().expect("a deadline to jump to");
+                d.now = d.now.max(deadline);
+                d.world.tick(ms(d.now));
+                d.cache.handle_timeout(d.now);
+                Ok(Handled::Applied)
+            }
+            Tr::Tick => {
+                d.world.tick(ms(d.now));
+                d.cache.handle_timeout(d.now);
+                Ok(Handled::Applied)
+            }
+            Tr::Advance(step) => {
+                d.now += Duration::milliseconds(*step);
+                Ok(Handled::Applied)
+            }
+            Tr::Reject {
+                token,
+                generation,
+                errcode,
+                waiter,
+            } => {
+                let waiter = waiter.then(|| d.new_waiter());
+                d.feed(rejection(token, *generation, *errcode, waiter))
+            }
+            Tr::Import(imp) => {
+                let state = match imp {
+                    Imp::Published(n) => {
+                        let json = serde_json::to_vec(&d.published[*n]).unwrap();
+                        serde_json::from_slice::<AccessTokenState>(&json).unwrap()
+                    }
+                    Imp::Foreign {
+                        age_s,
+                        count,
+                        last_ago_s,
+                    } => state_of(
+                        &foreign_snap(m.foreign, ms(d.now), *age_s, *count, *last_ago_s),
+                        1,
+                    ),
+                };
+                let snap = snap_of(&state);
+                let result = d.feed(AccessTokenEvent::Imported { state });
+                d.held(&snap, true);
+                result
+            }
+            Tr::Stale(id) => d.feed(late_answer(EffectId(*id))),
+            Tr::Unknown { ahead } => d.feed(late_answer(EffectId(d.issued + ahead))),
+            Tr::WrongKind => {
+                let id = EffectId(d.issued.saturating_sub(1));
+                d.feed(AccessTokenEvent::SharedLoaded { id, state: None })
+            }
+            Tr::Duplicate { waiter, how } => {
+                let waiter = WaiterId(*waiter);
+                d.feed(match how {
+                    Dup::Need => AccessTokenEvent::TokenNeeded { waiter },
+                    Dup::Force => AccessTokenEvent::ForceRefresh { waiter },
+                    Dup::Reject => rejection("nobody", 0, 40001, Some(waiter)),
+                })
+            }
+            Tr::NotToken { errcode, waiter } => {
+                let waiter = waiter.then(|| d.new_waiter());
+                let (token, generation) = cached.clone().unwrap_or_else(|| ("nobody".into(), 0));
+                d.feed(rejection(&token, generation, *errcode, waiter))
+            }
+            Tr::BadImport(bad) => {
+                let (v, snap) = rules::bad_snap(*bad, ms(d.now));
+                d.feed(AccessTokenEvent::Imported {
+                    state: state_of(&snap, v),
+                })
+            }
+        };
+        let commands: Vec<AccessTokenCommand> =
+            std::iter::from_fn(|| d.cache.poll_command()).collect();
+        match &result {
+            Ok(handled) => {
+                assert_eq!(None, m.refusal, "accepted what the model refuses");
+                assert_eq!(
+                    handled.is_late(),
+                    m.late,
+                    "late: cache (left) vs model (right)"
+                );
+                if handled.is_late() {
+                    assert!(d.cache == before, "a late answer changed the cache");
+                }
+            }
+            Err(error) => {
+                assert_eq!(Some(refusal(error)), m.refusal, "refused: {error}");
+                assert_eq!(d.cache, before, "refused ({error}) but changed");
+                assert!(commands.is_empty(), "refused but emitted {commands:?}");
+                let debug = format!("{error:?} {error}");
+                assert!(!debug.contains(SECRET), "{debug}");
+            }
+        }
+        d.check_debug(&commands, &m.seen);
+        let got: Vec<_> = commands.iter().map(|c| d.observe(c)).collect();
+        assert_eq!(got, m.expect, "commands: cache (left) vs model (right)");
+        if let (
+            Tr::Reject {
+                token,
+                generation,
+                waiter: false,
+                ..
+            },
+            Ok(_),
+        ) = (&tr, &result)
+        {
+            let pair = (token.clone(), *generation);
+            d.check_storm(&pair, cached.as_ref() == Some(&pair), due, &commands);
+        }
+        d.world.tick(ms(d.now));
+        d.world.check_bound();
+        d
+    }
+
+    fn check_invariants(d: &Self, m: &Model) {
+        assert_eq!(ms(d.now), m.now, "clock");
+        assert_eq!(d.cache.phase(), m.phase_name(), "phase()");
+        let waiters: BTreeSet<u64> = m.all_waiters().into_iter().collect();
+        assert_eq!(d.waiting, waiters, "pending waiters");
+        assert_eq!(d.cache.waiting(), m.waiting(), "waiting()");
+        let token = d.cache.token(d.now).map(|t| Tok {
+            text: t.access_token.expose_secret().to_owned(),
+            fetched: ms(t.fetched_at),
+            expires: ms(t.expires_at),
+            generation: t.generation,
+        });
+        assert_eq!(token.as_ref(), m.usable(), "token(now)");
+        assert_eq!(
+            d.cache.poll_timeout().map(ms),
+            m.poll_timeout(),
+            "poll_timeout()"
+        );
+        assert_eq!(
+            d.cache.outstanding().map(|id| id.0),
+            m.outstanding(),
+            "outstanding()"
+        );
+        assert_eq!(d.issued, m.next_id, "fetches started");
+        let last = match &m.phase {
+            Phase::Backoff { last, .. } => Some(last.clone()),
+            Phase::Idle | Phase::Fetching { .. } => None,
+        };
+        assert_eq!(d.cache.last_failure().map(fail), last, "last_failure()");
+        assert_eq!(snap_of(&d.cache.export()), m.export(), "export()");
+    }
+
+    /// Every waiter is completed once every deadline is let pass, in bounded steps.
+    fn teardown(mut d: Self, _: Model) {
+        for _ in 0..60 {
+            if d.waiting.is_empty() {
+                break;
+            }
+            let deadline = d.cache.poll_timeout().expect("waiters wait on a deadline");
+            d.now = d.now.max(deadline);
+            d.cache.handle_timeout(d.now);
+            while let Some(command) = d.cache.poll_command() {
+                d.observe(&command);
+            }
+        }
+        assert!(d.waiting.is_empty(), "never completed: {:?}", d.waiting);
+    }
+}

@@ -1,0 +1,298 @@
+//! The fake world of the model test: the real `LoginMachine`, fake storage, wx and server
+//! that answer its commands, and the checks made on every command it emits.
+
+use std::collections::{BTreeSet, HashMap};
+use wxlogin::{EffectId, WaiterId};
+
+use time::{Duration, OffsetDateTime};
+use wxlogin::Handled;
+use wxlogin::client::{
+    CodeReuse, Command, Event, EventKind, LoginError, LoginFailure, LoginMachine,
+};
+use wxlogin::http::{HttpResponse, TransportFailure};
+use wxlogin::secret::{LoginCode, SessionToken};
+use wxlogin::wire::{LoginGranted, SessionValid, decode_login_request};
+
+use super::world::{
+    Exp, Fail, REQUEST_TIMEOUT, Refusal, ServerAns, Sess, T0_S, WX_TIMEOUT, error_body,
+    transport_error,
+};
+
+/// The real machine and the fake world around it.
+pub(crate) struct Driver {
+    pub(crate) machine: LoginMachine,
+    pub(crate) now: OffsetDateTime,
+    pub(crate) storage: Option<String>,
+    /// The last effect command drained: the one outstanding, unless it was abandoned.
+    pub(crate) effect: Option<Command>,
+    /// Effect commands seen; ids must follow this count.
+    pub(crate) issued: u64,
+    pub(crate) next_waiter: u64,
+    pub(crate) waiting: BTreeSet<u64>,
+    pub(crate) completed: BTreeSet<u64>,
+    /// Codes handed out by the fake wx.login, and when.
+    pub(crate) codes: HashMap<String, OffsetDateTime>,
+    pub(crate) codes_sent: BTreeSet<String>,
+    /// The ledger of the world: effects from their command until their answer or their
+    /// deadline, whatever the machine did in between (id, deadline, is it `wx.login`).
+    pub(crate) in_world: Vec<(EffectId, OffsetDateTime, bool)>,
+    /// The latest time seen: a deadline once passed stays passed when the clock goes back.
+    pub(crate) latest: OffsetDateTime,
+}
+
+pub(crate) fn at(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(T0_S).unwrap() + Duration::milliseconds(ms)
+}
+
+pub(crate) fn ms(time: OffsetDateTime) -> i64 {
+    let ms = (time - at(0)).whole_milliseconds();
+    i64::try_from(ms).unwrap()
+}
+
+impl Driver {
+    pub(crate) fn new_waiter(&mut self) -> WaiterId {
+        self.next_waiter += 1;
+        WaiterId(self.next_waiter - 1)
+    }
+
+    pub(crate) fn feed(&mut self, event: Event) -> Result<Handled, LoginError> {
+        let waiter = event.waiter();
+        let answers = event.answers();
+        let result = self.machine.handle(event, self.now);
+        if let (Ok(Handled::Applied), Some(waiter)) = (&result, waiter) {
+            assert!(self.waiting.insert(waiter.0), "{waiter:?} accepted twice");
+        }
+        if let (Ok(_), Some(id)) = (&result, answers) {
+            // An answered effect has left the world.
+            self.in_world.retain(|(effect, ..)| *effect != id);
+        }
+        result
+    }
+
+    /// Rule 2 in the world: a new effect starts only when every earlier one was answered or
+    /// passed its deadline; in particular never two `wx.login` at once.
+    fn enter_world(&mut self, command: &Command) {
+        let now = self.now;
+        let latest = self.latest.max(now);
+        self.in_world.retain(|&(_, deadline, _)| deadline > latest);
+        assert!(
+            self.in_world.is_empty(),
+            "{command:?} started while {:?} is still in the world",
+            self.in_world
+        );
+        let timeouts = self.machine.config().timeouts;
+        let (timeout, wx) = match command {
+            Command::ReadStorage { .. } => (timeouts.storage, false),
+            Command::CheckWxSession { .. } => (timeouts.check_session, false),
+            Command::WxLogin { .. } => (timeouts.wx_login, true),
+            _ => (timeouts.request, false),
+        };
+        let id = command.id().expect("effects have ids");
+        self.in_world.push((id, now + timeout, wx));
+    }
+
+    /// The id of the outstanding effect, found in the commands drained so far.
+    pub(crate) fn effect_id(&self, answer: EventKind) -> EffectId {
+        let effect = self.effect.as_ref().expect("an effect was started");
+        let kind = match effect {
+            Command::ReadStorage { .. } => EventKind::StorageRead,
+            Command::CheckWxSession { .. } => EventKind::CheckSessionResult,
+            Command::WxLogin { .. } => EventKind::CodeObtained,
+            _ => EventKind::ServerResponse,
+        };
+        assert_eq!(kind, answer, "the outstanding effect is {effect:?}");
+        effect.id().expect("effects have ids")
+    }
+
+    pub(crate) fn response(
+        &self,
+        id: EffectId,
+        answer: ServerAns,
+    ) -> Result<HttpResponse, TransportFailure> {
+        let login = matches!(&self.effect, Some(Command::SendRequest { request, .. }) if request.url.ends_with("/login"));
+        Ok(match answer {
+            ServerAns::Ok { expires_in } if login => LoginGranted {
+                token: SessionToken::new(format!("tok{}", id.0)),
+                expires_in,
+            }
+            .to_response(),
+            ServerAns::Ok { expires_in } => SessionValid { expires_in }.to_response(),
+            ServerAns::Garbage => HttpResponse::json(200, b"<html>welcome</html>".to_vec()),
+            ServerAns::Status(status) => HttpResponse::json(status, Vec::new()),
+            ServerAns::Error { kind, status } => {
+                let mut response = error_body(kind).to_response();
+                response.status = status;
+                response
+            }
+            ServerAns::Transport => return Err(transport_error()),
+        })
+    }
+
+    /// Checks one command against the invariants, applies it to the fake world, and turns it
+    /// into the model's form.
+    pub(crate) fn observe(&mut self, command: &Command) -> Exp {
+        if let Some(id) = command.id() {
+            assert_eq!(
+                id,
+                EffectId(self.issued),
+                "effect ids are given out in order"
+            );
+            self.issued += 1;
+            self.enter_world(command);
+            self.effect = Some(command.clone());
+        }
+        match command {
+            Command::ReadStorage { id, key } => {
+                assert_eq!(key, "wxlogin.session");
+                Exp::Read(id.0)
+            }
+            Command::CheckWxSession { id } => Exp::WxCheck(id.0),
+            Command::WxLogin { id, timeout_ms } => {
+                assert_eq!(*timeout_ms, WX_TIMEOUT as u64);
+                Exp::WxLogin(id.0)
+            }
+            Command::SendRequest {
+                id,
+                request,
+                timeout_ms,
+            } => {
+                assert_eq!(*timeout_ms, REQUEST_TIMEOUT as u64);
+                if request.url == "https://api.example.com/login" {
+                    let code = decode_login_request(&request.body).expect("a valid login body");
+                    let code = code.expose_secret().to_owned();
+                    let obtained = self.codes.get(&code).copied().expect("a code wx gave");
+                    assert!(
+                        self.now >= obtained && self.now - obtained < Duration::minutes(5),
+                        "code {code} sent {} after it was obtained",
+                        self.now - obtained
+                    );
+                    let fresh = self.codes_sent.insert(code.clone());
+                    let reuse = self.machine.config().code_reuse == CodeReuse::WithinCodeLife;
+                    assert!(fresh || reuse, "code {code} sent twice");
+                    Exp::SendLogin { id: id.0, code }
+                } else {
+                    assert_eq!(request.url, "https://api.example.com/session");
+                    let header = request.header("authorization").expect("a token header");
+                    let token = header.strip_prefix("Bearer ").expect("a bearer token");
+                    Exp::SendCheck {
+                        id: id.0,
+                        token: token.to_owned(),
+                    }
+                }
+            }
+            Command::WriteStorage { key, value } => {
+                assert_eq!(key, "wxlogin.session");
+                self.storage = Some(value.expose_secret().to_owned());
+                Exp::Write(value.expose_secret().to_owned())
+            }
+            Command::RemoveStorage { key } => {
+                assert_eq!(key, "wxlogin.session");
+                self.storage = None;
+                Exp::Remove
+            }
+            Command::Complete { waiters, outcome } => {
+                for waiter in waiters {
+                    assert!(self.waiting.remove(&waiter.0), "{waiter:?} never waited");
+                    assert!(
+                        self.completed.insert(waiter.0),
+                        "{waiter:?} completed twice"
+                    );
+                }
+                if let Ok(session) = outcome {
+                    assert!(
+                        session.expires_at > self.now,
+                        "an expired session handed out"
+                    );
+                }
+                Exp::Complete {
+                    waiters: waiters.iter().map(|w| w.0).collect(),
+                    outcome: match outcome {
+                        Ok(session) => Ok(Sess {
+                            token: session.token.expose_secret().to_owned(),
+                            expires: ms(session.expires_at),
+                        }),
+                        Err(failure) => Err(fail(failure)),
+                    },
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn answer_of(kind: EventKind, id: EffectId) -> Event {
+    match kind {
+        EventKind::StorageRead => Event::StorageRead { id, value: None },
+        EventKind::CheckSessionResult => Event::CheckSessionResult { id, result: Ok(()) },
+        EventKind::CodeObtained => Event::CodeObtained {
+            id,
+            result: Ok(LoginCode::new("latecode")),
+        },
+        _ => Event::ServerResponse {
+            id,
+            result: Ok(LoginGranted {
+                token: SessionToken::new("late"),
+                expires_in: 3600,
+            }
+            .to_response()),
+        },
+    }
+}
+
+pub(crate) fn refusal(error: &LoginError) -> Refusal {
+    match error {
+        LoginError::UnknownId { id, got } => Refusal::Unknown {
+            id: id.0,
+            got: *got,
+        },
+        LoginError::UnexpectedEvent {
+            state,
+            expected,
+            got,
+        } => Refusal::Unexpected {
+            state: *state,
+            expected: expected.to_vec(),
+            got: *got,
+        },
+        LoginError::DuplicateWaiter(waiter) => Refusal::Duplicate(waiter.0),
+        other => panic!("a refusal the model does not know: {other}"),
+    }
+}
+
+pub(crate) fn fail(failure: &LoginFailure) -> Fail {
+    match failure.clone() {
+        LoginFailure::WxLogin {
+            err_msg,
+            errno,
+            attempts,
+        } => Fail::WxLogin {
+            err_msg,
+            errno,
+            attempts,
+        },
+        LoginFailure::Timeout { step, attempts } => Fail::Timeout { step, attempts },
+        LoginFailure::Transport {
+            step,
+            error,
+            attempts,
+        } => Fail::Transport {
+            step,
+            error,
+            attempts,
+        },
+        LoginFailure::Server {
+            step,
+            status,
+            error,
+            attempts,
+        } => Fail::Server {
+            step,
+            status,
+            error,
+            attempts,
+        },
+        LoginFailure::MalformedResponse { step, status, .. } => Fail::Malformed { step, status },
+        LoginFailure::RejectedAfterRelogin => Fail::RejectedAfterRelogin,
+        LoginFailure::LoggedOut => Fail::LoggedOut,
+        other => panic!("a failure the model does not know: {other}"),
+    }
+}

@@ -1,0 +1,477 @@
+//! The machine contract: refused events change nothing, spurious timeouts are no-ops, absurd
+//! and backwards times never panic, and every request gets exactly one answer.
+#![allow(clippy::unwrap_used)]
+
+use crate::support::server_util;
+
+use std::collections::BTreeMap;
+use wxlogin::{EffectId, RequestId};
+
+use server_util::*;
+use time::{Duration, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use wxlogin::Handled;
+use wxlogin::http::{HttpResponse, TransportFailure};
+use wxlogin::secret::SessionToken;
+use wxlogin::server::{
+    CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginCommand, ServerLoginError,
+    ServerLoginEvent, ServerLoginState,
+};
+use wxlogin::test_support::SplitMix64;
+
+const CODE: &str = "code-0123456789";
+
+/// A machine in each state, with the id it waits for.
+fn machines() -> Vec<(ServerLoginState, ServerLogin, Option<EffectId>)> {
+    let mut out = Vec::new();
+    let idle = ServerLogin::new(config());
+    out.push((ServerLoginState::Idle, idle.clone(), None));
+
+    let mut calling = idle.clone();
+    assert_eq!(
+        calling
+            .handle(
+                ServerLoginEvent::Received {
+                    request: RequestId(1),
+                    body: login_body(CODE),
+                },
+                t0(),
+            )
+            .unwrap(),
+        Handled::Applied
+    );
+    let call_id = calling.outstanding();
+    out.push((ServerLoginState::Calling, calling.clone(), call_id));
+
+    let mut backing_off = calling.clone();
+    assert_eq!(
+        backing_off
+            .handle(
+                ServerLoginEvent::WeChatAnswered {
+                    id: call_id.unwrap(),
+                    result: Ok(wechat_err(-1, "busy")),
+                },
+                t0(),
+            )
+            .unwrap(),
+        Handled::Applied
+    );
+    out.push((ServerLoginState::BackingOff, backing_off, None));
+
+    let mut creating = calling.clone();
+    assert_eq!(
+        creating
+            .handle(
+                ServerLoginEvent::WeChatAnswered {
+                    id: call_id.unwrap(),
+                    result: Ok(wechat_ok("o", "k")),
+                },
+                t0(),
+            )
+            .unwrap(),
+        Handled::Applied
+    );
+    let session_id = creating.outstanding();
+    out.push((
+        ServerLoginState::CreatingSession,
+        creating.clone(),
+        session_id,
+    ));
+
+    let mut done = creating;
+    assert_eq!(
+        done.handle(
+            ServerLoginEvent::SessionNotCreated {
+                id: session_id.unwrap(),
+                reason: "no".into(),
+            },
+            t0(),
+        )
+        .unwrap(),
+        Handled::Applied
+    );
+    out.push((ServerLoginState::Done, done, None));
+    out
+}
+
+fn events(id: EffectId) -> Vec<ServerLoginEvent> {
+    vec![
+        ServerLoginEvent::Received {
+            request: RequestId(9),
+            body: login_body("other"),
+        },
+        ServerLoginEvent::WeChatAnswered {
+            id,
+            result: Ok(wechat_ok("o", "k")),
+        },
+        ServerLoginEvent::SessionCreated {
+            id,
+            token: SessionToken::new("t"),
+            expires_at: t0() + Duration::hours(1),
+        },
+        ServerLoginEvent::SessionNotCreated {
+            id,
+            reason: "r".into(),
+        },
+    ]
+}
+
+#[test]
+fn the_whole_table_every_refused_event_changes_nothing() {
+    let mut accepted = Vec::new();
+    let mut late = Vec::new();
+    for (state, machine, outstanding) in machines() {
+        assert_eq!(machine.state(), state);
+        let ids = [outstanding.unwrap_or(EffectId(0)), EffectId(999)];
+        for id in ids {
+            for event in events(id) {
+                let mut m = machine.clone();
+                let kind = event.kind();
+                match m.handle(event, t0()) {
+                    Ok(Handled::Applied) => accepted.push((state, kind, id == EffectId(999))),
+                    Ok(Handled::Late) => {
+                        assert_eq!(m, machine, "{state:?} + {kind:?} late but changed");
+                        late.push((state, kind, id));
+                    }
+                    Err(e) => {
+                        assert_eq!(m, machine, "{state:?} + {kind:?} refused but changed");
+                        let message = e.to_string();
+                        assert!(!message.ends_with('.'), "{message}");
+                        assert_eq!(message, message.to_lowercase(), "{message}");
+                        if let ServerLoginError::UnexpectedEvent {
+                            state: s,
+                            expected,
+                            got,
+                        } = e
+                        {
+                            assert_eq!((s, got), (state, kind));
+                            assert!(!expected.contains(&kind));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    use wxlogin::server::ServerEventKind as K;
+    // Exactly the table's entries, never for a wrong id.
+    assert_eq!(
+        accepted,
+        vec![
+            (ServerLoginState::Idle, K::Received, false),
+            (ServerLoginState::Idle, K::Received, true),
+            (ServerLoginState::Calling, K::WeChatAnswered, false),
+            (ServerLoginState::CreatingSession, K::SessionCreated, false),
+            (
+                ServerLoginState::CreatingSession,
+                K::SessionNotCreated,
+                false
+            ),
+        ]
+    );
+    // An id given out earlier and no longer awaited is late, whatever the event; an id never
+    // given out (999) is an error in every state.
+    let answers = [K::WeChatAnswered, K::SessionCreated, K::SessionNotCreated];
+    let expected_late: Vec<_> = [ServerLoginState::BackingOff, ServerLoginState::Done]
+        .into_iter()
+        .flat_map(|state| answers.map(|kind| (state, kind, EffectId(0))))
+        .collect();
+    assert_eq!(late, expected_late);
+}
+
+#[test]
+fn spurious_timeouts_are_no_ops() {
+    for (state, machine, _) in machines() {
+        let mut m = machine.clone();
+        // Before any deadline (and far in the past).
+        m.handle_timeout(t0());
+        m.handle_timeout(PrimitiveDateTime::MIN.assume_utc());
+        assert_eq!(m, machine, "{state:?}");
+    }
+    let mut h = Harness::new(LoginCoordinator::new(CoordinatorConfig::new(config())));
+    h.receive(1, login_body(CODE));
+    let before = h.m.clone();
+    h.m.handle_timeout(t0());
+    assert_eq!(h.m, before);
+}
+
+#[test]
+fn coordinator_refuses_wrong_kinds_for_an_id() {
+    let mut h = Harness::new(LoginCoordinator::new(CoordinatorConfig::new(config())));
+    h.auto_sessions = false;
+    h.receive(1, login_body(CODE));
+    let (call, _) = h.open_calls[0].clone();
+    for event in events(call).into_iter().skip(2) {
+        let before = h.m.clone();
+        assert!(h.m.handle(event, h.now).is_err());
+        assert_eq!(h.m, before);
+    }
+    h.answer_open();
+    let (session, _) = h.open_sessions[0].clone();
+    let before = h.m.clone();
+    let wrong = ServerLoginEvent::WeChatAnswered {
+        id: session,
+        result: Ok(wechat_ok("o", "k")),
+    };
+    assert!(matches!(
+        h.m.handle(wrong, h.now),
+        Err(ServerLoginError::UnexpectedEvent { .. })
+    ));
+    assert_eq!(h.m, before);
+}
+
+fn absurd_times() -> Vec<OffsetDateTime> {
+    let east = UtcOffset::from_hms(25, 59, 59).unwrap();
+    let west = UtcOffset::from_hms(-25, -59, -59).unwrap();
+    vec![
+        PrimitiveDateTime::MIN.assume_utc(),
+        PrimitiveDateTime::MAX.assume_utc(),
+        PrimitiveDateTime::MIN.assume_offset(east),
+        PrimitiveDateTime::MAX.assume_offset(west),
+        PrimitiveDateTime::MAX.assume_offset(east),
+        PrimitiveDateTime::MIN.assume_offset(west),
+        PrimitiveDateTime::MAX.assume_utc() - Duration::seconds(30),
+        OffsetDateTime::UNIX_EPOCH,
+    ]
+}
+
+/// Drives a machine without the harness's unwraps: refused events are fine here, and the
+/// session store answers with the proposed expiry.
+fn drive_tolerantly<M: Machine>(m: &mut M, mut now: OffsetDateTime, replies: &[Reply]) -> usize {
+    let mut replies = replies.iter().cloned();
+    let mut answers = 0;
+    for _ in 0..1000 {
+        let mut progressed = false;
+        while let Some(command) = m.poll_command() {
+            progressed = true;
+            match command {
+                ServerLoginCommand::CallWeChat { id, .. } => {
+                    let result = match replies.next() {
+                        Some(Reply::Answer(r)) => Ok(r),
+                        Some(Reply::Fail(e)) => Err(e),
+                        Some(Reply::Silence) => continue,
+                        None => Ok(wechat_ok("o", "k")),
+                    };
+                    let _ = m.handle(ServerLoginEvent::WeChatAnswered { id, result }, now);
+                }
+                ServerLoginCommand::CreateSession { id, session } => {
+                    let token = SessionToken::new("t");
+                    let event = ServerLoginEvent::SessionCreated {
+                        id,
+                        token,
+                        expires_at: session.expires_at,
+                    };
+                    let _ = m.handle(event, now);
+                }
+                ServerLoginCommand::Respond { .. } => answers += 1,
+            }
+        }
+        if !progressed {
+            match m.poll_timeout() {
+                Some(at) => {
+                    now = now.max(at);
+                    m.handle_timeout(now);
+                }
+                None => return answers,
+            }
+        }
+    }
+    panic!("did not settle")
+}
+
+#[test]
+fn absurd_times_never_panic_and_still_answer() {
+    let scripts: Vec<Vec<Reply>> = vec![
+        vec![],
+        vec![Reply::Answer(wechat_err(-1, "busy")); 10],
+        vec![Reply::Silence; 10],
+        vec![Reply::Answer(wechat_err(45009, "day quota"))],
+        vec![Reply::Fail(TransportFailure::Timeout)],
+    ];
+    for now in absurd_times() {
+        for script in &scripts {
+            let mut m = ServerLogin::new(config());
+            assert_eq!(
+                m.handle(
+                    ServerLoginEvent::Received {
+                        request: RequestId(1),
+                        body: login_body(CODE),
+                    },
+                    now,
+                )
+                .unwrap(),
+                Handled::Applied
+            );
+            assert_eq!(drive_tolerantly(&mut m, now, script), 1, "at {now}");
+
+            let mut c = LoginCoordinator::new(CoordinatorConfig::new(config()));
+            for r in 0..3 {
+                assert_eq!(
+                    c.handle(
+                        ServerLoginEvent::Received {
+                            request: RequestId(r),
+                            body: login_body(CODE),
+                        },
+                        now,
+                    )
+                    .unwrap(),
+                    Handled::Applied
+                );
+            }
+            assert_eq!(drive_tolerantly(&mut c, now, script), 3, "at {now}");
+        }
+    }
+}
+
+#[test]
+fn time_going_backwards_is_tolerated() {
+    let mut h = Harness::new(ServerLogin::new(config())).script([
+        Reply::Answer(wechat_err(-1, "busy")),
+        Reply::Answer(wechat_ok("o", "k")),
+    ]);
+    h.receive(1, login_body(CODE));
+    h.now -= Duration::minutes(10);
+    h.run();
+    assert_eq!(h.calls.len(), 2);
+    assert_eq!(h.answer_to(1).response.status, 200);
+}
+
+/// A seeded random walk over the coordinator's inputs, valid and invalid, in any order.
+#[test]
+fn random_walks_keep_the_invariants() {
+    let mut refused = 0;
+    let mut late = 0;
+    for seed in 0..24u64 {
+        let mut rng = SplitMix64::new(seed);
+        let mut pick = |n: u64| rng.next_u64() % n;
+        let mut cfg = CoordinatorConfig::new(config());
+        cfg.max_in_flight = 4;
+        cfg.max_remembered = 6;
+        cfg.max_waiters_per_code = 3;
+        let mut m = LoginCoordinator::new(cfg);
+        let mut now = t0();
+        let mut next_request = 0u64;
+        let mut open: Vec<(EffectId, bool)> = Vec::new(); // (id, is a session creation)
+        let mut answers: BTreeMap<RequestId, usize> = BTreeMap::new();
+
+        let collect = |m: &mut LoginCoordinator,
+                       open: &mut Vec<(EffectId, bool)>,
+                       answers: &mut BTreeMap<RequestId, usize>| {
+            while let Some(command) = m.poll_command() {
+                match command {
+                    ServerLoginCommand::CallWeChat { id, .. } => open.push((id, false)),
+                    ServerLoginCommand::CreateSession { id, .. } => open.push((id, true)),
+                    ServerLoginCommand::Respond { request, .. } => {
+                        *answers.entry(request).or_default() += 1;
+                    }
+                }
+            }
+        };
+
+        for _ in 0..400 {
+            let before = m.clone();
+            let result = match pick(8) {
+                0 | 1 => {
+                    next_request += 1;
+                    let body = if pick(10) == 0 {
+                        b"garbage".to_vec()
+                    } else {
+                        login_body(&format!("code{}", pick(6)))
+                    };
+                    m.handle(
+                        ServerLoginEvent::Received {
+                            request: RequestId(next_request),
+                            body,
+                        },
+                        now,
+                    )
+                }
+                2 | 3 if !open.is_empty() => {
+                    let (id, session) = open.remove(pick(open.len() as u64) as usize);
+                    let event = if session {
+                        match pick(3) {
+                            0 => ServerLoginEvent::SessionNotCreated {
+                                id,
+                                reason: "x".into(),
+                            },
+                            _ => ServerLoginEvent::SessionCreated {
+                                id,
+                                token: SessionToken::new(format!("tok{id:?}")),
+                                expires_at: now + Duration::seconds(pick(7200) as i64),
+                            },
+                        }
+                    } else {
+                        let replies = [
+                            Ok(wechat_ok("o", "k")),
+                            Ok(wechat_err(-1, "busy")),
+                            Ok(wechat_err(40029, "bad")),
+                            Ok(wechat_err(45011, "quota")),
+                            Ok(HttpResponse::json(500, vec![])),
+                            Ok(HttpResponse::json(200, b"{".to_vec())),
+                            Err(TransportFailure::Timeout),
+                        ];
+                        ServerLoginEvent::WeChatAnswered {
+                            id,
+                            result: replies[pick(replies.len() as u64) as usize].clone(),
+                        }
+                    };
+                    m.handle(event, now)
+                }
+                4 => {
+                    // Any id at all, often stale.
+                    let id = EffectId(pick(next_request * 2 + 2));
+                    m.handle(
+                        ServerLoginEvent::WeChatAnswered {
+                            id,
+                            result: Err(TransportFailure::Timeout),
+                        },
+                        now,
+                    )
+                }
+                5 => {
+                    if let Some(at) = m.poll_timeout() {
+                        now = now.max(at);
+                    }
+                    m.handle_timeout(now);
+                    Ok(Handled::Applied)
+                }
+                6 => {
+                    now += Duration::milliseconds(pick(60_000) as i64);
+                    Ok(Handled::Applied)
+                }
+                _ => {
+                    now -= Duration::milliseconds(pick(5_000) as i64);
+                    m.handle_timeout(now);
+                    Ok(Handled::Applied)
+                }
+            };
+            if result == Ok(Handled::Late) {
+                late += 1;
+                assert_eq!(m, before, "seed {seed}: a late answer changed the machine");
+            }
+            if result.is_err() {
+                refused += 1;
+                assert_eq!(
+                    m, before,
+                    "seed {seed}: a refused event changed the machine"
+                );
+            }
+            collect(&mut m, &mut open, &mut answers);
+            assert!(m.in_flight() <= 4 && m.remembered() <= 6);
+        }
+        // Let every deadline pass without answering anything more: everyone gets an answer.
+        for _ in 0..10_000 {
+            let Some(at) = m.poll_timeout() else { break };
+            now = now.max(at);
+            m.handle_timeout(now);
+            collect(&mut m, &mut open, &mut answers);
+        }
+        assert_eq!(m.poll_timeout(), None);
+        assert_eq!(m.pending_requests(), 0);
+        assert_eq!(answers.len() as u64, next_request, "seed {seed}");
+        assert!(
+            answers.values().all(|&n| n == 1),
+            "seed {seed}: {answers:?}"
+        );
+    }
+    assert!(refused > 50, "the walk exercised refusals: {refused}");
+    assert!(late > 50, "the walk exercised late answers: {late}");
+}

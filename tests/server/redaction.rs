@@ -1,0 +1,316 @@
+//! No secret (app secret, code, session key, token) appears in the `Debug` of any event,
+//! command, error or machine, nor in any wire body it should not be in.
+#![allow(clippy::unwrap_used)]
+
+use crate::support::server_util;
+
+use server_util::{BASE, t0, wechat_err};
+use time::Duration;
+use wxlogin::Handled;
+use wxlogin::RequestId;
+use wxlogin::http::{HttpResponse, TransportFailure};
+use wxlogin::secret::{AppSecret, SessionToken};
+use wxlogin::server::code2session::Code2SessionApi;
+use wxlogin::server::{
+    CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginCommand, ServerLoginConfig,
+    ServerLoginEvent,
+};
+
+const SECRET: &str = "APPSECRETMARKER+/=";
+const SECRET_MARK: &str = "APPSECRETMARKER";
+const CODE: &str = "CODEMARKER0123";
+const KEY: &str = "SESSIONKEYMARKER==";
+const KEY_MARK: &str = "SESSIONKEYMARKER";
+const TOKEN: &str = "TOKENMARKER";
+
+fn config() -> ServerLoginConfig {
+    let mut code2session = Code2SessionApi::new("wxAPPID", AppSecret::new(SECRET));
+    code2session.base_url = BASE.into();
+    ServerLoginConfig::new(code2session, 1)
+}
+
+fn url_in_error() -> String {
+    format!(
+        "error sending request for url ({BASE}/sns/jscode2session?appid=wxAPPID&secret=APPSECRETMARKER%2B%2F%3D&js_code={CODE}&grant_type=authorization_code): connection refused"
+    )
+}
+
+#[derive(Default)]
+struct Seen {
+    debug: Vec<String>,
+    wire: Vec<(u16, String)>,
+}
+
+impl Seen {
+    fn check(&self) {
+        for text in &self.debug {
+            for marker in [SECRET_MARK, CODE, KEY_MARK, TOKEN] {
+                assert!(!text.contains(marker), "{marker} leaked in {text}");
+            }
+        }
+        for (status, body) in &self.wire {
+            for marker in [SECRET_MARK, CODE, KEY_MARK] {
+                assert!(!body.contains(marker), "{marker} leaked in {body}");
+            }
+            if *status != 200 {
+                assert!(!body.contains(TOKEN), "token in an error body {body}");
+            }
+        }
+        assert!(
+            self.debug.len() > 20,
+            "the test saw enough: {}",
+            self.debug.len()
+        );
+    }
+}
+
+/// Feeds one event, recording the Debug of everything involved.
+fn feed<M: server_util::Machine + std::fmt::Debug>(
+    m: &mut M,
+    seen: &mut Seen,
+    event: ServerLoginEvent,
+    now: time::OffsetDateTime,
+) {
+    seen.debug.push(format!("{event:?}"));
+    if let Err(e) = m.handle(event, now) {
+        seen.debug.push(format!("{e:?} {e}"));
+    }
+    seen.debug.push(format!("{m:?}"));
+}
+
+/// Drains commands, recording them; returns the effects to answer.
+fn drain<M: server_util::Machine + std::fmt::Debug>(
+    m: &mut M,
+    seen: &mut Seen,
+) -> Vec<ServerLoginCommand> {
+    let mut effects = Vec::new();
+    while let Some(command) = m.poll_command() {
+        seen.debug.push(format!("{command:?}"));
+        if let ServerLoginCommand::Respond {
+            response, outcome, ..
+        } = &command
+        {
+            seen.wire.push((
+                response.status,
+                String::from_utf8_lossy(&response.body).into(),
+            ));
+            if let wxlogin::server::ExchangeOutcome::Failed(f) = outcome {
+                seen.debug.push(format!("{f} {}", f.needs_operator()));
+            }
+        }
+        effects.push(command);
+    }
+    seen.debug.push(format!("{m:?}"));
+    effects
+}
+
+fn exercise<M: server_util::Machine + std::fmt::Debug>(
+    m: &mut M,
+    seen: &mut Seen,
+    coordinator: bool,
+) {
+    let mut now = t0();
+    let body = format!(r#"{{"code":"{CODE}"}}"#).into_bytes();
+    feed(
+        m,
+        seen,
+        ServerLoginEvent::Received {
+            request: RequestId(1),
+            body: body.clone(),
+        },
+        now,
+    );
+    let replies = [
+        Err(TransportFailure::Connection {
+            message: url_in_error(),
+        }),
+        Ok(HttpResponse::json(
+            200,
+            format!(r#"{{"errcode":-1,"errmsg":"busy {SECRET} {CODE}"}}"#).into_bytes(),
+        )),
+        Ok(HttpResponse::json(
+            200,
+            format!(r#"{{"openid":"o","session_key":"{KEY}"}}"#).into_bytes(),
+        )),
+    ];
+    let mut replies = replies.into_iter();
+    for _ in 0..50 {
+        let effects = drain(m, seen);
+        let idle = effects.is_empty();
+        for effect in effects {
+            match effect {
+                ServerLoginCommand::CallWeChat { id, .. } => {
+                    let result = replies.next().unwrap();
+                    // A stale id first, then the right one.
+                    let stale = ServerLoginEvent::WeChatAnswered {
+                        id: wxlogin::EffectId(id.0 + 100),
+                        result: result.clone(),
+                    };
+                    feed(m, seen, stale, now);
+                    feed(
+                        m,
+                        seen,
+                        ServerLoginEvent::WeChatAnswered { id, result },
+                        now,
+                    );
+                }
+                ServerLoginCommand::CreateSession { id, session } => {
+                    seen.debug.push(format!("{session:?}"));
+                    // Too early an expiry is refused, then the real answer.
+                    let early = ServerLoginEvent::SessionCreated {
+                        id,
+                        token: SessionToken::new(TOKEN),
+                        expires_at: now,
+                    };
+                    feed(m, seen, early, now);
+                    let event = ServerLoginEvent::SessionCreated {
+                        id,
+                        token: SessionToken::new(TOKEN),
+                        expires_at: session.expires_at,
+                    };
+                    feed(m, seen, event, now);
+                }
+                ServerLoginCommand::Respond { .. } => {}
+            }
+        }
+        if !idle {
+            continue;
+        }
+        match m.poll_timeout() {
+            Some(at) => {
+                now = now.max(at);
+                m.handle_timeout(now);
+            }
+            None => break,
+        }
+    }
+    drain(m, seen);
+    // After the answer: another Received (a replay for the coordinator, an error for a
+    // finished single-request machine).
+    feed(
+        m,
+        seen,
+        ServerLoginEvent::Received {
+            request: RequestId(2),
+            body,
+        },
+        now + Duration::seconds(1),
+    );
+    drain(m, seen);
+    if coordinator {
+        assert!(
+            seen.wire.iter().filter(|(s, _)| *s == 200).count() == 2,
+            "granted and replayed"
+        );
+    }
+}
+
+#[test]
+fn single_machine_never_shows_a_secret() {
+    let mut seen = Seen::default();
+    let mut m = ServerLogin::new(config());
+    exercise(&mut m, &mut seen, false);
+    assert!(
+        seen.wire
+            .iter()
+            .any(|(s, b)| *s == 200 && b.contains(TOKEN))
+    );
+    seen.check();
+}
+
+#[test]
+fn coordinator_never_shows_a_secret() {
+    let mut seen = Seen::default();
+    let mut m = LoginCoordinator::new(CoordinatorConfig::new(config()));
+    exercise(&mut m, &mut seen, true);
+    seen.check();
+}
+
+#[test]
+fn configuration_errors_quoting_secrets_stay_with_the_operator() {
+    let mut seen = Seen::default();
+    let mut m = ServerLogin::new(config());
+    let body = format!(r#"{{"code":"{CODE}"}}"#).into_bytes();
+    feed(
+        &mut m,
+        &mut seen,
+        ServerLoginEvent::Received {
+            request: RequestId(1),
+            body,
+        },
+        t0(),
+    );
+    let effects = drain(&mut m, &mut seen);
+    let ServerLoginCommand::CallWeChat { id, .. } = &effects[0] else {
+        panic!()
+    };
+    let answer = wechat_err(
+        40125,
+        &format!("invalid appsecret {SECRET} for {CODE}, rid: 1-2"),
+    );
+    // WeChat never quotes secrets; if it did, neither the operator's record nor the client
+    // would see them.
+    feed(
+        &mut m,
+        &mut seen,
+        ServerLoginEvent::WeChatAnswered {
+            id: *id,
+            result: Ok(answer),
+        },
+        t0(),
+    );
+    drain(&mut m, &mut seen);
+    // Only the machine's output is checked here: the event itself carries what WeChat said.
+    seen.debug.retain(|d| !d.starts_with("WeChatAnswered"));
+    assert_eq!(seen.wire[0].0, 500);
+    assert!(!seen.wire[0].1.contains("appsecret"));
+    seen.check_outputs_only();
+}
+
+#[test]
+fn plain_transport_messages_are_scrubbed_in_outputs() {
+    let mut seen = Seen::default();
+    let mut cfg = config();
+    cfg.backoff.max_attempts = 1;
+    let mut m = ServerLogin::new(cfg);
+    let body = format!(r#"{{"code":"{CODE}"}}"#).into_bytes();
+    feed(
+        &mut m,
+        &mut seen,
+        ServerLoginEvent::Received {
+            request: RequestId(1),
+            body,
+        },
+        t0(),
+    );
+    let effects = drain(&mut m, &mut seen);
+    let ServerLoginCommand::CallWeChat { id, .. } = &effects[0] else {
+        panic!()
+    };
+    let result = Err(TransportFailure::Other {
+        message: format!("dns failed for {SECRET} {CODE}"),
+    });
+    assert_eq!(
+        m.handle(ServerLoginEvent::WeChatAnswered { id: *id, result }, t0())
+            .unwrap(),
+        Handled::Applied
+    );
+    drain(&mut m, &mut seen);
+    assert_eq!(seen.wire[0].0, 503);
+    seen.check_outputs_only();
+}
+
+impl Seen {
+    fn check_outputs_only(&self) {
+        for text in &self.debug {
+            for marker in [SECRET_MARK, CODE, KEY_MARK, TOKEN] {
+                assert!(!text.contains(marker), "{marker} leaked in {text}");
+            }
+        }
+        for (_, body) in &self.wire {
+            for marker in [SECRET_MARK, CODE, KEY_MARK, TOKEN] {
+                assert!(!body.contains(marker), "{marker} leaked in {body}");
+            }
+        }
+    }
+}

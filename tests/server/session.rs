@@ -1,0 +1,117 @@
+//! The server's session record and the answer to the client's session check.
+#![allow(clippy::unwrap_used)]
+
+use crate::support::server_util;
+
+use std::collections::BTreeMap;
+
+use server_util::{body_json, t0};
+use time::{Duration, PrimitiveDateTime};
+use wxlogin::secret::{SessionKey, SessionToken};
+use wxlogin::server::Session;
+use wxlogin::server::code2session::WeChatSession;
+use wxlogin::server::session::{DEFAULT_SESSION_LIFETIME, answer_session_check, expired_response};
+use wxlogin::wire::{ErrorKind, SessionValid, TokenHeader, decode_session_response};
+
+fn session(lifetime: Duration) -> Session {
+    Session::new(
+        WeChatSession {
+            openid: "oUser".into(),
+            session_key: SessionKey::new("KEYMARKER=="),
+            unionid: Some("uUser".into()),
+        },
+        t0(),
+        lifetime,
+    )
+}
+
+#[test]
+fn record_and_expiry() {
+    let s = session(DEFAULT_SESSION_LIFETIME);
+    assert_eq!(s.created_at, t0());
+    assert_eq!(s.expires_at, t0() + Duration::hours(2));
+    assert_eq!(s.expires_in(t0()), Some(7200));
+    assert_eq!(s.expires_in(t0() + Duration::milliseconds(7_199_500)), None);
+    assert!(!s.is_expired(t0() + Duration::seconds(7199)));
+    assert!(s.is_expired(t0() + Duration::seconds(7200)));
+    // Time going backwards only makes the session look longer.
+    assert_eq!(s.expires_in(t0() - Duration::seconds(10)), Some(7210));
+    assert!(!format!("{s:?}").contains("KEYMARKER"));
+}
+
+#[test]
+fn overflowing_lifetime_saturates() {
+    let max = PrimitiveDateTime::MAX.assume_utc();
+    let s = Session::new(
+        WeChatSession {
+            openid: "o".into(),
+            session_key: SessionKey::new("k"),
+            unionid: None,
+        },
+        max - Duration::seconds(5),
+        Duration::MAX,
+    );
+    assert_eq!(s.expires_at, max);
+    assert_eq!(s.expires_in(max - Duration::seconds(5)), Some(5));
+    assert!(s.is_expired(max));
+}
+
+#[test]
+fn check_answers_200_then_401_and_never_carries_the_key() {
+    let s = session(Duration::seconds(60));
+    let ok = s.check_response(t0() + Duration::seconds(20));
+    assert_eq!(ok.status, 200);
+    assert_eq!(
+        decode_session_response(&ok).unwrap(),
+        SessionValid { expires_in: 40 }
+    );
+    assert!(!String::from_utf8_lossy(&ok.body).contains("KEYMARKER"));
+    let gone = s.check_response(t0() + Duration::seconds(60));
+    assert_eq!(gone.status, 401);
+    assert_eq!(gone, expired_response());
+    assert_eq!(body_json(&gone)["error"], "session_expired");
+}
+
+#[test]
+fn the_whole_check_with_header_forms() {
+    let mut store = BTreeMap::new();
+    let token = SessionToken::from_random_bytes([7; 32]);
+    store.insert(
+        token.expose_secret().to_owned(),
+        session(Duration::hours(1)),
+    );
+    let lookup = |t: &SessionToken| store.get(t.expose_secret());
+    let now = t0() + Duration::minutes(30);
+
+    let header = TokenHeader::default();
+    let answer = answer_session_check(&header, &[header.encode(&token)], now, lookup);
+    assert_eq!(answer.status, 200);
+    assert_eq!(body_json(&answer)["expires_in"], 1800);
+
+    let unknown = SessionToken::from_random_bytes([8; 32]);
+    let answer = answer_session_check(&header, &[header.encode(&unknown)], now, lookup);
+    assert_eq!(answer.status, 401);
+
+    let late = t0() + Duration::hours(2);
+    let answer = answer_session_check(&header, &[header.encode(&token)], late, lookup);
+    assert_eq!(answer.status, 401);
+
+    let answer = answer_session_check(&header, &[], now, lookup);
+    assert_eq!(answer.status, 400);
+    let bad = vec![(
+        "Authorization".to_owned(),
+        format!("Basic {}", token.expose_secret()),
+    )];
+    let answer = answer_session_check(&header, &bad, now, lookup);
+    assert_eq!(answer.status, 400);
+    let kind: ErrorKind = serde_json::from_value(body_json(&answer)["error"].clone()).unwrap();
+    assert_eq!(kind, ErrorKind::BadRequest);
+    assert!(!String::from_utf8_lossy(&answer.body).contains(token.expose_secret()));
+
+    let custom = TokenHeader::new("X-WX-Session", None).unwrap();
+    let answer = answer_session_check(&custom, &[custom.encode(&token)], now, lookup);
+    assert_eq!(answer.status, 200);
+    // The default header does not satisfy the custom configuration.
+    let answer = answer_session_check(&custom, &[header.encode(&token)], now, lookup);
+    assert_eq!(answer.status, 400);
+}
