@@ -14,9 +14,8 @@ use time::OffsetDateTime;
 use wxlogin::client::{Command, Event, LoginConfig, LoginMachine, StoredSession};
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::{AppSecret, LoginCode, SessionToken, StorageValue};
-use wxlogin::server::{
-    CoordinatorConfig, LoginCoordinator, ServerLoginCommand, ServerLoginConfig, ServerLoginEvent,
-};
+use wxlogin::server::code2session::Code2SessionApi;
+use wxlogin::server::login::{self, CoordinatorConfig, ExchangeConfig, LoginCoordinator};
 use wxlogin::wire::{
     LoginGranted, SessionValid, decode_login_request, decode_login_response,
     decode_session_response,
@@ -143,7 +142,7 @@ fn flows(c: &mut Criterion) {
         code: Some(LoginCode::new(CODE)),
         responses: vec![grant()],
     });
-    // A stored record, wx.checkSession, the server's session check, waiter completed.
+    // A stored record, `wx.checkSession`, the server's session check, waiter completed.
     flow("warm_start", || World {
         stored: Some(record()),
         code: None,
@@ -270,12 +269,12 @@ struct Pair {
 
 impl Pair {
     fn new() -> Self {
-        let code2session = wxlogin::server::code2session::Code2SessionApi::new(
+        let code2session = Code2SessionApi::new(
             "wx4f4bc4dec97d474b",
             AppSecret::new("0123456789abcdef0123456789abcdef"),
         );
         Self {
-            server: LoginCoordinator::new(CoordinatorConfig::new(ServerLoginConfig::new(
+            server: LoginCoordinator::new(CoordinatorConfig::new(ExchangeConfig::new(
                 code2session,
                 42,
             ))),
@@ -328,12 +327,12 @@ impl Pair {
         let request = RequestId(n);
         let _applied = self
             .server
-            .handle(ServerLoginEvent::Received { request, body }, now)
+            .handle(login::Event::Received { request, body }, now)
             .unwrap();
         loop {
             let command = self.server.poll_command().expect("the exchange answers");
             let event = match command {
-                ServerLoginCommand::CallWeChat { id, .. } => ServerLoginEvent::WeChatAnswered {
+                login::Command::CallWeChat { id, .. } => login::Event::WeChatAnswered {
                     id,
                     result: Ok(HttpResponse::json(
                         200,
@@ -343,16 +342,16 @@ impl Pair {
                         .into_bytes(),
                     )),
                 },
-                ServerLoginCommand::CreateSession { id, session } => {
+                login::Command::CreateSession { id, session } => {
                     let mut bytes = [0u8; 32];
                     bytes[..8].copy_from_slice(&n.to_le_bytes());
-                    ServerLoginEvent::SessionCreated {
+                    login::Event::SessionCreated {
                         id,
                         token: SessionToken::from_random_bytes(bytes),
                         expires_at: session.expires_at,
                     }
                 }
-                ServerLoginCommand::Respond { response, .. } => return response,
+                login::Command::Complete { response, .. } => return response,
             };
             let _applied = self.server.handle(event, now).unwrap();
         }

@@ -16,9 +16,8 @@ use time::OffsetDateTime;
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::{AppSecret, SessionToken};
 use wxlogin::server::code2session::Code2SessionApi;
-use wxlogin::server::{
-    CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginCommand, ServerLoginConfig,
-    ServerLoginEvent,
+use wxlogin::server::login::{
+    self, CodeExchange, CoordinatorConfig, ExchangeConfig, LoginCoordinator,
 };
 
 /// 2024-01-01T00:00:00Z.
@@ -30,8 +29,8 @@ fn now() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(T0).unwrap()
 }
 
-fn login_config() -> ServerLoginConfig {
-    ServerLoginConfig::new(Code2SessionApi::new(APPID, AppSecret::new(SECRET)), 42)
+fn login_config() -> ExchangeConfig {
+    ExchangeConfig::new(Code2SessionApi::new(APPID, AppSecret::new(SECRET)), 42)
 }
 
 /// A code of WeChat's length and alphabet, distinct for each `n`.
@@ -58,23 +57,23 @@ fn token() -> SessionToken {
 /// Answers every effect at once; returns the response.
 fn answer<M>(
     m: &mut M,
-    poll: impl Fn(&mut M) -> Option<ServerLoginCommand>,
-    handle: impl Fn(&mut M, ServerLoginEvent),
+    poll: impl Fn(&mut M) -> Option<login::Command>,
+    handle: impl Fn(&mut M, login::Event),
     mut wechat: Option<HttpResponse>,
     mut token: Option<SessionToken>,
 ) -> HttpResponse {
     loop {
         let event = match poll(m).expect("the login answers") {
-            ServerLoginCommand::CallWeChat { id, .. } => ServerLoginEvent::WeChatAnswered {
+            login::Command::CallWeChat { id, .. } => login::Event::WeChatAnswered {
                 id,
                 result: Ok(wechat.take().expect("one call")),
             },
-            ServerLoginCommand::CreateSession { id, session } => ServerLoginEvent::SessionCreated {
+            login::Command::CreateSession { id, session } => login::Event::SessionCreated {
                 id,
                 token: token.take().expect("one session"),
                 expires_at: session.expires_at,
             },
-            ServerLoginCommand::Respond { response, .. } => return response,
+            login::Command::Complete { response, .. } => return response,
         };
         handle(m, event);
     }
@@ -90,10 +89,10 @@ fn server_login(c: &mut Criterion) {
         b.iter_batched(
             || (login_body(1), wechat_ok(), token()),
             |(body, wechat, token)| {
-                let mut m = ServerLogin::with_shared_config(Arc::clone(&config), 7);
+                let mut m = CodeExchange::with_shared_config(Arc::clone(&config), 7);
                 let _applied = m
                     .handle(
-                        ServerLoginEvent::Received {
+                        login::Event::Received {
                             request: RequestId(1),
                             body,
                         },
@@ -102,7 +101,7 @@ fn server_login(c: &mut Criterion) {
                     .unwrap();
                 answer(
                     &mut m,
-                    ServerLogin::poll_command,
+                    CodeExchange::poll_command,
                     |m, e| {
                         let _applied = m.handle(e, now).unwrap();
                     },
@@ -122,7 +121,7 @@ fn loaded_coordinator(n: u64) -> LoginCoordinator {
     config.max_in_flight = 2 * n as usize;
     let mut m = LoginCoordinator::new(config);
     for i in 0..n {
-        let event = ServerLoginEvent::Received {
+        let event = login::Event::Received {
             request: RequestId(i),
             body: login_body(i),
         };
@@ -152,7 +151,7 @@ fn coordinator(c: &mut Criterion) {
             |(n, body, wechat, token)| {
                 let request = RequestId(n);
                 let _applied = m
-                    .handle(ServerLoginEvent::Received { request, body }, now)
+                    .handle(login::Event::Received { request, body }, now)
                     .unwrap();
                 answer(
                     &mut m,
@@ -194,25 +193,25 @@ fn code2session_parser(c: &mut Criterion) {
     g.finish();
 }
 
-/// A waiter served from a cached token: one `TokenNeeded`, one `Ready`.
+/// A waiter served from a cached token: one `TokenNeeded`, one `Complete`.
 fn access_token_hit(c: &mut Criterion) {
-    use wxlogin::server::access_token::{AccessTokenCommand, AccessTokenEvent};
-    use wxlogin::server::{AccessTokenCache, AccessTokenConfig};
+    use wxlogin::server::access_token::{AccessTokenCache, AccessTokenConfig};
+    use wxlogin::server::access_token::{Command, Event};
 
     let config = AccessTokenConfig::new(APPID, AppSecret::new(SECRET), 42);
     let mut cache = AccessTokenCache::new(config);
-    let need = |waiter| AccessTokenEvent::TokenNeeded {
+    let need = |waiter| Event::TokenNeeded {
         waiter: WaiterId(waiter),
     };
     let _applied = cache.handle(need(0), now()).unwrap();
     let id = match cache.poll_command() {
-        Some(AccessTokenCommand::Fetch { id, .. }) => id,
+        Some(Command::Fetch { id, .. }) => id,
         other => panic!("expected a fetch, got {other:?}"),
     };
     let body = br#"{"access_token":"ACCESS_TOKEN_OF_A_REALISTIC_LENGTH_0123456789abcdef0123456789abcdef0123456789abcdef0123456789","expires_in":7200}"#;
     let result = Ok(HttpResponse::json(200, body.to_vec()));
     let _applied = cache
-        .handle(AccessTokenEvent::FetchAnswered { id, result }, now())
+        .handle(Event::FetchAnswered { id, result }, now())
         .unwrap();
     while cache.poll_command().is_some() {}
 
@@ -222,7 +221,10 @@ fn access_token_hit(c: &mut Criterion) {
             waiter += 1;
             let _applied = cache.handle(need(waiter), black_box(now())).unwrap();
             let ready = cache.poll_command();
-            debug_assert!(matches!(ready, Some(AccessTokenCommand::Ready { .. })));
+            debug_assert!(matches!(
+                ready,
+                Some(Command::Complete { outcome: Ok(_), .. })
+            ));
             ready
         })
     });

@@ -20,6 +20,10 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// The longest login code accepted. WeChat's codes are 32 characters.
 pub const MAX_CODE_LEN: usize = 128;
 
+/// How long a login code lives after `wx.login`: five minutes. The server counts from when it
+/// first saw the code and never sends it to code2Session at or after that.
+pub const CODE_LIFETIME: time::Duration = time::Duration::minutes(5);
+
 /// The kind of a failure the developer server reports to the client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

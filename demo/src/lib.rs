@@ -11,6 +11,7 @@
 //!
 //! | module | concern |
 //! |---|---|
+//! | [`drive`] | drivers a user can copy: [`drive::access_token`] runs an `AccessTokenCache` on tokio |
 //! | [`client`] | the client driver: `LoginMachine` over HTTP, JSON-file storage, fake `wx` |
 //! | [`server`] | the developer server: axum handlers around `LoginCoordinator` and a session store |
 //! | [`wechat`] | the fake WeChat API with fault switches and per-code counters |
@@ -26,6 +27,7 @@
 
 pub mod client;
 pub mod clock;
+pub mod drive;
 pub mod http_client;
 pub mod http_values;
 pub mod link;

@@ -11,7 +11,7 @@ use std::time::Duration;
 use wxlogin::client::LoginConfig;
 use wxlogin::secret::AppSecret;
 use wxlogin::server::code2session::Code2SessionApi;
-use wxlogin::server::{CoordinatorConfig, ServerLoginConfig};
+use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
 
 use crate::client::{Client, ClientConfig};
 use crate::clock::Clock;
@@ -101,7 +101,7 @@ impl Stack {
         let seed = random::seed().map_err(io::Error::other)?;
         let mut code2session = Code2SessionApi::new(APPID, AppSecret::new(app_secret.clone()));
         code2session.base_url = wechat.base_url().to_owned();
-        let mut login = ServerLoginConfig::new(code2session, seed);
+        let mut login = ExchangeConfig::new(code2session, seed);
         login.call_timeout =
             time::Duration::try_from(options.wechat_call_timeout).map_err(io::Error::other)?;
         let config = DevServerConfig::new(CoordinatorConfig::new(login));
@@ -143,7 +143,7 @@ impl Stack {
     pub fn client_config(&self) -> ClientConfig {
         let n = self.next_client.fetch_add(1, Ordering::Relaxed);
         let mut login = LoginConfig::new(self.server.base_url());
-        login.retry.jitter_seed = random::seed().unwrap_or(n);
+        login.seed = random::seed().unwrap_or(n);
         ClientConfig {
             name: format!("client {n}"),
             login,

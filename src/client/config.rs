@@ -5,14 +5,20 @@ use time::Duration;
 
 use crate::backoff::Backoff;
 use crate::http::HttpRequest;
-use crate::rng::SplitMix64;
 use crate::secret::{LoginCode, SessionToken};
 use crate::wire::{TokenHeader, encode_login_request};
 
 /// Everything a [`LoginMachine`](super::LoginMachine) needs to know up front.
 ///
-/// `LoginConfig::new(base_url)` gives the defaults below; change any field afterwards.
+/// `LoginConfig::new(base_url)` gives the defaults below; change any field afterwards:
+/// ```
+/// use wxlogin::client::LoginConfig;
+/// let mut config = LoginConfig::new("https://api.example.com");
+/// config.backoff.max_attempts = 5;
+/// config.seed = 0x5eed; // a random value per app launch spreads clients apart
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LoginConfig {
     /// The developer server: `https://api.example.com` (a trailing slash is fine; base and
     /// path are joined with exactly one slash).
@@ -27,8 +33,14 @@ pub struct LoginConfig {
     pub storage_key: String,
     /// How long each effect may take before the machine gives up on it.
     pub timeouts: Timeouts,
-    /// Retries of transient failures.
-    pub retry: RetryPolicy,
+    /// Retries of transient failures (timeouts, transport errors, 5xx, a failed `wx.login`):
+    /// capped exponential backoff with seeded jitter. `max_attempts` counts the tries of each
+    /// step, the first one included (0 counts as 1). Default 500 ms doubling up to 8 s, 3
+    /// tries.
+    pub backoff: Backoff,
+    /// Seed of the backoff jitter; pass a random value per app launch so clients spread out,
+    /// or a constant to replay a run exactly. Default 0.
+    pub seed: u64,
     /// Whether a stored token is confirmed with the server at launch.
     pub verify: VerifyPolicy,
     /// Whether a login code may be sent again after its request got no answer.
@@ -52,7 +64,12 @@ impl LoginConfig {
             token_header: TokenHeader::default(),
             storage_key: "wxlogin.session".into(),
             timeouts: Timeouts::default(),
-            retry: RetryPolicy::default(),
+            backoff: Backoff {
+                initial: Duration::milliseconds(500),
+                max: Duration::seconds(8),
+                max_attempts: 3,
+            },
+            seed: 0,
             verify: VerifyPolicy::default(),
             code_reuse: CodeReuse::default(),
             code_max_age: Duration::minutes(5),
@@ -86,6 +103,7 @@ fn join_url(base: &str, path: &str) -> String {
 /// its own APIs (`wx.login({timeout})`, `wx.request({timeout})`); the machine's deadline is what
 /// counts either way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timeouts {
     /// Reading the storage record. Default 5 s.
     pub storage: Duration,
@@ -105,50 +123,6 @@ impl Default for Timeouts {
             wx_login: Duration::seconds(10),
             request: Duration::seconds(15),
         }
-    }
-}
-
-/// Retries of transient failures (timeouts, transport errors, 5xx, a failed `wx.login`) with
-/// capped exponential backoff and seeded jitter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Tries per step, the first one included; at least 1. Default 3.
-    pub attempts: u32,
-    /// The delay before the first retry. Default 500 ms.
-    pub base_delay: Duration,
-    /// No delay is longer. Default 8 s.
-    pub max_delay: Duration,
-    /// Seed of the jitter; pass a random value per app launch so clients spread out, or a
-    /// constant to replay a run exactly.
-    pub jitter_seed: u64,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            attempts: 3,
-            base_delay: Duration::milliseconds(500),
-            max_delay: Duration::seconds(8),
-            jitter_seed: 0,
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// Whether a step that has failed `failures` times may run again.
-    pub(crate) fn allows_retry(&self, failures: u32) -> bool {
-        failures < self.attempts.max(1)
-    }
-
-    /// The delay after the `failures`-th failure: `base * 2^(failures-1)` capped at `max_delay`,
-    /// of which the upper half is jitter.
-    pub(crate) fn delay(&self, failures: u32, rng: &mut SplitMix64) -> Duration {
-        let backoff = Backoff {
-            initial: self.base_delay,
-            max: self.max_delay,
-            max_attempts: self.attempts,
-        };
-        backoff.delay(failures, rng)
     }
 }
 
@@ -183,22 +157,13 @@ pub enum CodeReuse {
 mod tests {
     use super::*;
 
-    // The arithmetic is `Backoff`'s, tested there; this checks the mapping of the fields.
     #[test]
-    fn delays_follow_the_policy_fields() {
-        let policy = RetryPolicy::default();
-        let mut rng = SplitMix64::new(policy.jitter_seed);
-        let first = policy.delay(1, &mut rng);
-        assert!(first >= Duration::milliseconds(250) && first <= Duration::milliseconds(500));
-        assert!(policy.delay(u32::MAX, &mut rng) <= policy.max_delay);
-        assert!(policy.allows_retry(2) && !policy.allows_retry(3));
-        let never = RetryPolicy {
-            attempts: 0,
-            ..policy
-        };
-        assert!(
-            !never.allows_retry(1),
-            "zero attempts still means one try, no retry"
+    fn the_default_backoff_is_the_clients_own() {
+        let config = LoginConfig::new("https://x");
+        let b = config.backoff;
+        assert_eq!(
+            (b.initial, b.max, b.max_attempts, config.seed),
+            (Duration::milliseconds(500), Duration::seconds(8), 3, 0)
         );
     }
 

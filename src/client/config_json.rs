@@ -5,7 +5,7 @@
 //! {"baseUrl":"https://api.example.com","loginPath":"/login","sessionPath":"/session",
 //!  "tokenHeader":{"name":"Authorization","scheme":"Bearer"},"storageKey":"wxlogin.session",
 //!  "timeouts":{"storageMs":5000,"checkSessionMs":10000,"wxLoginMs":10000,"requestMs":15000},
-//!  "retry":{"attempts":3,"baseDelayMs":500,"maxDelayMs":8000,"jitterSeed":42},
+//!  "backoff":{"initialMs":500,"maxMs":8000,"maxAttempts":3},"seed":42,
 //!  "verify":"confirmWithServer","codeReuse":"never","codeMaxAgeMs":300000,"reloginWindowMs":60000}
 //! ```
 //!
@@ -30,7 +30,8 @@ struct ConfigJson {
     #[serde(default)]
     timeouts: TimeoutsJson,
     #[serde(default)]
-    retry: RetryJson,
+    backoff: BackoffJson,
+    seed: Option<u64>,
     verify: Option<VerifyJson>,
     code_reuse: Option<CodeReuseJson>,
     code_max_age_ms: Option<u64>,
@@ -48,11 +49,10 @@ struct TimeoutsJson {
 
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RetryJson {
-    attempts: Option<u32>,
-    base_delay_ms: Option<u64>,
-    max_delay_ms: Option<u64>,
-    jitter_seed: Option<u64>,
+struct BackoffJson {
+    initial_ms: Option<u64>,
+    max_ms: Option<u64>,
+    max_attempts: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -100,11 +100,11 @@ impl<'de> Deserialize<'de> for LoginConfig {
         t.wx_login = millis(json.timeouts.wx_login_ms, t.wx_login)?;
         t.request = millis(json.timeouts.request_ms, t.request)?;
 
-        let r = &mut config.retry;
-        r.attempts = json.retry.attempts.unwrap_or(r.attempts);
-        r.base_delay = millis(json.retry.base_delay_ms, r.base_delay)?;
-        r.max_delay = millis(json.retry.max_delay_ms, r.max_delay)?;
-        r.jitter_seed = json.retry.jitter_seed.unwrap_or(r.jitter_seed);
+        let b = &mut config.backoff;
+        b.initial = millis(json.backoff.initial_ms, b.initial)?;
+        b.max = millis(json.backoff.max_ms, b.max)?;
+        b.max_attempts = json.backoff.max_attempts.unwrap_or(b.max_attempts);
+        config.seed = json.seed.unwrap_or(config.seed);
 
         config.verify = match json.verify {
             None => config.verify,
@@ -147,7 +147,7 @@ mod tests {
             r#"{"baseUrl":"https://a.example","loginPath":"/l","sessionPath":"/s",
             "tokenHeader":{"name":"X-Token","scheme":null},"storageKey":"k",
             "timeouts":{"storageMs":1,"checkSessionMs":2,"wxLoginMs":3,"requestMs":4},
-            "retry":{"attempts":5,"baseDelayMs":6,"maxDelayMs":7,"jitterSeed":8},
+            "backoff":{"initialMs":6,"maxMs":7,"maxAttempts":5},"seed":8,
             "verify":{"confirmIfOlderThanMs":9},"codeReuse":"withinCodeLife",
             "codeMaxAgeMs":10,"reloginWindowMs":11}"#,
         )
@@ -165,9 +165,9 @@ mod tests {
             [t.storage, t.check_session, t.wx_login, t.request],
             [ms(1), ms(2), ms(3), ms(4)]
         );
-        let r = config.retry;
+        let b = config.backoff;
         assert_eq!(
-            (r.attempts, r.base_delay, r.max_delay, r.jitter_seed),
+            (b.max_attempts, b.initial, b.max, config.seed),
             (5, ms(6), ms(7), 8)
         );
         assert_eq!(config.verify, VerifyPolicy::ConfirmIfOlderThan(ms(9)));
@@ -186,6 +186,13 @@ mod tests {
         assert!(typo.contains("storagekey"), "{typo}");
         let nested = parse(r#"{"baseUrl":"u","timeouts":{"wxLogin":1}}"#).unwrap_err();
         assert!(nested.to_string().contains("wxLogin"), "{nested}");
+        let old = parse(r#"{"baseUrl":"u","retry":{"jitterSeed":1}}"#).unwrap_err();
+        assert!(
+            old.to_string().contains("retry"),
+            "the old retry form is refused: {old}"
+        );
+        let backoff = parse(r#"{"baseUrl":"u","backoff":{"attempts":1}}"#).unwrap_err();
+        assert!(backoff.to_string().contains("attempts"), "{backoff}");
         let huge = parse(r#"{"baseUrl":"u","codeMaxAgeMs":18446744073709551615}"#).unwrap_err();
         assert!(huge.to_string().contains("out of range"), "{huge}");
         let header = parse(r#"{"baseUrl":"u","tokenHeader":{"name":"X Token","scheme":null}}"#);

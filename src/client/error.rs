@@ -4,8 +4,7 @@
 use crate::{EffectId, WaiterId};
 use serde::{Deserialize, Serialize};
 
-use super::event::EventKind;
-use super::state::StateKind;
+use super::kind::{EventKind, StateKind};
 use crate::http::TransportFailure;
 use crate::wire::ErrorBody;
 

@@ -4,6 +4,7 @@
 use crate::{EffectId, WaiterId};
 use serde::{Deserialize, Serialize};
 
+use super::kind::EventKind;
 use crate::http::{HttpResponse, TransportFailure};
 use crate::secret::{LoginCode, SessionToken, StorageValue};
 
@@ -105,32 +106,6 @@ impl WxFailure {
             errno: None,
         }
     }
-}
-
-/// The kind of an [`Event`], without its data: used in errors and the transition table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[allow(missing_docs)] // Each variant names the event of the same name.
-pub enum EventKind {
-    LoginRequested,
-    StorageRead,
-    CheckSessionResult,
-    CodeObtained,
-    ServerResponse,
-    SessionRejected,
-    Logout,
-}
-
-impl EventKind {
-    /// Every kind, for exhaustive tests and documentation.
-    pub const ALL: [EventKind; 7] = [
-        EventKind::LoginRequested,
-        EventKind::StorageRead,
-        EventKind::CheckSessionResult,
-        EventKind::CodeObtained,
-        EventKind::ServerResponse,
-        EventKind::SessionRejected,
-        EventKind::Logout,
-    ];
 }
 
 impl Event {

@@ -11,8 +11,9 @@ use super::command::{Command, Session};
 use super::config::LoginConfig;
 use super::error::LoginError;
 use super::event::Event;
-use super::state::{Completion, Core, Ctx, Effect, Input, Io, Next, Phase, StateKind, StorageOp};
-use super::transition::transition;
+use super::kind::StateKind;
+use super::state::{Core, Phase};
+use super::transition::{Completion, Ctx, Effect, Input, Io, Next, StorageOp, Timer, transition};
 use crate::Handled;
 use crate::rng::SplitMix64;
 
@@ -88,7 +89,7 @@ impl LoginMachine {
     /// A machine that has done nothing yet: it reads storage on the first request.
     pub fn new(config: LoginConfig) -> Self {
         Self {
-            rng: SplitMix64::new(config.retry.jitter_seed),
+            rng: SplitMix64::new(config.seed),
             config,
             core: Core::default(),
             waiters: Vec::new(),
@@ -115,7 +116,9 @@ impl LoginMachine {
         let answers = event.answers();
         if let Some(id) = answers {
             if self.abandoned.is_some_and(|a| a.id == Some(id)) {
-                self.world_ended(now);
+                self.abandoned = None;
+                // The end of an abandoned effect is accepted in every phase.
+                let _ = self.step(Input::AbandonedAnswered, now, false);
                 return Ok(Handled::Late);
             }
             if self.pending.and_then(|p| p.id) != Some(id) {
@@ -144,15 +147,13 @@ impl LoginMachine {
     /// (rule 2), then an effect that took too long is abandoned (its late answer is ignored),
     /// or a backoff ends. Anything not yet due is left alone, so spurious calls are harmless.
     pub fn handle_timeout(&mut self, now: OffsetDateTime) {
+        // Deadline inputs are accepted in every phase, so neither step can be refused.
         if self.abandoned.is_some_and(|a| a.deadline <= now) {
-            self.world_ended(now);
+            self.abandoned = None;
+            let _ = self.step(Input::Deadline(Timer::Abandoned), now, false);
         }
-        match self.pending {
-            Some(pending) if pending.deadline <= now => {
-                // Deadline inputs are accepted in every phase, so this cannot be refused.
-                let _ = self.step(Input::Deadline, now, true);
-            }
-            Some(_) | None => {}
+        if self.pending.is_some_and(|p| p.deadline <= now) {
+            let _ = self.step(Input::Deadline(Timer::Flow), now, true);
         }
     }
 
@@ -197,13 +198,6 @@ impl LoginMachine {
     /// The configuration.
     pub fn config(&self) -> &LoginConfig {
         &self.config
-    }
-
-    /// Rule 2: the abandoned effect was answered or passed its deadline.
-    fn world_ended(&mut self, now: OffsetDateTime) {
-        self.abandoned = None;
-        // The end of an abandoned effect is accepted in every phase.
-        let _ = self.step(Input::WorldEnded, now, false);
     }
 
     /// Runs one transition; `consumes` clears the outstanding effect or backoff it answers.
@@ -271,7 +265,7 @@ impl LoginMachine {
             Io::Adopt => self.pending = self.abandoned.take(),
             Io::Start(effect) => self.start(effect, now),
             Io::Wait { failures } => {
-                let delay = self.config.retry.delay(failures, &mut self.rng);
+                let delay = self.config.backoff.delay(failures, &mut self.rng);
                 let deadline = now.saturating_add(delay);
                 self.pending = Some(Pending { id: None, deadline });
             }

@@ -21,21 +21,26 @@
 //!    and so is every later rejection of that token, with no `wx.login`, until a new token
 //!    exists.
 //! 8. Failures keep what the world said: `errMsg`, `errno`, status, the server's error body.
+//!
+//! Every rule is an arm of the one `match` in `transition/mod.rs`; the files beside it are
+//! named for what they decide. The states, and the inputs that move the machine between them,
+//! are drawn in `docs/client-states.md`, which a test generates from the machine itself.
 
 mod command;
 mod config;
 mod config_json;
 mod error;
 mod event;
+mod kind;
 mod machine;
 mod state;
 mod stored;
 mod transition;
 
 pub use command::{Command, Session};
-pub use config::{CodeReuse, LoginConfig, RetryPolicy, Timeouts, VerifyPolicy};
+pub use config::{CodeReuse, LoginConfig, Timeouts, VerifyPolicy};
 pub use error::{LoginError, LoginFailure, Step};
-pub use event::{Event, EventKind, WxFailure};
+pub use event::{Event, WxFailure};
+pub use kind::{EventKind, StateKind};
 pub use machine::LoginMachine;
-pub use state::StateKind;
 pub use stored::{RECORD_VERSION, StoredLookup, StoredSession};

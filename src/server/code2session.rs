@@ -160,7 +160,7 @@ impl Code2SessionApi {
 
 /// The longest `openid` or `unionid` accepted, in bytes. WeChat's are 28 characters; the
 /// bound leaves room for other formats while keeping what a coordinator remembers per code
-/// small (see [`LoginCoordinator`](crate::server::coordinator::LoginCoordinator)'s memory figures).
+/// small (see [`LoginCoordinator`](crate::server::login::LoginCoordinator)'s memory figures).
 pub const MAX_USER_ID_BYTES: usize = 64;
 
 /// What code2Session gives on success.

@@ -105,7 +105,7 @@ pub enum PhoneFailure {
 
 impl PhoneFailure {
     /// The errcode to report with
-    /// [`AccessTokenEvent::TokenRejected`](crate::server::access_token::AccessTokenEvent::TokenRejected) when WeChat
+    /// [`Event::TokenRejected`](crate::server::access_token::Event::TokenRejected) when WeChat
     /// refused the access token (40001, 40014, 42001).
     pub fn rejected_token_errcode(&self) -> Option<i64> {
         match self {

@@ -1,8 +1,11 @@
-//! The developer server's own session: the record it keeps per login, its expiry, and the
-//! answer to the client's session check. Lookup and storage are the caller's.
+//! The developer server's own session: the record it keeps per login ([`SessionRecord`]), its
+//! expiry, and the answer to the client's session check ([`SessionCheck`]). Lookup and storage
+//! are the caller's, synchronous or not.
 //!
 //! The client only ever sees an opaque [`SessionToken`]; the record holds WeChat's
 //! [`SessionKey`], which is not `Serialize` and has no path onto the wire.
+
+use std::fmt;
 
 use time::{Duration, OffsetDateTime};
 
@@ -16,7 +19,7 @@ pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::hours(2);
 
 /// One login's session record, stored by the caller under the token it issued.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Session {
+pub struct SessionRecord {
     /// The user's id within this mini program.
     pub openid: String,
     /// The user's id across the Open Platform account, when the app is bound to one.
@@ -29,7 +32,7 @@ pub struct Session {
     pub expires_at: OffsetDateTime,
 }
 
-impl Session {
+impl SessionRecord {
     /// A session for what code2Session returned, created `now`, ending after `lifetime`
     /// (at the last representable instant if that overflows).
     pub fn new(wechat: WeChatSession, now: OffsetDateTime, lifetime: Duration) -> Self {
@@ -80,22 +83,112 @@ pub fn expired_response() -> HttpResponse {
     .to_response()
 }
 
-/// The whole session check: finds the token in `headers` as `header` configures, looks it up
-/// with `lookup` (the caller's store) and answers. A missing or malformed token header is
-/// `400 bad_request`; an unknown token or an ended session is `401 session_expired`.
-pub fn answer_session_check<'a>(
-    header: &TokenHeader,
-    headers: &[(String, String)],
-    now: OffsetDateTime,
-    lookup: impl FnOnce(&SessionToken) -> Option<&'a Session>,
-) -> HttpResponse {
-    match header.decode(headers) {
-        Ok(token) => match lookup(&token) {
-            Some(session) => session.check_response(now),
-            None => expired_response(),
-        },
-        Err(e) => bad_token_response(&e),
+/// The answer to the client's session check (`GET /session` with its token: does the developer
+/// server's session still hold?), in two steps so that any store can feed it, in memory or
+/// remote, synchronous or async:
+///
+/// 1. [`SessionCheck::read`] takes the request's headers and gives the typed lookup key, or
+///    the `400 bad_request` answer for a missing or malformed token header;
+/// 2. the caller looks [`token`](Self::token) up in its store, then
+///    [`answer`](Self::answer) takes what the store found (or `None`) and `now`: `200
+///    {"expires_in": N}` while the session lasts, `401 session_expired` for an unknown token
+///    or an ended session. A store that cannot answer is
+///    [`store_unavailable`](Self::store_unavailable) (`503`, never `401`).
+///
+/// ```
+/// use std::collections::HashMap;
+/// use time::OffsetDateTime;
+/// use wxlogin::secret::{SessionKey, SessionToken};
+/// use wxlogin::server::session::{SessionCheck, SessionRecord};
+/// use wxlogin::wire::TokenHeader;
+///
+/// let now = OffsetDateTime::UNIX_EPOCH;
+/// let record = SessionRecord {
+///     openid: "o1".into(),
+///     unionid: None,
+///     session_key: SessionKey::new("k"),
+///     created_at: now,
+///     expires_at: now + time::Duration::hours(2),
+/// };
+/// let store = HashMap::from([("t0k3n".to_owned(), record)]);
+/// let header = TokenHeader::default();
+/// let headers = [header.encode(&SessionToken::new("t0k3n"))];
+///
+/// let answer = match SessionCheck::read(&header, &headers) {
+///     Ok(check) => {
+///         let found = store.get(check.token().expose_secret()); // or an `.await`
+///         check.answer(found, now)
+///     }
+///     Err(bad_request) => bad_request,
+/// };
+/// assert_eq!(answer.status, 200);
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+#[must_use = "look the token up and answer"]
+pub struct SessionCheck {
+    token: SessionToken,
+}
+
+impl SessionCheck {
+    /// Step 1: the token in `headers`, as `header` configures, or the `400 bad_request` answer
+    /// when it is missing or malformed.
+    pub fn read(header: &TokenHeader, headers: &[(String, String)]) -> Result<Self, HttpResponse> {
+        match header.decode(headers) {
+            Ok(token) => Ok(Self { token }),
+            Err(e) => Err(bad_token_response(&e)),
+        }
     }
+
+    /// Step 1 for a token read some other way (a body field, a cookie): its shape is the
+    /// caller's to check, as [`TokenHeader`] does.
+    pub fn from_token(token: SessionToken) -> Self {
+        Self { token }
+    }
+
+    /// The lookup key: the token the client sent, already checked for shape.
+    pub fn token(&self) -> &SessionToken {
+        &self.token
+    }
+
+    /// The token, for a store that takes it by value.
+    pub fn into_token(self) -> SessionToken {
+        self.token
+    }
+
+    /// Step 2: the answer, given what the store found under [`token`](Self::token) at `now`.
+    pub fn answer(self, found: Option<&SessionRecord>, now: OffsetDateTime) -> HttpResponse {
+        match found {
+            Some(record) => record.check_response(now),
+            None => expired_response(),
+        }
+    }
+
+    /// The answer when the store could not be asked: `503 upstream_unavailable` with
+    /// `retry_after`, never a `401`, which would send every client to `wx.login` at once.
+    pub fn store_unavailable(retry_after: Duration) -> HttpResponse {
+        store_unavailable_body(retry_after).to_response()
+    }
+}
+
+impl fmt::Debug for SessionCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionCheck")
+            .field("token", &self.token)
+            .finish()
+    }
+}
+
+/// The `503 upstream_unavailable` body for a session store that cannot answer now; the wire
+/// counts `retry_after` in whole seconds, at least one.
+pub(crate) fn store_unavailable_body(retry_after: Duration) -> ErrorBody {
+    let mut body = ErrorBody::new(
+        ErrorKind::UpstreamUnavailable,
+        "the session store is unavailable; retry shortly",
+    );
+    let nanos = retry_after.whole_nanoseconds().max(1);
+    let seconds = nanos.div_euclid(1_000_000_000) + i128::from(nanos % 1_000_000_000 != 0);
+    body.retry_after = Some(u64::try_from(seconds).unwrap_or(u64::MAX));
+    body
 }
 
 /// The `400 bad_request` answer for a token header that could not be read.
@@ -107,6 +200,17 @@ pub fn bad_token_response(error: &WireFailure) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn store_unavailable_rounds_up_to_whole_seconds() {
+        let after = |d| store_unavailable_body(d).retry_after;
+        assert_eq!(after(Duration::ZERO), Some(1));
+        assert_eq!(after(Duration::seconds(-5)), Some(1));
+        assert_eq!(after(Duration::milliseconds(1500)), Some(2));
+        assert_eq!(after(Duration::seconds(5)), Some(5));
+        // i64::MAX seconds and 999,999,999 nanoseconds, rounded up.
+        assert_eq!(after(Duration::MAX), Some(9_223_372_036_854_775_808));
+    }
 
     #[test]
     fn whole_seconds() {

@@ -9,8 +9,7 @@ use wxlogin::Handled;
 use wxlogin::backoff::Backoff;
 use wxlogin::http::{Method, TransportFailure};
 use wxlogin::server::access_token::{
-    AccessTokenCache, AccessTokenCommand, AccessTokenError, AccessTokenPhase, TokenEndpoint,
-    TokenFailure,
+    AccessTokenCache, AccessTokenError, Command, StateKind, TokenEndpoint, TokenFailure,
 };
 use wxlogin::server::wechat_api::ApiFailure;
 use wxlogin::{EffectId, WaiterId};
@@ -43,7 +42,7 @@ fn five_hundred_waiters_during_one_fetch_get_one_fetch() {
     assert_eq!(
         commands
             .iter()
-            .filter(|c| matches!(c, AccessTokenCommand::Ready { .. }))
+            .filter(|c| matches!(c, Command::Complete { outcome: Ok(_), .. }))
             .count(),
         1
     );
@@ -51,7 +50,7 @@ fn five_hundred_waiters_during_one_fetch_get_one_fetch() {
     assert!(
         commands
             .iter()
-            .any(|c| matches!(c, AccessTokenCommand::Publish { .. }))
+            .any(|c| matches!(c, Command::Publish { .. }))
     );
     assert_eq!(cache.waiting(), 0);
 }
@@ -60,7 +59,7 @@ fn five_hundred_waiters_during_one_fetch_get_one_fetch() {
 fn stable_request_by_default_plain_as_an_option() {
     let mut cache = AccessTokenCache::new(config());
     cache.handle(need(1), t0()).applied();
-    let AccessTokenCommand::Fetch { request, force, .. } = &drain(&mut cache)[0] else {
+    let Command::Fetch { request, force, .. } = &drain(&mut cache)[0] else {
         panic!("a fetch")
     };
     assert!(!force);
@@ -72,9 +71,11 @@ fn stable_request_by_default_plain_as_an_option() {
         serde_json::json!({"grant_type":"client_credential","appid":APPID,"secret":SECRET,"force_refresh":false})
     );
 
-    let mut plain = AccessTokenCache::new(config().with_endpoint(TokenEndpoint::Plain));
+    let mut plain_config = config();
+    plain_config.endpoint = TokenEndpoint::Plain;
+    let mut plain = AccessTokenCache::new(plain_config);
     plain.handle(need(1), t0()).applied();
-    let AccessTokenCommand::Fetch { request, .. } = &drain(&mut plain)[0] else {
+    let Command::Fetch { request, .. } = &drain(&mut plain)[0] else {
         panic!("a fetch")
     };
     assert_eq!(request.method, Method::Get);
@@ -101,7 +102,7 @@ fn early_refresh_fires_from_the_cache_deadline() {
     let commands = drain(&mut cache);
     let fetched = fetches(&commands);
     assert_eq!(fetched.len(), 1, "the refresh starts at the deadline");
-    assert_eq!(cache.phase(), AccessTokenPhase::Fetching);
+    assert_eq!(cache.state(), StateKind::Fetching);
 
     // While it runs, waiters are served at once with the still-valid token.
     cache.handle(need(7), due + secs(2)).applied();
@@ -240,7 +241,10 @@ fn ten_rejections_of_a_reissued_identical_token_make_one_fetch() {
             let generations: Vec<u64> = commands
                 .iter()
                 .filter_map(|c| match c {
-                    AccessTokenCommand::Ready { generation, .. } => Some(*generation),
+                    Command::Complete {
+                        outcome: Ok(granted),
+                        ..
+                    } => Some(granted.generation),
                     _ => None,
                 })
                 .collect();
@@ -329,7 +333,7 @@ fn busy_is_retried_with_capped_backoff_then_fails() {
             .handle(answer(fetched[0].0, errcode(-1, "system busy")), now)
             .applied();
         if attempt < backoff.max_attempts {
-            assert_eq!(cache.phase(), AccessTokenPhase::BackingOff);
+            assert_eq!(cache.state(), StateKind::BackingOff);
             let at = cache.poll_timeout().unwrap();
             assert!(at > now && at - now <= backoff.max, "capped delay");
             now = at;
@@ -344,7 +348,7 @@ fn busy_is_retried_with_capped_backoff_then_fails() {
     };
     assert_eq!(*attempts, backoff.max_attempts);
     assert_eq!(last.wechat().unwrap().errcode, -1);
-    assert_eq!(cache.phase(), AccessTokenPhase::Idle);
+    assert_eq!(cache.state(), StateKind::Idle);
 }
 
 #[test]
@@ -385,7 +389,7 @@ fn a_configuration_error_fails_at_once_and_cools_down() {
             due,
         )
         .applied();
-    assert_eq!(cache.phase(), AccessTokenPhase::Idle);
+    assert_eq!(cache.state(), StateKind::Idle);
     assert_eq!(cache.poll_timeout(), Some(due + secs(60)), "cooldown");
     // The cached token still serves meanwhile.
     cache.handle(need(1), due + secs(1)).applied();
@@ -434,7 +438,7 @@ fn a_fetch_timeout_counts_as_transient_and_ignores_the_late_answer() {
     let (id, _) = fetches(&drain(&mut cache))[0];
     assert_eq!(cache.poll_timeout(), Some(t0() + secs(10)));
     cache.handle_timeout(t0() + secs(10));
-    assert_eq!(cache.phase(), AccessTokenPhase::BackingOff);
+    assert_eq!(cache.state(), StateKind::BackingOff);
     assert_eq!(
         cache.last_failure(),
         Some(&TokenFailure::Unavailable {

@@ -15,8 +15,7 @@ use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::AccessToken;
 
 use wxlogin::server::access_token::{
-    AccessTokenCache, AccessTokenCommand, AccessTokenError, AccessTokenEvent, AccessTokenPhase,
-    TokenEventKind, TokenSource,
+    AccessTokenCache, AccessTokenError, Command, Event, EventKind, StateKind, TokenSource,
 };
 
 /// A cache in each phase.
@@ -31,7 +30,9 @@ fn caches() -> Vec<AccessTokenCache> {
         .handle(answer(id, errcode(-1, "busy")), t0())
         .applied();
     drain(&mut backing_off);
-    let mut loading = AccessTokenCache::new(config().with_source(TokenSource::Shared));
+    let mut shared = config();
+    shared.source = TokenSource::Shared;
+    let mut loading = AccessTokenCache::new(shared);
     loading.handle(need(1), t0()).applied();
     drain(&mut loading);
     vec![idle, fetching, backing_off, loading]
@@ -40,7 +41,7 @@ fn caches() -> Vec<AccessTokenCache> {
 #[test]
 fn refused_events_change_nothing() {
     for cache in caches() {
-        let phase = cache.phase();
+        let phase = cache.state();
         let stale = EffectId(999);
         let mut bad = vec![
             (
@@ -56,25 +57,25 @@ fn refused_events_change_nothing() {
             (
                 answer(stale, granted("X", 7200)),
                 match phase {
-                    AccessTokenPhase::Loading => AccessTokenError::UnexpectedEvent {
+                    StateKind::Loading => AccessTokenError::UnexpectedEvent {
                         state: phase,
                         expected: phase.expected(),
-                        got: TokenEventKind::FetchAnswered,
+                        got: EventKind::FetchAnswered,
                     },
                     _ => AccessTokenError::UnknownId { id: stale },
                 },
             ),
             (
-                AccessTokenEvent::SharedLoaded {
+                Event::SharedLoaded {
                     id: stale,
                     state: None,
                 },
                 match phase {
-                    AccessTokenPhase::Loading => AccessTokenError::UnknownId { id: stale },
+                    StateKind::Loading => AccessTokenError::UnknownId { id: stale },
                     _ => AccessTokenError::UnexpectedEvent {
                         state: phase,
                         expected: phase.expected(),
-                        got: TokenEventKind::SharedLoaded,
+                        got: EventKind::SharedLoaded,
                     },
                 },
             ),
@@ -116,13 +117,13 @@ fn late_answers_change_nothing_in_any_phase() {
     for cache in caches() {
         let outstanding = cache.outstanding();
         // Idle and backing off: fetch #0 was answered already.
-        let given_out = match cache.phase() {
-            AccessTokenPhase::Idle | AccessTokenPhase::BackingOff => vec![EffectId(0)],
+        let given_out = match cache.state() {
+            StateKind::Idle | StateKind::BackingOff => vec![EffectId(0)],
             _ => Vec::new(),
         };
         for id in given_out {
             let event = match cache.config().source {
-                TokenSource::Shared => AccessTokenEvent::SharedLoaded { id, state: None },
+                TokenSource::Shared => Event::SharedLoaded { id, state: None },
                 _ => answer(id, granted("LATE", 7200)),
             };
             let mut copy = cache.clone();
@@ -130,7 +131,7 @@ fn late_answers_change_nothing_in_any_phase() {
                 copy.handle(event, t0()),
                 Ok(Handled::Late),
                 "{:?}",
-                cache.phase()
+                cache.state()
             );
             assert_eq!(copy, cache);
             assert!(drain(&mut copy).is_empty());
@@ -138,7 +139,7 @@ fn late_answers_change_nothing_in_any_phase() {
         // The outstanding effect's own answer is late at its deadline.
         if let (Some(id), Some(deadline)) = (outstanding, cache.poll_timeout()) {
             let event = match cache.config().source {
-                TokenSource::Shared => AccessTokenEvent::SharedLoaded { id, state: None },
+                TokenSource::Shared => Event::SharedLoaded { id, state: None },
                 _ => answer(id, granted("LATE", 7200)),
             };
             let mut copy = cache.clone();
@@ -157,12 +158,12 @@ fn spurious_timeouts_are_no_ops() {
         if let Some(at) = cache.poll_timeout() {
             copy.handle_timeout(at - secs(1));
         }
-        assert_eq!(copy, cache, "{:?}", cache.phase());
+        assert_eq!(copy, cache, "{:?}", cache.state());
     }
 }
 
-fn rejected_with(token: &str, errcode: i64, waiter: Option<u64>) -> AccessTokenEvent {
-    AccessTokenEvent::TokenRejected {
+fn rejected_with(token: &str, errcode: i64, waiter: Option<u64>) -> Event {
+    Event::TokenRejected {
         token: AccessToken::new(token),
         generation: 1,
         errcode,
@@ -223,21 +224,20 @@ proptest! {
             let mut fetched = 0;
             for command in drain(cache) {
                 match command {
-                    AccessTokenCommand::Fetch { id, .. } => {
+                    Command::Fetch { id, .. } => {
                         // A new fetch only replaces one that was just answered or timed out.
                         fetched += 1;
                         assert_eq!(fetched, 1, "one effect at a time");
                         assert_ne!(*outstanding, Some(id), "ids are never reused");
                         *outstanding = Some(id);
                     }
-                    AccessTokenCommand::Ready { waiters, .. }
-                    | AccessTokenCommand::Failed { waiters, .. } => {
+                    Command::Complete { waiters, .. } => {
                         for w in waiters {
                             assert!(open.remove(&w).is_some(), "{w} answered once");
                         }
                     }
-                    AccessTokenCommand::LoadShared { .. } => panic!("no loads here"),
-                    AccessTokenCommand::Publish { .. } => {}
+                    Command::LoadShared { .. } => panic!("no loads here"),
+                    Command::Publish { .. } => {}
                 }
             }
             if cache.outstanding().is_none() {

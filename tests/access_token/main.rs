@@ -1,5 +1,5 @@
 //! The access-token cache: its rules, force refresh, sharing between processes, the token API's
-//! answers, redaction, the contract and the model-based test.
+//! answers, redaction, the contract, the (state, event) table and the model-based test.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
 
 #[path = "../support/mod.rs"]
@@ -12,3 +12,4 @@ mod model_based;
 mod redaction;
 mod response;
 mod shared;
+mod table;

@@ -4,11 +4,11 @@
 //! the force guard and the backoff, `rules.rs` the rules, `strategies.rs` the inputs drawn in
 //! each state; `driver.rs` the fake WeChat around the real cache) generates about four valid
 //! inputs in five and one driver mistake in five; the real cache is driven with the same inputs, and its
-//! commands (fetch ids and forced flags, `Ready` / `Failed` waiters, tokens and failures,
+//! commands (fetch ids and forced flags, `Complete` waiters, tokens and failures,
 //! published states), refusals, deadlines and state must be exactly what the model predicts.
 //! After every step:
 //!
-//! - `phase()`, the waiters, `waiting()`, `token(now)`, `poll_timeout()`, `outstanding()`,
+//! - `state()`, the waiters, `waiting()`, `token(now)`, `poll_timeout()`, `outstanding()`,
 //!   `last_failure()` and `export()` equal the model's;
 //! - a refused input leaves the cache `==` its clone and emits nothing;
 //! - at most one fetch is outstanding (a new one makes the previous id unknown);
@@ -48,8 +48,7 @@ use wxlogin::Handled;
 use wxlogin::backoff::Backoff;
 use wxlogin::secret::AppSecret;
 use wxlogin::server::access_token::{
-    AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenEvent, AccessTokenState,
-    TokenEndpoint,
+    AccessTokenCache, AccessTokenConfig, AccessTokenState, Command, Event, TokenEndpoint,
 };
 
 // 1024 cases of up to 50 inputs take about 3 s in debug; `PROPTEST_CASES` may ask for more.
@@ -88,11 +87,11 @@ impl StateMachineTest for Driver {
     type Reference = Reference;
 
     fn init_test(m: &Model) -> Self {
-        let mut config = AccessTokenConfig::new("wxMODEL0001", AppSecret::new(SECRET), m.cfg.seed)
-            .with_base_url(BASE)
-            .with_refresh_margin(Duration::milliseconds(m.cfg.margin));
+        let mut config = AccessTokenConfig::new("wxMODEL0001", AppSecret::new(SECRET), m.cfg.seed);
+        config.base_url = BASE.to_owned();
+        config.refresh_margin = Duration::milliseconds(m.cfg.margin);
         if m.cfg.plain {
-            config = config.with_endpoint(TokenEndpoint::Plain);
+            config.endpoint = TokenEndpoint::Plain;
         }
         config.call_timeout = Duration::milliseconds(CALL_TIMEOUT);
         config.failure_cooldown = Duration::milliseconds(COOLDOWN);
@@ -137,16 +136,16 @@ impl StateMachineTest for Driver {
         let result = match &tr {
             Tr::Need => {
                 let waiter = d.new_waiter();
-                d.feed(AccessTokenEvent::TokenNeeded { waiter })
+                d.feed(Event::TokenNeeded { waiter })
             }
             Tr::Force => {
                 let waiter = d.new_waiter();
-                d.feed(AccessTokenEvent::ForceRefresh { waiter })
+                d.feed(Event::ForceRefresh { waiter })
             }
             Tr::Answer(ans) => {
                 let id = d.outstanding();
                 let result = Driver::response(ans);
-                d.feed(AccessTokenEvent::FetchAnswered { id, result })
+                d.feed(Event::FetchAnswered { id, result })
             }
             Tr::Deadline => {
                 let deadline = d.cache.poll_timeout().expect("a deadline to jump to");
@@ -189,7 +188,7 @@ impl StateMachineTest for Driver {
                     ),
                 };
                 let snap = snap_of(&state);
-                let result = d.feed(AccessTokenEvent::Imported { state });
+                let result = d.feed(Event::Imported { state });
                 d.held(&snap, true);
                 result
             }
@@ -197,13 +196,13 @@ impl StateMachineTest for Driver {
             Tr::Unknown { ahead } => d.feed(late_answer(EffectId(d.issued + ahead))),
             Tr::WrongKind => {
                 let id = EffectId(d.issued.saturating_sub(1));
-                d.feed(AccessTokenEvent::SharedLoaded { id, state: None })
+                d.feed(Event::SharedLoaded { id, state: None })
             }
             Tr::Duplicate { waiter, how } => {
                 let waiter = WaiterId(*waiter);
                 d.feed(match how {
-                    Dup::Need => AccessTokenEvent::TokenNeeded { waiter },
-                    Dup::Force => AccessTokenEvent::ForceRefresh { waiter },
+                    Dup::Need => Event::TokenNeeded { waiter },
+                    Dup::Force => Event::ForceRefresh { waiter },
                     Dup::Reject => rejection("nobody", 0, 40001, Some(waiter)),
                 })
             }
@@ -214,13 +213,12 @@ impl StateMachineTest for Driver {
             }
             Tr::BadImport(bad) => {
                 let (v, snap) = rules::bad_snap(*bad, ms(d.now));
-                d.feed(AccessTokenEvent::Imported {
+                d.feed(Event::Imported {
                     state: state_of(&snap, v),
                 })
             }
         };
-        let commands: Vec<AccessTokenCommand> =
-            std::iter::from_fn(|| d.cache.poll_command()).collect();
+        let commands: Vec<Command> = std::iter::from_fn(|| d.cache.poll_command()).collect();
         match &result {
             Ok(handled) => {
                 assert_eq!(None, m.refusal, "accepted what the model refuses");
@@ -264,7 +262,7 @@ impl StateMachineTest for Driver {
 
     fn check_invariants(d: &Self, m: &Model) {
         assert_eq!(ms(d.now), m.now, "clock");
-        assert_eq!(d.cache.phase(), m.phase_name(), "phase()");
+        assert_eq!(d.cache.state(), m.phase_name(), "phase()");
         let waiters: BTreeSet<u64> = m.all_waiters().into_iter().collect();
         assert_eq!(d.waiting, waiters, "pending waiters");
         assert_eq!(d.cache.waiting(), m.waiting(), "waiting()");

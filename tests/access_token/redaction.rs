@@ -11,8 +11,7 @@ use wxlogin::secret::{AccessToken, AppSecret};
 use wxlogin::{EffectId, WaiterId};
 
 use wxlogin::server::access_token::{
-    AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenEvent, TokenEndpoint,
-    TokenSource,
+    AccessTokenCache, AccessTokenConfig, Command, Event, TokenEndpoint, TokenSource,
 };
 
 const SECRET: &str = "APPSECRETMARKER+/=";
@@ -48,10 +47,10 @@ impl Seen {
 /// cache and of every command (and any failure's message). Returns the commands.
 fn feed(
     cache: &mut AccessTokenCache,
-    event: Option<AccessTokenEvent>,
+    event: Option<Event>,
     now: OffsetDateTime,
     seen: &mut Seen,
-) -> Vec<AccessTokenCommand> {
+) -> Vec<Command> {
     match event {
         Some(event) => {
             // An event's Debug hides sensitive query values of a transport message (the URL
@@ -59,7 +58,7 @@ fn feed(
             // is scrubbed from everything the cache outputs, which is what is checked for it.
             let verbatim = matches!(
                 &event,
-                AccessTokenEvent::FetchAnswered {
+                Event::FetchAnswered {
                     result: Err(TransportFailure::Other { .. }),
                     ..
                 }
@@ -82,34 +81,35 @@ fn feed(
     let commands = drain(cache);
     for command in &commands {
         seen.push(format!("{command:?}"));
-        if let AccessTokenCommand::Failed { error, .. } = command {
+        if let Command::Complete {
+            outcome: Err(error),
+            ..
+        } = command
+        {
             seen.push(error.to_string());
         }
     }
     commands
 }
 
-fn fetch_id(commands: &[AccessTokenCommand]) -> EffectId {
+fn fetch_id(commands: &[Command]) -> EffectId {
     commands
         .iter()
         .find_map(|c| match c {
-            AccessTokenCommand::Fetch { id, .. } => Some(*id),
+            Command::Fetch { id, .. } => Some(*id),
             _ => None,
         })
         .expect("a fetch")
 }
 
-fn fetched(
-    id: EffectId,
-    result: Result<HttpResponse, TransportFailure>,
-) -> Option<AccessTokenEvent> {
-    Some(AccessTokenEvent::FetchAnswered { id, result })
+fn fetched(id: EffectId, result: Result<HttpResponse, TransportFailure>) -> Option<Event> {
+    Some(Event::FetchAnswered { id, result })
 }
 
 fn run(endpoint: TokenEndpoint, seen: &mut Seen) {
-    let config = AccessTokenConfig::new("wxAPPID", AppSecret::new(SECRET), 3)
-        .with_base_url(BASE)
-        .with_endpoint(endpoint);
+    let mut config = AccessTokenConfig::new("wxAPPID", AppSecret::new(SECRET), 3);
+    config.base_url = BASE.to_owned();
+    config.endpoint = endpoint;
     seen.push(format!("{config:?}"));
     let mut cache = AccessTokenCache::new(config);
     let url = format!(
@@ -139,7 +139,7 @@ fn run(endpoint: TokenEndpoint, seen: &mut Seen) {
     );
 
     // Compare-and-expire, then a refresh to TOKEN.
-    let rejection = AccessTokenEvent::TokenRejected {
+    let rejection = Event::TokenRejected {
         token: AccessToken::new(OLD),
         generation: 1,
         errcode: 40001,
@@ -158,13 +158,25 @@ fn run(endpoint: TokenEndpoint, seen: &mut Seen) {
     let id = fetch_id(&commands);
     let bad = errcode(40125, &format!("invalid appsecret {SECRET}"));
     let commands = feed(&mut cache, fetched(id, bad), now, seen);
-    assert!(matches!(commands[..], [AccessTokenCommand::Failed { .. }]));
+    assert!(matches!(
+        commands[..],
+        [Command::Complete {
+            outcome: Err(_),
+            ..
+        }]
+    ));
     let commands = feed(&mut cache, Some(force(11)), now + secs(1), seen);
-    assert!(matches!(commands[..], [AccessTokenCommand::Failed { .. }]));
+    assert!(matches!(
+        commands[..],
+        [Command::Complete {
+            outcome: Err(_),
+            ..
+        }]
+    ));
 
     // Driver mistakes.
     feed(&mut cache, fetched(id, granted(TOKEN)), now, seen);
-    let not_token = AccessTokenEvent::TokenRejected {
+    let not_token = Event::TokenRejected {
         token: AccessToken::new(TOKEN),
         generation: 2,
         errcode: 40029,
@@ -179,25 +191,28 @@ fn run(endpoint: TokenEndpoint, seen: &mut Seen) {
     seen.push(serde_json::to_string(&state.forced).unwrap());
     feed(
         &mut cache,
-        Some(AccessTokenEvent::Imported {
+        Some(Event::Imported {
             state: state.clone(),
         }),
         now,
         seen,
     );
-    let mut reader = AccessTokenCache::new(
-        AccessTokenConfig::new("wx", AppSecret::new(SECRET), 1).with_source(TokenSource::Shared),
-    );
+    let mut reader_config = AccessTokenConfig::new("wx", AppSecret::new(SECRET), 1);
+    reader_config.source = TokenSource::Shared;
+    let mut reader = AccessTokenCache::new(reader_config);
     let commands = feed(&mut reader, Some(need(1)), now, seen);
-    let AccessTokenCommand::LoadShared { id, .. } = commands[0] else {
+    let Command::LoadShared { id, .. } = commands[0] else {
         panic!("a load")
     };
-    let loaded = AccessTokenEvent::SharedLoaded {
+    let loaded = Event::SharedLoaded {
         id,
         state: Some(state),
     };
     let commands = feed(&mut reader, Some(loaded), now, seen);
-    assert!(matches!(commands[..], [AccessTokenCommand::Ready { .. }]));
+    assert!(matches!(
+        commands[..],
+        [Command::Complete { outcome: Ok(_), .. }]
+    ));
 }
 
 #[test]
@@ -207,13 +222,12 @@ fn no_secret_in_any_debug_or_message() {
     run(TokenEndpoint::Plain, &mut seen);
     seen.check();
     // The markers did travel through the machine: the test can fail.
-    let mut cache = AccessTokenCache::new(
-        AccessTokenConfig::new("wx", AppSecret::new(SECRET), 1)
-            .with_base_url(BASE)
-            .with_endpoint(TokenEndpoint::Plain),
-    );
+    let mut config = AccessTokenConfig::new("wx", AppSecret::new(SECRET), 1);
+    config.base_url = BASE.to_owned();
+    config.endpoint = TokenEndpoint::Plain;
+    let mut cache = AccessTokenCache::new(config);
     cache.handle(need(1), t0()).applied();
-    let Some(AccessTokenCommand::Fetch { request, .. }) = cache.poll_command() else {
+    let Some(Command::Fetch { request, .. }) = cache.poll_command() else {
         panic!("a fetch")
     };
     assert!(request.url.contains(SECRET_MARK));

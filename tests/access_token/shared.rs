@@ -8,21 +8,22 @@ use access_token_support::*;
 use wxlogin::WaiterId;
 use wxlogin::secret::AccessToken;
 use wxlogin::server::access_token::{
-    AccessTokenCache, AccessTokenCommand, AccessTokenError, AccessTokenEvent, AccessTokenPhase,
-    AccessTokenState, CachedToken, ForceRefused, TokenFailure, TokenSource,
+    AccessTokenCache, AccessTokenError, AccessTokenState, CachedToken, Command, Event,
+    ForceRefused, StateKind, TokenFailure, TokenSource,
 };
 
-fn reader_config() -> wxlogin::server::AccessTokenConfig {
-    config()
-        .with_source(TokenSource::Shared)
-        .with_refresh_margin(secs(240))
+fn reader_config() -> wxlogin::server::access_token::AccessTokenConfig {
+    let mut config = config();
+    config.source = TokenSource::Shared;
+    config.refresh_margin = secs(240);
+    config
 }
 
-fn loads(commands: &[AccessTokenCommand]) -> Vec<wxlogin::EffectId> {
+fn loads(commands: &[Command]) -> Vec<wxlogin::EffectId> {
     commands
         .iter()
         .filter_map(|c| match c {
-            AccessTokenCommand::LoadShared { id, .. } => Some(*id),
+            Command::LoadShared { id, .. } => Some(*id),
             _ => None,
         })
         .collect()
@@ -56,7 +57,7 @@ fn export_then_import_keeps_the_token() {
     other.handle(need(2), t0()).applied();
     assert_eq!(fetches(&drain(&mut other)).len(), 1);
     other
-        .handle(AccessTokenEvent::Imported { state }, t0() + secs(1))
+        .handle(Event::Imported { state }, t0() + secs(1))
         .applied();
     assert_eq!(
         served(&drain(&mut other)),
@@ -70,10 +71,7 @@ fn an_import_never_replaces_a_newer_token_nor_revives_a_rejected_one() {
     let mut cache = cache_with("NEW", 7200, t0() + secs(100));
     let before = cache.clone();
     cache
-        .handle(
-            AccessTokenEvent::Imported { state: old.clone() },
-            t0() + secs(101),
-        )
+        .handle(Event::Imported { state: old.clone() }, t0() + secs(101))
         .applied();
     assert_eq!(cache, before);
 
@@ -84,10 +82,7 @@ fn an_import_never_replaces_a_newer_token_nor_revives_a_rejected_one() {
         .applied();
     drain(&mut cache);
     cache
-        .handle(
-            AccessTokenEvent::Imported { state: new_state },
-            t0() + secs(103),
-        )
+        .handle(Event::Imported { state: new_state }, t0() + secs(103))
         .applied();
     assert!(cache.token(t0() + secs(103)).is_none());
 }
@@ -120,7 +115,7 @@ fn invalid_imports_are_refused_and_change_nothing() {
         let mut copy = cache.clone();
         let err = copy
             .handle(
-                AccessTokenEvent::Imported {
+                Event::Imported {
                     state: state.clone(),
                 },
                 t0(),
@@ -148,7 +143,7 @@ fn one_process_refreshes_the_others_read() {
     let id = loads(&commands)[0];
     reader
         .handle(
-            AccessTokenEvent::SharedLoaded {
+            Event::SharedLoaded {
                 id,
                 state: store.clone(),
             },
@@ -174,7 +169,7 @@ fn one_process_refreshes_the_others_read() {
         .handle(answer(fid, granted("T2", 7200)), due)
         .applied();
     for command in drain(&mut refresher) {
-        if let AccessTokenCommand::Publish { state } = command {
+        if let Command::Publish { state } = command {
             store = Some(state);
         }
     }
@@ -185,7 +180,7 @@ fn one_process_refreshes_the_others_read() {
     let id = loads(&drain(&mut reader))[0];
     reader
         .handle(
-            AccessTokenEvent::SharedLoaded {
+            Event::SharedLoaded {
                 id,
                 state: store.clone(),
             },
@@ -220,7 +215,7 @@ fn a_reader_keeps_loading_until_the_store_moves_past_a_rejected_token() {
     for _ in 0..2 {
         reader
             .handle(
-                AccessTokenEvent::SharedLoaded {
+                Event::SharedLoaded {
                     id,
                     state: Some(store.clone()),
                 },
@@ -228,7 +223,7 @@ fn a_reader_keeps_loading_until_the_store_moves_past_a_rejected_token() {
             )
             .applied();
         assert!(served(&drain(&mut reader)).is_empty());
-        assert_eq!(reader.phase(), AccessTokenPhase::BackingOff);
+        assert_eq!(reader.state(), StateKind::BackingOff);
         now = reader.poll_timeout().unwrap();
         reader.handle_timeout(now);
         id = loads(&drain(&mut reader))[0];
@@ -236,7 +231,7 @@ fn a_reader_keeps_loading_until_the_store_moves_past_a_rejected_token() {
     let newer = cache_with("T2", 7200, t0() + secs(61)).export();
     reader
         .handle(
-            AccessTokenEvent::SharedLoaded {
+            Event::SharedLoaded {
                 id,
                 state: Some(newer),
             },
@@ -257,7 +252,7 @@ fn an_empty_store_fails_the_waiters_after_the_attempts() {
     let mut commands = drain(&mut reader);
     while let Some(id) = loads(&commands).first().copied() {
         reader
-            .handle(AccessTokenEvent::SharedLoaded { id, state: None }, now)
+            .handle(Event::SharedLoaded { id, state: None }, now)
             .applied();
         if let Some(at) = reader.poll_timeout() {
             now = at;
@@ -281,16 +276,13 @@ fn forced_refresh_counts_merge_across_processes() {
     let shared = drain(&mut a)
         .into_iter()
         .find_map(|c| match c {
-            AccessTokenCommand::Publish { state } => Some(state),
+            Command::Publish { state } => Some(state),
             _ => None,
         })
         .unwrap();
     let mut b = cache_with("T1", 7200, t0());
-    b.handle(
-        AccessTokenEvent::Imported { state: shared },
-        t0() + secs(11),
-    )
-    .applied();
+    b.handle(Event::Imported { state: shared }, t0() + secs(11))
+        .applied();
     assert_eq!(b.export().forced.count, 1);
     b.handle(force(2), t0() + secs(20)).applied();
     assert_eq!(
@@ -322,7 +314,7 @@ fn a_token_older_than_a_rejected_one_is_never_adopted_again() {
         .handle(rejected("NEW", 2, None), t0() + secs(200))
         .applied();
     drain(&mut cache);
-    let imported = AccessTokenEvent::Imported { state: with_old };
+    let imported = Event::Imported { state: with_old };
     cache.handle(imported, t0() + secs(201)).applied();
     assert!(cache.token(t0() + secs(201)).is_none(), "OLD came back");
     cache.handle(need(5), t0() + secs(202)).applied();
@@ -352,7 +344,7 @@ fn a_reader_adopts_a_reissued_text_from_a_later_fetch() {
     // Through the store's JSON, which carries the generation.
     let json = serde_json::to_string(&refresher.export()).unwrap();
     let state: AccessTokenState = serde_json::from_str(&json).unwrap();
-    let loaded = AccessTokenEvent::SharedLoaded {
+    let loaded = Event::SharedLoaded {
         id,
         state: Some(state),
     };

@@ -37,9 +37,9 @@ use world::{
     StorageAns, Tr, Verify, WX_TIMEOUT,
 };
 use wxlogin::Handled;
+use wxlogin::backoff::Backoff;
 use wxlogin::client::{
-    CodeReuse, Command, Event, EventKind, LoginConfig, LoginMachine, RetryPolicy, Timeouts,
-    VerifyPolicy, WxFailure,
+    CodeReuse, Command, Event, EventKind, LoginConfig, LoginMachine, VerifyPolicy, WxFailure,
 };
 use wxlogin::secret::{LoginCode, SessionToken, StorageValue};
 use wxlogin::wire::ErrorKind;
@@ -253,18 +253,17 @@ impl StateMachineTest for Driver {
 
     fn init_test(m: &Model) -> Self {
         let mut config = LoginConfig::new("https://api.example.com");
-        config.timeouts = Timeouts {
-            storage: Duration::milliseconds(STORAGE_TIMEOUT),
-            check_session: Duration::milliseconds(CHECK_TIMEOUT),
-            wx_login: Duration::milliseconds(WX_TIMEOUT),
-            request: Duration::milliseconds(REQUEST_TIMEOUT),
+        let t = &mut config.timeouts;
+        t.storage = Duration::milliseconds(STORAGE_TIMEOUT);
+        t.check_session = Duration::milliseconds(CHECK_TIMEOUT);
+        t.wx_login = Duration::milliseconds(WX_TIMEOUT);
+        t.request = Duration::milliseconds(REQUEST_TIMEOUT);
+        config.backoff = Backoff {
+            initial: Duration::milliseconds(BASE_DELAY),
+            max: Duration::milliseconds(MAX_DELAY),
+            max_attempts: m.cfg.attempts,
         };
-        config.retry = RetryPolicy {
-            attempts: m.cfg.attempts,
-            base_delay: Duration::milliseconds(BASE_DELAY),
-            max_delay: Duration::milliseconds(MAX_DELAY),
-            jitter_seed: m.cfg.seed,
-        };
+        config.seed = m.cfg.seed;
         config.verify = match m.cfg.verify {
             Verify::Confirm => VerifyPolicy::ConfirmWithServer,
             Verify::Trust => VerifyPolicy::TrustUntilExpiry,

@@ -43,7 +43,7 @@ fn another_jitter_seed_changes_only_the_timing() {
     let mut world = eventful_world();
     world.request(1);
     let mut config = config();
-    config.retry.jitter_seed = 8;
+    config.seed = 8;
     let mut other = eventful_world();
     other.machine = LoginMachine::new(config);
     other.request(1);

@@ -10,9 +10,10 @@ use crate::support::server_util;
 use server_util::*;
 use time::Duration;
 use wxlogin::http::{HttpResponse, TransportFailure};
-use wxlogin::server::{
-    CODE_LIFETIME, CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator,
+use wxlogin::server::login::{
+    CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator,
 };
+use wxlogin::wire::CODE_LIFETIME;
 use wxlogin::wire::ErrorKind;
 
 const CODE: &str = "code-once-0001";
@@ -79,9 +80,11 @@ fn a_retry_after_the_session_was_not_created_is_told_the_code_is_used() {
     h.receive(1, login_body(CODE));
     h.answer_open();
     let (id, _) = h.open_sessions.pop().unwrap();
-    let not_created = wxlogin::server::ServerLoginEvent::SessionNotCreated {
+    let not_created = wxlogin::server::login::Event::SessionNotCreated {
         id,
-        reason: "store down".into(),
+        failure: wxlogin::server::login::SessionStoreFailure::Failed {
+            reason: "store down".into(),
+        },
     };
     assert_eq!(
         h.m.handle(not_created, h.now),
@@ -102,7 +105,7 @@ fn a_retry_after_the_session_was_not_created_is_told_the_code_is_used() {
 #[test]
 fn a_retry_after_the_session_ended_is_told_the_code_is_used() {
     let mut config = CoordinatorConfig::new(config());
-    config.login.session_lifetime = Duration::seconds(30);
+    config.exchange.session_lifetime = Duration::seconds(30);
     let mut h = Harness::new(LoginCoordinator::new(config));
     h.receive(1, login_body(CODE));
     h.run();

@@ -12,25 +12,24 @@ use time::{Duration, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::SessionToken;
-use wxlogin::server::{
-    CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginCommand, ServerLoginError,
-    ServerLoginEvent, ServerLoginState,
+use wxlogin::server::login::{
+    self, CodeExchange, CoordinatorConfig, ExchangeError, LoginCoordinator,
 };
 use wxlogin::test_support::SplitMix64;
 
 const CODE: &str = "code-0123456789";
 
 /// A machine in each state, with the id it waits for.
-fn machines() -> Vec<(ServerLoginState, ServerLogin, Option<EffectId>)> {
+fn machines() -> Vec<(login::StateKind, CodeExchange, Option<EffectId>)> {
     let mut out = Vec::new();
-    let idle = ServerLogin::new(config());
-    out.push((ServerLoginState::Idle, idle.clone(), None));
+    let idle = CodeExchange::new(config());
+    out.push((login::StateKind::Idle, idle.clone(), None));
 
     let mut calling = idle.clone();
     assert_eq!(
         calling
             .handle(
-                ServerLoginEvent::Received {
+                login::Event::Received {
                     request: RequestId(1),
                     body: login_body(CODE),
                 },
@@ -40,13 +39,13 @@ fn machines() -> Vec<(ServerLoginState, ServerLogin, Option<EffectId>)> {
         Handled::Applied
     );
     let call_id = calling.outstanding();
-    out.push((ServerLoginState::Calling, calling.clone(), call_id));
+    out.push((login::StateKind::Calling, calling.clone(), call_id));
 
     let mut backing_off = calling.clone();
     assert_eq!(
         backing_off
             .handle(
-                ServerLoginEvent::WeChatAnswered {
+                login::Event::WeChatAnswered {
                     id: call_id.unwrap(),
                     result: Ok(wechat_err(-1, "busy")),
                 },
@@ -55,13 +54,13 @@ fn machines() -> Vec<(ServerLoginState, ServerLogin, Option<EffectId>)> {
             .unwrap(),
         Handled::Applied
     );
-    out.push((ServerLoginState::BackingOff, backing_off, None));
+    out.push((login::StateKind::BackingOff, backing_off, None));
 
     let mut creating = calling.clone();
     assert_eq!(
         creating
             .handle(
-                ServerLoginEvent::WeChatAnswered {
+                login::Event::WeChatAnswered {
                     id: call_id.unwrap(),
                     result: Ok(wechat_ok("o", "k")),
                 },
@@ -72,7 +71,7 @@ fn machines() -> Vec<(ServerLoginState, ServerLogin, Option<EffectId>)> {
     );
     let session_id = creating.outstanding();
     out.push((
-        ServerLoginState::CreatingSession,
+        login::StateKind::CreatingSession,
         creating.clone(),
         session_id,
     ));
@@ -80,37 +79,39 @@ fn machines() -> Vec<(ServerLoginState, ServerLogin, Option<EffectId>)> {
     let mut done = creating;
     assert_eq!(
         done.handle(
-            ServerLoginEvent::SessionNotCreated {
+            login::Event::SessionNotCreated {
                 id: session_id.unwrap(),
-                reason: "no".into(),
+                failure: wxlogin::server::login::SessionStoreFailure::Failed {
+                    reason: "no".into()
+                }
             },
             t0(),
         )
         .unwrap(),
         Handled::Applied
     );
-    out.push((ServerLoginState::Done, done, None));
+    out.push((login::StateKind::Done, done, None));
     out
 }
 
-fn events(id: EffectId) -> Vec<ServerLoginEvent> {
+fn events(id: EffectId) -> Vec<login::Event> {
     vec![
-        ServerLoginEvent::Received {
+        login::Event::Received {
             request: RequestId(9),
             body: login_body("other"),
         },
-        ServerLoginEvent::WeChatAnswered {
+        login::Event::WeChatAnswered {
             id,
             result: Ok(wechat_ok("o", "k")),
         },
-        ServerLoginEvent::SessionCreated {
+        login::Event::SessionCreated {
             id,
             token: SessionToken::new("t"),
             expires_at: t0() + Duration::hours(1),
         },
-        ServerLoginEvent::SessionNotCreated {
+        login::Event::SessionNotCreated {
             id,
-            reason: "r".into(),
+            failure: wxlogin::server::login::SessionStoreFailure::Failed { reason: "r".into() },
         },
     ]
 }
@@ -137,7 +138,7 @@ fn the_whole_table_every_refused_event_changes_nothing() {
                         let message = e.to_string();
                         assert!(!message.ends_with('.'), "{message}");
                         assert_eq!(message, message.to_lowercase(), "{message}");
-                        if let ServerLoginError::UnexpectedEvent {
+                        if let ExchangeError::UnexpectedEvent {
                             state: s,
                             expected,
                             got,
@@ -151,17 +152,17 @@ fn the_whole_table_every_refused_event_changes_nothing() {
             }
         }
     }
-    use wxlogin::server::ServerEventKind as K;
+    use wxlogin::server::login::EventKind as K;
     // Exactly the table's entries, never for a wrong id.
     assert_eq!(
         accepted,
         vec![
-            (ServerLoginState::Idle, K::Received, false),
-            (ServerLoginState::Idle, K::Received, true),
-            (ServerLoginState::Calling, K::WeChatAnswered, false),
-            (ServerLoginState::CreatingSession, K::SessionCreated, false),
+            (login::StateKind::Idle, K::Received, false),
+            (login::StateKind::Idle, K::Received, true),
+            (login::StateKind::Calling, K::WeChatAnswered, false),
+            (login::StateKind::CreatingSession, K::SessionCreated, false),
             (
-                ServerLoginState::CreatingSession,
+                login::StateKind::CreatingSession,
                 K::SessionNotCreated,
                 false
             ),
@@ -170,11 +171,98 @@ fn the_whole_table_every_refused_event_changes_nothing() {
     // An id given out earlier and no longer awaited is late, whatever the event; an id never
     // given out (999) is an error in every state.
     let answers = [K::WeChatAnswered, K::SessionCreated, K::SessionNotCreated];
-    let expected_late: Vec<_> = [ServerLoginState::BackingOff, ServerLoginState::Done]
+    let expected_late: Vec<_> = [login::StateKind::BackingOff, login::StateKind::Done]
         .into_iter()
         .flat_map(|state| answers.map(|kind| (state, kind, EffectId(0))))
         .collect();
     assert_eq!(late, expected_late);
+}
+
+/// Where each accepted (state, event) pair of the exchange leads; `None` marks a pair the
+/// table refuses.
+fn expected_target(state: login::StateKind, kind: login::EventKind) -> Option<login::StateKind> {
+    use login::EventKind as K;
+    use login::StateKind as S;
+    match (state, kind) {
+        (S::Idle, K::Received) => Some(S::Calling),
+        (S::Calling, K::WeChatAnswered) => Some(S::CreatingSession),
+        (S::CreatingSession, K::SessionCreated | K::SessionNotCreated) => Some(S::Done),
+        _ => None,
+    }
+}
+
+/// `StateKind::expected()` is the table: every listed pair is applied and lands where the
+/// rules say, every other pair is refused (`UnexpectedEvent` naming the state's list, or, for
+/// an answer when nothing is awaited, late or unknown) and leaves the exchange `==` its clone.
+#[test]
+fn every_state_and_event_pair_follows_the_expected_table() {
+    use login::EventKind as K;
+    let machines = machines();
+    let states: Vec<_> = machines.iter().map(|(state, ..)| *state).collect();
+    assert_eq!(states, login::StateKind::ALL, "one machine per state");
+    let mut accepted = 0;
+    for (state, machine, outstanding) in machines {
+        for kind in K::ALL {
+            let id = outstanding.unwrap_or(EffectId(0));
+            let event = events(id).into_iter().find(|e| e.kind() == kind).unwrap();
+            let mut m = machine.clone();
+            let result = m.handle(event, t0());
+            let listed = state.expected().contains(&kind);
+            let Some(target) = expected_target(state, kind) else {
+                assert!(!listed, "{state:?} lists {kind:?} but refuses it");
+                assert_eq!(m, machine, "{state:?} x {kind:?} changed the exchange");
+                if outstanding.is_none() && kind != K::Received {
+                    let late_or_unknown = matches!(
+                        result,
+                        Ok(Handled::Late) | Err(ExchangeError::UnknownId { .. })
+                    );
+                    assert!(late_or_unknown, "{state:?} x {kind:?}: {result:?}");
+                } else {
+                    let expected = ExchangeError::UnexpectedEvent {
+                        state,
+                        expected: state.expected(),
+                        got: kind,
+                    };
+                    assert_eq!(result, Err(expected), "{state:?} x {kind:?}");
+                }
+                continue;
+            };
+            assert_eq!(result, Ok(Handled::Applied), "{state:?} x {kind:?}");
+            assert_eq!(m.state(), target, "{state:?} x {kind:?}");
+            assert!(listed, "{state:?} accepts {kind:?} but does not list it");
+            accepted += 1;
+        }
+    }
+    assert_eq!(
+        accepted, 4,
+        "Received, WeChatAnswered, and the two store answers"
+    );
+}
+
+/// Deadlines are inputs of the same table: a call past its deadline is a transient timeout
+/// (backoff), the end of a backoff sends the code again, a session not created in time ends
+/// the exchange; idle and done have no deadline.
+#[test]
+fn deadlines_follow_the_table() {
+    use login::StateKind as S;
+    for (state, machine, _) in machines() {
+        let mut m = machine.clone();
+        let Some(at) = m.poll_timeout() else {
+            assert!(
+                matches!(state, S::Idle | S::Done),
+                "{state:?} has no deadline"
+            );
+            continue;
+        };
+        m.handle_timeout(at);
+        let target = match state {
+            S::Calling => S::BackingOff,
+            S::BackingOff => S::Calling,
+            S::CreatingSession => S::Done,
+            other => panic!("{other:?} has a deadline"),
+        };
+        assert_eq!(m.state(), target, "{state:?} at its deadline");
+    }
 }
 
 #[test]
@@ -207,13 +295,13 @@ fn coordinator_refuses_wrong_kinds_for_an_id() {
     h.answer_open();
     let (session, _) = h.open_sessions[0].clone();
     let before = h.m.clone();
-    let wrong = ServerLoginEvent::WeChatAnswered {
+    let wrong = login::Event::WeChatAnswered {
         id: session,
         result: Ok(wechat_ok("o", "k")),
     };
     assert!(matches!(
         h.m.handle(wrong, h.now),
-        Err(ServerLoginError::UnexpectedEvent { .. })
+        Err(ExchangeError::UnexpectedEvent { .. })
     ));
     assert_eq!(h.m, before);
 }
@@ -243,25 +331,25 @@ fn drive_tolerantly<M: Machine>(m: &mut M, mut now: OffsetDateTime, replies: &[R
         while let Some(command) = m.poll_command() {
             progressed = true;
             match command {
-                ServerLoginCommand::CallWeChat { id, .. } => {
+                login::Command::CallWeChat { id, .. } => {
                     let result = match replies.next() {
                         Some(Reply::Answer(r)) => Ok(r),
                         Some(Reply::Fail(e)) => Err(e),
                         Some(Reply::Silence) => continue,
                         None => Ok(wechat_ok("o", "k")),
                     };
-                    let _ = m.handle(ServerLoginEvent::WeChatAnswered { id, result }, now);
+                    let _ = m.handle(login::Event::WeChatAnswered { id, result }, now);
                 }
-                ServerLoginCommand::CreateSession { id, session } => {
+                login::Command::CreateSession { id, session } => {
                     let token = SessionToken::new("t");
-                    let event = ServerLoginEvent::SessionCreated {
+                    let event = login::Event::SessionCreated {
                         id,
                         token,
                         expires_at: session.expires_at,
                     };
                     let _ = m.handle(event, now);
                 }
-                ServerLoginCommand::Respond { .. } => answers += 1,
+                login::Command::Complete { waiters, .. } => answers += waiters.len(),
             }
         }
         if !progressed {
@@ -288,10 +376,10 @@ fn absurd_times_never_panic_and_still_answer() {
     ];
     for now in absurd_times() {
         for script in &scripts {
-            let mut m = ServerLogin::new(config());
+            let mut m = CodeExchange::new(config());
             assert_eq!(
                 m.handle(
-                    ServerLoginEvent::Received {
+                    login::Event::Received {
                         request: RequestId(1),
                         body: login_body(CODE),
                     },
@@ -306,7 +394,7 @@ fn absurd_times_never_panic_and_still_answer() {
             for r in 0..3 {
                 assert_eq!(
                     c.handle(
-                        ServerLoginEvent::Received {
+                        login::Event::Received {
                             request: RequestId(r),
                             body: login_body(CODE),
                         },
@@ -323,7 +411,7 @@ fn absurd_times_never_panic_and_still_answer() {
 
 #[test]
 fn time_going_backwards_is_tolerated() {
-    let mut h = Harness::new(ServerLogin::new(config())).script([
+    let mut h = Harness::new(CodeExchange::new(config())).script([
         Reply::Answer(wechat_err(-1, "busy")),
         Reply::Answer(wechat_ok("o", "k")),
     ]);
@@ -357,10 +445,12 @@ fn random_walks_keep_the_invariants() {
                        answers: &mut BTreeMap<RequestId, usize>| {
             while let Some(command) = m.poll_command() {
                 match command {
-                    ServerLoginCommand::CallWeChat { id, .. } => open.push((id, false)),
-                    ServerLoginCommand::CreateSession { id, .. } => open.push((id, true)),
-                    ServerLoginCommand::Respond { request, .. } => {
-                        *answers.entry(request).or_default() += 1;
+                    login::Command::CallWeChat { id, .. } => open.push((id, false)),
+                    login::Command::CreateSession { id, .. } => open.push((id, true)),
+                    login::Command::Complete { waiters, .. } => {
+                        for request in waiters {
+                            *answers.entry(request).or_default() += 1;
+                        }
                     }
                 }
             }
@@ -377,7 +467,7 @@ fn random_walks_keep_the_invariants() {
                         login_body(&format!("code{}", pick(6)))
                     };
                     m.handle(
-                        ServerLoginEvent::Received {
+                        login::Event::Received {
                             request: RequestId(next_request),
                             body,
                         },
@@ -388,11 +478,13 @@ fn random_walks_keep_the_invariants() {
                     let (id, session) = open.remove(pick(open.len() as u64) as usize);
                     let event = if session {
                         match pick(3) {
-                            0 => ServerLoginEvent::SessionNotCreated {
+                            0 => login::Event::SessionNotCreated {
                                 id,
-                                reason: "x".into(),
+                                failure: wxlogin::server::login::SessionStoreFailure::Failed {
+                                    reason: "x".into(),
+                                },
                             },
-                            _ => ServerLoginEvent::SessionCreated {
+                            _ => login::Event::SessionCreated {
                                 id,
                                 token: SessionToken::new(format!("tok{id:?}")),
                                 expires_at: now + Duration::seconds(pick(7200) as i64),
@@ -408,7 +500,7 @@ fn random_walks_keep_the_invariants() {
                             Ok(HttpResponse::json(200, b"{".to_vec())),
                             Err(TransportFailure::Timeout),
                         ];
-                        ServerLoginEvent::WeChatAnswered {
+                        login::Event::WeChatAnswered {
                             id,
                             result: replies[pick(replies.len() as u64) as usize].clone(),
                         }
@@ -419,7 +511,7 @@ fn random_walks_keep_the_invariants() {
                     // Any id at all, often stale.
                     let id = EffectId(pick(next_request * 2 + 2));
                     m.handle(
-                        ServerLoginEvent::WeChatAnswered {
+                        login::Event::WeChatAnswered {
                             id,
                             result: Err(TransportFailure::Timeout),
                         },

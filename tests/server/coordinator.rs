@@ -7,10 +7,10 @@ use server_util::*;
 use time::Duration;
 use wxlogin::Handled;
 use wxlogin::RequestId;
-use wxlogin::server::{
-    CODE_LIFETIME, CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator,
-    ServerLoginCommand, ServerLoginError, ServerLoginEvent,
+use wxlogin::server::login::{
+    self, CoordinatorConfig, ExchangeError, ExchangeFailure, ExchangeOutcome, LoginCoordinator,
 };
+use wxlogin::wire::CODE_LIFETIME;
 use wxlogin::wire::ErrorKind;
 
 fn coordinator() -> LoginCoordinator {
@@ -133,13 +133,13 @@ fn duplicate_pending_request_ids_are_refused() {
     let mut h = Harness::new(coordinator());
     h.receive(1, login_body("codeA"));
     let before = h.m.clone();
-    let again = ServerLoginEvent::Received {
+    let again = login::Event::Received {
         request: RequestId(1),
         body: login_body("codeB"),
     };
     assert_eq!(
         h.m.handle(again, h.now),
-        Err(ServerLoginError::DuplicateRequest {
+        Err(ExchangeError::DuplicateRequest {
             request: RequestId(1)
         })
     );
@@ -217,7 +217,7 @@ fn answers_past_their_deadline_are_late_and_change_nothing() {
     h.m.handle_timeout(h.now);
     h.drain();
     let before = h.m.clone();
-    let late = ServerLoginEvent::WeChatAnswered {
+    let late = login::Event::WeChatAnswered {
         id,
         result: Ok(wechat_ok("o", "k")),
     };
@@ -235,7 +235,7 @@ fn exchanges_get_distinct_effect_ids() {
     for i in 0..50 {
         assert_eq!(
             m.handle(
-                ServerLoginEvent::Received {
+                login::Event::Received {
                     request: RequestId(i),
                     body: login_body(&format!("c{i}")),
                 },
@@ -245,7 +245,7 @@ fn exchanges_get_distinct_effect_ids() {
             Handled::Applied
         );
         while let Some(cmd) = m.poll_command() {
-            if let ServerLoginCommand::CallWeChat { id, .. } = cmd {
+            if let login::Command::CallWeChat { id, .. } = cmd {
                 assert!(ids.insert(id), "{id:?} reused");
             }
         }
@@ -259,8 +259,8 @@ fn a_new_login_config_applies_to_new_exchanges() {
     let mut h = Harness::new(coordinator());
     let mut config = config();
     config.code2session.base_url = "https://proxy.test".into();
-    h.m.set_login_config(config.clone());
-    assert_eq!(h.m.login_config(), &config);
+    h.m.set_exchange_config(config.clone());
+    assert_eq!(h.m.exchange_config(), &config);
     h.receive(1, login_body("code1"));
     assert!(
         h.calls[0]

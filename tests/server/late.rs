@@ -10,14 +10,14 @@ use time::Duration;
 use wxlogin::EffectId;
 use wxlogin::Handled;
 use wxlogin::secret::SessionToken;
-use wxlogin::server::{
-    CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginError, ServerLoginEvent,
+use wxlogin::server::login::{
+    self, CodeExchange, CoordinatorConfig, ExchangeError, LoginCoordinator,
 };
 
 const CODE: &str = "code-late-0001";
 
-fn answer(id: EffectId) -> ServerLoginEvent {
-    ServerLoginEvent::WeChatAnswered {
+fn answer(id: EffectId) -> login::Event {
+    login::Event::WeChatAnswered {
         id,
         result: Ok(wechat_ok("o", "k")),
     }
@@ -26,7 +26,7 @@ fn answer(id: EffectId) -> ServerLoginEvent {
 /// Sends `event` and checks that it is late and that the machine is `==` its clone.
 fn assert_late<M: Machine + Clone + PartialEq + std::fmt::Debug>(
     h: &mut Harness<M>,
-    event: ServerLoginEvent,
+    event: login::Event,
 ) {
     let before = h.m.clone();
     assert_eq!(h.m.handle(event, h.now), Ok(Handled::Late));
@@ -58,7 +58,7 @@ fn late_answers_change_nothing<M: Machine + Clone + PartialEq + std::fmt::Debug>
     h.m.handle_timeout(h.now);
     h.drain();
     assert_eq!(h.answer_to(1).response.status, 500);
-    let created = ServerLoginEvent::SessionCreated {
+    let created = login::Event::SessionCreated {
         id: creation,
         token: SessionToken::new("late-token"),
         expires_at: session.expires_at,
@@ -69,14 +69,14 @@ fn late_answers_change_nothing<M: Machine + Clone + PartialEq + std::fmt::Debug>
     let before = h.m.clone();
     assert_eq!(
         h.m.handle(answer(never), h.now),
-        Err(ServerLoginError::UnknownId { id: never })
+        Err(ExchangeError::UnknownId { id: never })
     );
     assert_eq!(h.m, before);
 }
 
 #[test]
 fn late_answers_are_ok_late_and_change_nothing_in_a_server_login() {
-    late_answers_change_nothing(ServerLogin::new(config()));
+    late_answers_change_nothing(CodeExchange::new(config()));
 }
 
 #[test]
@@ -86,21 +86,23 @@ fn late_answers_are_ok_late_and_change_nothing_in_the_coordinator() {
 
 #[test]
 fn the_awaited_id_with_the_wrong_event_is_still_an_error() {
-    let mut m = ServerLogin::new(config());
-    let received = ServerLoginEvent::Received {
+    let mut m = CodeExchange::new(config());
+    let received = login::Event::Received {
         request: wxlogin::RequestId(1),
         body: login_body(CODE),
     };
     assert_eq!(m.handle(received, t0()), Ok(Handled::Applied));
     let id = m.outstanding().unwrap();
     let before = m.clone();
-    let wrong = ServerLoginEvent::SessionNotCreated {
+    let wrong = login::Event::SessionNotCreated {
         id,
-        reason: String::new(),
+        failure: wxlogin::server::login::SessionStoreFailure::Failed {
+            reason: String::new(),
+        },
     };
     assert!(matches!(
         m.handle(wrong, t0()),
-        Err(ServerLoginError::UnexpectedEvent { .. })
+        Err(ExchangeError::UnexpectedEvent { .. })
     ));
     assert_eq!(m, before);
 }
@@ -120,14 +122,14 @@ fn malformed_tokens_are_refused<M: Machine + Clone + PartialEq + std::fmt::Debug
         long.as_str(),
     ] {
         let before = h.m.clone();
-        let created = ServerLoginEvent::SessionCreated {
+        let created = login::Event::SessionCreated {
             id,
             token: SessionToken::new(bad),
             expires_at: session.expires_at,
         };
         assert_eq!(
             h.m.handle(created, h.now),
-            Err(ServerLoginError::MalformedToken)
+            Err(ExchangeError::MalformedToken)
         );
         assert_eq!(h.m, before, "{bad:?}");
         assert_eq!(h.m.poll_command(), None, "{bad:?} was sent");
@@ -142,7 +144,7 @@ fn malformed_tokens_are_refused<M: Machine + Clone + PartialEq + std::fmt::Debug
 
 #[test]
 fn a_malformed_session_token_is_refused_and_never_sent_by_a_server_login() {
-    malformed_tokens_are_refused(ServerLogin::new(config()));
+    malformed_tokens_are_refused(CodeExchange::new(config()));
 }
 
 #[test]

@@ -5,37 +5,37 @@ use crate::support::server_util;
 
 use server_util::*;
 use time::Duration;
-use wxlogin::Handled;
 use wxlogin::backoff::Backoff;
 use wxlogin::http::{HttpResponse, TransportFailure};
-use wxlogin::server::wechat_api::ApiFailure;
-use wxlogin::server::{
-    CODE_LIFETIME, ExchangeFailure, ExchangeOutcome, ServerLogin, ServerLoginCommand,
-    ServerLoginError, ServerLoginEvent, ServerLoginState,
+use wxlogin::server::login::{
+    self, CodeExchange, ExchangeError, ExchangeFailure, ExchangeOutcome, SessionStoreFailure,
 };
+use wxlogin::server::wechat_api::ApiFailure;
+use wxlogin::wire::CODE_LIFETIME;
 use wxlogin::wire::{ErrorKind, MAX_BODY_BYTES};
+use wxlogin::{EffectId, Handled};
 
 const CODE: &str = "081Kq4Ga1DUU0F0rS8Ga1HvtHH0Kq4G2";
 
-fn harness(replies: impl IntoIterator<Item = Reply>) -> Harness<ServerLogin> {
-    Harness::new(ServerLogin::new(config())).script(replies)
+fn harness(replies: impl IntoIterator<Item = Reply>) -> Harness<CodeExchange> {
+    Harness::new(CodeExchange::new(config())).script(replies)
 }
 
-fn login(replies: impl IntoIterator<Item = Reply>) -> Harness<ServerLogin> {
+fn login(replies: impl IntoIterator<Item = Reply>) -> Harness<CodeExchange> {
     let mut h = harness(replies);
     h.receive(7, login_body(CODE));
     h.run();
     h
 }
 
-fn failure(h: &Harness<ServerLogin>) -> &ExchangeFailure {
+fn failure(h: &Harness<CodeExchange>) -> &ExchangeFailure {
     match &h.answer_to(7).outcome {
         ExchangeOutcome::Failed(f) => f,
         other => panic!("expected a failure, got {other:?}"),
     }
 }
 
-fn error_kind(h: &Harness<ServerLogin>) -> (u16, ErrorKind, serde_json::Value) {
+fn error_kind(h: &Harness<CodeExchange>) -> (u16, ErrorKind, serde_json::Value) {
     let answer = h.answer_to(7);
     let json = body_json(&answer.response);
     let kind = serde_json::from_value(json["error"].clone()).unwrap();
@@ -54,10 +54,10 @@ fn success_creates_a_session_and_answers_the_wire_grant() {
     let url = &h.calls[0].1.url;
     assert!(url.starts_with(&format!("{BASE}/sns/jscode2session?appid={APPID}&secret=")));
     assert!(url.contains(&format!("js_code={CODE}&grant_type=authorization_code")));
-    assert_eq!(h.m.state(), ServerLoginState::Calling);
+    assert_eq!(h.m.state(), login::StateKind::Calling);
 
     h.answer_open();
-    assert_eq!(h.m.state(), ServerLoginState::CreatingSession);
+    assert_eq!(h.m.state(), login::StateKind::CreatingSession);
     let (id, session) = h.open_sessions.pop().unwrap();
     assert_eq!(session.openid, "oUser");
     assert_eq!(session.unionid.as_deref(), Some("uUser"));
@@ -126,7 +126,7 @@ fn busy_until_the_code_life_ends_never_sends_an_old_code() {
         max: Duration::seconds(50),
         max_attempts: u32::MAX,
     };
-    let mut h = Harness::new(ServerLogin::new(cfg)).script(std::iter::repeat_n(
+    let mut h = Harness::new(CodeExchange::new(cfg)).script(std::iter::repeat_n(
         Reply::Answer(wechat_err(-1, "busy")),
         1000,
     ));
@@ -246,9 +246,9 @@ fn silent_wechat_times_out_and_a_late_answer_is_ignored() {
     assert_eq!(deadline, t0() + Duration::seconds(10));
     h.now = deadline;
     h.m.handle_timeout(h.now);
-    assert_eq!(h.m.state(), ServerLoginState::BackingOff);
+    assert_eq!(h.m.state(), login::StateKind::BackingOff);
     let before = h.m.clone();
-    let late = ServerLoginEvent::WeChatAnswered {
+    let late = login::Event::WeChatAnswered {
         id: first,
         result: Ok(wechat_ok("o", "k")),
     };
@@ -297,38 +297,59 @@ fn bad_request_bodies_never_reach_wechat() {
     }
 }
 
-#[test]
-fn session_store_failure_and_silence_are_500() {
+/// An exchange whose WeChat call succeeded, waiting for the store: request 7 and the id of its
+/// `CreateSession`, which nothing answers.
+fn waiting_for_the_store() -> (Harness<CodeExchange>, EffectId) {
     let mut h = harness([]);
     h.auto_sessions = false;
     h.receive(7, login_body(CODE));
     h.answer_open();
     let (id, _) = h.open_sessions.pop().unwrap();
-    assert_eq!(
-        h.m.handle(
-            ServerLoginEvent::SessionNotCreated {
-                id,
-                reason: "db down".into(),
-            },
-            h.now,
-        )
-        .unwrap(),
-        Handled::Applied
-    );
+    (h, id)
+}
+
+/// The store's answer that it did not take the record, applied and drained.
+fn store_fails(h: &mut Harness<CodeExchange>, id: EffectId, failure: SessionStoreFailure) {
+    let event = login::Event::SessionNotCreated { id, failure };
+    assert_eq!(h.m.handle(event, h.now).unwrap(), Handled::Applied);
     h.drain();
+}
+
+#[test]
+fn session_store_failure_and_silence_are_500() {
+    let (mut h, id) = waiting_for_the_store();
+    let reason = "db down".into();
+    store_fails(&mut h, id, SessionStoreFailure::Failed { reason });
     assert_eq!(h.answer_to(7).response.status, 500);
     assert!(failure(&h).needs_operator());
     assert!(!String::from_utf8_lossy(&h.answer_to(7).response.body).contains("db down"));
 
-    let mut h = harness([]);
-    h.auto_sessions = false;
-    h.receive(7, login_body(CODE));
-    h.answer_open();
-    h.open_sessions.clear();
+    let (mut h, _) = waiting_for_the_store();
     h.run();
     assert_eq!(h.answer_to(7).response.status, 500);
     assert_eq!(failure(&h), &ExchangeFailure::SessionTimeout);
     assert_eq!(h.answer_to(7).at, t0() + Duration::seconds(10));
+}
+
+/// A store that is down for now is a 503 with `retry_after` (whole seconds, rounded up), never
+/// a 401 and never the 500 of a store that failed; its message stays in the operator's log.
+#[test]
+fn session_store_unavailable_is_503_with_retry_after() {
+    let (mut h, id) = waiting_for_the_store();
+    let failure = SessionStoreFailure::Unavailable {
+        reason: "redis: connection refused".into(),
+        retry_after: Duration::milliseconds(2_500),
+    };
+    store_fails(&mut h, id, failure.clone());
+    let (status, kind, body) = error_kind(&h);
+    assert_eq!((status, kind), (503, ErrorKind::UpstreamUnavailable));
+    assert_eq!(body["retry_after"], 3);
+    assert!(!body.to_string().contains("redis"), "{body}");
+    assert_eq!(
+        self::failure(&h),
+        &ExchangeFailure::SessionNotCreated(failure)
+    );
+    assert!(self::failure(&h).needs_operator());
 }
 
 #[test]
@@ -339,14 +360,14 @@ fn session_expiry_must_be_in_the_future() {
     h.answer_open();
     let (id, session) = h.open_sessions.pop().unwrap();
     let before = h.m.clone();
-    let event = ServerLoginEvent::SessionCreated {
+    let event = login::Event::SessionCreated {
         id,
         token: wxlogin::secret::SessionToken::new("t"),
         expires_at: h.now + Duration::milliseconds(500),
     };
     assert_eq!(
         h.m.handle(event, h.now),
-        Err(ServerLoginError::ExpiryNotInFuture)
+        Err(ExchangeError::ExpiryNotInFuture)
     );
     assert_eq!(h.m, before);
     h.create_session(id, session);
@@ -358,7 +379,7 @@ fn jitter_is_deterministic_per_seed() {
     let times = |seed| {
         let mut cfg = config();
         cfg.seed = seed;
-        let mut h = Harness::new(ServerLogin::new(cfg))
+        let mut h = Harness::new(CodeExchange::new(cfg))
             .script(std::iter::repeat_n(Reply::Answer(wechat_err(-1, "")), 5));
         h.receive(7, login_body(CODE));
         h.run();
@@ -370,10 +391,10 @@ fn jitter_is_deterministic_per_seed() {
 
 #[test]
 fn call_command_carries_its_timeout() {
-    let mut m = ServerLogin::new(config());
+    let mut m = CodeExchange::new(config());
     assert_eq!(
         m.handle(
-            ServerLoginEvent::Received {
+            login::Event::Received {
                 request: wxlogin::RequestId(1),
                 body: login_body(CODE),
             },
@@ -383,7 +404,7 @@ fn call_command_carries_its_timeout() {
         Handled::Applied
     );
     match m.poll_command() {
-        Some(ServerLoginCommand::CallWeChat { timeout, .. }) => {
+        Some(login::Command::CallWeChat { timeout, .. }) => {
             assert_eq!(timeout, Duration::seconds(10))
         }
         other => panic!("{other:?}"),
@@ -414,14 +435,14 @@ fn no_backoff_ends_at_the_instant_the_code_expires() {
         max_attempts: 5,
     };
     config.call_timeout = CODE_LIFETIME * 2;
-    let mut h = Harness::new(ServerLogin::new(config))
+    let mut h = Harness::new(CodeExchange::new(config))
         .script([Reply::Answer(wechat_err(-1, "system error"))]);
     h.receive(7, login_body(CODE));
     // WeChat's -1 arrives at the last instant of the code's life; a zero backoff would end
     // exactly then.
     h.advance(CODE_LIFETIME);
     h.answer_open();
-    assert_eq!(h.m.state(), ServerLoginState::Done);
+    assert_eq!(h.m.state(), login::StateKind::Done);
     assert!(matches!(
         failure(&h),
         ExchangeFailure::Unavailable { attempts: 1, .. }
@@ -431,13 +452,13 @@ fn no_backoff_ends_at_the_instant_the_code_expires() {
 /// The accepted events of each state, as named in `UnexpectedEvent` errors.
 #[test]
 fn each_state_lists_what_it_accepts() {
-    use wxlogin::server::ServerEventKind as K;
-    assert_eq!(ServerLoginState::Idle.expected(), [K::Received]);
-    assert_eq!(ServerLoginState::Calling.expected(), [K::WeChatAnswered]);
+    use wxlogin::server::login::EventKind as K;
+    assert_eq!(login::StateKind::Idle.expected(), [K::Received]);
+    assert_eq!(login::StateKind::Calling.expected(), [K::WeChatAnswered]);
     assert_eq!(
-        ServerLoginState::CreatingSession.expected(),
+        login::StateKind::CreatingSession.expected(),
         [K::SessionCreated, K::SessionNotCreated]
     );
-    assert!(ServerLoginState::BackingOff.expected().is_empty());
-    assert!(ServerLoginState::Done.expected().is_empty());
+    assert!(login::StateKind::BackingOff.expected().is_empty());
+    assert!(login::StateKind::Done.expected().is_empty());
 }

@@ -11,9 +11,8 @@ use wxlogin::RequestId;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, SessionToken};
 use wxlogin::server::code2session::Code2SessionApi;
-use wxlogin::server::{
-    CoordinatorConfig, LoginCoordinator, ServerLogin, ServerLoginCommand, ServerLoginConfig,
-    ServerLoginEvent,
+use wxlogin::server::login::{
+    self, CodeExchange, CoordinatorConfig, ExchangeConfig, LoginCoordinator,
 };
 
 const SECRET: &str = "APPSECRETMARKER+/=";
@@ -23,10 +22,15 @@ const KEY: &str = "SESSIONKEYMARKER==";
 const KEY_MARK: &str = "SESSIONKEYMARKER";
 const TOKEN: &str = "TOKENMARKER";
 
-fn config() -> ServerLoginConfig {
-    let mut code2session = Code2SessionApi::new("wxAPPID", AppSecret::new(SECRET));
-    code2session.base_url = BASE.into();
-    ServerLoginConfig::new(code2session, 1)
+fn config() -> ExchangeConfig {
+    ExchangeConfig::new(
+        {
+            let mut api = Code2SessionApi::new("wxAPPID", AppSecret::new(SECRET));
+            api.base_url = BASE.into();
+            api
+        },
+        1,
+    )
 }
 
 fn url_in_error() -> String {
@@ -68,7 +72,7 @@ impl Seen {
 fn feed<M: server_util::Machine + std::fmt::Debug>(
     m: &mut M,
     seen: &mut Seen,
-    event: ServerLoginEvent,
+    event: login::Event,
     now: time::OffsetDateTime,
 ) {
     seen.debug.push(format!("{event:?}"));
@@ -82,11 +86,11 @@ fn feed<M: server_util::Machine + std::fmt::Debug>(
 fn drain<M: server_util::Machine + std::fmt::Debug>(
     m: &mut M,
     seen: &mut Seen,
-) -> Vec<ServerLoginCommand> {
+) -> Vec<login::Command> {
     let mut effects = Vec::new();
     while let Some(command) = m.poll_command() {
         seen.debug.push(format!("{command:?}"));
-        if let ServerLoginCommand::Respond {
+        if let login::Command::Complete {
             response, outcome, ..
         } = &command
         {
@@ -94,7 +98,7 @@ fn drain<M: server_util::Machine + std::fmt::Debug>(
                 response.status,
                 String::from_utf8_lossy(&response.body).into(),
             ));
-            if let wxlogin::server::ExchangeOutcome::Failed(f) = outcome {
+            if let wxlogin::server::login::ExchangeOutcome::Failed(f) = outcome {
                 seen.debug.push(format!("{f} {}", f.needs_operator()));
             }
         }
@@ -114,7 +118,7 @@ fn exercise<M: server_util::Machine + std::fmt::Debug>(
     feed(
         m,
         seen,
-        ServerLoginEvent::Received {
+        login::Event::Received {
             request: RequestId(1),
             body: body.clone(),
         },
@@ -139,38 +143,33 @@ fn exercise<M: server_util::Machine + std::fmt::Debug>(
         let idle = effects.is_empty();
         for effect in effects {
             match effect {
-                ServerLoginCommand::CallWeChat { id, .. } => {
+                login::Command::CallWeChat { id, .. } => {
                     let result = replies.next().unwrap();
                     // A stale id first, then the right one.
-                    let stale = ServerLoginEvent::WeChatAnswered {
+                    let stale = login::Event::WeChatAnswered {
                         id: wxlogin::EffectId(id.0 + 100),
                         result: result.clone(),
                     };
                     feed(m, seen, stale, now);
-                    feed(
-                        m,
-                        seen,
-                        ServerLoginEvent::WeChatAnswered { id, result },
-                        now,
-                    );
+                    feed(m, seen, login::Event::WeChatAnswered { id, result }, now);
                 }
-                ServerLoginCommand::CreateSession { id, session } => {
+                login::Command::CreateSession { id, session } => {
                     seen.debug.push(format!("{session:?}"));
                     // Too early an expiry is refused, then the real answer.
-                    let early = ServerLoginEvent::SessionCreated {
+                    let early = login::Event::SessionCreated {
                         id,
                         token: SessionToken::new(TOKEN),
                         expires_at: now,
                     };
                     feed(m, seen, early, now);
-                    let event = ServerLoginEvent::SessionCreated {
+                    let event = login::Event::SessionCreated {
                         id,
                         token: SessionToken::new(TOKEN),
                         expires_at: session.expires_at,
                     };
                     feed(m, seen, event, now);
                 }
-                ServerLoginCommand::Respond { .. } => {}
+                login::Command::Complete { .. } => {}
             }
         }
         if !idle {
@@ -190,7 +189,7 @@ fn exercise<M: server_util::Machine + std::fmt::Debug>(
     feed(
         m,
         seen,
-        ServerLoginEvent::Received {
+        login::Event::Received {
             request: RequestId(2),
             body,
         },
@@ -208,7 +207,7 @@ fn exercise<M: server_util::Machine + std::fmt::Debug>(
 #[test]
 fn single_machine_never_shows_a_secret() {
     let mut seen = Seen::default();
-    let mut m = ServerLogin::new(config());
+    let mut m = CodeExchange::new(config());
     exercise(&mut m, &mut seen, false);
     assert!(
         seen.wire
@@ -229,19 +228,19 @@ fn coordinator_never_shows_a_secret() {
 #[test]
 fn configuration_errors_quoting_secrets_stay_with_the_operator() {
     let mut seen = Seen::default();
-    let mut m = ServerLogin::new(config());
+    let mut m = CodeExchange::new(config());
     let body = format!(r#"{{"code":"{CODE}"}}"#).into_bytes();
     feed(
         &mut m,
         &mut seen,
-        ServerLoginEvent::Received {
+        login::Event::Received {
             request: RequestId(1),
             body,
         },
         t0(),
     );
     let effects = drain(&mut m, &mut seen);
-    let ServerLoginCommand::CallWeChat { id, .. } = &effects[0] else {
+    let login::Command::CallWeChat { id, .. } = &effects[0] else {
         panic!()
     };
     let answer = wechat_err(
@@ -253,7 +252,7 @@ fn configuration_errors_quoting_secrets_stay_with_the_operator() {
     feed(
         &mut m,
         &mut seen,
-        ServerLoginEvent::WeChatAnswered {
+        login::Event::WeChatAnswered {
             id: *id,
             result: Ok(answer),
         },
@@ -272,26 +271,26 @@ fn plain_transport_messages_are_scrubbed_in_outputs() {
     let mut seen = Seen::default();
     let mut cfg = config();
     cfg.backoff.max_attempts = 1;
-    let mut m = ServerLogin::new(cfg);
+    let mut m = CodeExchange::new(cfg);
     let body = format!(r#"{{"code":"{CODE}"}}"#).into_bytes();
     feed(
         &mut m,
         &mut seen,
-        ServerLoginEvent::Received {
+        login::Event::Received {
             request: RequestId(1),
             body,
         },
         t0(),
     );
     let effects = drain(&mut m, &mut seen);
-    let ServerLoginCommand::CallWeChat { id, .. } = &effects[0] else {
+    let login::Command::CallWeChat { id, .. } = &effects[0] else {
         panic!()
     };
     let result = Err(TransportFailure::Other {
         message: format!("dns failed for {SECRET} {CODE}"),
     });
     assert_eq!(
-        m.handle(ServerLoginEvent::WeChatAnswered { id: *id, result }, t0())
+        m.handle(login::Event::WeChatAnswered { id: *id, result }, t0())
             .unwrap(),
         Handled::Applied
     );

@@ -7,14 +7,16 @@ use std::collections::BTreeMap;
 
 use server_util::{body_json, t0};
 use time::{Duration, PrimitiveDateTime};
+use wxlogin::http::HttpResponse;
 use wxlogin::secret::{SessionKey, SessionToken};
-use wxlogin::server::Session;
 use wxlogin::server::code2session::WeChatSession;
-use wxlogin::server::session::{DEFAULT_SESSION_LIFETIME, answer_session_check, expired_response};
+use wxlogin::server::session::{
+    DEFAULT_SESSION_LIFETIME, SessionCheck, SessionRecord, expired_response,
+};
 use wxlogin::wire::{ErrorKind, SessionValid, TokenHeader, decode_session_response};
 
-fn session(lifetime: Duration) -> Session {
-    Session::new(
+fn session(lifetime: Duration) -> SessionRecord {
+    SessionRecord::new(
         WeChatSession {
             openid: "oUser".into(),
             session_key: SessionKey::new("KEYMARKER=="),
@@ -42,7 +44,7 @@ fn record_and_expiry() {
 #[test]
 fn overflowing_lifetime_saturates() {
     let max = PrimitiveDateTime::MAX.assume_utc();
-    let s = Session::new(
+    let s = SessionRecord::new(
         WeChatSession {
             openid: "o".into(),
             session_key: SessionKey::new("k"),
@@ -80,38 +82,84 @@ fn the_whole_check_with_header_forms() {
         token.expose_secret().to_owned(),
         session(Duration::hours(1)),
     );
-    let lookup = |t: &SessionToken| store.get(t.expose_secret());
+    // Both steps of the check, the store between them.
+    let check_session = |header: &TokenHeader,
+                         headers: &[(String, String)],
+                         now,
+                         store: &BTreeMap<String, SessionRecord>|
+     -> HttpResponse {
+        match SessionCheck::read(header, headers) {
+            Ok(check) => {
+                let found = store.get(check.token().expose_secret());
+                check.answer(found, now)
+            }
+            Err(bad_request) => bad_request,
+        }
+    };
+    let lookup = &store;
     let now = t0() + Duration::minutes(30);
 
     let header = TokenHeader::default();
-    let answer = answer_session_check(&header, &[header.encode(&token)], now, lookup);
+    let answer = check_session(&header, &[header.encode(&token)], now, lookup);
     assert_eq!(answer.status, 200);
     assert_eq!(body_json(&answer)["expires_in"], 1800);
 
     let unknown = SessionToken::from_random_bytes([8; 32]);
-    let answer = answer_session_check(&header, &[header.encode(&unknown)], now, lookup);
+    let answer = check_session(&header, &[header.encode(&unknown)], now, lookup);
     assert_eq!(answer.status, 401);
 
     let late = t0() + Duration::hours(2);
-    let answer = answer_session_check(&header, &[header.encode(&token)], late, lookup);
+    let answer = check_session(&header, &[header.encode(&token)], late, lookup);
     assert_eq!(answer.status, 401);
 
-    let answer = answer_session_check(&header, &[], now, lookup);
+    let answer = check_session(&header, &[], now, lookup);
     assert_eq!(answer.status, 400);
     let bad = vec![(
         "Authorization".to_owned(),
         format!("Basic {}", token.expose_secret()),
     )];
-    let answer = answer_session_check(&header, &bad, now, lookup);
+    let answer = check_session(&header, &bad, now, lookup);
     assert_eq!(answer.status, 400);
     let kind: ErrorKind = serde_json::from_value(body_json(&answer)["error"].clone()).unwrap();
     assert_eq!(kind, ErrorKind::BadRequest);
     assert!(!String::from_utf8_lossy(&answer.body).contains(token.expose_secret()));
 
     let custom = TokenHeader::new("X-WX-Session", None).unwrap();
-    let answer = answer_session_check(&custom, &[custom.encode(&token)], now, lookup);
+    let answer = check_session(&custom, &[custom.encode(&token)], now, lookup);
     assert_eq!(answer.status, 200);
     // The default header does not satisfy the custom configuration.
-    let answer = answer_session_check(&custom, &[header.encode(&token)], now, lookup);
+    let answer = check_session(&custom, &[header.encode(&token)], now, lookup);
     assert_eq!(answer.status, 400);
+}
+
+/// Step 1 gives an owned key that can cross an `.await` or a thread (a remote store), and the
+/// key is the token the client sent; a store that cannot answer is a 503, never a 401.
+#[test]
+fn the_check_in_two_steps_feeds_any_store() {
+    fn owned<T: Send + Sync + 'static>(_: &T) {}
+    let token = SessionToken::from_random_bytes([9; 32]);
+    let header = TokenHeader::default();
+    let check = SessionCheck::read(&header, &[header.encode(&token)]).unwrap();
+    owned(&check);
+    assert_eq!(check.token(), &token);
+    assert!(!format!("{check:?}").contains(token.expose_secret()));
+
+    // A "remote" store: the key goes away and the record comes back.
+    let record = std::thread::spawn({
+        let key = check.token().expose_secret().to_owned();
+        move || (key.len() == 43).then(|| session(Duration::hours(1)))
+    })
+    .join()
+    .unwrap();
+    let answer = check.clone().answer(record.as_ref(), t0());
+    assert_eq!(
+        (answer.status, body_json(&answer)["expires_in"].clone()),
+        (200, 3600.into())
+    );
+    assert_eq!(check.answer(None, t0()), expired_response());
+
+    let down = SessionCheck::store_unavailable(Duration::seconds(2));
+    assert_eq!(down.status, 503);
+    assert_eq!(body_json(&down)["error"], "upstream_unavailable");
+    assert_eq!(body_json(&down)["retry_after"], 2);
 }

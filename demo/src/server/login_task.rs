@@ -12,9 +12,8 @@ use tokio::sync::{mpsc, oneshot};
 use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::SessionToken;
-use wxlogin::server::{
-    ExchangeOutcome, LoginCoordinator, ServerLoginCommand, ServerLoginEvent, Session,
-};
+use wxlogin::server::login::{self, ExchangeOutcome, LoginCoordinator, SessionStoreFailure};
+use wxlogin::server::session::SessionRecord;
 use wxlogin::wire::{ErrorBody, ErrorKind};
 
 use super::{DevServer, SessionStore};
@@ -80,7 +79,7 @@ impl<S: SessionStore> LoginTask<S> {
         }
     }
 
-    fn feed(&mut self, event: ServerLoginEvent) {
+    fn feed(&mut self, event: login::Event) {
         let now = self.server.clock.now();
         match self.coordinator.handle(event, now) {
             Ok(Handled::Applied) => {}
@@ -96,17 +95,17 @@ impl<S: SessionStore> LoginTask<S> {
                 let request = RequestId(self.next_request);
                 self.next_request += 1;
                 self.replies.insert(request, reply);
-                self.feed(ServerLoginEvent::Received { request, body });
+                self.feed(login::Event::Received { request, body });
             }
             Input::WeChatAnswered { id, result } => {
-                self.feed(ServerLoginEvent::WeChatAnswered { id, result });
+                self.feed(login::Event::WeChatAnswered { id, result });
             }
             Input::SessionStored {
                 id,
                 result: Ok((token, expires_at)),
             } => {
                 let now = self.server.clock.now();
-                let event = ServerLoginEvent::SessionCreated {
+                let event = login::Event::SessionCreated {
                     id,
                     token: token.clone(),
                     expires_at,
@@ -121,14 +120,18 @@ impl<S: SessionStore> LoginTask<S> {
             Input::SessionStored {
                 id,
                 result: Err(reason),
-            } => self.feed(ServerLoginEvent::SessionNotCreated { id, reason }),
+            } => {
+                // The demo's stores fail only for good (a full store, no randomness).
+                let failure = SessionStoreFailure::Failed { reason };
+                self.feed(login::Event::SessionNotCreated { id, failure });
+            }
         }
     }
 
     fn drain(&mut self) {
         while let Some(command) = self.coordinator.poll_command() {
             match command {
-                ServerLoginCommand::CallWeChat {
+                login::Command::CallWeChat {
                     id,
                     request,
                     timeout,
@@ -143,7 +146,7 @@ impl<S: SessionStore> LoginTask<S> {
                         let _ = outbox.send(Input::WeChatAnswered { id, result }).await;
                     });
                 }
-                ServerLoginCommand::CreateSession { id, session } => {
+                login::Command::CreateSession { id, session } => {
                     self.log(format!(
                         "-> CreateSession {id} for openid {}",
                         session.openid
@@ -159,21 +162,23 @@ impl<S: SessionStore> LoginTask<S> {
                         let _ = outbox.send(Input::SessionStored { id, result }).await;
                     });
                 }
-                ServerLoginCommand::Respond {
-                    request,
+                login::Command::Complete {
+                    waiters,
                     response,
                     outcome,
                 } => {
                     let granted = matches!(outcome, ExchangeOutcome::Granted { .. });
-                    self.server.stats.answered(granted);
-                    self.log(format!(
-                        "-> Respond {request}: {} {}",
-                        response.status,
-                        describe(&outcome)
-                    ));
-                    if let Some(reply) = self.replies.remove(&request) {
-                        // The client may have gone away; its answer is simply dropped.
-                        let _ = reply.send(response);
+                    for request in waiters {
+                        self.server.stats.answered(granted);
+                        self.log(format!(
+                            "-> Complete {request}: {} {}",
+                            response.status,
+                            describe(&outcome)
+                        ));
+                        if let Some(reply) = self.replies.remove(&request) {
+                            // The client may have gone away; its answer is simply dropped.
+                            let _ = reply.send(response.clone());
+                        }
                     }
                 }
             }
@@ -188,7 +193,7 @@ impl<S: SessionStore> LoginTask<S> {
 /// Stores `session` under a fresh token from the operating system's generator.
 async fn create_session<S: SessionStore>(
     store: &S,
-    session: Session,
+    session: SessionRecord,
 ) -> Result<(SessionToken, OffsetDateTime), String> {
     let token = random::session_token().map_err(|e| e.to_string())?;
     let expires_at = session.expires_at;

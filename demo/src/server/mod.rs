@@ -4,7 +4,7 @@
 //! ```text
 //! axum handler --Received--> login task (owns the LoginCoordinator) --CallWeChat--> HTTP client
 //!      ^                          |  ^                                  --CreateSession--> store
-//!      +------- Respond ----------+  +------ WeChatAnswered / SessionCreated ------+
+//!      +------- Complete ---------+  +------ WeChatAnswered / SessionCreated ------+
 //! ```
 //!
 //! The coordinator is a plain value with one owner: a task that feeds it events from a channel
@@ -22,7 +22,7 @@ use std::time::Duration;
 use axum::Router;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use wxlogin::server::{CoordinatorConfig, LoginCoordinator};
+use wxlogin::server::login::{CoordinatorConfig, LoginCoordinator};
 use wxlogin::wire::TokenHeader;
 
 pub use stats::{ServerStats, StatsSnapshot};

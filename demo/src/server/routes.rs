@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use bytes::Bytes;
 use http::HeaderMap;
 use tokio::sync::oneshot;
-use wxlogin::server::session::{bad_token_response, expired_response};
+use wxlogin::server::session::SessionCheck;
 use wxlogin::wire::MAX_BODY_BYTES;
 
 use super::login_task::{Input, unavailable};
@@ -41,21 +41,19 @@ async fn login<S: SessionStore>(State(server): State<Arc<DevServer<S>>>, body: B
     into_axum(answer.await.unwrap_or_else(|_| unavailable()))
 }
 
-/// `GET /session`: `200 {"expires_in": N}` while the session lasts, `401` otherwise.
-///
-/// `wxlogin::server::session::answer_session_check` does this in one call for a store that
-/// can lend a `&Session` synchronously; an async store needs the steps spelled out.
+/// `GET /session`: `200 {"expires_in": N}` while the session lasts, `401` otherwise: the two
+/// steps of [`SessionCheck`] with the async store between them.
 async fn session<S: SessionStore>(
     State(server): State<Arc<DevServer<S>>>,
     headers: HeaderMap,
 ) -> Response {
     server.stats.session_check();
-    let response = match server.token_header.decode(&header_pairs(&headers)) {
-        Err(error) => bad_token_response(&error),
-        Ok(token) => match server.store.get(&token).await {
-            Some(session) => session.check_response(server.clock.now()),
-            None => expired_response(),
-        },
+    let response = match SessionCheck::read(&server.token_header, &header_pairs(&headers)) {
+        Err(bad_request) => bad_request,
+        Ok(check) => {
+            let found = server.store.get(check.token()).await;
+            check.answer(found.as_ref(), server.clock.now())
+        }
     };
     server
         .trace

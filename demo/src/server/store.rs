@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::{Mutex, PoisonError};
 
 use wxlogin::secret::SessionToken;
-use wxlogin::server::Session;
+use wxlogin::server::session::SessionRecord;
 
 /// The store refused a session.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,14 +26,14 @@ pub trait SessionStore: Send + Sync + 'static {
     fn insert(
         &self,
         token: SessionToken,
-        session: Session,
+        session: SessionRecord,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The session stored under `token`, expired or not (the caller checks its expiry).
-    fn get(&self, token: &SessionToken) -> impl Future<Output = Option<Session>> + Send;
+    fn get(&self, token: &SessionToken) -> impl Future<Output = Option<SessionRecord>> + Send;
 
     /// Removes the session under `token`, returning it.
-    fn remove(&self, token: &SessionToken) -> impl Future<Output = Option<Session>> + Send;
+    fn remove(&self, token: &SessionToken) -> impl Future<Output = Option<SessionRecord>> + Send;
 }
 
 /// The embedded default: a map in this process's memory.
@@ -47,7 +47,7 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct Inner {
-    sessions: HashMap<SessionToken, Session>,
+    sessions: HashMap<SessionToken, SessionRecord>,
     sweep_at: usize,
 }
 
@@ -73,7 +73,7 @@ impl MemoryStore {
     }
 
     /// Every stored session with its token: for tests that check who holds which session.
-    pub fn snapshot(&self) -> Vec<(SessionToken, Session)> {
+    pub fn snapshot(&self) -> Vec<(SessionToken, SessionRecord)> {
         self.locked()
             .sessions
             .iter()
@@ -88,7 +88,7 @@ impl MemoryStore {
 }
 
 impl SessionStore for MemoryStore {
-    async fn insert(&self, token: SessionToken, session: Session) -> Result<(), StoreError> {
+    async fn insert(&self, token: SessionToken, session: SessionRecord) -> Result<(), StoreError> {
         let mut inner = self.locked();
         if inner.sessions.len() >= inner.sweep_at {
             // The newest session was created "now", so it dates the sweep without a clock.
@@ -100,11 +100,11 @@ impl SessionStore for MemoryStore {
         Ok(())
     }
 
-    async fn get(&self, token: &SessionToken) -> Option<Session> {
+    async fn get(&self, token: &SessionToken) -> Option<SessionRecord> {
         self.locked().sessions.get(token).cloned()
     }
 
-    async fn remove(&self, token: &SessionToken) -> Option<Session> {
+    async fn remove(&self, token: &SessionToken) -> Option<SessionRecord> {
         self.locked().sessions.remove(token)
     }
 }
@@ -115,8 +115,8 @@ mod tests {
     use time::{Duration, OffsetDateTime};
     use wxlogin::secret::SessionKey;
 
-    fn session(created_at: OffsetDateTime, lifetime: Duration) -> Session {
-        Session {
+    fn session(created_at: OffsetDateTime, lifetime: Duration) -> SessionRecord {
+        SessionRecord {
             openid: "o".into(),
             unionid: None,
             session_key: SessionKey::new("k"),

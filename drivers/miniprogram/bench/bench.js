@@ -107,7 +107,7 @@ function replay(x, log, from) {
 async function coldLogins(module, samples) {
   const log = [];
   const instance = recordingInstance(module, log);
-  const open = (inst) => createLogin({ baseUrl: 'https://api.example.com', host: syncHost(), instantiate: () => inst, retry: { jitterSeed: 1 } });
+  const open = (inst) => createLogin({ baseUrl: 'https://api.example.com', host: syncHost(), instantiate: () => inst, seed: 1 });
   const recorded = open(instance);
   await recorded.ready;
   const setup = log.length; // the machine's creation: not part of the login

@@ -130,8 +130,10 @@ export interface LoginConfig {
   /** Default `wxlogin.session`. */
   storageKey?: string;
   timeouts?: { storageMs?: number; checkSessionMs?: number; wxLoginMs?: number; requestMs?: number };
-  /** `jitterSeed` defaults to a random value per launch, so clients spread their retries. */
-  retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number; jitterSeed?: number };
+  /** Retries of transient failures: default 500 ms doubling up to 8000 ms, 3 tries per step. */
+  backoff?: { initialMs?: number; maxMs?: number; maxAttempts?: number };
+  /** The seed of the backoff jitter; defaults to a random value per launch, so clients spread their retries. */
+  seed?: number;
   verify?: 'confirmWithServer' | 'trustUntilExpiry' | { confirmIfOlderThanMs: number };
   codeReuse?: 'never' | 'withinCodeLife';
   codeMaxAgeMs?: number;

@@ -30,9 +30,7 @@ function machineConfig(options) {
     if (ADAPTER_OPTIONS.indexOf(key) < 0) config[key] = options[key];
   });
   // Clients launched together spread their retries apart.
-  var retry = Object.assign({}, config.retry);
-  if (retry.jitterSeed === undefined) retry.jitterSeed = Math.floor(Math.random() * 4294967296);
-  config.retry = retry;
+  if (config.seed === undefined) config.seed = Math.floor(Math.random() * 4294967296);
   return config;
 }
 

@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const { world } = require('./support/world.js');
 const { until, drive, outcome } = require('./support/host.js');
 
-const FAST = { retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 10, jitterSeed: 3 } };
+const FAST = { backoff: { maxAttempts: 2, initialMs: 10, maxMs: 10 }, seed: 3 };
 
 // A silent storage read, checkSession or wx.login is retried, then reported as a timeout of
 // its step.

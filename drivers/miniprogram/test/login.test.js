@@ -178,7 +178,7 @@ test('logout after login: storage cleared, the next session() logs in again', as
 test('failures keep what the world said: errMsg and errno, in any script', async (t) => {
   const w = await world(t);
   for (let i = 0; i < 3; i++) w.host.script.login.push({ fail: 'login:fail 网络错误 😀', errno: 600001 });
-  const login = w.open({ retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 10, jitterSeed: 1 } });
+  const login = w.open({ backoff: { maxAttempts: 3, initialMs: 10, maxMs: 10 }, seed: 1 });
   const result = outcome(login.session());
   await drive(w.clock, () => result.done, 'the waiter settles after three tries');
   assert.equal(w.host.calls.login, 3);

@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use serde_json::json;
 use wxlogin::secret::AppSecret;
 use wxlogin::server::code2session::Code2SessionApi;
-use wxlogin::server::{CoordinatorConfig, ServerLoginConfig};
+use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
 use wxlogin_server::{LoginService, LoginServiceBuilder, ServerConfig, WxSession, router};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -143,10 +143,7 @@ fn median(mut rounds: Vec<(f64, f64, f64)>) -> (f64, f64, f64) {
 fn config(wechat: &str) -> ServerConfig {
     let mut code2session = Code2SessionApi::new("wx0000000000000001", AppSecret::new("secret"));
     code2session.base_url = wechat.to_owned();
-    ServerConfig::new(CoordinatorConfig::new(ServerLoginConfig::new(
-        code2session,
-        1,
-    )))
+    ServerConfig::new(CoordinatorConfig::new(ExchangeConfig::new(code2session, 1)))
 }
 
 /// The fake WeChat: a fixed session for any code.

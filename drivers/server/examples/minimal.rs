@@ -4,14 +4,14 @@
 use axum::{Router, routing::get};
 use wxlogin::secret::AppSecret;
 use wxlogin::server::code2session::Code2SessionApi;
-use wxlogin::server::{CoordinatorConfig, ServerLoginConfig};
+use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
 use wxlogin_server::{LoginService, ServerConfig, WxSession, router};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let secret = AppSecret::new(std::env::var("WX_SECRET")?);
     let code2session = Code2SessionApi::new(std::env::var("WX_APPID")?, secret);
-    let login = ServerLoginConfig::new(code2session, rand_seed());
+    let login = ExchangeConfig::new(code2session, rand_seed());
     let service = LoginService::start(ServerConfig::new(CoordinatorConfig::new(login)))?;
     let app = Router::new()
         .route(

@@ -5,7 +5,7 @@
 use axum::{Router, routing::get};
 use wxlogin::secret::AppSecret;
 use wxlogin::server::code2session::Code2SessionApi;
-use wxlogin::server::{CoordinatorConfig, ServerLoginConfig};
+use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
 use wxlogin_server::{
     CodeJoin, LoginService, Redis, RedisStore, SealKeys, ServerConfig, WxSession, router,
 };
@@ -15,7 +15,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let env = |name: &str| std::env::var(name).map_err(|_| format!("set {name}"));
     let code2session = Code2SessionApi::new(env("WX_APPID")?, AppSecret::new(env("WX_SECRET")?));
     let port: u16 = env("PORT")?.parse()?;
-    let login = ServerLoginConfig::new(
+    let login = ExchangeConfig::new(
         code2session,
         u64::from(port) << 32 | u64::from(std::process::id()),
     );

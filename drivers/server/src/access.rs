@@ -17,9 +17,8 @@ use tokio::task::JoinHandle;
 use tracing::{info, warn};
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::AccessToken;
-use wxlogin::server::TokenFailure;
 use wxlogin::server::access_token::{
-    AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenEvent, AccessTokenState,
+    AccessTokenCache, AccessTokenConfig, AccessTokenState, Command, Event, TokenFailure,
     TokenSource,
 };
 
@@ -69,7 +68,7 @@ impl AccessTokens {
         let http = WeChatHttp::new().map_err(|e| crate::StartError::HttpClient(e.to_string()))?;
         let (sender, inbox) = mpsc::channel(1024);
         let task = Task {
-            cache: AccessTokenCache::new(config.clone().with_source(TokenSource::Shared)),
+            cache: AccessTokenCache::new(with_source(&config, TokenSource::Shared)),
             config,
             generation: 0,
             fence: None,
@@ -150,7 +149,7 @@ impl Task {
         });
     }
 
-    fn feed(&mut self, event: AccessTokenEvent) {
+    fn feed(&mut self, event: Event) {
         match self.cache.handle(event, OffsetDateTime::now_utc()) {
             Ok(handled) if handled.is_late() => info!("late access-token answer ignored"),
             Ok(_) => {}
@@ -164,16 +163,16 @@ impl Task {
                 let waiter = WaiterId(self.next_waiter);
                 self.next_waiter = self.next_waiter.wrapping_add(1);
                 self.waiters.insert(waiter, reply);
-                self.feed(AccessTokenEvent::TokenNeeded { waiter });
+                self.feed(Event::TokenNeeded { waiter });
             }
             Input::IsRefresher(reply) => {
                 let _ = reply.send(self.fence.is_some());
             }
             Input::Fetched(generation, id, result) if generation == self.generation => {
-                self.feed(AccessTokenEvent::FetchAnswered { id, result });
+                self.feed(Event::FetchAnswered { id, result });
             }
             Input::Loaded(generation, id, state) if generation == self.generation => {
-                self.feed(AccessTokenEvent::SharedLoaded { id, state });
+                self.feed(Event::SharedLoaded { id, state });
             }
             Input::Fetched(..) | Input::Loaded(..) => info!("answer to a replaced cache dropped"),
             Input::Lease(fence) => self.take_role(fence),
@@ -193,14 +192,14 @@ impl Task {
             TokenSource::Shared
         };
         info!(refresher = fence.is_some(), fence = ?fence, "access-token role changed");
-        let config = self.config.clone().with_source(source);
+        let config = with_source(&self.config, source);
         let state = self.cache.export();
         self.cache = AccessTokenCache::from_state(config.clone(), state)
             .unwrap_or_else(|_| AccessTokenCache::new(config));
         self.generation = self.generation.wrapping_add(1);
         let waiting: Vec<WaiterId> = self.waiters.keys().copied().collect();
         for waiter in waiting {
-            self.feed(AccessTokenEvent::TokenNeeded { waiter });
+            self.feed(Event::TokenNeeded { waiter });
         }
     }
 
@@ -210,11 +209,11 @@ impl Task {
         }
     }
 
-    fn carry_out(&mut self, command: AccessTokenCommand) {
+    fn carry_out(&mut self, command: Command) {
         let generation = self.generation;
         let outbox = self.outbox.clone();
         match command {
-            AccessTokenCommand::Fetch {
+            Command::Fetch {
                 id,
                 request,
                 timeout,
@@ -228,7 +227,7 @@ impl Task {
                     let _ = outbox.send(Input::Fetched(generation, id, result)).await;
                 });
             }
-            AccessTokenCommand::LoadShared { id, .. } => {
+            Command::LoadShared { id, .. } => {
                 let lease = Arc::clone(&self.lease);
                 tokio::spawn(async move {
                     let bytes = lease.load().await.ok().flatten();
@@ -236,18 +235,14 @@ impl Task {
                     let _ = outbox.send(Input::Loaded(generation, id, state)).await;
                 });
             }
-            AccessTokenCommand::Publish { state } => self.publish(state),
-            AccessTokenCommand::Ready { waiters, token, .. } => {
+            Command::Publish { state } => self.publish(state),
+            Command::Complete { waiters, outcome } => {
+                let outcome = outcome
+                    .map(|granted| granted.access_token)
+                    .map_err(AccessTokenUnavailable::Failed);
                 for waiter in waiters {
                     if let Some(reply) = self.waiters.remove(&waiter) {
-                        let _ = reply.send(Ok(token.clone()));
-                    }
-                }
-            }
-            AccessTokenCommand::Failed { waiters, error } => {
-                for waiter in waiters {
-                    if let Some(reply) = self.waiters.remove(&waiter) {
-                        let _ = reply.send(Err(AccessTokenUnavailable::Failed(error.clone())));
+                        let _ = reply.send(outcome.clone());
                     }
                 }
             }
@@ -270,4 +265,11 @@ impl Task {
             }
         });
     }
+}
+
+/// `config` with its token source set to `source`.
+fn with_source(config: &AccessTokenConfig, source: TokenSource) -> AccessTokenConfig {
+    let mut config = config.clone();
+    config.source = source;
+    config
 }

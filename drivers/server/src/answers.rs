@@ -2,17 +2,14 @@
 //! outage, an unknown or expired session, a malformed token.
 
 use wxlogin::http::HttpResponse;
+use wxlogin::server::session::SessionCheck;
 use wxlogin::wire::{ErrorBody, ErrorKind, WireFailure};
 
 /// `503 upstream_unavailable` with `retry_after`: the session store is down. Never a 401,
 /// which would send every client to `wx.login` at once.
 pub(crate) fn store_unavailable(retry_after: u64) -> HttpResponse {
-    let mut body = ErrorBody::new(
-        ErrorKind::UpstreamUnavailable,
-        "the session store is unavailable; retry shortly",
-    );
-    body.retry_after = Some(retry_after);
-    body.to_response()
+    let seconds = i64::try_from(retry_after).unwrap_or(i64::MAX);
+    SessionCheck::store_unavailable(time::Duration::seconds(seconds))
 }
 
 /// `401 session_expired`: no token, or a token the store does not know or that has ended.

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use wxlogin::server::CoordinatorConfig;
+use wxlogin::server::login::CoordinatorConfig;
 use wxlogin::wire::{MAX_BODY_BYTES, TokenHeader};
 
 use crate::compat::WeRequestCompat;

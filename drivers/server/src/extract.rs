@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use tracing::{debug, error};
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::{SessionKey, SessionToken};
-use wxlogin::server::Session;
+use wxlogin::server::session::SessionRecord;
 use wxlogin::wire::WireFailure;
 
 use crate::answers;
@@ -34,7 +34,7 @@ use crate::store::StoreError;
 #[derive(Clone)]
 pub struct WxSession {
     token: SessionToken,
-    session: Session,
+    session: SessionRecord,
 }
 
 impl WxSession {
@@ -69,7 +69,7 @@ impl WxSession {
     }
 
     /// The whole record.
-    pub fn session(&self) -> &Session {
+    pub fn session(&self) -> &SessionRecord {
         &self.session
     }
 }
@@ -144,7 +144,7 @@ mod tests {
     fn debug_shows_who_but_not_the_key_or_the_token() {
         let session = WxSession {
             token: SessionToken::new("TOKENMARKER-debug"),
-            session: Session {
+            session: SessionRecord {
                 openid: "o-debug".into(),
                 unionid: None,
                 session_key: SessionKey::new("KEYMARKER-debug"),

@@ -1,5 +1,5 @@
 //! `wxlogin` on tokio and axum: a login service whose one task owns the sans-IO
-//! [`LoginCoordinator`](wxlogin::server::LoginCoordinator), the wire contract's routes, a
+//! [`LoginCoordinator`](wxlogin::server::login::LoginCoordinator), the wire contract's routes, a
 //! [`WxSession`] extractor for business routes, and session stores: in memory by default,
 //! Redis for several replicas acting as one (feature `redis`).
 //!
@@ -7,12 +7,12 @@
 //! use axum::{Router, routing::get};
 //! use wxlogin::secret::AppSecret;
 //! use wxlogin::server::code2session::Code2SessionApi;
-//! use wxlogin::server::{CoordinatorConfig, ServerLoginConfig};
+//! use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
 //! use wxlogin_server::{LoginService, ServerConfig, WxSession, router};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let code2session = Code2SessionApi::new("wx4f4bc4dec97d474b", AppSecret::new("app-secret"));
-//! let login = ServerLoginConfig::new(code2session, 7); // the seed of the retry jitter
+//! let login = ExchangeConfig::new(code2session, 7); // the seed of the retry jitter
 //! let service = LoginService::start(ServerConfig::new(CoordinatorConfig::new(login)))?;
 //! let app = Router::new()
 //!     .route("/me", get(|s: WxSession| async move { s.openid().to_owned() }))

@@ -6,6 +6,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use time::OffsetDateTime;
 use tracing::Instrument;
+use wxlogin::server::session::SessionCheck;
 use wxlogin::wire::WireFailure;
 
 use crate::answers;
@@ -56,7 +57,10 @@ async fn session_check(State(service): State<LoginService>, request: Request) ->
     async move {
         let (parts, _) = request.into_parts();
         let response = match resolve(&service, &parts).await {
-            Ok(session) => session.session().check_response(OffsetDateTime::now_utc()),
+            // The extractor did step 1 (the header, or the body field of a `wx.request`
+            // wrapper) and the lookup; step 2 answers with what it found.
+            Ok(session) => SessionCheck::from_token(session.token().clone())
+                .answer(Some(session.session()), OffsetDateTime::now_utc()),
             Err(answer) => answer,
         };
         into_axum(response)

@@ -16,7 +16,7 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::minutes(5);
 pub enum TokenEndpoint {
     /// `POST /cgi-bin/stable_token` with a JSON body (the default). In normal mode repeated
     /// calls return the same token, so processes fetching on their own do not overwrite each
-    /// other; `force_refresh: true` is sent only for [`ForceRefresh`](super::AccessTokenEvent::ForceRefresh).
+    /// other; `force_refresh: true` is sent only for [`ForceRefresh`](super::Event::ForceRefresh).
     #[default]
     Stable,
     /// `GET /cgi-bin/token`. Every call issues a new token and invalidates the previous one
@@ -28,18 +28,20 @@ pub enum TokenEndpoint {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TokenSource {
-    /// From WeChat, with [`AccessTokenCommand::Fetch`](super::AccessTokenCommand::Fetch)
+    /// From WeChat, with [`Command::Fetch`](super::Command::Fetch)
     /// (the default; the refreshing process).
     #[default]
     WeChat,
     /// From a store shared with the refreshing process, with
-    /// [`AccessTokenCommand::LoadShared`](super::AccessTokenCommand::LoadShared). The cache
+    /// [`Command::LoadShared`](super::Command::LoadShared). The cache
     /// never calls WeChat and refuses forced refreshes.
     Shared,
 }
 
 /// Configuration of an [`AccessTokenCache`](super::AccessTokenCache).
 ///
+/// `AccessTokenConfig::new(appid, secret, seed)` gives the defaults below; change any field
+/// afterwards (`let mut c = AccessTokenConfig::new(..); c.source = TokenSource::Shared;`).
 /// `Debug` never shows the secret.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -48,8 +50,8 @@ pub struct AccessTokenConfig {
     pub appid: String,
     /// The mini program's AppSecret (sent in the token request only).
     pub secret: AppSecret,
-    /// WeChat's host, [`DEFAULT_BASE_URL`] unless overridden (tests, proxies); trailing slashes
-    /// are ignored.
+    /// WeChat's host, [`DEFAULT_BASE_URL`] unless overridden (tests, proxies); a trailing `/`
+    /// is ignored.
     pub base_url: String,
     /// Which endpoint fetches call. Default: [`TokenEndpoint::Stable`].
     pub endpoint: TokenEndpoint,
@@ -91,33 +93,5 @@ impl AccessTokenConfig {
             max_waiters: 65_536,
             seed,
         }
-    }
-
-    /// Sends requests to another host. Trailing slashes are ignored.
-    #[must_use]
-    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into();
-        self
-    }
-
-    /// Uses `endpoint` for fetches.
-    #[must_use]
-    pub fn with_endpoint(mut self, endpoint: TokenEndpoint) -> Self {
-        self.endpoint = endpoint;
-        self
-    }
-
-    /// Takes tokens from `source`.
-    #[must_use]
-    pub fn with_source(mut self, source: TokenSource) -> Self {
-        self.source = source;
-        self
-    }
-
-    /// Refreshes `margin` before expiry.
-    #[must_use]
-    pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
-        self.refresh_margin = margin;
-        self
     }
 }

@@ -1,22 +1,24 @@
-//! [`AccessTokenCache`]: the shell around the rules of `transition.rs`. It numbers effects,
-//! queues commands, computes deadlines and applies the effects the rules decide on; it decides
-//! nothing itself.
+//! [`AccessTokenCache`]: the shell around [`transition`](super::transition). It numbers
+//! effects, tracks their deadlines and the timer the rules name, and queues commands; it
+//! decides nothing itself.
 
-use crate::{EffectId, WaiterId};
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
+use std::mem;
 
 use time::OffsetDateTime;
 
+use super::api;
+use super::command::Command;
 use super::config::{AccessTokenConfig, TokenSource};
-use super::fetch::{GrantedToken, TokenApi};
-use super::guard::ForceLedger;
-use super::types::{
-    AccessTokenCommand, AccessTokenError, AccessTokenEvent, AccessTokenPhase, AccessTokenState,
-    CachedToken, STATE_VERSION, TokenFailure,
+use super::error::{AccessTokenError, TokenFailure};
+use super::event::{Event, EventKind};
+use super::guard::ForceRefused;
+use super::state::{
+    AccessTokenState, CachedToken, Core, Ctx, Effect, Input, Next, Output, Phase, StateKind,
+    validate,
 };
-use crate::Handled;
-use crate::rng::SplitMix64;
-use crate::server::wechat_api::{ApiFailure, ErrorClass};
+use super::transition::{check_force, timer, transition};
+use crate::{EffectId, Handled};
 
 /// A WeChat `access_token` cache for one app, as a sans-IO machine.
 ///
@@ -35,8 +37,7 @@ use crate::server::wechat_api::{ApiFailure, ErrorClass};
 ///   source's kind, a duplicate waiter, an errcode that is no token error, an unusable
 ///   import); the cache is then exactly as before. What the world does (WeChat says `-1`, a
 ///   5xx, garbage, a refused force) is never an `Err`: it comes out as commands.
-/// - Every waiter gets exactly one [`Ready`](AccessTokenCommand::Ready) or
-///   [`Failed`](AccessTokenCommand::Failed), in a bounded number of steps, whether or not the
+/// - Every waiter gets exactly one [`Complete`](Command::Complete), in a bounded number of steps, whether or not the
 ///   driver answers its effects (each has a deadline).
 ///
 /// # Rules
@@ -51,156 +52,129 @@ use crate::server::wechat_api::{ApiFailure, ErrorClass};
 /// - Transient failures (`-1`, 5xx, transport, timeout) are retried with capped backoff.
 /// - Forced refreshes are at least 30 s apart and at most 20 per Beijing day; a refused force
 ///   is a typed [`TokenFailure::ForceRefused`], never a request WeChat would ignore.
+///
+/// # Methods
+/// - inputs: [`handle`](Self::handle), [`handle_timeout`](Self::handle_timeout)
+/// - outputs: [`poll_command`](Self::poll_command), [`poll_timeout`](Self::poll_timeout)
+/// - getters: [`state`](Self::state), [`token`](Self::token),
+///   [`outstanding`](Self::outstanding), [`last_failure`](Self::last_failure),
+///   [`waiting`](Self::waiting), [`check_force`](Self::check_force),
+///   [`export`](Self::export), [`config`](Self::config)
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccessTokenCache {
-    pub(super) config: AccessTokenConfig,
-    pub(super) phase: Phase,
-    pub(super) cached: Option<CachedToken>,
-    /// The latest fetch compare-and-expire dropped, as its [`CachedToken::fetch_key`]:
-    /// neither it nor any fetch before it is adopted from a store (a token older than a
-    /// rejected one was invalidated too).
-    pub(super) rejected: Option<(OffsetDateTime, u64)>,
-    /// The highest generation granted or adopted; the next grant is numbered one more.
-    pub(super) generation: u64,
-    pub(super) ledger: ForceLedger,
-    /// Waiting for any good token, in arrival order.
-    pub(super) waiters: Vec<WaiterId>,
-    /// Waiting for a forced refresh, in arrival order.
-    pub(super) force_waiters: Vec<WaiterId>,
-    /// Every waiter of both lists, for the duplicate check.
-    pub(super) waiting: BTreeSet<WaiterId>,
-    /// No refresh ahead before this instant (after a refresh failed for good).
-    pub(super) cooldown_until: Option<OffsetDateTime>,
-    pub(super) rng: SplitMix64,
-    pub(super) next_id: u64,
-    pub(super) commands: VecDeque<AccessTokenCommand>,
+    config: AccessTokenConfig,
+    core: Core,
+    /// The effect out in the world, and when the cache stops waiting for it.
+    pending: Option<Pending>,
+    /// With no effect out: when the rules want to be woken (a backoff's end, the refresh
+    /// ahead).
+    timer: Option<OffsetDateTime>,
+    next_id: u64,
+    commands: VecDeque<Command>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Phase {
-    Idle,
-    Fetching {
-        id: EffectId,
-        deadline: OffsetDateTime,
-        force: bool,
-        attempts: u32,
-    },
-    Loading {
-        id: EffectId,
-        deadline: OffsetDateTime,
-        attempts: u32,
-    },
-    BackingOff {
-        until: OffsetDateTime,
-        attempts: u32,
-        last: TokenFailure,
-    },
-}
-
-impl Phase {
-    pub(super) fn name(&self) -> AccessTokenPhase {
-        match self {
-            Phase::Idle => AccessTokenPhase::Idle,
-            Phase::Fetching { .. } => AccessTokenPhase::Fetching,
-            Phase::Loading { .. } => AccessTokenPhase::Loading,
-            Phase::BackingOff { .. } => AccessTokenPhase::BackingOff,
-        }
-    }
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Pending {
+    id: EffectId,
+    deadline: OffsetDateTime,
 }
 
 impl AccessTokenCache {
     /// An empty cache. Nothing happens until an event arrives.
     pub fn new(config: AccessTokenConfig) -> Self {
-        let rng = SplitMix64::new(config.seed);
         Self {
+            core: Core::new(config.seed),
             config,
-            phase: Phase::Idle,
-            cached: None,
-            rejected: None,
-            generation: 0,
-            ledger: ForceLedger::default(),
-            waiters: Vec::new(),
-            force_waiters: Vec::new(),
-            waiting: BTreeSet::new(),
-            cooldown_until: None,
-            rng,
+            pending: None,
+            timer: None,
             next_id: 0,
             commands: VecDeque::new(),
         }
     }
 
     /// A cache starting from a state another process exported (or this one, before a restart).
-    /// The state is checked as [`AccessTokenEvent::Imported`] checks it.
+    /// The state is checked as [`Event::Imported`] checks it.
+    ///
+    /// # Errors
+    /// [`AccessTokenError::InvalidState`] when the state is unusable.
     pub fn from_state(
         config: AccessTokenConfig,
         state: AccessTokenState,
     ) -> Result<Self, AccessTokenError> {
-        super::types::validate(&state)?;
+        validate(&state)?;
         let mut cache = Self::new(config);
-        cache.generation = state.token.as_ref().map_or(0, |t| t.generation);
-        cache.cached = state.token;
-        cache.ledger = state.forced;
+        cache.core.generation = state.token.as_ref().map_or(0, |t| t.generation);
+        cache.core.cached = state.token;
+        cache.core.ledger = state.forced;
+        cache.timer = timer(&cache.core, &cache.config);
         Ok(cache)
     }
 
     /// Feeds one event. See the type's contract: `Ok(Handled::Late)` for an answer the cache
     /// no longer waits for (nothing changed), `Err` only for a broken contract.
+    ///
+    /// # Errors
+    /// [`AccessTokenError`] when the event breaks the contract; the cache is unchanged.
     pub fn handle(
         &mut self,
-        event: AccessTokenEvent,
+        event: Event,
         now: OffsetDateTime,
     ) -> Result<Handled, AccessTokenError> {
-        let handled = self.step(event, now)?;
-        if handled == Handled::Applied {
-            // Whatever is due at `now` is due whether or not the driver calls handle_timeout.
-            self.step_timeout(now);
+        if let Some(id) = event.answers() {
+            // An answer of the other source's kind is left to the rules, which refuse it.
+            if event.kind() == self.answer_kind() {
+                let current = self.pending.is_some_and(|p| p.id == id && now < p.deadline);
+                if !current {
+                    if id.0 >= self.next_id {
+                        return Err(AccessTokenError::UnknownId { id });
+                    }
+                    return Ok(Handled::Late);
+                }
+            }
         }
-        Ok(handled)
+        self.step(Input::Event(event), now)?;
+        Ok(Handled::Applied)
     }
 
     /// Fires what is due at `now`: a fetch past its deadline, the end of a backoff, the early
     /// refresh. Calling it early, late or repeatedly is harmless.
     pub fn handle_timeout(&mut self, now: OffsetDateTime) {
-        self.step_timeout(now);
+        if self.poll_timeout().is_some_and(|at| now >= at) {
+            // Deadlines are accepted in every state, so this cannot be refused.
+            let _ = self.step(Input::Deadline, now);
+        }
     }
 
     /// The next command to carry out, in order.
     #[must_use]
-    pub fn poll_command(&mut self) -> Option<AccessTokenCommand> {
+    pub fn poll_command(&mut self) -> Option<Command> {
         self.commands.pop_front()
     }
 
     /// The instant [`handle_timeout`](Self::handle_timeout) should be called, if any: a fetch's
     /// deadline, the end of a backoff, or the early refresh of the cached token.
     pub fn poll_timeout(&self) -> Option<OffsetDateTime> {
-        match &self.phase {
-            Phase::Fetching { deadline, .. } | Phase::Loading { deadline, .. } => Some(*deadline),
-            Phase::BackingOff { until, .. } => Some(*until),
-            Phase::Idle => self.refresh_due_at(),
-        }
+        self.pending.map_or(self.timer, |p| Some(p.deadline))
     }
 
     /// What the cache is doing.
-    pub fn phase(&self) -> AccessTokenPhase {
-        self.phase.name()
+    pub fn state(&self) -> StateKind {
+        self.core.kind()
     }
 
     /// The cached token, if it is usable at `now`.
     pub fn token(&self, now: OffsetDateTime) -> Option<&CachedToken> {
-        self.cached.as_ref().filter(|t| t.is_usable(now))
+        self.core.token(now)
     }
 
     /// The id of the effect the cache waits for, if any.
     pub fn outstanding(&self) -> Option<EffectId> {
-        match &self.phase {
-            Phase::Fetching { id, .. } | Phase::Loading { id, .. } => Some(*id),
-            Phase::Idle | Phase::BackingOff { .. } => None,
-        }
+        self.pending.map(|p| p.id)
     }
 
     /// The failure being retried, while backing off.
     pub fn last_failure(&self) -> Option<&TokenFailure> {
-        match &self.phase {
+        match &self.core.phase {
             Phase::BackingOff { last, .. } => Some(last),
             Phase::Idle | Phase::Fetching { .. } | Phase::Loading { .. } => None,
         }
@@ -208,24 +182,20 @@ impl AccessTokenCache {
 
     /// How many callers are waiting.
     pub fn waiting(&self) -> usize {
-        self.waiting.len()
+        self.core.waiting.len()
     }
 
     /// Whether a forced refresh would be sent at `now`, or why not.
-    pub fn check_force(&self, now: OffsetDateTime) -> Result<(), super::guard::ForceRefused> {
-        match self.config.source {
-            TokenSource::WeChat => self.ledger.check(now),
-            TokenSource::Shared => Err(super::guard::ForceRefused::NotRefresher),
-        }
+    ///
+    /// # Errors
+    /// Why the force would be refused.
+    pub fn check_force(&self, now: OffsetDateTime) -> Result<(), ForceRefused> {
+        check_force(&self.core, &self.config, now)
     }
 
     /// The state to share with other processes: the cached token and the forced-refresh counts.
     pub fn export(&self) -> AccessTokenState {
-        AccessTokenState {
-            v: STATE_VERSION,
-            token: self.cached.clone(),
-            forced: self.ledger,
-        }
+        self.core.export()
     }
 
     /// The configuration.
@@ -233,225 +203,69 @@ impl AccessTokenCache {
         &self.config
     }
 
-    // ---- effects the rules apply -------------------------------------------------------
-
-    /// When the cached token should be refreshed ahead: `refresh_margin` before expiry, never
-    /// before half its life, never before the cooldown ends.
-    pub(super) fn refresh_due_at(&self) -> Option<OffsetDateTime> {
-        let cached = self.cached.as_ref()?;
-        let half_life = (cached.expires_at - cached.fetched_at) / 2;
-        let by_margin = cached.expires_at.saturating_sub(self.config.refresh_margin);
-        let by_life = cached.fetched_at.saturating_add(half_life);
-        let at = by_margin.max(by_life);
-        Some(self.cooldown_until.map_or(at, |c| at.max(c)))
-    }
-
-    /// Refuses a waiter already waiting; `Ok(false)` when the cache is full (the waiter was
-    /// failed with `Busy`).
-    pub(super) fn admit(&mut self, waiter: WaiterId) -> Result<bool, AccessTokenError> {
-        if self.waiting.contains(&waiter) {
-            return Err(AccessTokenError::DuplicateWaiter { waiter });
-        }
-        if self.waiting.len() >= self.config.max_waiters {
-            self.commands.push_back(AccessTokenCommand::Failed {
-                waiters: vec![waiter],
-                error: TokenFailure::Busy,
-            });
-            return Ok(false);
-        }
-        Ok(true)
-    }
-
-    pub(super) fn enqueue(&mut self, waiter: WaiterId, force: bool) {
-        self.waiting.insert(waiter);
-        if force {
-            self.force_waiters.push(waiter);
-        } else {
-            self.waiters.push(waiter);
-        }
-    }
-
-    /// Sends the token to `waiters`, if there are any.
-    pub(super) fn ready(&mut self, waiters: Vec<WaiterId>, token: &CachedToken) {
-        if waiters.is_empty() {
-            return;
-        }
-        for w in &waiters {
-            self.waiting.remove(w);
-        }
-        self.commands.push_back(AccessTokenCommand::Ready {
-            waiters,
-            token: token.access_token.clone(),
-            expires_at: token.expires_at,
-            generation: token.generation,
-        });
-    }
-
-    pub(super) fn fail(&mut self, waiters: Vec<WaiterId>, error: TokenFailure) {
-        if waiters.is_empty() {
-            return;
-        }
-        for w in &waiters {
-            self.waiting.remove(w);
-        }
-        self.commands
-            .push_back(AccessTokenCommand::Failed { waiters, error });
-    }
-
-    /// Serves every normal waiter with the cached token, if it is usable.
-    pub(super) fn serve_waiters(&mut self, now: OffsetDateTime) {
-        if let Some(token) = self.cached.clone().filter(|t| t.is_usable(now)) {
-            let waiters = std::mem::take(&mut self.waiters);
-            self.ready(waiters, &token);
-        }
-    }
-
-    /// Sends a fetch (or a shared load), as attempt `attempts + 1`. A forced fetch is counted
-    /// and published; the caller has checked the guard.
-    pub(super) fn start(&mut self, force: bool, attempts: u32, now: OffsetDateTime) {
-        let id = EffectId(self.next_id);
-        self.next_id = self.next_id.wrapping_add(1);
-        let deadline = now.saturating_add(self.config.call_timeout);
-        let timeout = self.config.call_timeout;
-        let attempts = attempts.saturating_add(1);
+    /// The answer kind of this cache's effects.
+    fn answer_kind(&self) -> EventKind {
         match self.config.source {
-            TokenSource::WeChat => {
-                if force {
-                    self.ledger.record(now);
-                    self.publish();
-                }
-                self.phase = Phase::Fetching {
-                    id,
-                    deadline,
-                    force,
-                    attempts,
-                };
-                let request = TokenApi::new(&self.config).request(force);
-                self.commands.push_back(AccessTokenCommand::Fetch {
-                    id,
-                    request,
-                    timeout,
-                    force,
-                });
+            TokenSource::WeChat => EventKind::FetchAnswered,
+            TokenSource::Shared => EventKind::SharedLoaded,
+        }
+    }
+
+    /// Runs one transition. An accepted answer or deadline consumes the outstanding effect.
+    fn step(&mut self, input: Input, now: OffsetDateTime) -> Result<(), AccessTokenError> {
+        let consumes = match &input {
+            Input::Event(event) => event.answers().is_some(),
+            Input::Deadline => true,
+        };
+        let core = mem::replace(&mut self.core, Core::new(0));
+        let ctx = Ctx {
+            config: &self.config,
+            now,
+        };
+        match transition(core, input, &ctx) {
+            Ok(next) => {
+                self.apply(next, consumes, now);
+                Ok(())
             }
-            TokenSource::Shared => {
-                self.phase = Phase::Loading {
-                    id,
-                    deadline,
-                    attempts,
-                };
-                self.commands
-                    .push_back(AccessTokenCommand::LoadShared { id, timeout });
+            Err(refused) => {
+                let (core, error) = *refused;
+                self.core = core;
+                Err(error)
             }
         }
     }
 
-    /// Caches a token WeChat just granted, as the next generation, and publishes the new state.
-    pub(super) fn adopt_granted(&mut self, granted: GrantedToken, now: OffsetDateTime) {
-        let lifetime = crate::time_util::seconds(granted.expires_in);
-        self.generation = self.generation.saturating_add(1);
-        self.cached = Some(CachedToken {
-            access_token: granted.access_token,
-            fetched_at: now,
-            expires_at: now.saturating_add(lifetime),
-            generation: self.generation,
-        });
-        self.cooldown_until = None;
-        self.publish();
-    }
-
-    /// Drops the cached token as rejected, remembering the latest fetch ever rejected.
-    pub(super) fn expire_cached(&mut self) {
-        if let Some(dropped) = self.cached.take() {
-            self.rejected = self.rejected.max(Some(dropped.fetch_key()));
+    fn apply(&mut self, next: Next, consumes: bool, now: OffsetDateTime) {
+        self.core = next.core;
+        self.timer = next.timer;
+        if consumes {
+            self.pending = None;
         }
-    }
-
-    /// Adopts a shared token if it is usable, from a fetch after the latest rejected one, and
-    /// newer than ours (or ours is unusable). Returns whether it was adopted. The same text
-    /// from a later fetch is a new token: the stable endpoint re-issues texts.
-    pub(super) fn adopt_shared(&mut self, state: &AccessTokenState, now: OffsetDateTime) -> bool {
-        self.ledger.merge(&state.forced);
-        let Some(candidate) = state.token.as_ref() else {
-            return false;
-        };
-        let key = candidate.fetch_key();
-        let rejected = self.rejected.is_some_and(|r| key <= r);
-        let newer = match self.cached.as_ref().filter(|t| t.is_usable(now)) {
-            Some(ours) => key > ours.fetch_key(),
-            None => true,
-        };
-        if candidate.is_usable(now) && !rejected && newer {
-            self.generation = self.generation.max(candidate.generation);
-            self.cached = Some(candidate.clone());
-            self.cooldown_until = None;
-            true
-        } else {
-            false
-        }
-    }
-
-    /// Retries a transient failure after a backoff, or gives up.
-    pub(super) fn retry_or_give_up(
-        &mut self,
-        last: TokenFailure,
-        attempts: u32,
-        now: OffsetDateTime,
-    ) {
-        let transient = match &last {
-            TokenFailure::Unavailable { last, .. } => last.is_transient(),
-            TokenFailure::NoSharedToken { .. } => true,
-            TokenFailure::ForceRefused(_) | TokenFailure::Busy => false,
-        };
-        if !transient || attempts >= self.config.backoff.max_attempts {
-            return self.give_up(last, now);
-        }
-        let delay = self.config.backoff.delay(attempts, &mut self.rng);
-        let Some(mut until) = now.checked_add(delay) else {
-            return self.give_up(last, now);
-        };
-        if !self.force_waiters.is_empty() {
-            // The next attempt is forced: WeChat would ignore it within 30 s of the last one.
-            if let Err(super::guard::ForceRefused::TooSoon { retry_at }) = self.ledger.check(until)
-            {
-                until = until.max(retry_at);
+        for output in next.out {
+            match output {
+                Output::Command(command) => self.commands.push_back(command),
+                Output::Start(effect) => self.start(effect, now),
             }
         }
-        self.phase = Phase::BackingOff {
-            until,
-            attempts,
-            last,
-        };
     }
 
-    /// Fails every waiter with `failure`, goes idle and refreshes ahead again only after the
-    /// cooldown (or the quota's reset).
-    pub(super) fn give_up(&mut self, failure: TokenFailure, now: OffsetDateTime) {
-        let mut waiters = std::mem::take(&mut self.waiters);
-        waiters.append(&mut self.force_waiters);
-        let quota_reset = match &failure {
-            TokenFailure::Unavailable { last, .. } => match last.wechat().map(|e| e.class()) {
-                Some(ErrorClass::RateLimited(quota)) => quota.resets_at(now),
-                _ => None,
+    /// Gives `effect` the next id and a deadline `call_timeout` away, and queues its command.
+    fn start(&mut self, effect: Effect, now: OffsetDateTime) {
+        let id = EffectId(self.next_id);
+        // Ids are never reused; 2^64 effects outlive any server.
+        self.next_id = self.next_id.saturating_add(1);
+        let timeout = self.config.call_timeout;
+        let deadline = now.saturating_add(timeout);
+        self.pending = Some(Pending { id, deadline });
+        let command = match effect {
+            Effect::Fetch { force } => Command::Fetch {
+                id,
+                request: api::request(&self.config, force),
+                timeout,
+                force,
             },
-            _ => None,
+            Effect::Load => Command::LoadShared { id, timeout },
         };
-        let cooldown = now.saturating_add(self.config.failure_cooldown);
-        self.cooldown_until = Some(quota_reset.map_or(cooldown, |q| q.max(cooldown)));
-        self.phase = Phase::Idle;
-        self.fail(waiters, failure);
+        self.commands.push_back(command);
     }
-
-    pub(super) fn publish(&mut self) {
-        if self.config.source == TokenSource::WeChat {
-            let state = self.export();
-            self.commands
-                .push_back(AccessTokenCommand::Publish { state });
-        }
-    }
-}
-
-/// The failure of one fetch attempt.
-pub(super) fn unavailable(attempts: u32, last: ApiFailure) -> TokenFailure {
-    TokenFailure::Unavailable { attempts, last }
 }

@@ -9,8 +9,8 @@ use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, Method, TransportFailure};
 use wxlogin::secret::AccessToken;
 use wxlogin::server::access_token::{
-    AccessTokenCache, AccessTokenCommand, AccessTokenError, AccessTokenEvent, AccessTokenState,
-    CachedToken, ForceLedger, ForceRefused, TokenFailure,
+    AccessTokenCache, AccessTokenError, AccessTokenState, CachedToken, Command, Event, ForceLedger,
+    ForceRefused, TokenFailure,
 };
 use wxlogin::server::wechat_api::ApiFailure;
 
@@ -101,7 +101,7 @@ impl Driver {
 
     /// Feeds an event; an accepted waiter is now waiting, an answer or a rejection goes in
     /// the world's ledger.
-    pub(crate) fn feed(&mut self, event: AccessTokenEvent) -> Result<Handled, AccessTokenError> {
+    pub(crate) fn feed(&mut self, event: Event) -> Result<Handled, AccessTokenError> {
         let EventFacts {
             waiter,
             answered,
@@ -169,9 +169,9 @@ impl Driver {
 
     /// Checks one command against the invariants, applies it to the fake world, and turns it
     /// into the model's form.
-    pub(crate) fn observe(&mut self, command: &AccessTokenCommand) -> Exp {
+    pub(crate) fn observe(&mut self, command: &Command) -> Exp {
         match command {
-            AccessTokenCommand::Fetch {
+            Command::Fetch {
                 id,
                 request,
                 timeout,
@@ -186,7 +186,7 @@ impl Driver {
                 // At most one fetch outstanding: the previous one is now answered or late.
                 if let Some(previous) = self.last_fetch {
                     let mut probe = self.cache.clone();
-                    let late = AccessTokenEvent::FetchAnswered {
+                    let late = Event::FetchAnswered {
                         id: previous,
                         result: Err(TransportFailure::Timeout),
                     };
@@ -219,12 +219,15 @@ impl Driver {
                     force: *force,
                 }
             }
-            AccessTokenCommand::Ready {
+            Command::Complete {
                 waiters,
-                token,
-                expires_at,
-                generation,
+                outcome: Ok(granted),
             } => {
+                let (token, expires_at, generation) = (
+                    &granted.access_token,
+                    &granted.expires_at,
+                    &granted.generation,
+                );
                 self.complete(waiters);
                 assert!(*expires_at > self.now, "an expired token handed out");
                 Exp::Ready {
@@ -234,25 +237,28 @@ impl Driver {
                     generation: *generation,
                 }
             }
-            AccessTokenCommand::Failed { waiters, error } => {
+            Command::Complete {
+                waiters,
+                outcome: Err(error),
+            } => {
                 self.complete(waiters);
                 Exp::Failed {
                     waiters: waiters.iter().map(|w| w.0).collect(),
                     fail: fail(error),
                 }
             }
-            AccessTokenCommand::Publish { state } => {
+            Command::Publish { state } => {
                 self.published.push(state.clone());
                 let snap = snap_of(state);
                 self.held(&snap, false);
                 Exp::Publish(snap)
             }
-            AccessTokenCommand::LoadShared { .. } => panic!("a WeChat cache loaded shared state"),
+            Command::LoadShared { .. } => panic!("a WeChat cache loaded shared state"),
         }
     }
 
     /// No `Debug` of the cache or of a command shows the secret or a token.
-    pub(crate) fn check_debug(&self, commands: &[AccessTokenCommand], seen: &[(String, u64)]) {
+    pub(crate) fn check_debug(&self, commands: &[Command], seen: &[(String, u64)]) {
         let mut debug = format!("{:?}", self.cache);
         for command in commands {
             debug.push_str(&format!("{command:?}"));
@@ -350,7 +356,7 @@ impl Driver {
         token: &(String, u64),
         current: bool,
         due: bool,
-        commands: &[AccessTokenCommand],
+        commands: &[Command],
     ) {
         if current {
             self.storms.insert(token.clone(), 0);
@@ -360,7 +366,7 @@ impl Driver {
         }
         let fetches = commands
             .iter()
-            .filter(|c| matches!(c, AccessTokenCommand::Fetch { .. }))
+            .filter(|c| matches!(c, Command::Fetch { .. }))
             .count() as u32;
         assert!(
             current || fetches == 0,
@@ -377,8 +383,8 @@ pub(crate) fn rejection(
     generation: u64,
     errcode: i64,
     waiter: Option<WaiterId>,
-) -> AccessTokenEvent {
-    AccessTokenEvent::TokenRejected {
+) -> Event {
+    Event::TokenRejected {
         token: AccessToken::new(token),
         generation,
         errcode,
@@ -386,9 +392,9 @@ pub(crate) fn rejection(
     }
 }
 
-pub(crate) fn late_answer(id: EffectId) -> AccessTokenEvent {
+pub(crate) fn late_answer(id: EffectId) -> Event {
     let body = br#"{"access_token":"late","expires_in":7200}"#.to_vec();
-    AccessTokenEvent::FetchAnswered {
+    Event::FetchAnswered {
         id,
         result: Ok(HttpResponse::json(200, body)),
     }

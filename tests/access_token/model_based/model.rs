@@ -8,7 +8,7 @@
 //! The retry jitter (splitmix64 and "equal jitter" in whole milliseconds, as documented on
 //! `Backoff`) is re-implemented so that backoff deadlines are predicted to the millisecond.
 
-use wxlogin::server::access_token::AccessTokenPhase;
+use wxlogin::server::access_token::StateKind;
 
 use super::world::{
     Api, BACKOFF_INITIAL, BACKOFF_MAX, CALL_TIMEOUT, COOLDOWN, Cfg, DAILY_LIMIT, Exp,
@@ -95,11 +95,11 @@ impl Model {
         }
     }
 
-    pub(crate) fn phase_name(&self) -> AccessTokenPhase {
+    pub(crate) fn phase_name(&self) -> StateKind {
         match self.phase {
-            Phase::Idle => AccessTokenPhase::Idle,
-            Phase::Fetching { .. } => AccessTokenPhase::Fetching,
-            Phase::Backoff { .. } => AccessTokenPhase::BackingOff,
+            Phase::Idle => StateKind::Idle,
+            Phase::Fetching { .. } => StateKind::Fetching,
+            Phase::Backoff { .. } => StateKind::BackingOff,
         }
     }
 

@@ -1,8 +1,8 @@
 //! The rules of the access token cache as the model states them: one method per input, each
-//! checking the driver's contract first (a refusal changes nothing), then applying the rule;
-//! after every accepted input whatever is due at `now` fires, as `handle` documents.
+//! checking the driver's contract first (a refusal changes nothing), then applying the rule.
+//! Only a timer input (`Deadline`, `Tick`: the driver's `handle_timeout`) fires what is due.
 
-use wxlogin::server::access_token::{AccessTokenPhase, TokenEventKind as K};
+use wxlogin::server::access_token::{EventKind as K, StateKind};
 
 use super::model::{Model, Phase};
 use super::world::{
@@ -30,12 +30,10 @@ impl Model {
             Tr::Need => {
                 let waiter = self.new_waiter();
                 self.need(waiter);
-                self.timer();
             }
             Tr::Force => {
                 let waiter = self.new_waiter();
                 self.force(waiter);
-                self.timer();
             }
             Tr::Answer(ans) => match self.phase {
                 // At or after its deadline an answer is late, even before the timer fired.
@@ -44,7 +42,6 @@ impl Model {
                     force, attempts, ..
                 } => {
                     self.answered(parse(ans), force, attempts);
-                    self.timer();
                 }
                 Phase::Idle | Phase::Backoff { .. } => self.late = true,
             },
@@ -62,12 +59,10 @@ impl Model {
             } => {
                 let waiter = waiter.then(|| self.new_waiter());
                 self.reject(token, *generation, waiter);
-                self.timer();
             }
             Tr::Import(imp) => {
                 let snap = self.imported(imp);
                 self.import(snap);
-                self.timer();
             }
             Tr::Stale(_) => self.late = true,
             Tr::Unknown { ahead } => self.refusal = Some(Refusal::Unknown(self.next_id + ahead)),
@@ -76,7 +71,7 @@ impl Model {
             Tr::WrongKind => {
                 let (state, expected) = match self.phase {
                     Phase::Fetching { .. } => (
-                        AccessTokenPhase::Fetching,
+                        StateKind::Fetching,
                         vec![
                             K::TokenNeeded,
                             K::FetchAnswered,

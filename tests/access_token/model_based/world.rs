@@ -2,7 +2,7 @@
 //! WeChat's answers) and the predicted outputs (`Exp`, `Fail`, `Refusal`), as plain data.
 //! Times are milliseconds after `T0_S`; tokens are their text.
 
-use wxlogin::server::access_token::{AccessTokenPhase, TokenEventKind};
+use wxlogin::server::access_token::{EventKind, StateKind};
 
 /// The model clock's origin, in unix seconds: 2024-01-01T15:50:00Z, ten minutes before a
 /// Beijing midnight, so that runs cross one.
@@ -275,9 +275,9 @@ pub(crate) enum Fail {
 pub(crate) enum Refusal {
     Unknown(u64),
     Unexpected {
-        state: AccessTokenPhase,
-        expected: Vec<TokenEventKind>,
-        got: TokenEventKind,
+        state: StateKind,
+        expected: Vec<EventKind>,
+        got: EventKind,
     },
     Duplicate(u64),
     NotToken(i64),

@@ -9,8 +9,7 @@ use wxlogin::secret::{AccessToken, AppSecret};
 use wxlogin::{EffectId, WaiterId};
 
 use wxlogin::server::access_token::{
-    AccessTokenCache, AccessTokenCommand, AccessTokenConfig, AccessTokenError, AccessTokenEvent,
-    TokenFailure,
+    AccessTokenCache, AccessTokenConfig, AccessTokenError, Command, Event, TokenFailure,
 };
 
 pub const APPID: &str = "wxAPPID0001";
@@ -27,7 +26,9 @@ pub fn secs(n: i64) -> Duration {
 }
 
 pub fn config() -> AccessTokenConfig {
-    AccessTokenConfig::new(APPID, AppSecret::new(SECRET), 42).with_base_url(BASE)
+    let mut config = AccessTokenConfig::new(APPID, AppSecret::new(SECRET), 42);
+    config.base_url = BASE.to_owned();
+    config
 }
 
 pub fn granted(token: &str, expires_in: u64) -> Result<HttpResponse, TransportFailure> {
@@ -44,21 +45,21 @@ pub fn errcode(code: i64, msg: &str) -> Result<HttpResponse, TransportFailure> {
     ))
 }
 
-pub fn need(waiter: u64) -> AccessTokenEvent {
-    AccessTokenEvent::TokenNeeded {
+pub fn need(waiter: u64) -> Event {
+    Event::TokenNeeded {
         waiter: WaiterId(waiter),
     }
 }
 
-pub fn force(waiter: u64) -> AccessTokenEvent {
-    AccessTokenEvent::ForceRefresh {
+pub fn force(waiter: u64) -> Event {
+    Event::ForceRefresh {
         waiter: WaiterId(waiter),
     }
 }
 
 /// A 40001 for a call made with `token` as fetch `generation` granted it.
-pub fn rejected(token: &str, generation: u64, waiter: Option<u64>) -> AccessTokenEvent {
-    AccessTokenEvent::TokenRejected {
+pub fn rejected(token: &str, generation: u64, waiter: Option<u64>) -> Event {
+    Event::TokenRejected {
         token: AccessToken::new(token),
         generation,
         errcode: 40001,
@@ -78,34 +79,37 @@ impl Applied for Result<Handled, AccessTokenError> {
     }
 }
 
-pub fn answer(id: EffectId, result: Result<HttpResponse, TransportFailure>) -> AccessTokenEvent {
-    AccessTokenEvent::FetchAnswered { id, result }
+pub fn answer(id: EffectId, result: Result<HttpResponse, TransportFailure>) -> Event {
+    Event::FetchAnswered { id, result }
 }
 
-pub fn drain(cache: &mut AccessTokenCache) -> Vec<AccessTokenCommand> {
+pub fn drain(cache: &mut AccessTokenCache) -> Vec<Command> {
     std::iter::from_fn(|| cache.poll_command()).collect()
 }
 
 /// The fetches among `commands`: (id, forced).
-pub fn fetches(commands: &[AccessTokenCommand]) -> Vec<(EffectId, bool)> {
+pub fn fetches(commands: &[Command]) -> Vec<(EffectId, bool)> {
     commands
         .iter()
         .filter_map(|c| match c {
-            AccessTokenCommand::Fetch { id, force, .. } => Some((*id, *force)),
+            Command::Fetch { id, force, .. } => Some((*id, *force)),
             _ => None,
         })
         .collect()
 }
 
 /// The waiters served among `commands`, with the token text each got.
-pub fn served(commands: &[AccessTokenCommand]) -> Vec<(WaiterId, String)> {
+pub fn served(commands: &[Command]) -> Vec<(WaiterId, String)> {
     commands
         .iter()
         .filter_map(|c| match c {
-            AccessTokenCommand::Ready { waiters, token, .. } => Some(
+            Command::Complete {
+                waiters,
+                outcome: Ok(token),
+            } => Some(
                 waiters
                     .iter()
-                    .map(|w| (*w, token.expose_secret().to_owned()))
+                    .map(|w| (*w, token.access_token.expose_secret().to_owned()))
                     .collect::<Vec<_>>(),
             ),
             _ => None,
@@ -115,11 +119,14 @@ pub fn served(commands: &[AccessTokenCommand]) -> Vec<(WaiterId, String)> {
 }
 
 /// The waiters failed among `commands`, with their failure.
-pub fn failed(commands: &[AccessTokenCommand]) -> Vec<(WaiterId, TokenFailure)> {
+pub fn failed(commands: &[Command]) -> Vec<(WaiterId, TokenFailure)> {
     commands
         .iter()
         .filter_map(|c| match c {
-            AccessTokenCommand::Failed { waiters, error } => Some(
+            Command::Complete {
+                waiters,
+                outcome: Err(error),
+            } => Some(
                 waiters
                     .iter()
                     .map(|w| (*w, error.clone()))

@@ -21,10 +21,8 @@ use wxlogin::client::{
 use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, LoginCode, SessionKey, SessionToken, StorageValue};
 use wxlogin::server::code2session::Code2SessionApi;
-use wxlogin::server::session::answer_session_check;
-use wxlogin::server::{
-    CoordinatorConfig, LoginCoordinator, ServerLoginCommand, ServerLoginConfig, ServerLoginEvent,
-};
+use wxlogin::server::login::{self, CoordinatorConfig, ExchangeConfig, LoginCoordinator};
+use wxlogin::server::session::SessionCheck;
 use wxlogin::wire::{TokenHeader, decode_login_request};
 
 pub use wechat::{FakeWeChat, WeChatReply};
@@ -38,14 +36,14 @@ pub fn at(seconds_after_t0: i64) -> OffsetDateTime {
 
 pub fn config() -> LoginConfig {
     let mut config = LoginConfig::new("https://api.example.com");
-    config.retry.jitter_seed = 7;
+    config.seed = 7;
     config
 }
 
-pub fn server_config() -> ServerLoginConfig {
+pub fn server_config() -> ExchangeConfig {
     let mut code2session = Code2SessionApi::new(wechat::APPID, AppSecret::new("APP-SECRET"));
     code2session.base_url = wechat::BASE_URL.into();
-    ServerLoginConfig::new(code2session, 11)
+    ExchangeConfig::new(code2session, 11)
 }
 
 /// How fake wx answers `wx.login`.
@@ -82,7 +80,7 @@ pub enum Answer {
 
 enum Inbox {
     Client(Event),
-    Server(ServerLoginEvent),
+    Server(login::Event),
 }
 
 pub struct World {
@@ -90,7 +88,7 @@ pub struct World {
     pub server: LoginCoordinator,
     pub wechat: FakeWeChat,
     /// The server's session store: token -> record.
-    pub store: BTreeMap<String, wxlogin::server::Session>,
+    pub store: BTreeMap<String, wxlogin::server::session::SessionRecord>,
     pub now: OffsetDateTime,
     pub storage: Option<String>,
     pub storage_silent: bool,
@@ -159,7 +157,7 @@ impl World {
         let mut world = Self::new(config);
         let token = "stored-token";
         let expires = world.now + Duration::hours(1);
-        let session = wxlogin::server::Session {
+        let session = wxlogin::server::session::SessionRecord {
             openid: "oUSER".into(),
             unionid: None,
             session_key: SessionKey::new("c3RvcmVkLXNlc3Npb24ta2V5"),
@@ -333,7 +331,7 @@ impl World {
                 let request_id = RequestId(self.next_request);
                 self.routes.insert(request_id, (id, delivery));
                 let body = request.body.clone();
-                let received = ServerLoginEvent::Received {
+                let received = login::Event::Received {
                     request: request_id,
                     body,
                 };
@@ -341,12 +339,13 @@ impl World {
                 None
             }
             delivery => {
-                let response = answer_session_check(
-                    &TokenHeader::default(),
-                    &request.headers,
-                    self.now,
-                    |token| self.store.get(token.expose_secret()),
-                );
+                let response = match SessionCheck::read(&TokenHeader::default(), &request.headers) {
+                    Ok(check) => {
+                        let found = self.store.get(check.token().expose_secret());
+                        check.answer(found, self.now)
+                    }
+                    Err(bad_request) => bad_request,
+                };
                 self.route(id, delivery, response)
             }
         }
@@ -373,32 +372,34 @@ impl World {
     }
 
     /// Carries out one command of the server: WeChat calls, session creation, answers.
-    fn serve(&mut self, command: ServerLoginCommand) {
+    fn serve(&mut self, command: login::Command) {
         match command {
-            ServerLoginCommand::CallWeChat { id, request, .. } => {
+            login::Command::CallWeChat { id, request, .. } => {
                 let result = self.wechat.answer(&request);
-                let event = ServerLoginEvent::WeChatAnswered { id, result };
+                let event = login::Event::WeChatAnswered { id, result };
                 self.inbox.push_back(Inbox::Server(event));
             }
-            ServerLoginCommand::CreateSession { id, session } => {
+            login::Command::CreateSession { id, session } => {
                 self.next_token += 1;
                 let token = format!("token{:04}", self.next_token);
                 let expires_at = session.expires_at;
                 self.store.insert(token.clone(), session);
                 let token = SessionToken::new(token);
-                let event = ServerLoginEvent::SessionCreated {
+                let event = login::Event::SessionCreated {
                     id,
                     token,
                     expires_at,
                 };
                 self.inbox.push_back(Inbox::Server(event));
             }
-            ServerLoginCommand::Respond {
-                request, response, ..
+            login::Command::Complete {
+                waiters, response, ..
             } => {
-                let (id, delivery) = self.routes.remove(&request).expect("a routed request");
-                if let Some(event) = self.route(id, delivery, response) {
-                    self.inbox.push_back(Inbox::Client(event));
+                for request in waiters {
+                    let (id, delivery) = self.routes.remove(&request).expect("a routed request");
+                    if let Some(event) = self.route(id, delivery, response.clone()) {
+                        self.inbox.push_back(Inbox::Client(event));
+                    }
                 }
             }
         }

@@ -53,10 +53,10 @@ pub fn client_events(data: &[u8]) {
 
 fn config(bytes: &mut Bytes<'_>) -> LoginConfig {
     let mut config = LoginConfig::new("https://api.example.com");
-    config.retry.attempts = u32::from(bytes.pick(6));
-    config.retry.base_delay = bytes.duration();
-    config.retry.max_delay = bytes.duration();
-    config.retry.jitter_seed = bytes.u64();
+    config.backoff.max_attempts = u32::from(bytes.pick(6));
+    config.backoff.initial = bytes.duration();
+    config.backoff.max = bytes.duration();
+    config.seed = bytes.u64();
     config.timeouts.storage = bytes.duration();
     config.timeouts.check_session = bytes.duration();
     config.timeouts.wx_login = bytes.duration();

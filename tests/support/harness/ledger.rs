@@ -29,7 +29,7 @@ use std::fmt::Debug;
 use wxlogin::WaiterId;
 
 use wxlogin::secret::AppSecret;
-use wxlogin::server::access_token::{AccessTokenConfig, AccessTokenEvent, TokenApi};
+use wxlogin::server::access_token::{AccessTokenConfig, Event, TokenApi};
 
 /// One fetch: its text and generation.
 pub type Pair = (String, u64);
@@ -45,18 +45,17 @@ pub struct EventFacts {
 }
 
 impl EventFacts {
-    pub fn of(event: &AccessTokenEvent) -> Self {
+    pub fn of(event: &Event) -> Self {
         let mut facts = EventFacts {
             waiter: None,
             answered: None,
             rejected: None,
         };
         match event {
-            AccessTokenEvent::TokenNeeded { waiter }
-            | AccessTokenEvent::ForceRefresh { waiter } => {
+            Event::TokenNeeded { waiter } | Event::ForceRefresh { waiter } => {
                 facts.waiter = Some(*waiter);
             }
-            AccessTokenEvent::TokenRejected {
+            Event::TokenRejected {
                 waiter,
                 token,
                 generation,
@@ -65,7 +64,7 @@ impl EventFacts {
                 facts.waiter = *waiter;
                 facts.rejected = Some((token.expose_secret().to_owned(), *generation));
             }
-            AccessTokenEvent::FetchAnswered { id, result } => {
+            Event::FetchAnswered { id, result } => {
                 // Whether it grants depends on the answer alone, not on the appid or secret.
                 let config = AccessTokenConfig::new("wx", AppSecret::new("s"), 0);
                 let grants = TokenApi::new(&config).parse(result).is_ok();

@@ -1,4 +1,4 @@
-//! `server_login`: the `LoginCoordinator` (and through it the per-request `ServerLogin`
+//! `server_login`: the `LoginCoordinator` (and through it the per-request `CodeExchange`
 //! machines) under arbitrary request bodies, WeChat answers of every status carrying hostile
 //! texts, session-store answers (good tokens and malformed ones), late and unknown ids and
 //! times, in any order.
@@ -7,7 +7,7 @@
 //! 1. A refused event, and a late answer, leave the coordinator `==` its clone from before. An
 //!    answer carrying an id given out earlier and no longer awaited is `Ok(Handled::Late)`; an
 //!    id never given out is `Err(UnknownId)`; a malformed token is `Err(MalformedToken)`.
-//! 2. Every accepted request gets exactly one `Respond`, and once WeChat and the store answer
+//! 2. Every accepted request gets exactly one `Complete` naming it, and once WeChat and the store answer
 //!    everything (or let deadlines pass), every request is answered within a bounded number of
 //!    steps.
 //! 3. Replaying the same input gives the same commands.
@@ -34,12 +34,12 @@ use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, SessionToken};
 use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::code2session::WeChatSession;
+use wxlogin::server::login::{
+    self, CoordinatorConfig, ExchangeConfig, ExchangeError, ExchangeOutcome, LoginCoordinator,
+};
 use wxlogin::server::wechat_api;
 use wxlogin::server::wechat_api::ErrorClass;
-use wxlogin::server::{
-    CODE_LIFETIME, CoordinatorConfig, ExchangeOutcome, LoginCoordinator, ServerLoginCommand,
-    ServerLoginConfig, ServerLoginError, ServerLoginEvent,
-};
+use wxlogin::wire::CODE_LIFETIME;
 use wxlogin::wire::{ErrorBody, LoginGranted};
 
 use super::Bytes;
@@ -66,7 +66,7 @@ pub fn server_login(data: &[u8]) {
 fn coordinator(bytes: &mut Bytes<'_>) -> (LoginCoordinator, &'static str, bool) {
     let secret = SECRETS[usize::from(bytes.pick(2))];
     let code2session = Code2SessionApi::new("wx0123456789abcdef", AppSecret::new(secret));
-    let mut login = ServerLoginConfig::new(code2session, bytes.u64());
+    let mut login = ExchangeConfig::new(code2session, bytes.u64());
     login.call_timeout = bytes.duration();
     login.create_session_timeout = bytes.duration();
     login.backoff.max_attempts = u32::from(bytes.pick(6));
@@ -148,7 +148,7 @@ fn run(data: &[u8]) -> Vec<String> {
                     checker.next_request += 1;
                     RequestId(checker.next_request)
                 };
-                checker.feed(ServerLoginEvent::Received { request, body });
+                checker.feed(login::Event::Received { request, body });
             }
             3 | 4 => {
                 let event = checker.wechat_answer(&mut bytes, false);
@@ -162,15 +162,17 @@ fn run(data: &[u8]) -> Vec<String> {
                 // Any id at all: outstanding, given out earlier (late), or never given.
                 let id = EffectId(u64::from(bytes.byte()));
                 let result = Err(TransportFailure::Timeout);
-                checker.feed(ServerLoginEvent::WeChatAnswered { id, result });
+                checker.feed(login::Event::WeChatAnswered { id, result });
             }
             _ => {
                 // A second answer to an id, or one after its deadline.
                 let given = checker.given.len().max(1);
                 let id = checker.given.iter().nth(usize::from(bytes.byte()) % given);
-                let event = id.map(|&id| ServerLoginEvent::SessionNotCreated {
+                let event = id.map(|&id| login::Event::SessionNotCreated {
                     id,
-                    reason: String::new(),
+                    failure: wxlogin::server::login::SessionStoreFailure::Failed {
+                        reason: String::new(),
+                    },
                 });
                 checker.feed_opt(event);
             }
@@ -187,32 +189,32 @@ impl Checker {
         self.latest = self.latest.max(now);
     }
 
-    fn feed_opt(&mut self, event: Option<ServerLoginEvent>) {
+    fn feed_opt(&mut self, event: Option<login::Event>) {
         if let Some(event) = event {
             self.feed(event);
         }
     }
 
-    fn feed(&mut self, event: ServerLoginEvent) {
+    fn feed(&mut self, event: login::Event) {
         let before = self.server.clone();
         let id = event.effect_id();
         let awaited = id.is_some_and(|id| self.awaited(id));
         let sealing = match &event {
-            ServerLoginEvent::WeChatAnswered { id, result } => self
+            login::Event::WeChatAnswered { id, result } => self
                 .calls
                 .get(id)
                 .filter(|_| non_transient(result))
                 .cloned(),
             _ => None,
         };
-        let malformed_token = matches!(&event, ServerLoginEvent::SessionCreated { token, .. }
+        let malformed_token = matches!(&event, login::Event::SessionCreated { token, .. }
             if wxlogin::wire::validate_token(token.expose_secret()).is_err());
-        self.after_received = matches!(event, ServerLoginEvent::Received { .. });
+        self.after_received = matches!(event, login::Event::Received { .. });
         let received = match &event {
-            ServerLoginEvent::Received { request, .. } => Some(*request),
+            login::Event::Received { request, .. } => Some(*request),
             _ => None,
         };
-        let from_wechat = matches!(event, ServerLoginEvent::WeChatAnswered { .. });
+        let from_wechat = matches!(event, login::Event::WeChatAnswered { .. });
         let result = self.server.handle(event, self.now);
         match (&result, id) {
             (Ok(Handled::Late), _) => {
@@ -240,15 +242,15 @@ impl Checker {
             (Err(error), _) => {
                 assert_eq!(self.server, before, "refused ({error}) but changed");
                 self.check_text("an error's message", &error.to_string());
-                if let ServerLoginError::DuplicateRequest { request } = error {
+                if let ExchangeError::DuplicateRequest { request } = error {
                     assert!(self.pending.contains(request));
                 }
             }
         }
         match (result, id) {
             (Ok(Handled::Late), Some(id)) => assert!(self.given.contains(&id) && !awaited),
-            (Err(ServerLoginError::UnknownId { id }), _) => assert!(!self.given.contains(&id)),
-            (Err(ServerLoginError::MalformedToken), _) => assert!(malformed_token && awaited),
+            (Err(ExchangeError::UnknownId { id }), _) => assert!(!self.given.contains(&id)),
+            (Err(ExchangeError::MalformedToken), _) => assert!(malformed_token && awaited),
             (Ok(_), Some(id)) if !awaited => panic!("{id} is not awaited, yet applied"),
             (Err(_), Some(id)) if self.given.contains(&id) && !awaited => {
                 panic!("{id} was given out earlier, yet refused rather than late")
@@ -262,7 +264,7 @@ impl Checker {
             let debug = format!("{command:?}");
             self.check_text("a command's Debug", &debug);
             match &command {
-                ServerLoginCommand::CallWeChat { id, request, .. } => {
+                login::Command::CallWeChat { id, request, .. } => {
                     assert!(self.given.insert(*id), "{id} given out twice");
                     self.prune();
                     let code = request
@@ -277,17 +279,22 @@ impl Checker {
                     self.check_call(&code);
                     self.calls.insert(*id, code);
                 }
-                ServerLoginCommand::CreateSession { id, .. } => {
+                login::Command::CreateSession { id, .. } => {
                     assert!(self.given.insert(*id), "{id} given out twice");
                     self.tokens += 1;
                     let token = format!("{TOKEN_HEAD}{}", self.tokens);
                     self.creations.insert(*id, token);
                 }
-                ServerLoginCommand::Respond {
-                    request,
+                login::Command::Complete {
+                    waiters,
                     response,
                     outcome,
-                } => self.check_answer(*request, response, outcome),
+                } => {
+                    assert!(!waiters.is_empty(), "a Complete that answers nobody");
+                    for request in waiters {
+                        self.check_answer(*request, response, outcome);
+                    }
+                }
             }
             self.log.push(debug);
         }
@@ -350,10 +357,12 @@ impl Checker {
         let (server, now) = (&self.server, self.now);
         let applied = |event| server.clone().handle(event, now) == Ok(Handled::Applied);
         let result = Err(TransportFailure::Timeout);
-        applied(ServerLoginEvent::WeChatAnswered { id, result })
-            || applied(ServerLoginEvent::SessionNotCreated {
+        applied(login::Event::WeChatAnswered { id, result })
+            || applied(login::Event::SessionNotCreated {
                 id,
-                reason: String::new(),
+                failure: wxlogin::server::login::SessionStoreFailure::Failed {
+                    reason: String::new(),
+                },
             })
     }
 
@@ -373,7 +382,7 @@ impl Checker {
     }
 
     /// An answer to an outstanding code2Session call: good, or hostile.
-    fn wechat_answer(&mut self, bytes: &mut Bytes<'_>, good: bool) -> Option<ServerLoginEvent> {
+    fn wechat_answer(&mut self, bytes: &mut Bytes<'_>, good: bool) -> Option<login::Event> {
         self.prune();
         let (&id, code) = self
             .calls
@@ -385,12 +394,12 @@ impl Checker {
         } else {
             hostile_answer(bytes, self.secret, code)
         };
-        Some(ServerLoginEvent::WeChatAnswered { id, result })
+        Some(login::Event::WeChatAnswered { id, result })
     }
 
     /// The session store's answer to an outstanding creation: stored (with a good token or a
     /// malformed one), failed, or a bad expiry.
-    fn store_answer(&mut self, bytes: &mut Bytes<'_>, good: bool) -> Option<ServerLoginEvent> {
+    fn store_answer(&mut self, bytes: &mut Bytes<'_>, good: bool) -> Option<login::Event> {
         self.prune();
         let index = usize::from(bytes.byte()) % self.creations.len().max(1);
         let (&id, token) = self.creations.iter().nth(index)?;
@@ -406,15 +415,17 @@ impl Checker {
             0 | 1 => {
                 self.created.insert(token.clone());
                 let token = SessionToken::new(token);
-                ServerLoginEvent::SessionCreated {
+                login::Event::SessionCreated {
                     id,
                     token,
                     expires_at,
                 }
             }
-            2 => ServerLoginEvent::SessionNotCreated {
+            2 => login::Event::SessionNotCreated {
                 id,
-                reason: "store down".into(),
+                failure: wxlogin::server::login::SessionStoreFailure::Failed {
+                    reason: "store down".into(),
+                },
             },
             3 => {
                 let bad = ["", " ", "T0KEN x", "T0KEN\r\nX-Injected: 1", "T0KENé"];
@@ -422,13 +433,13 @@ impl Checker {
                     5 => format!("{TOKEN_HEAD}{}", "t".repeat(1024)),
                     n => bad[usize::from(n)].to_owned(),
                 };
-                ServerLoginEvent::SessionCreated {
+                login::Event::SessionCreated {
                     id,
                     token: SessionToken::new(token),
                     expires_at,
                 }
             }
-            _ => ServerLoginEvent::SessionCreated {
+            _ => login::Event::SessionCreated {
                 id,
                 token: SessionToken::new(token),
                 expires_at: self.now,

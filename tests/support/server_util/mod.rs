@@ -10,10 +10,10 @@ use wxlogin::Handled;
 use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, SessionToken};
 use wxlogin::server::code2session::Code2SessionApi;
-use wxlogin::server::{
-    ExchangeOutcome, LoginCoordinator, ServerLogin, ServerLoginCommand, ServerLoginConfig,
-    ServerLoginError, ServerLoginEvent, Session,
+use wxlogin::server::login::{
+    self, CodeExchange, ExchangeConfig, ExchangeError, ExchangeOutcome, LoginCoordinator,
 };
+use wxlogin::server::session::SessionRecord;
 
 pub const APPID: &str = "wxAPPID0001";
 pub const SECRET: &str = "S3CR3T-APP-MARKER";
@@ -30,8 +30,8 @@ pub fn code2session() -> Code2SessionApi {
     api
 }
 
-pub fn config() -> ServerLoginConfig {
-    ServerLoginConfig::new(code2session(), 42)
+pub fn config() -> ExchangeConfig {
+    ExchangeConfig::new(code2session(), 42)
 }
 
 pub fn login_body(code: &str) -> Vec<u8> {
@@ -63,12 +63,8 @@ pub enum Reply {
 
 /// Both machines, behind one driver.
 pub trait Machine {
-    fn handle(
-        &mut self,
-        e: ServerLoginEvent,
-        now: OffsetDateTime,
-    ) -> Result<Handled, ServerLoginError>;
-    fn poll_command(&mut self) -> Option<ServerLoginCommand>;
+    fn handle(&mut self, e: login::Event, now: OffsetDateTime) -> Result<Handled, ExchangeError>;
+    fn poll_command(&mut self) -> Option<login::Command>;
     fn poll_timeout(&self) -> Option<OffsetDateTime>;
     fn handle_timeout(&mut self, now: OffsetDateTime);
 }
@@ -78,12 +74,12 @@ macro_rules! impl_machine {
         impl Machine for $t {
             fn handle(
                 &mut self,
-                e: ServerLoginEvent,
+                e: login::Event,
                 now: OffsetDateTime,
-            ) -> Result<Handled, ServerLoginError> {
+            ) -> Result<Handled, ExchangeError> {
                 <$t>::handle(self, e, now)
             }
-            fn poll_command(&mut self) -> Option<ServerLoginCommand> {
+            fn poll_command(&mut self) -> Option<login::Command> {
                 <$t>::poll_command(self)
             }
             fn poll_timeout(&self) -> Option<OffsetDateTime> {
@@ -95,7 +91,7 @@ macro_rules! impl_machine {
         }
     };
 }
-impl_machine!(ServerLogin);
+impl_machine!(CodeExchange);
 impl_machine!(LoginCoordinator);
 
 #[derive(Clone, Debug)]
@@ -115,11 +111,11 @@ pub struct Harness<M> {
     pub calls: Vec<(OffsetDateTime, HttpRequest)>,
     /// Calls waiting for `answer_calls`.
     pub open_calls: VecDeque<(wxlogin::EffectId, Reply)>,
-    pub sessions: BTreeMap<String, Session>,
+    pub sessions: BTreeMap<String, SessionRecord>,
     pub answered: Vec<Answered>,
     /// Whether CreateSession is answered at once.
     pub auto_sessions: bool,
-    pub open_sessions: Vec<(wxlogin::EffectId, Session)>,
+    pub open_sessions: Vec<(wxlogin::EffectId, SessionRecord)>,
     tokens: u64,
 }
 
@@ -148,7 +144,7 @@ impl<M: Machine> Harness<M> {
         let handled = self
             .m
             .handle(
-                ServerLoginEvent::Received {
+                login::Event::Received {
                     request: RequestId(request),
                     body,
                 },
@@ -163,7 +159,7 @@ impl<M: Machine> Harness<M> {
     pub fn drain(&mut self) {
         while let Some(command) = self.m.poll_command() {
             match command {
-                ServerLoginCommand::CallWeChat { id, request, .. } => {
+                login::Command::CallWeChat { id, request, .. } => {
                     self.calls.push((self.now, request));
                     let reply = self
                         .script
@@ -171,19 +167,23 @@ impl<M: Machine> Harness<M> {
                         .unwrap_or_else(|| Reply::Answer(wechat_ok("openid-default", "a2V5")));
                     self.open_calls.push_back((id, reply));
                 }
-                ServerLoginCommand::CreateSession { id, session } => {
+                login::Command::CreateSession { id, session } => {
                     self.open_sessions.push((id, session));
                 }
-                ServerLoginCommand::Respond {
-                    request,
+                login::Command::Complete {
+                    waiters,
                     response,
                     outcome,
-                } => self.answered.push(Answered {
-                    at: self.now,
-                    request,
-                    response,
-                    outcome,
-                }),
+                } => {
+                    for request in waiters {
+                        self.answered.push(Answered {
+                            at: self.now,
+                            request,
+                            response: response.clone(),
+                            outcome: outcome.clone(),
+                        });
+                    }
+                }
             }
         }
     }
@@ -201,7 +201,7 @@ impl<M: Machine> Harness<M> {
             };
             let handled = self
                 .m
-                .handle(ServerLoginEvent::WeChatAnswered { id, result }, self.now)
+                .handle(login::Event::WeChatAnswered { id, result }, self.now)
                 .unwrap();
             // Open calls are answered before any clock jump: never late.
             assert_eq!(handled, Handled::Applied);
@@ -218,7 +218,7 @@ impl<M: Machine> Harness<M> {
         progressed
     }
 
-    pub fn create_session(&mut self, id: wxlogin::EffectId, session: Session) {
+    pub fn create_session(&mut self, id: wxlogin::EffectId, session: SessionRecord) {
         self.tokens += 1;
         let mut bytes = [0u8; 32];
         bytes[..8].copy_from_slice(&self.tokens.to_le_bytes());
@@ -229,7 +229,7 @@ impl<M: Machine> Harness<M> {
         let _applied_or_late = self
             .m
             .handle(
-                ServerLoginEvent::SessionCreated {
+                login::Event::SessionCreated {
                     id,
                     token,
                     expires_at,

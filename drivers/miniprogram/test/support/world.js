@@ -21,7 +21,7 @@ async function world(t) {
       baseUrl: server.baseUrl,
       host,
       clock: clock.api(),
-      retry: { jitterSeed: 7 },
+      seed: 7,
       onDiagnostic: (d) => diagnostics.push(d),
     }, options));
     logins.push(login);

@@ -7,7 +7,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::secret::SessionToken;
-use wxlogin::server::Session;
+use wxlogin::server::session::SessionRecord;
 
 use crate::random;
 use crate::store::{SessionStore, StoreError};
@@ -42,7 +42,7 @@ impl Effects {
     /// Stores `session` under a fresh token from the operating system.
     pub(crate) async fn create_session(
         &self,
-        session: Session,
+        session: SessionRecord,
     ) -> Result<(SessionToken, OffsetDateTime), StoreError> {
         let token = random::session_token()
             .map_err(|e| StoreError::Unavailable(format!("no randomness for a token: {e}")))?;

@@ -1,10 +1,10 @@
 //! [`LoginService`]: the login flow on tokio. One task owns the core's
-//! [`LoginCoordinator`](wxlogin::server::LoginCoordinator); routes hold a cloneable handle.
+//! [`LoginCoordinator`](wxlogin::server::login::LoginCoordinator); routes hold a cloneable handle.
 //!
 //! ```text
 //! route --Login--> login task (owns the LoginCoordinator) --CallWeChat--> effect task (reqwest)
 //!   ^                  |   ^                               --CreateSession--> effect task (store)
-//!   +---- Respond -----+   +----- WeChatAnswered / SessionStored (same inbox) -----+
+//!   +---- Complete ----+   +----- WeChatAnswered / SessionStored (same inbox) -----+
 //! ```
 //! Deadlines are tokio sleeps; the HTTP client's timeout is longer than the machine's, so the
 //! machine decides; an answer that comes after is logged and ignored.
@@ -19,7 +19,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::SessionToken;
-use wxlogin::server::{LoginCoordinator, Session};
+use wxlogin::server::login::LoginCoordinator;
+use wxlogin::server::session::SessionRecord;
 
 use crate::answers;
 use crate::config::ServerConfig;
@@ -160,7 +161,7 @@ impl LoginService {
 
     /// The live session under `token`: `Ok(None)` when unknown or ended, `Err` when the store
     /// cannot answer (answer that with a 503, never a 401).
-    pub async fn session(&self, token: &SessionToken) -> Result<Option<Session>, StoreError> {
+    pub async fn session(&self, token: &SessionToken) -> Result<Option<SessionRecord>, StoreError> {
         let session = self.shared.store.get(token).await?;
         let now = OffsetDateTime::now_utc();
         Ok(session.filter(|s| !s.is_expired(now)))

@@ -15,19 +15,14 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::SessionToken;
-use wxlogin::server::{
-    ExchangeFailure, ExchangeOutcome, LoginCoordinator, ServerLoginCommand, ServerLoginEvent,
+use wxlogin::server::login::{
+    self, ExchangeFailure, ExchangeOutcome, LoginCoordinator, SessionStoreFailure,
 };
 
 use super::effects::Effects;
-use crate::answers;
 use crate::clock::{sleep_for, sleep_opt};
 use crate::redact::fingerprint;
 use crate::store::StoreError;
-
-/// The reason given to the coordinator when the store is down, so that the answer can be the
-/// `503` it deserves rather than the coordinator's `500`.
-const STORE_DOWN: &str = "session store unavailable (transient)";
 
 /// What arrives at the login task.
 pub(crate) enum Input {
@@ -97,7 +92,7 @@ impl LoginTask {
     }
 
     /// Feeds one event; `false` when the coordinator did not apply it.
-    fn feed(&mut self, event: ServerLoginEvent) -> bool {
+    fn feed(&mut self, event: login::Event) -> bool {
         match self.coordinator.handle(event, OffsetDateTime::now_utc()) {
             Ok(handled) if handled.is_late() => {
                 // An answer after its deadline: the coordinator moved on without it.
@@ -119,16 +114,16 @@ impl LoginTask {
                 self.next_request = self.next_request.wrapping_add(1);
                 debug!(request = request.0, bytes = body.len(), "login received");
                 self.replies.insert(request, reply);
-                self.feed(ServerLoginEvent::Received { request, body });
+                self.feed(login::Event::Received { request, body });
             }
             Input::WeChatAnswered { id, result } => {
-                self.feed(ServerLoginEvent::WeChatAnswered { id, result });
+                self.feed(login::Event::WeChatAnswered { id, result });
             }
             Input::SessionStored {
                 id,
                 result: Ok((token, expires_at)),
             } => {
-                let event = ServerLoginEvent::SessionCreated {
+                let event = login::Event::SessionCreated {
                     id,
                     token: token.clone(),
                     expires_at,
@@ -144,12 +139,8 @@ impl LoginTask {
                 result: Err(error),
             } => {
                 warn!(effect = id.0, %error, "session not stored");
-                let reason = if error.is_transient() {
-                    STORE_DOWN.to_owned()
-                } else {
-                    error.to_string()
-                };
-                self.feed(ServerLoginEvent::SessionNotCreated { id, reason });
+                let failure = self.store_failure(&error);
+                self.feed(login::Event::SessionNotCreated { id, failure });
             }
         }
     }
@@ -157,7 +148,7 @@ impl LoginTask {
     fn drain(&mut self) {
         while let Some(command) = self.coordinator.poll_command() {
             match command {
-                ServerLoginCommand::CallWeChat {
+                login::Command::CallWeChat {
                     id,
                     request,
                     timeout,
@@ -172,7 +163,7 @@ impl LoginTask {
                         let _ = outbox.send(Input::WeChatAnswered { id, result }).await;
                     });
                 }
-                ServerLoginCommand::CreateSession { id, session } => {
+                login::Command::CreateSession { id, session } => {
                     let effects = Arc::clone(&self.effects);
                     let outbox = self.outbox.clone();
                     tokio::spawn(async move {
@@ -180,12 +171,33 @@ impl LoginTask {
                         let _ = outbox.send(Input::SessionStored { id, result }).await;
                     });
                 }
-                ServerLoginCommand::Respond {
-                    request,
+                login::Command::Complete {
+                    waiters,
                     response,
                     outcome,
-                } => self.respond(request, response, &outcome),
+                } => {
+                    for request in waiters {
+                        self.respond(request, response.clone(), &outcome);
+                    }
+                }
             }
+        }
+    }
+
+    /// The store's error as the core's typed world failure: a store that is down or full is
+    /// `Unavailable` (the client gets `503` with `retry_after`, never `401`), anything else
+    /// `Failed` (`500`).
+    fn store_failure(&self, error: &StoreError) -> SessionStoreFailure {
+        let reason = error.to_string();
+        if error.is_transient() {
+            let seconds = i64::try_from(self.store_retry_after).unwrap_or(i64::MAX);
+            let retry_after = time::Duration::seconds(seconds);
+            SessionStoreFailure::Unavailable {
+                reason,
+                retry_after,
+            }
+        } else {
+            SessionStoreFailure::Failed { reason }
         }
     }
 
@@ -196,14 +208,14 @@ impl LoginTask {
                 info!(request = request.0, %openid, %token, "login granted");
                 response
             }
-            ExchangeOutcome::Failed(ExchangeFailure::SessionNotCreated { reason })
-                if reason == STORE_DOWN =>
-            {
-                warn!(
-                    request = request.0,
-                    "login failed: the session store is down"
-                );
-                answers::store_unavailable(self.store_retry_after)
+            ExchangeOutcome::Failed(
+                failure @ ExchangeFailure::SessionNotCreated(SessionStoreFailure::Unavailable {
+                    ..
+                }),
+            ) => {
+                // The core answered `503 upstream_unavailable` with `retry_after`.
+                warn!(request = request.0, %failure, "login failed: the session store is down");
+                response
             }
             ExchangeOutcome::Failed(failure) => {
                 // `ExchangeFailure`'s messages never carry the code, the secret or a token.

@@ -5,7 +5,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use time::OffsetDateTime;
 use wxlogin::secret::SessionToken;
-use wxlogin::server::Session;
+use wxlogin::server::session::SessionRecord;
 
 use super::{SessionStore, StoreError, StoreFuture};
 use crate::redact::digest;
@@ -26,7 +26,7 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct Inner {
-    sessions: HashMap<[u8; 32], Session>,
+    sessions: HashMap<[u8; 32], SessionRecord>,
     /// Every stored session by expiry, soonest first.
     by_expiry: BTreeSet<(OffsetDateTime, [u8; 32])>,
 }
@@ -72,7 +72,7 @@ impl MemoryStore {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn insert_now(&self, token: &SessionToken, session: &Session) -> Result<(), StoreError> {
+    fn insert_now(&self, token: &SessionToken, session: &SessionRecord) -> Result<(), StoreError> {
         let key = digest(token.expose_secret());
         let mut inner = self.locked();
         inner.sweep(OffsetDateTime::now_utc());
@@ -86,7 +86,7 @@ impl MemoryStore {
         Ok(())
     }
 
-    fn get_now(&self, token: &SessionToken) -> Option<Session> {
+    fn get_now(&self, token: &SessionToken) -> Option<SessionRecord> {
         let key = digest(token.expose_secret());
         let inner = self.locked();
         let session = inner.sessions.get(&key)?;
@@ -115,11 +115,15 @@ impl Inner {
 }
 
 impl SessionStore for MemoryStore {
-    fn insert<'a>(&'a self, token: &'a SessionToken, session: &'a Session) -> StoreFuture<'a, ()> {
+    fn insert<'a>(
+        &'a self,
+        token: &'a SessionToken,
+        session: &'a SessionRecord,
+    ) -> StoreFuture<'a, ()> {
         Box::pin(async move { self.insert_now(token, session) })
     }
 
-    fn get<'a>(&'a self, token: &'a SessionToken) -> StoreFuture<'a, Option<Session>> {
+    fn get<'a>(&'a self, token: &'a SessionToken) -> StoreFuture<'a, Option<SessionRecord>> {
         Box::pin(async move { Ok(self.get_now(token)) })
     }
 

@@ -2,7 +2,7 @@
 //! default) and, with feature `redis`, [`RedisStore`](crate::RedisStore) for several replicas.
 //!
 //! A store keeps expiry itself (the record's `expires_at`); callers still check
-//! [`Session::is_expired`] on what they get, so a store that sweeps lazily is correct.
+//! [`SessionRecord::is_expired`] on what they get, so a store that sweeps lazily is correct.
 //! A store that cannot answer says [`StoreError::Unavailable`]: the routes turn that into
 //! `503 upstream_unavailable` with `retry_after`, **never 401**, because a 401 sends every
 //! client back to `wx.login` at once.
@@ -17,7 +17,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use wxlogin::secret::SessionToken;
-use wxlogin::server::Session;
+use wxlogin::server::session::SessionRecord;
 
 pub use memory::MemoryStore;
 
@@ -29,10 +29,14 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>>
 pub trait SessionStore: Send + Sync + 'static {
     /// Stores `session` under `token` (a fresh random token, never already present) until
     /// `session.expires_at`.
-    fn insert<'a>(&'a self, token: &'a SessionToken, session: &'a Session) -> StoreFuture<'a, ()>;
+    fn insert<'a>(
+        &'a self,
+        token: &'a SessionToken,
+        session: &'a SessionRecord,
+    ) -> StoreFuture<'a, ()>;
 
     /// The session stored under `token`, or `None` when there is none (unknown or expired).
-    fn get<'a>(&'a self, token: &'a SessionToken) -> StoreFuture<'a, Option<Session>>;
+    fn get<'a>(&'a self, token: &'a SessionToken) -> StoreFuture<'a, Option<SessionRecord>>;
 
     /// Forgets the session under `token` (nothing happens if there is none).
     fn remove<'a>(&'a self, token: &'a SessionToken) -> StoreFuture<'a, ()>;

@@ -10,7 +10,7 @@ use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use wxlogin::secret::{SessionKey, SessionToken};
-use wxlogin::server::Session;
+use wxlogin::server::session::SessionRecord;
 
 use super::seal::SealKeys;
 use super::{SessionStore, StoreError, StoreFuture};
@@ -51,7 +51,11 @@ impl RedisStore {
             .key(&format!("session:{}", hex(&digest(token.expose_secret()))))
     }
 
-    async fn insert_now(&self, token: &SessionToken, session: &Session) -> Result<(), StoreError> {
+    async fn insert_now(
+        &self,
+        token: &SessionToken,
+        session: &SessionRecord,
+    ) -> Result<(), StoreError> {
         let ttl_ms = millis(session.expires_at) - millis(OffsetDateTime::now_utc());
         let Ok(ttl_ms) = u64::try_from(ttl_ms) else {
             return Ok(()); // already ended: nothing to keep
@@ -84,14 +88,14 @@ impl RedisStore {
             .map_err(unavailable)
     }
 
-    async fn get_now(&self, token: &SessionToken) -> Result<Option<Session>, StoreError> {
+    async fn get_now(&self, token: &SessionToken) -> Result<Option<SessionRecord>, StoreError> {
         let key = self.key(token);
         let mut conn = self.redis.conn();
         let value: Option<String> = conn.get(&key).await.map_err(unavailable)?;
         value.map(|v| self.decode(&key, &v)).transpose()
     }
 
-    fn decode(&self, key: &str, value: &str) -> Result<Session, StoreError> {
+    fn decode(&self, key: &str, value: &str) -> Result<SessionRecord, StoreError> {
         let record: Record = serde_json::from_str(value)
             .map_err(|_| StoreError::Unreadable("not a session record".into()))?;
         if record.v != VERSION {
@@ -106,7 +110,7 @@ impl RedisStore {
             .map_err(|e| StoreError::Unreadable(e.to_string()))?;
         let session_key = String::from_utf8(session_key)
             .map_err(|_| StoreError::Unreadable("session key not text".into()))?;
-        Ok(Session {
+        Ok(SessionRecord {
             openid: record.openid,
             unionid: record.unionid,
             session_key: SessionKey::new(session_key),
@@ -124,11 +128,15 @@ impl RedisStore {
 }
 
 impl SessionStore for RedisStore {
-    fn insert<'a>(&'a self, token: &'a SessionToken, session: &'a Session) -> StoreFuture<'a, ()> {
+    fn insert<'a>(
+        &'a self,
+        token: &'a SessionToken,
+        session: &'a SessionRecord,
+    ) -> StoreFuture<'a, ()> {
         Box::pin(self.insert_now(token, session))
     }
 
-    fn get<'a>(&'a self, token: &'a SessionToken) -> StoreFuture<'a, Option<Session>> {
+    fn get<'a>(&'a self, token: &'a SessionToken) -> StoreFuture<'a, Option<SessionRecord>> {
         Box::pin(self.get_now(token))
     }
 

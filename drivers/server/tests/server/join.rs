@@ -96,8 +96,8 @@ async fn a_dead_winners_claim_is_answered_as_the_rules_say_never_a_hang() {
     let redis = RedisServer::start().await;
     let wechat = FakeWeChat::start().await;
     let mut config = support::config(wechat.base_url());
-    config.coordinator.login.call_timeout = time::Duration::milliseconds(300);
-    config.coordinator.login.backoff.max_attempts = 2;
+    config.coordinator.exchange.call_timeout = time::Duration::milliseconds(300);
+    config.coordinator.exchange.backoff.max_attempts = 2;
     config.call_grace = std::time::Duration::from_millis(200);
     let service = LoginService::builder(config)
         .store(RedisStore::new(redis.connect(), keys()))

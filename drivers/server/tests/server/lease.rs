@@ -61,8 +61,8 @@ async fn the_lease_fences_a_stale_holder_out() {
 async fn one_replica_refreshes_the_others_share_and_a_dead_refresher_is_replaced() {
     let redis = RedisServer::start().await;
     let wechat = FakeWeChat::start().await;
-    let config = AccessTokenConfig::new(APPID, AppSecret::new(support::APP_SECRET), 3)
-        .with_base_url(wechat.base_url());
+    let mut config = AccessTokenConfig::new(APPID, AppSecret::new(support::APP_SECRET), 3);
+    config.base_url = wechat.base_url().to_owned();
     // Long enough that a loaded CI machine does not let the lease lapse between renewals.
     let time = Duration::from_millis(1500);
     let a = AccessTokens::start(config.clone(), lease(&redis, "a", time)).expect("a");

@@ -95,8 +95,8 @@ async fn a_late_wechat_answer_is_logged_and_ignored() {
     let logs = crate::support::logs::capture();
     let wechat = FakeWeChat::start().await;
     let mut config = support::config(wechat.base_url());
-    config.coordinator.login.call_timeout = time::Duration::milliseconds(200);
-    config.coordinator.login.backoff = Backoff {
+    config.coordinator.exchange.call_timeout = time::Duration::milliseconds(200);
+    config.coordinator.exchange.backoff = Backoff {
         max_attempts: 1,
         ..Backoff::default()
     };

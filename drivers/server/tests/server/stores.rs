@@ -2,14 +2,14 @@
 
 use time::{Duration, OffsetDateTime};
 use wxlogin::secret::{SessionKey, SessionToken};
-use wxlogin::server::Session;
+use wxlogin::server::session::SessionRecord;
 use wxlogin_server::{MemoryStore, SessionStore, StoreError};
 
 use crate::support::SESSION_KEY;
 
-fn session(openid: &str, life: Duration) -> Session {
+fn session(openid: &str, life: Duration) -> SessionRecord {
     let now = OffsetDateTime::now_utc();
-    Session {
+    SessionRecord {
         openid: openid.into(),
         unionid: Some(format!("u-{openid}")),
         session_key: SessionKey::new(SESSION_KEY),

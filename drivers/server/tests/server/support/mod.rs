@@ -14,7 +14,7 @@ use axum::Router;
 use tokio::task::JoinHandle;
 use wxlogin::secret::AppSecret;
 use wxlogin::server::code2session::Code2SessionApi;
-use wxlogin::server::{CoordinatorConfig, ServerLoginConfig};
+use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
 use wxlogin_server::ServerConfig;
 
 /// The app secret every fake WeChat expects; tests assert it never reaches a log.
@@ -28,7 +28,7 @@ pub const APPID: &str = "wx0000000000000001";
 pub fn config(base_url: &str) -> ServerConfig {
     let mut code2session = Code2SessionApi::new(APPID, AppSecret::new(APP_SECRET));
     code2session.base_url = base_url.to_owned();
-    let mut login = ServerLoginConfig::new(code2session, 7);
+    let mut login = ExchangeConfig::new(code2session, 7);
     login.call_timeout = time::Duration::seconds(5);
     let mut config = ServerConfig::new(CoordinatorConfig::new(login));
     config.call_grace = Duration::from_secs(2);

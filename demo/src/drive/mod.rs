@@ -1,0 +1,3 @@
+//! Drivers a user can copy: each runs one machine on tokio, with no lab concerns.
+
+pub mod access_token;

@@ -1,0 +1,197 @@
+//! The codes a [`LoginCoordinator`](super::LoginCoordinator) remembers after their exchange
+//! ended: which outcomes are kept (the code rule), what a retry of such a code gets, and the
+//! bounded, oldest-first memory that holds them.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+
+use time::OffsetDateTime;
+
+use super::command::ExchangeOutcome;
+use super::error::ExchangeFailure;
+use crate::http::HttpResponse;
+use crate::server::session::whole_seconds_until;
+use crate::server::wechat_api::{ErrorClass, WeChatFailure};
+use crate::wire::LoginGranted;
+
+/// A login code as a map key; `Debug` hides it.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct CodeKey(pub(crate) String);
+
+impl fmt::Debug for CodeKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CodeKey([redacted])")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Remembered {
+    outcome: ExchangeOutcome,
+    forget_at: OffsetDateTime,
+    seq: u64,
+}
+
+/// Finished codes, at most `max` of them, each until its `forget_at`; the oldest is evicted
+/// first when full.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Recent {
+    max: usize,
+    entries: BTreeMap<CodeKey, Remembered>,
+    /// Remembered codes, oldest first; an entry whose `seq` no longer matches is skipped.
+    order: VecDeque<(u64, CodeKey)>,
+    next_seq: u64,
+}
+
+impl Recent {
+    pub(crate) fn new(max: usize) -> Self {
+        Self {
+            max,
+            entries: BTreeMap::new(),
+            order: VecDeque::new(),
+            next_seq: 0,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The answer a retry of `key` gets at `now`, if the code is remembered and within its
+    /// life. A remembered code past its life is dropped: WeChat has forgotten it too.
+    pub(crate) fn replay(
+        &mut self,
+        key: &CodeKey,
+        now: OffsetDateTime,
+    ) -> Option<(HttpResponse, ExchangeOutcome)> {
+        let remembered = self.entries.get(key)?;
+        if now < remembered.forget_at {
+            return Some(replay(&remembered.outcome, now));
+        }
+        self.entries.remove(key);
+        None
+    }
+
+    /// Keeps `outcome` for `key` until `forget_at` if a retry must not reach WeChat again.
+    pub(crate) fn remember_if_taken(
+        &mut self,
+        key: CodeKey,
+        outcome: ExchangeOutcome,
+        forget_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) {
+        if self.max == 0 || !worth_remembering(&outcome) || now >= forget_at {
+            return;
+        }
+        while self.entries.len() >= self.max {
+            let Some((seq, oldest)) = self.order.pop_front() else {
+                break;
+            };
+            if self.entries.get(&oldest).is_some_and(|r| r.seq == seq) {
+                self.entries.remove(&oldest);
+            }
+        }
+        let seq = self.next_seq;
+        self.next_seq = self.next_seq.wrapping_add(1);
+        self.order.push_back((seq, key.clone()));
+        let remembered = Remembered {
+            outcome,
+            forget_at,
+            seq,
+        };
+        self.entries.insert(key, remembered);
+        // The queue may hold records of entries already replaced; keep it within bounds.
+        if self.order.len() > self.max.saturating_mul(2).saturating_add(16) {
+            let entries = &self.entries;
+            self.order
+                .retain(|(seq, key)| entries.get(key).is_some_and(|r| r.seq == *seq));
+        }
+    }
+
+    /// Drops remembered codes past their life from the front of the queue (oldest first).
+    pub(crate) fn forget_expired(&mut self, now: OffsetDateTime) {
+        while let Some((seq, key)) = self.order.front() {
+            match self.entries.get(key) {
+                Some(r) if r.seq == *seq && now < r.forget_at => break,
+                Some(r) if r.seq == *seq => {
+                    self.entries.remove(key);
+                }
+                _ => {}
+            }
+            self.order.pop_front();
+        }
+    }
+}
+
+/// Whether WeChat may have taken the code, so that it must not be sent again: every outcome
+/// but those whose answers were transient (`-1`, 5xx, no response, timeout) or refused the
+/// request rather than the code (a quota, the app's configuration, an access token: a retry
+/// with the same code may well succeed once that is fixed).
+///
+/// This is the coordinator's rule: **within its memory (the code's life, [`CODE_LIFETIME`]
+/// from the exchange's start, unless evicted for capacity), a code reaches code2Session again
+/// only if WeChat cannot have taken it.** Within one exchange, only transient answers are
+/// retried.
+///
+/// [`CODE_LIFETIME`]: crate::wire::CODE_LIFETIME
+fn worth_remembering(outcome: &ExchangeOutcome) -> bool {
+    match outcome {
+        ExchangeOutcome::Granted { .. } => true,
+        ExchangeOutcome::Failed(ExchangeFailure::Refused(e)) => {
+            wechat_may_have_taken(e.class(), false)
+        }
+        ExchangeOutcome::Failed(ExchangeFailure::Unavailable { last, .. }) => {
+            let class = last
+                .wechat()
+                .map_or(ErrorClass::Unknown, WeChatFailure::class);
+            wechat_may_have_taken(class, last.is_transient())
+        }
+        ExchangeOutcome::Failed(
+            ExchangeFailure::SessionNotCreated(_) | ExchangeFailure::SessionTimeout,
+        ) => true,
+        // Never the end of an exchange: answered at once, nothing to remember.
+        ExchangeOutcome::Failed(
+            ExchangeFailure::BadRequest(_)
+            | ExchangeFailure::Busy
+            | ExchangeFailure::CodeAlreadyExchanged,
+        ) => false,
+    }
+}
+
+fn wechat_may_have_taken(class: ErrorClass, transient: bool) -> bool {
+    let about_the_request = matches!(
+        class,
+        ErrorClass::Retry
+            | ErrorClass::RateLimited(_)
+            | ErrorClass::Configuration
+            | ErrorClass::TokenInvalid
+    );
+    !transient && !about_the_request
+}
+
+/// The answer a retry gets, as of `now`: the session while it lasts, the same failure, or, when
+/// WeChat took the code but its session is gone, [`ExchangeFailure::CodeAlreadyExchanged`].
+fn replay(outcome: &ExchangeOutcome, now: OffsetDateTime) -> (HttpResponse, ExchangeOutcome) {
+    let spent = ExchangeFailure::CodeAlreadyExchanged;
+    let failure = match outcome {
+        ExchangeOutcome::Granted {
+            token, expires_at, ..
+        } => match whole_seconds_until(now, *expires_at) {
+            Some(expires_in) => {
+                let grant = LoginGranted {
+                    token: token.clone(),
+                    expires_in,
+                };
+                return (grant.to_response(), outcome.clone());
+            }
+            None => spent,
+        },
+        ExchangeOutcome::Failed(
+            ExchangeFailure::SessionNotCreated(_) | ExchangeFailure::SessionTimeout,
+        ) => spent,
+        ExchangeOutcome::Failed(failure) => failure.clone(),
+    };
+    (
+        failure.wire_body(now).to_response(),
+        ExchangeOutcome::Failed(failure),
+    )
+}
