@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use wxlogin::client::{Command, Event, LoginConfig, LoginMachine, StoredSession};
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::{AppSecret, LoginCode, SessionToken, StorageValue};
-use wxlogin::server::Code2Session;
+use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{self, CoordinatorConfig, ExchangeConfig, LoginCoordinator};
 use wxlogin::wire::{
     LoginGranted, SessionValid, decode_login_request, decode_login_response,
@@ -269,7 +269,7 @@ struct Pair {
 
 impl Pair {
     fn new() -> Self {
-        let code2session = Code2Session::new(
+        let code2session = Code2SessionApi::new(
             "wx4f4bc4dec97d474b",
             AppSecret::new("0123456789abcdef0123456789abcdef"),
         );

@@ -15,8 +15,7 @@ use serde::de::IgnoredAny;
 use time::OffsetDateTime;
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::{AppSecret, SessionToken};
-use wxlogin::server::Code2Session;
-use wxlogin::server::code2session::parse_response;
+use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{
     self, CodeExchange, CoordinatorConfig, ExchangeConfig, LoginCoordinator,
 };
@@ -31,7 +30,7 @@ fn now() -> OffsetDateTime {
 }
 
 fn login_config() -> ExchangeConfig {
-    ExchangeConfig::new(Code2Session::new(APPID, AppSecret::new(SECRET)), 42)
+    ExchangeConfig::new(Code2SessionApi::new(APPID, AppSecret::new(SECRET)), 42)
 }
 
 /// A code of WeChat's length and alphabet, distinct for each `n`.
@@ -181,8 +180,9 @@ fn code2session_parser(c: &mut Criterion) {
     let response = Ok(wechat_ok());
     let bytes = wechat_ok().body;
     let mut g = c.benchmark_group("parse/code2session");
+    let api = Code2SessionApi::new(APPID, AppSecret::new(SECRET));
     g.bench_function("wxlogin", |b| {
-        b.iter(|| parse_response(black_box(&response)).unwrap())
+        b.iter(|| api.parse(black_box(&response)).unwrap())
     });
     g.bench_function("serde_json_value", |b| {
         b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&bytes)).unwrap())

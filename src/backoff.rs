@@ -6,6 +6,8 @@
 
 use time::Duration;
 
+use crate::rng::SplitMix64;
+
 /// How failed calls are retried.
 ///
 /// The n-th retry waits `d = min(max, initial * 2^(n-1))` in whole milliseconds, of which the
@@ -35,7 +37,7 @@ impl Default for Backoff {
 
 impl Backoff {
     /// The delay after the `attempt`-th call failed (1-based), using and advancing `rng`.
-    pub fn delay(&self, attempt: u32, rng: &mut SplitMix64) -> Duration {
+    pub(crate) fn delay(&self, attempt: u32, rng: &mut SplitMix64) -> Duration {
         // Whole milliseconds: finer jitter buys nothing and makes deadlines harder to read.
         let millis = |d: Duration| u128::try_from(d.whole_milliseconds()).unwrap_or(0);
         let doublings = attempt.saturating_sub(1).min(64);
@@ -50,26 +52,6 @@ impl Backoff {
         };
         let total = half + jitter;
         Duration::milliseconds(i64::try_from(total).unwrap_or(i64::MAX))
-    }
-}
-
-/// The splitmix64 generator: tiny, deterministic, good enough for jitter (not for secrets).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    /// A generator starting from `seed`.
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
     }
 }
 
@@ -111,7 +93,5 @@ mod tests {
             max_attempts: 0,
         };
         assert_eq!(negative.delay(1, &mut rng), Duration::ZERO);
-        // The known first output of splitmix64 for seed 0.
-        assert_eq!(SplitMix64::new(0).next_u64(), 0xe220_a839_7b1d_cdaf);
     }
 }

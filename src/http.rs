@@ -112,6 +112,9 @@ impl HttpResponse {
     }
 }
 
+/// What the driver hands back for a request: the response, or why there was none.
+pub type HttpResult = Result<HttpResponse, TransportFailure>;
+
 /// Why a request got no response.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
@@ -134,15 +137,6 @@ pub enum TransportFailure {
     },
 }
 
-/// A base URL without trailing slashes, so that paths starting with `/` can be appended.
-pub(crate) fn trim_base_url(base_url: impl Into<String>) -> String {
-    let mut base_url = base_url.into();
-    while base_url.ends_with('/') {
-        base_url.pop();
-    }
-    base_url
-}
-
 fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()
@@ -150,13 +144,19 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
         .map(|(_, v)| v.as_str())
 }
 
-/// Query parameters whose values are secrets or single-use credentials.
-const SENSITIVE_QUERY_KEYS: &[&str] = &[
+/// Keys whose values are secrets or single-use credentials: query parameters here (a request's
+/// `Debug`), and wherever they appear in a text from the world for the server's one scrub
+/// (`server::wechat_api`), which matches them case-insensitively.
+pub(crate) const SENSITIVE_KEYS: &[&str] = &[
     "secret",
+    "appsecret",
     "js_code",
     "code",
     "access_token",
     "component_access_token",
+    "refresh_token",
+    "token",
+    "session_key",
     "signature",
 ];
 
@@ -171,7 +171,7 @@ pub(crate) fn redact_url(url: &str) -> String {
     let pairs: Vec<String> = query
         .split('&')
         .map(|pair| match pair.split_once('=') {
-            Some((key, _)) if SENSITIVE_QUERY_KEYS.contains(&key) => format!("{key}=[redacted]"),
+            Some((key, _)) if SENSITIVE_KEYS.contains(&key) => format!("{key}=[redacted]"),
             _ => pair.to_owned(),
         })
         .collect();

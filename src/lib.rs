@@ -105,9 +105,19 @@ mod handled;
 pub mod http;
 mod ids;
 pub mod json_form;
+mod rng;
 pub mod secret;
 pub mod server;
+mod time_util;
 pub mod wire;
+
+/// Internals this workspace's own tests and demo drive directly (feature `test-support`). Not
+/// part of the API: no stability promise, and no driver needs them.
+#[cfg(feature = "test-support")]
+#[doc(hidden)]
+pub mod test_support {
+    pub use crate::rng::SplitMix64;
+}
 
 pub use handled::Handled;
 pub use ids::{EffectId, MAX_SAFE_INTEGER, RequestId, WaiterId};

@@ -19,12 +19,12 @@ use time::OffsetDateTime;
 use wxlogin::client::{Command, Event, LoginConfig, LoginMachine};
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::{AppSecret, LoginCode, SessionToken, StorageValue};
-use wxlogin::server::Code2Session;
+use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::code2session::MAX_USER_ID_BYTES;
-use wxlogin::server::errcode::{MAX_ERRMSG_BYTES, MAX_RID_BYTES};
 use wxlogin::server::login::{
     self, CodeExchange, CoordinatorConfig, ExchangeConfig, LoginCoordinator,
 };
+use wxlogin::server::wechat_api::{MAX_ERRMSG_BYTES, MAX_RID_BYTES};
 use wxlogin::wire::{LoginGranted, MAX_CODE_LEN, MAX_TOKEN_LEN, SessionValid};
 
 #[global_allocator]
@@ -119,7 +119,7 @@ fn cold_answers() -> Answers {
 }
 
 fn server_config() -> ExchangeConfig {
-    let code2session = Code2Session::new(
+    let code2session = Code2SessionApi::new(
         "wx4f4bc4dec97d474b",
         AppSecret::new("0123456789abcdef0123456789abcdef"),
     );

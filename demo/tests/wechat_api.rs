@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, LoginCode};
-use wxlogin::server::code2session::parse_response;
-use wxlogin::server::{ApiFailure, Code2Session};
+use wxlogin::server::code2session::Code2SessionApi;
+use wxlogin::server::wechat_api::ApiFailure;
 use wxlogin_demo::drive::clock::Clock;
 use wxlogin_demo::drive::http_client::HttpClient;
 use wxlogin_demo::lab::trace::Trace;
@@ -47,8 +47,10 @@ async fn code_for(wechat: &RunningWeChat, http: &HttpClient, user: &str) -> Logi
     LoginCode::new(answer["code"].as_str().expect("a code"))
 }
 
-fn code2session(wechat: &RunningWeChat, secret: &str) -> Code2Session {
-    Code2Session::new(APPID, AppSecret::new(secret)).with_base_url(wechat.base_url())
+fn code2session(wechat: &RunningWeChat, secret: &str) -> Code2SessionApi {
+    let mut api = Code2SessionApi::new(APPID, AppSecret::new(secret));
+    api.base_url = wechat.base_url().to_owned();
+    api
 }
 
 async fn stable_token(wechat: &RunningWeChat, http: &HttpClient, force: bool) -> Value {
@@ -74,11 +76,15 @@ async fn code2session_answers_once_per_code_and_keeps_rids() {
         let request = code2session(&wechat, SECRET).request(&code);
 
         let first = send(&http, request.clone()).await;
-        let session = parse_response(&first).expect("a session");
+        let session = code2session(&wechat, SECRET)
+            .parse(&first)
+            .expect("a session");
         assert_eq!(session.openid, "o-demo-ann");
         assert_eq!(session.unionid.as_deref(), Some("u-demo-ann"));
 
-        let again = parse_response(&send(&http, request).await).unwrap_err();
+        let again = code2session(&wechat, SECRET)
+            .parse(&send(&http, request).await)
+            .unwrap_err();
         let ApiFailure::WeChat(error) = again else {
             panic!("{again:?}")
         };
@@ -86,7 +92,9 @@ async fn code2session_answers_once_per_code_and_keeps_rids() {
         assert!(error.rid.is_some(), "the crate extracts the rid");
 
         let wrong = code2session(&wechat, "wrong").request(&code_for(&wechat, &http, "ann").await);
-        let ApiFailure::WeChat(error) = parse_response(&send(&http, wrong).await).unwrap_err()
+        let ApiFailure::WeChat(error) = code2session(&wechat, SECRET)
+            .parse(&send(&http, wrong).await)
+            .unwrap_err()
         else {
             panic!("expected a WeChat error")
         };
@@ -114,7 +122,9 @@ async fn faults_answer_real_codes_or_drop_the_connection() {
         let code = code_for(&wechat, &http, "bo").await;
         let request = code2session(&wechat, SECRET).request(&code);
         for expected in [-1, 45011, 40226] {
-            let error = parse_response(&send(&http, request.clone()).await).unwrap_err();
+            let error = code2session(&wechat, SECRET)
+                .parse(&send(&http, request.clone()).await)
+                .unwrap_err();
             assert_eq!(
                 error.wechat().map(|e| e.errcode),
                 Some(expected),
@@ -127,7 +137,11 @@ async fn faults_answer_real_codes_or_drop_the_connection() {
             "{dropped:?}"
         );
         // None of that used the code up.
-        assert!(parse_response(&send(&http, request).await).is_ok());
+        assert!(
+            code2session(&wechat, SECRET)
+                .parse(&send(&http, request).await)
+                .is_ok()
+        );
         assert_eq!(faults.injected(Api::Code2Session), 4);
     })
     .await
@@ -146,7 +160,7 @@ async fn stable_token_and_checksession_follow_the_protocol() {
 
         let code = code_for(&wechat, &http, "cy").await;
         let request = code2session(&wechat, SECRET).request(&code);
-        let session = parse_response(&send(&http, request).await).expect("a session");
+        let session = code2session(&wechat, SECRET).parse(&send(&http, request).await).expect("a session");
         let signature = session_key_signature(session.session_key.expose_secret());
 
         let check = |token: &str, signature: &str| {

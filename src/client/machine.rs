@@ -15,7 +15,7 @@ use super::kind::StateKind;
 use super::state::{Core, Phase};
 use super::transition::{Completion, Ctx, Effect, Input, Io, Next, StorageOp, Timer, transition};
 use crate::Handled;
-use crate::backoff::SplitMix64;
+use crate::rng::SplitMix64;
 
 /// The client's login lifecycle as a sans-IO state machine: one per app.
 ///

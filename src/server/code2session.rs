@@ -11,12 +11,9 @@
 
 use serde::Deserialize;
 
-use crate::http::{HttpRequest, HttpResponse, TransportFailure, trim_base_url};
+use crate::http::{HttpRequest, HttpResult};
 use crate::secret::{AccessToken, AppSecret, LoginCode, SessionKey};
-use crate::server::errcode::{ApiFailure, parse_api_response};
-
-/// WeChat's API host.
-pub const DEFAULT_BASE_URL: &str = "https://api.weixin.qq.com";
+use crate::server::wechat_api::{ApiFailure, DEFAULT_BASE_URL, Url, parse_scrubbed};
 
 /// Who asks WeChat: the mini program itself, or a third-party platform on its behalf.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,20 +33,35 @@ pub enum Credentials {
         /// The platform's appid.
         component_appid: String,
         /// The platform's `component_access_token` (the caller keeps it fresh with
-        /// [`Code2Session::set_component_access_token`]).
+        /// [`Code2SessionApi::set_component_access_token`]).
         component_access_token: AccessToken,
     },
 }
 
-/// Builds code2Session requests. `Debug` never shows the secret or the platform token.
+/// The code2Session API: builds its requests and reads its answers. `Debug` never shows the
+/// secret or the platform token.
+///
+/// ```
+/// use wxlogin::secret::{AppSecret, LoginCode};
+/// use wxlogin::server::code2session::Code2SessionApi;
+///
+/// let mut api = Code2SessionApi::new("wx1", AppSecret::new("s"));
+/// api.base_url = "http://127.0.0.1:9/proxy/".into();
+/// let request = api.request(&LoginCode::new("c"));
+/// assert!(request.url.starts_with("http://127.0.0.1:9/proxy/sns/jscode2session?appid=wx1&"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Code2Session {
-    base_url: String,
-    credentials: Credentials,
+#[non_exhaustive]
+pub struct Code2SessionApi {
+    /// WeChat's host, [`DEFAULT_BASE_URL`] unless changed (a test server, a proxy); trailing
+    /// slashes are ignored.
+    pub base_url: String,
+    /// The credentials requests carry.
+    pub credentials: Credentials,
 }
 
-impl Code2Session {
-    /// The request builder for a mini program's own appid and secret, against WeChat's host.
+impl Code2SessionApi {
+    /// The API for a mini program's own appid and secret, on WeChat's host.
     pub fn new(appid: impl Into<String>, secret: AppSecret) -> Self {
         Self::with_credentials(Credentials::MiniProgram {
             appid: appid.into(),
@@ -57,7 +69,7 @@ impl Code2Session {
         })
     }
 
-    /// The request builder for a third-party platform acting for the mini program `appid`.
+    /// The API for a third-party platform acting for the mini program `appid`.
     pub fn component(
         appid: impl Into<String>,
         component_appid: impl Into<String>,
@@ -70,29 +82,11 @@ impl Code2Session {
         })
     }
 
-    /// The request builder for any credentials, against WeChat's host.
-    pub fn with_credentials(credentials: Credentials) -> Self {
+    fn with_credentials(credentials: Credentials) -> Self {
         Self {
             base_url: DEFAULT_BASE_URL.to_owned(),
             credentials,
         }
-    }
-
-    /// Sends requests to another host (a test server, a proxy). A trailing `/` is ignored.
-    #[must_use]
-    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = trim_base_url(base_url);
-        self
-    }
-
-    /// The host requests go to.
-    pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    /// The credentials requests carry.
-    pub fn credentials(&self) -> &Credentials {
-        &self.credentials
     }
 
     /// Replaces the platform's `component_access_token` (it expires; the caller refreshes it).
@@ -111,30 +105,47 @@ impl Code2Session {
     pub fn request(&self, code: &LoginCode) -> HttpRequest {
         let js_code = code.expose_secret();
         let url = match &self.credentials {
-            Credentials::MiniProgram { appid, secret } => format!(
-                "{}/sns/jscode2session?appid={}&secret={}&js_code={}&grant_type=authorization_code",
-                self.base_url,
-                percent_encode(appid),
-                percent_encode(secret.expose_secret()),
-                percent_encode(js_code),
-            ),
+            Credentials::MiniProgram { appid, secret } => {
+                Url::new(&self.base_url, "/sns/jscode2session")
+                    .query("appid", appid)
+                    .query("secret", secret.expose_secret())
+                    .query("js_code", js_code)
+                    .query("grant_type", "authorization_code")
+            }
             Credentials::Component {
                 appid,
                 component_appid,
                 component_access_token,
-            } => format!(
-                "{}/sns/component/jscode2session?appid={}&js_code={}&grant_type=authorization_code&component_appid={}&component_access_token={}",
-                self.base_url,
-                percent_encode(appid),
-                percent_encode(js_code),
-                percent_encode(component_appid),
-                percent_encode(component_access_token.expose_secret()),
-            ),
+            } => Url::new(&self.base_url, "/sns/component/jscode2session")
+                .query("appid", appid)
+                .query("js_code", js_code)
+                .query("grant_type", "authorization_code")
+                .query("component_appid", component_appid)
+                .query(
+                    "component_access_token",
+                    component_access_token.expose_secret(),
+                ),
         };
-        HttpRequest::get(url)
+        HttpRequest::get(url.into_string())
     }
 
-    /// The secret this builder puts into every request (the app secret, or the platform's
+    /// Parses WeChat's answer to code2Session (or the transport error the driver got instead).
+    ///
+    /// Success is a 200 JSON object whose `errcode` is absent or 0, with an `openid` of 1 to
+    /// [`MAX_USER_ID_BYTES`] printable ASCII bytes, a non-empty `session_key` and an optional
+    /// `unionid` of the same shape as `openid` (an empty one counts as absent); `expires_in` is
+    /// not required (WeChat removed it). Everything else is an [`ApiFailure`] that keeps what
+    /// WeChat said, scrubbed of this API's secret and of anything shaped like a credential.
+    pub fn parse(&self, result: &HttpResult) -> Result<WeChatSession, ApiFailure> {
+        let fast = result.as_ref().ok().and_then(fast::parse);
+        let session = match fast {
+            Some(session) => session,
+            None => parse_scrubbed::<WeChatSession>(result, &[self.secret_text()])?,
+        };
+        checked(session)
+    }
+
+    /// The secret this API puts into every request (the app secret, or the platform's
     /// token): what must be scrubbed from a message that may quote the URL.
     pub(crate) fn secret_text(&self) -> &str {
         match &self.credentials {
@@ -149,7 +160,7 @@ impl Code2Session {
 
 /// The longest `openid` or `unionid` accepted, in bytes. WeChat's are 28 characters; the
 /// bound leaves room for other formats while keeping what a coordinator remembers per code
-/// small (see [`LoginCoordinator`](super::login::LoginCoordinator)'s memory figures).
+/// small (see [`LoginCoordinator`](crate::server::login::LoginCoordinator)'s memory figures).
 pub const MAX_USER_ID_BYTES: usize = 64;
 
 /// What code2Session gives on success.
@@ -168,21 +179,8 @@ pub struct WeChatSession {
     pub unionid: Option<String>,
 }
 
-/// Parses WeChat's answer to code2Session (or the transport error the driver got instead).
-///
-/// Success is a 200 JSON object whose `errcode` is absent or 0, with an `openid` of 1 to
-/// [`MAX_USER_ID_BYTES`] printable ASCII bytes, a non-empty `session_key` and an optional
-/// `unionid` of the same shape as `openid` (an empty one counts as absent); `expires_in` is
-/// not required (WeChat removed it). Everything else is an [`ApiFailure`] that keeps what WeChat
-/// said (scrubbed of anything shaped like a credential).
-pub fn parse_response(
-    result: &Result<HttpResponse, TransportFailure>,
-) -> Result<WeChatSession, ApiFailure> {
-    let fast = result.as_ref().ok().and_then(fast::parse);
-    let mut session = match fast {
-        Some(session) => session,
-        None => parse_api_response::<WeChatSession>(result)?,
-    };
+/// The fields' shapes, whichever path parsed them.
+fn checked(mut session: WeChatSession) -> Result<WeChatSession, ApiFailure> {
     let malformed = |detail: &str| ApiFailure::Malformed {
         detail: detail.to_owned(),
     };
@@ -210,7 +208,7 @@ fn is_user_id(id: &str) -> bool {
 }
 
 /// One pass over a success answer, straight into [`WeChatSession`], without the
-/// `Map<String, Value>` that [`parse_api_response`] builds (which made this parser 6.6 times
+/// `Map<String, Value>` that [`wechat_api::parse`](crate::server::wechat_api::parse) builds (which made this parser 6.6 times
 /// serde_json's `IgnoredAny` floor; the map allocates a node per field and a string per key).
 ///
 /// It accepts only what the general path accepts and returns what it returns: a 200 JSON
@@ -228,10 +226,10 @@ mod fast {
     use super::WeChatSession;
     use crate::http::HttpResponse;
     use crate::secret::SessionKey;
-    use crate::wire::MAX_BODY_BYTES;
+    use crate::server::wechat_api::admit;
 
     pub(super) fn parse(response: &HttpResponse) -> Option<WeChatSession> {
-        if response.status != 200 || response.body.len() > MAX_BODY_BYTES {
+        if response.status != 200 || admit(response).is_err() {
             return None;
         }
         let mut de = serde_json::Deserializer::from_slice(&response.body);
@@ -369,32 +367,18 @@ mod fast {
     }
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub(crate) fn percent_encode(text: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::HttpResponse;
 
     #[test]
     fn user_ids_are_bounded_printable_ascii() {
         let parse = |openid: &str, unionid: &str| {
             let body =
                 serde_json::json!({"openid": openid, "session_key": "k", "unionid": unionid});
-            parse_response(&Ok(HttpResponse::json(200, body.to_string().into_bytes())))
+            Code2SessionApi::new("wx", AppSecret::new("s"))
+                .parse(&Ok(HttpResponse::json(200, body.to_string().into_bytes())))
         };
         let max = "o".repeat(MAX_USER_ID_BYTES);
         assert_eq!(parse(&max, &max).unwrap().unionid.as_deref(), Some(&*max));
@@ -414,16 +398,11 @@ mod tests {
         }
     }
 
-    #[test]
-    fn percent_encoding() {
-        assert_eq!(percent_encode("aZ09-._~"), "aZ09-._~");
-        assert_eq!(percent_encode("a b&c=d+é"), "a%20b%26c%3Dd%2B%C3%A9");
-    }
-
     /// The general path, as it was before the fast one: the reference the fast path must agree
     /// with whenever it answers.
     fn general(response: &HttpResponse) -> Option<WeChatSession> {
-        let session: WeChatSession = parse_api_response(&Ok(response.clone())).ok()?;
+        let session: WeChatSession =
+            crate::server::wechat_api::parse(&Ok(response.clone())).ok()?;
         let filled = !session.openid.is_empty() && !session.session_key.expose_secret().is_empty();
         filled.then_some(session)
     }
@@ -496,9 +475,9 @@ mod tests {
 
     #[test]
     fn the_secret_text_is_the_one_in_the_request() {
-        let c = Code2Session::new("wx", AppSecret::new("a+b"));
+        let c = Code2SessionApi::new("wx", AppSecret::new("a+b"));
         assert_eq!(c.secret_text(), "a+b");
-        let c = Code2Session::component("wx", "wxc", AccessToken::new("t0"));
+        let c = Code2SessionApi::component("wx", "wxc", AccessToken::new("t0"));
         assert_eq!(c.secret_text(), "t0");
     }
 }

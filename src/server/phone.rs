@@ -10,7 +10,7 @@
 //! The code is single use and lives 5 minutes; giving the openid makes WeChat check that the
 //! code belongs to that user. Errors: `-1` (busy, retry), 40029 (bad code), 45011 (quota),
 //! 40013 (bad appid), and the token errors 40001 / 40014 / 42001, which the driver reports to
-//! its [`AccessTokenCache`](super::access_token::AccessTokenCache) with
+//! its [`AccessTokenCache`](crate::server::access_token::AccessTokenCache) with
 //! [`PhoneFailure::rejected_token_errcode`].
 //!
 //! [`PhoneNumber`] and [`Watermark`] are also what the legacy encrypted open data carries
@@ -19,11 +19,9 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
 
-use crate::http::{HttpRequest, HttpResponse, TransportFailure, trim_base_url};
+use crate::http::{HttpRequest, HttpResult};
 use crate::secret::AccessToken;
-use crate::server::code2session::{DEFAULT_BASE_URL, percent_encode};
-use crate::server::errcode::{ApiFailure, ErrorClass, parse_api_body};
-use crate::server::scrub::redact_transport;
+use crate::server::wechat_api::{self, ApiFailure, DEFAULT_BASE_URL, Url};
 use crate::wire::to_json;
 
 /// The `watermark` WeChat puts in every open-data plaintext and in the phone number answer.
@@ -107,40 +105,34 @@ pub enum PhoneFailure {
 
 impl PhoneFailure {
     /// The errcode to report with
-    /// [`Event::TokenRejected`](super::access_token::Event::TokenRejected) when WeChat
+    /// [`Event::TokenRejected`](crate::server::access_token::Event::TokenRejected) when WeChat
     /// refused the access token (40001, 40014, 42001).
     pub fn rejected_token_errcode(&self) -> Option<i64> {
         match self {
-            PhoneFailure::Api(e) => e
-                .wechat()
-                .filter(|w| w.class() == ErrorClass::TokenInvalid)
-                .map(|w| w.errcode),
+            PhoneFailure::Api(e) => e.rejected_token_errcode(),
             PhoneFailure::AppIdMismatch { .. } => None,
         }
     }
 }
 
-/// Builds phone number requests and reads their answers, for one mini program.
+/// The phone number API of one mini program: builds its requests and reads its answers.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PhoneNumberApi {
-    base_url: String,
-    appid: String,
+#[non_exhaustive]
+pub struct PhoneApi {
+    /// WeChat's host, [`DEFAULT_BASE_URL`] unless changed (a test server, a proxy); trailing
+    /// slashes are ignored.
+    pub base_url: String,
+    /// The mini program's appid, which the answer's watermark must name.
+    pub appid: String,
 }
 
-impl PhoneNumberApi {
+impl PhoneApi {
     /// The API of the mini program `appid`, on WeChat's host.
     pub fn new(appid: impl Into<String>) -> Self {
         Self {
             base_url: DEFAULT_BASE_URL.to_owned(),
             appid: appid.into(),
         }
-    }
-
-    /// Sends requests to another host (a test server, a proxy). A trailing `/` is ignored.
-    #[must_use]
-    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = trim_base_url(base_url);
-        self
     }
 
     /// The `POST` request for the button's `code`, with the user's `openid` if known (WeChat
@@ -157,28 +149,21 @@ impl PhoneNumberApi {
             #[serde(skip_serializing_if = "Option::is_none")]
             openid: Option<&'a str>,
         }
-        HttpRequest::post_json(
-            format!(
-                "{}/wxa/business/getuserphonenumber?access_token={}",
-                self.base_url,
-                percent_encode(access_token.expose_secret())
-            ),
-            to_json(&Body { code, openid }),
-        )
+        let url = Url::new(&self.base_url, "/wxa/business/getuserphonenumber")
+            .query("access_token", access_token.expose_secret());
+        HttpRequest::post_json(url.into_string(), to_json(&Body { code, openid }))
     }
 
     /// Parses WeChat's answer (or the transport error the driver got instead): a 200 object
     /// with `errcode` absent or 0 and a `phone_info` whose three fields are present and whose
-    /// watermark names our appid.
-    pub fn parse_response(
-        &self,
-        result: &Result<HttpResponse, TransportFailure>,
-    ) -> Result<PhoneInfo, PhoneFailure> {
+    /// watermark names our appid. Every text a failure keeps is scrubbed (HTTP clients often
+    /// quote the URL, and with it the access token).
+    pub fn parse(&self, result: &HttpResult) -> Result<PhoneInfo, PhoneFailure> {
         #[derive(Deserialize)]
         struct Answer {
             phone_info: PhoneInfo,
         }
-        let Answer { phone_info } = parse_redacted(result).map_err(PhoneFailure::Api)?;
+        let Answer { phone_info } = wechat_api::parse(result).map_err(PhoneFailure::Api)?;
         if phone_info.watermark.app_id != self.appid {
             return Err(PhoneFailure::AppIdMismatch {
                 expected: self.appid.clone(),
@@ -186,17 +171,5 @@ impl PhoneNumberApi {
             });
         }
         Ok(phone_info)
-    }
-}
-
-/// [`parse_api_body`] for the driver's result, with anything shaped like a credential (the
-/// access token in the URL) removed from a transport error's message by the one scrub: HTTP
-/// clients often quote the URL. (`errmsg` is scrubbed the same way as it is parsed.)
-pub(crate) fn parse_redacted<T: serde::de::DeserializeOwned>(
-    result: &Result<HttpResponse, TransportFailure>,
-) -> Result<T, ApiFailure> {
-    match result {
-        Ok(response) => parse_api_body(response.status, &response.body),
-        Err(e) => Err(ApiFailure::Transport(redact_transport(e))),
     }
 }

@@ -14,18 +14,16 @@
 //! Errors: 87009 (the signature does not match), 87007 (the session key is missing or expired),
 //! 87008 (the signature method is refused), 45011 (quota), and the token errors
 //! 40001 / 40014 / 42001, which the driver reports to its
-//! [`AccessTokenCache`](super::access_token::AccessTokenCache) with
+//! [`AccessTokenCache`](crate::server::access_token::AccessTokenCache) with
 //! [`SessionKeyFailure::rejected_token_errcode`].
 
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
-use crate::http::{HttpRequest, HttpResponse, TransportFailure, trim_base_url};
+use crate::http::{HttpRequest, HttpResult};
 use crate::secret::{AccessToken, SessionKey};
-use crate::server::code2session::{DEFAULT_BASE_URL, percent_encode};
-use crate::server::errcode::{ApiFailure, ErrorClass, WeChatFailure};
-use crate::server::phone::parse_redacted;
+use crate::server::wechat_api::{self, ApiFailure, DEFAULT_BASE_URL, Url, WeChatFailure};
 
 /// The `signature` of both APIs: lowercase hex of HMAC-SHA256 keyed with the session key's
 /// base64 text (its bytes as they are, not decoded) over the empty message.
@@ -88,14 +86,11 @@ pub enum SessionKeyFailure {
 
 impl SessionKeyFailure {
     /// The errcode to report with
-    /// [`Event::TokenRejected`](super::access_token::Event::TokenRejected) when WeChat
+    /// [`Event::TokenRejected`](crate::server::access_token::Event::TokenRejected) when WeChat
     /// refused the access token (40001, 40014, 42001).
     pub fn rejected_token_errcode(&self) -> Option<i64> {
         match self {
-            SessionKeyFailure::Api(e) => e
-                .wechat()
-                .filter(|w| w.class() == ErrorClass::TokenInvalid)
-                .map(|w| w.errcode),
+            SessionKeyFailure::Api(e) => e.rejected_token_errcode(),
             SessionKeyFailure::InvalidSignature(_)
             | SessionKeyFailure::SessionKeyExpired(_)
             | SessionKeyFailure::InvalidSigMethod(_) => None,
@@ -115,94 +110,116 @@ impl SessionKeyFailure {
     }
 }
 
-/// Builds checkSessionKey and resetUserSessionKey requests and reads their answers.
+/// checkSessionKey: asks WeChat whether a user's `session_key` is still the valid one.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SessionKeyApi {
-    base_url: String,
+#[non_exhaustive]
+pub struct CheckSessionKeyApi {
+    /// WeChat's host, [`DEFAULT_BASE_URL`] unless changed; trailing slashes are ignored.
+    pub base_url: String,
 }
 
-impl Default for SessionKeyApi {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl SessionKeyApi {
-    /// The APIs on WeChat's host.
+impl CheckSessionKeyApi {
+    /// The API on WeChat's host.
     pub fn new() -> Self {
         Self {
             base_url: DEFAULT_BASE_URL.to_owned(),
         }
     }
 
-    /// Sends requests to another host (a test server, a proxy). A trailing `/` is ignored.
-    #[must_use]
-    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = trim_base_url(base_url);
-        self
-    }
-
-    /// The checkSessionKey request for `openid`'s `session_key`. Its `Debug` hides the token
-    /// and the signature.
-    pub fn check_request(
+    /// The request for `openid`'s `session_key`. Its `Debug` hides the token and the
+    /// signature.
+    pub fn request(
         &self,
         access_token: &AccessToken,
         openid: &str,
         session_key: &SessionKey,
     ) -> HttpRequest {
-        self.request("checksession", access_token, openid, session_key)
+        signed_request(
+            &self.base_url,
+            "/wxa/checksession",
+            access_token,
+            openid,
+            session_key,
+        )
     }
 
-    /// The resetUserSessionKey request for `openid`, signed with its current `session_key`.
-    pub fn reset_request(
-        &self,
-        access_token: &AccessToken,
-        openid: &str,
-        session_key: &SessionKey,
-    ) -> HttpRequest {
-        self.request("resetusersessionkey", access_token, openid, session_key)
-    }
-
-    fn request(
-        &self,
-        path: &str,
-        access_token: &AccessToken,
-        openid: &str,
-        session_key: &SessionKey,
-    ) -> HttpRequest {
-        HttpRequest::get(format!(
-            "{}/wxa/{path}?access_token={}&openid={}&signature={}&sig_method=hmac_sha256",
-            self.base_url,
-            percent_encode(access_token.expose_secret()),
-            percent_encode(openid),
-            signature(session_key),
-        ))
+    /// Parses the answer: `Ok(())` when the key is valid (`errcode` absent or 0).
+    pub fn parse(&self, result: &HttpResult) -> Result<(), SessionKeyFailure> {
+        wechat_api::parse::<serde::de::IgnoredAny>(result).map_err(SessionKeyFailure::from_api)?;
+        Ok(())
     }
 }
 
-/// Parses the answer to checkSessionKey: `Ok(())` when the key is valid (`errcode` absent or 0).
-pub fn parse_check_response(
-    result: &Result<HttpResponse, TransportFailure>,
-) -> Result<(), SessionKeyFailure> {
-    parse_redacted::<serde::de::IgnoredAny>(result).map_err(SessionKeyFailure::from_api)?;
-    Ok(())
+impl Default for CheckSessionKeyApi {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
-/// Parses the answer to resetUserSessionKey: the openid and the new key, both non-empty.
-pub fn parse_reset_response(
-    result: &Result<HttpResponse, TransportFailure>,
-) -> Result<ResetSessionKey, SessionKeyFailure> {
-    let reset: ResetSessionKey = parse_redacted(result).map_err(SessionKeyFailure::from_api)?;
-    let missing = |field: &str| {
-        SessionKeyFailure::Api(ApiFailure::Malformed {
-            detail: format!("{field} is empty"),
-        })
-    };
-    if reset.openid.is_empty() {
-        return Err(missing("openid"));
+/// resetUserSessionKey: has WeChat replace a user's `session_key`, signed with the current one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResetSessionKeyApi {
+    /// WeChat's host ([`DEFAULT_BASE_URL`] by default); trailing slashes are ignored.
+    pub base_url: String,
+}
+
+impl ResetSessionKeyApi {
+    /// The API on WeChat's host.
+    pub fn new() -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+        }
     }
-    if reset.session_key.expose_secret().is_empty() {
-        return Err(missing("session_key"));
+
+    /// The request for `openid`, signed with its current `session_key`.
+    pub fn request(
+        &self,
+        access_token: &AccessToken,
+        openid: &str,
+        session_key: &SessionKey,
+    ) -> HttpRequest {
+        let path = "/wxa/resetusersessionkey";
+        signed_request(&self.base_url, path, access_token, openid, session_key)
     }
-    Ok(reset)
+
+    /// Parses the answer: the openid and the new key, both non-empty.
+    pub fn parse(&self, result: &HttpResult) -> Result<ResetSessionKey, SessionKeyFailure> {
+        let reset: ResetSessionKey =
+            wechat_api::parse(result).map_err(SessionKeyFailure::from_api)?;
+        let missing = |field: &str| {
+            SessionKeyFailure::Api(ApiFailure::Malformed {
+                detail: format!("{field} is empty"),
+            })
+        };
+        if reset.openid.is_empty() {
+            return Err(missing("openid"));
+        }
+        if reset.session_key.expose_secret().is_empty() {
+            return Err(missing("session_key"));
+        }
+        Ok(reset)
+    }
+}
+
+impl Default for ResetSessionKeyApi {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Both APIs' request: the same query, signed the same way, on two paths.
+fn signed_request(
+    base_url: &str,
+    path: &str,
+    access_token: &AccessToken,
+    openid: &str,
+    session_key: &SessionKey,
+) -> HttpRequest {
+    let url = Url::new(base_url, path)
+        .query("access_token", access_token.expose_secret())
+        .query("openid", openid)
+        .query("signature", &signature(session_key))
+        .query("sig_method", "hmac_sha256");
+    HttpRequest::get(url.into_string())
 }

@@ -6,11 +6,12 @@ use crate::access_token_support;
 
 use access_token_support::*;
 use wxlogin::Handled;
+use wxlogin::backoff::Backoff;
 use wxlogin::http::{Method, TransportFailure};
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenError, Command, StateKind, TokenEndpoint, TokenFailure,
 };
-use wxlogin::server::{ApiFailure, Backoff};
+use wxlogin::server::wechat_api::ApiFailure;
 use wxlogin::{EffectId, WaiterId};
 
 #[test]

@@ -45,8 +45,8 @@ use world::{
     BACKOFF_INITIAL, BACKOFF_MAX, CALL_TIMEOUT, COOLDOWN, Dup, Imp, Tok, Tr, foreign_snap,
 };
 use wxlogin::Handled;
+use wxlogin::backoff::Backoff;
 use wxlogin::secret::AppSecret;
-use wxlogin::server::Backoff;
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenConfig, AccessTokenState, Command, Event, TokenEndpoint,
 };

@@ -4,8 +4,13 @@
 #![allow(clippy::unwrap_used)]
 
 use wxlogin::http::{HttpResponse, TransportFailure};
-use wxlogin::server::access_token::parse_token_response;
-use wxlogin::server::{ApiFailure, ErrorClass, Quota};
+use wxlogin::secret::AppSecret;
+use wxlogin::server::access_token::{AccessTokenConfig, GrantedToken, TokenApi};
+use wxlogin::server::wechat_api::{ApiFailure, ErrorClass, Quota};
+
+fn parse(result: &Result<HttpResponse, TransportFailure>) -> Result<GrantedToken, ApiFailure> {
+    TokenApi::new(&AccessTokenConfig::new("wx1", AppSecret::new("s"), 0)).parse(result)
+}
 
 fn body(status: u16, json: &str) -> Result<HttpResponse, TransportFailure> {
     Ok(HttpResponse::json(status, json.as_bytes().to_vec()))
@@ -18,12 +23,12 @@ fn success_with_or_without_errcode() {
         r#"{"errcode":0,"errmsg":"ok","access_token":"ACCESS","expires_in":7200}"#,
         r#"{"access_token":"ACCESS","expires_in":300,"extra":true}"#,
     ] {
-        let granted = parse_token_response(&body(200, json)).unwrap();
+        let granted = parse(&body(200, json)).unwrap();
         assert_eq!(granted.access_token.expose_secret(), "ACCESS");
         assert!(granted.expires_in >= 300);
     }
     let long = "a".repeat(512);
-    let granted = parse_token_response(&body(
+    let granted = parse(&body(
         200,
         &format!(r#"{{"access_token":"{long}","expires_in":7200}}"#),
     ))
@@ -45,7 +50,7 @@ fn error_codes_are_kept_and_classified() {
     ];
     for (code, class, transient) in cases {
         let json = format!(r#"{{"errcode":{code},"errmsg":"msg rid: 65a1-b2"}}"#);
-        let err = parse_token_response(&body(200, &json)).unwrap_err();
+        let err = parse(&body(200, &json)).unwrap_err();
         let ApiFailure::WeChat(e) = &err else {
             panic!("{code}: {err:?}")
         };
@@ -69,14 +74,14 @@ fn malformed_answers() {
         "not json",
         "",
     ] {
-        let err = parse_token_response(&body(200, json)).unwrap_err();
+        let err = parse(&body(200, json)).unwrap_err();
         assert!(
             matches!(err, ApiFailure::Malformed { .. }),
             "{json}: {err:?}"
         );
         assert!(!err.is_transient());
     }
-    let secret = parse_token_response(&body(
+    let secret = parse(&body(
         200,
         r#"{"access_token":["TOKENMARKER"],"expires_in":1}"#,
     ))
@@ -86,7 +91,7 @@ fn malformed_answers() {
 
 #[test]
 fn statuses_sizes_and_transport() {
-    let err = parse_token_response(&body(503, "unavailable")).unwrap_err();
+    let err = parse(&body(503, "unavailable")).unwrap_err();
     assert!(matches!(
         err,
         ApiFailure::Status {
@@ -95,17 +100,14 @@ fn statuses_sizes_and_transport() {
         }
     ));
     assert!(err.is_transient());
-    let err = parse_token_response(&body(403, r#"{"errcode":40164,"errmsg":"ip"}"#)).unwrap_err();
+    let err = parse(&body(403, r#"{"errcode":40164,"errmsg":"ip"}"#)).unwrap_err();
     assert!(
         matches!(&err, ApiFailure::Status { status: 403, wechat: Some(e) } if e.errcode == 40164)
     );
     assert!(!err.is_transient());
     let huge = Ok(HttpResponse::json(200, vec![b' '; 64 * 1024 + 1]));
-    assert!(matches!(
-        parse_token_response(&huge),
-        Err(ApiFailure::TooLarge { .. })
-    ));
-    let err = parse_token_response(&Err(TransportFailure::Timeout)).unwrap_err();
+    assert!(matches!(parse(&huge), Err(ApiFailure::TooLarge { .. })));
+    let err = parse(&Err(TransportFailure::Timeout)).unwrap_err();
     assert_eq!(err, ApiFailure::Transport(TransportFailure::Timeout));
     assert!(err.is_transient());
 }

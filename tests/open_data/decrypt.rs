@@ -10,9 +10,10 @@ use open_data_support::*;
 use serde_json::Value;
 use wxlogin::secret::SessionKey;
 use wxlogin::server::open_data::{
-    DecryptOptions, MAX_ENCRYPTED_DATA_LEN, MaterialFault, OpenDataFailure, PhoneNumber, ShareInfo,
-    UserInfo, decrypt,
+    DecryptOptions, MAX_ENCRYPTED_DATA_LEN, MaterialFault, OpenDataFailure, ShareInfo, UserInfo,
+    decrypt,
 };
+use wxlogin::server::phone::PhoneNumber;
 
 // ---------------------------------------------------------------- the official demo vector
 

@@ -10,9 +10,8 @@ use open_data_support::*;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 use wxlogin::secret::SessionKey;
-use wxlogin::server::open_data::{
-    DecryptOptions, OpenDataFailure, PaddingFault, PhoneNumber, decrypt,
-};
+use wxlogin::server::open_data::{DecryptOptions, OpenDataFailure, PaddingFault, decrypt};
+use wxlogin::server::phone::PhoneNumber;
 
 // ---------------------------------------------------------------- 5. padding
 

@@ -12,9 +12,10 @@ use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 use wxlogin::secret::SessionKey;
 use wxlogin::server::open_data::{
-    DecryptOptions, OpenDataFailure, PhoneNumber, ShareInfo, SignatureFailure, UserInfo, decrypt,
+    DecryptOptions, OpenDataFailure, ShareInfo, SignatureFailure, UserInfo, decrypt,
     verify_raw_data_signature,
 };
+use wxlogin::server::phone::PhoneNumber;
 
 const CODES: [i32; 4] = [-41001, -41002, -41003, -41004];
 

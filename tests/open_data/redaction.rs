@@ -12,8 +12,9 @@ use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 use wxlogin::secret::SessionKey;
 use wxlogin::server::open_data::{
-    DecryptOptions, OpenDataFailure, PhoneNumber, UserInfo, decrypt, verify_raw_data_signature,
+    DecryptOptions, OpenDataFailure, UserInfo, decrypt, verify_raw_data_signature,
 };
+use wxlogin::server::phone::PhoneNumber;
 
 const PLAIN: &str = "PLAINMARKER";
 

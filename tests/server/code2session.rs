@@ -7,18 +7,23 @@ use server_util::*;
 use time::Duration;
 use wxlogin::http::{HttpResponse, Method, TransportFailure};
 use wxlogin::secret::{AccessToken, AppSecret, LoginCode};
-use wxlogin::server::code2session::{DEFAULT_BASE_URL, parse_response};
-use wxlogin::server::errcode::{classify, parse_api_body};
-use wxlogin::server::{ApiFailure, Code2Session, ErrorClass, Quota, WeChatFailure};
+use wxlogin::server::code2session::{Code2SessionApi, WeChatSession};
+use wxlogin::server::wechat_api::{
+    self, ApiFailure, DEFAULT_BASE_URL, ErrorClass, Quota, WeChatFailure, classify,
+};
 use wxlogin::wire::{ErrorKind, MAX_BODY_BYTES};
 
-fn parse(status: u16, body: &str) -> Result<wxlogin::server::WeChatSession, ApiFailure> {
-    parse_response(&Ok(HttpResponse::json(status, body.as_bytes().to_vec())))
+fn api() -> Code2SessionApi {
+    Code2SessionApi::new(APPID, AppSecret::new(SECRET))
+}
+
+fn parse(status: u16, body: &str) -> Result<WeChatSession, ApiFailure> {
+    api().parse(&Ok(HttpResponse::json(status, body.as_bytes().to_vec())))
 }
 
 #[test]
 fn request_url_is_percent_encoded_and_needs_no_access_token() {
-    let c = Code2Session::new("wx 1&2", AppSecret::new("s+e/c=r&t"));
+    let c = Code2SessionApi::new("wx 1&2", AppSecret::new("s+e/c=r&t"));
     let request = c.request(&LoginCode::new("081Kq4Ga1DUU0F0rS8Ga1HvtHH0Kq4G2"));
     assert_eq!(request.method, Method::Get);
     assert_eq!(
@@ -28,13 +33,13 @@ fn request_url_is_percent_encoded_and_needs_no_access_token() {
     );
     assert!(request.body.is_empty());
     assert!(!request.url.contains("access_token"));
-    assert_eq!(c.base_url(), DEFAULT_BASE_URL);
+    assert_eq!(c.base_url, DEFAULT_BASE_URL);
 }
 
 #[test]
 fn base_url_is_overridable() {
-    let c =
-        Code2Session::new("wx1", AppSecret::new("s")).with_base_url("http://127.0.0.1:9/proxy/");
+    let mut c = Code2SessionApi::new("wx1", AppSecret::new("s"));
+    c.base_url = "http://127.0.0.1:9/proxy/".into();
     let url = c.request(&LoginCode::new("c")).url;
     assert!(
         url.starts_with("http://127.0.0.1:9/proxy/sns/jscode2session?appid=wx1&"),
@@ -44,7 +49,7 @@ fn base_url_is_overridable() {
 
 #[test]
 fn component_variant() {
-    let mut c = Code2Session::component("wxapp", "wxcomponent", AccessToken::new("CTOKEN-1"));
+    let mut c = Code2SessionApi::component("wxapp", "wxcomponent", AccessToken::new("CTOKEN-1"));
     assert_eq!(
         c.request(&LoginCode::new("abc")).url,
         "https://api.weixin.qq.com/sns/component/jscode2session?appid=wxapp&js_code=abc\
@@ -226,7 +231,7 @@ fn malformed_answers_are_typed_and_do_not_echo() {
 fn huge_body_is_refused_before_parsing() {
     let mut body = br#"{"openid":"o","session_key":"k","pad":""#.to_vec();
     body.resize(MAX_BODY_BYTES + 1, b'a');
-    let err = parse_response(&Ok(HttpResponse::json(200, body))).unwrap_err();
+    let err = api().parse(&Ok(HttpResponse::json(200, body))).unwrap_err();
     assert_eq!(
         err,
         ApiFailure::TooLarge {
@@ -252,7 +257,7 @@ fn non_200_status_and_transport_errors() {
     assert_eq!(err.wechat().map(|e| e.errcode), Some(-1));
     let err = parse(404, "not found").unwrap_err();
     assert!(!err.is_transient());
-    let err = parse_response(&Err(TransportFailure::Timeout)).unwrap_err();
+    let err = api().parse(&Err(TransportFailure::Timeout)).unwrap_err();
     assert_eq!(err, ApiFailure::Transport(TransportFailure::Timeout));
     assert!(err.is_transient());
 }
@@ -264,10 +269,14 @@ fn envelope_parser_is_reusable() {
         access_token: String,
         expires_in: u64,
     }
-    let ok: Token = parse_api_body(200, br#"{"access_token":"t","expires_in":7200}"#).unwrap();
+    let answer = |body: &[u8]| Ok(HttpResponse::json(200, body.to_vec()));
+    let ok: Token =
+        wechat_api::parse(&answer(br#"{"access_token":"t","expires_in":7200}"#)).unwrap();
     assert_eq!(ok.expires_in, 7200);
-    let err = parse_api_body::<Token>(200, br#"{"errcode":40001,"errmsg":"invalid credential"}"#)
-        .unwrap_err();
+    let err = wechat_api::parse::<Token>(&answer(
+        br#"{"errcode":40001,"errmsg":"invalid credential"}"#,
+    ))
+    .unwrap_err();
     assert_eq!(
         err.wechat().map(WeChatFailure::class),
         Some(ErrorClass::TokenInvalid)

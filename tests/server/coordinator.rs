@@ -258,7 +258,7 @@ fn exchanges_get_distinct_effect_ids() {
 fn a_new_login_config_applies_to_new_exchanges() {
     let mut h = Harness::new(coordinator());
     let mut config = config();
-    config.code2session = code2session().with_base_url("https://proxy.test");
+    config.code2session.base_url = "https://proxy.test".into();
     h.m.set_exchange_config(config.clone());
     assert_eq!(h.m.exchange_config(), &config);
     h.receive(1, login_body("code1"));

@@ -5,11 +5,12 @@ use crate::server_util;
 
 use server_util::*;
 use time::Duration;
+use wxlogin::backoff::Backoff;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::server::login::{
     self, CodeExchange, ExchangeError, ExchangeFailure, ExchangeOutcome, SessionStoreFailure,
 };
-use wxlogin::server::{ApiFailure, Backoff};
+use wxlogin::server::wechat_api::ApiFailure;
 use wxlogin::wire::CODE_LIFETIME;
 use wxlogin::wire::{ErrorKind, MAX_BODY_BYTES};
 use wxlogin::{EffectId, Handled};

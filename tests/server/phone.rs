@@ -5,13 +5,15 @@
 
 use wxlogin::http::{HttpResponse, Method, TransportFailure};
 use wxlogin::secret::AccessToken;
-use wxlogin::server::ApiFailure;
-use wxlogin::server::phone::{PhoneFailure, PhoneNumberApi};
+use wxlogin::server::phone::{PhoneApi, PhoneFailure};
+use wxlogin::server::wechat_api::ApiFailure;
 
 const APPID: &str = "wxAPPID0001";
 
-fn api() -> PhoneNumberApi {
-    PhoneNumberApi::new(APPID).with_base_url("https://wechat.test/")
+fn api() -> PhoneApi {
+    let mut api = PhoneApi::new(APPID);
+    api.base_url = "https://wechat.test/".into();
+    api
 }
 
 fn answer(country_code: &str, appid: &str) -> Result<HttpResponse, TransportFailure> {
@@ -53,7 +55,7 @@ fn the_request_posts_the_code_and_optional_openid() {
         "{debug}"
     );
     assert!(
-        PhoneNumberApi::new(APPID)
+        PhoneApi::new(APPID)
             .request(&token, "c", None)
             .url
             .starts_with("https://api.weixin.qq.com/wxa/business/getuserphonenumber?")
@@ -62,8 +64,8 @@ fn the_request_posts_the_code_and_optional_openid() {
 
 #[test]
 fn country_code_arrives_as_number_or_string() {
-    let a = api().parse_response(&answer("86", APPID)).unwrap();
-    let b = api().parse_response(&answer("\"86\"", APPID)).unwrap();
+    let a = api().parse(&answer("86", APPID)).unwrap();
+    let b = api().parse(&answer("\"86\"", APPID)).unwrap();
     assert_eq!(a, b);
     assert_eq!(a.number.country_code, "86");
     assert_eq!(a.number.phone_number, "+8613800138000");
@@ -71,7 +73,7 @@ fn country_code_arrives_as_number_or_string() {
     assert_eq!(a.watermark.timestamp, 1_700_000_000);
     assert_eq!(a.watermark.issued_at().unwrap().year(), 2023);
     assert!(matches!(
-        api().parse_response(&answer("8.6", APPID)),
+        api().parse(&answer("8.6", APPID)),
         Err(PhoneFailure::Api(ApiFailure::Malformed { .. }))
     ));
 }
@@ -79,7 +81,7 @@ fn country_code_arrives_as_number_or_string() {
 #[test]
 fn a_watermark_of_another_app_is_refused() {
     assert_eq!(
-        api().parse_response(&answer("86", "wxOTHER")),
+        api().parse(&answer("86", "wxOTHER")),
         Err(PhoneFailure::AppIdMismatch {
             expected: APPID.into(),
             got: "wxOTHER".into()
@@ -90,7 +92,7 @@ fn a_watermark_of_another_app_is_refused() {
 #[test]
 fn every_error_form_keeps_what_wechat_said() {
     for code in [-1, 40029, 45011, 40013, 99999] {
-        let err = api().parse_response(&error(code)).unwrap_err();
+        let err = api().parse(&error(code)).unwrap_err();
         let PhoneFailure::Api(ApiFailure::WeChat(e)) = &err else {
             panic!("{code}: {err:?}")
         };
@@ -103,15 +105,15 @@ fn every_error_form_keeps_what_wechat_said() {
         );
     }
     for code in [40001, 40014, 42001] {
-        let err = api().parse_response(&error(code)).unwrap_err();
+        let err = api().parse(&error(code)).unwrap_err();
         assert_eq!(err.rejected_token_errcode(), Some(code));
     }
-    let missing = api().parse_response(&Ok(HttpResponse::json(200, br#"{"errcode":0}"#.to_vec())));
+    let missing = api().parse(&Ok(HttpResponse::json(200, br#"{"errcode":0}"#.to_vec())));
     assert!(matches!(
         missing,
         Err(PhoneFailure::Api(ApiFailure::Malformed { .. }))
     ));
-    let partial = api().parse_response(&Ok(HttpResponse::json(
+    let partial = api().parse(&Ok(HttpResponse::json(
         200,
         br#"{"phone_info":{"phoneNumber":"1","countryCode":86,"watermark":{"timestamp":1,"appid":"wxAPPID0001"}}}"#.to_vec(),
     )));
@@ -119,18 +121,18 @@ fn every_error_form_keeps_what_wechat_said() {
         partial,
         Err(PhoneFailure::Api(ApiFailure::Malformed { .. }))
     ));
-    let status = api().parse_response(&Ok(HttpResponse::json(500, b"oops".to_vec())));
+    let status = api().parse(&Ok(HttpResponse::json(500, b"oops".to_vec())));
     assert!(matches!(
         status,
         Err(PhoneFailure::Api(ApiFailure::Status { status: 500, .. }))
     ));
-    let huge = api().parse_response(&Ok(HttpResponse::json(200, vec![b' '; 70_000])));
+    let huge = api().parse(&Ok(HttpResponse::json(200, vec![b' '; 70_000])));
     assert!(matches!(
         huge,
         Err(PhoneFailure::Api(ApiFailure::TooLarge { .. }))
     ));
     let transport = api()
-        .parse_response(&Err(TransportFailure::Connection {
+        .parse(&Err(TransportFailure::Connection {
             message:
                 "POST https://x/wxa/business/getuserphonenumber?access_token=TOKENMARKER failed"
                     .into(),

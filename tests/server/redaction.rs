@@ -10,7 +10,7 @@ use wxlogin::Handled;
 use wxlogin::RequestId;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, SessionToken};
-use wxlogin::server::Code2Session;
+use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{
     self, CodeExchange, CoordinatorConfig, ExchangeConfig, LoginCoordinator,
 };
@@ -24,7 +24,11 @@ const TOKEN: &str = "TOKENMARKER";
 
 fn config() -> ExchangeConfig {
     ExchangeConfig::new(
-        Code2Session::new("wxAPPID", AppSecret::new(SECRET)).with_base_url(BASE),
+        {
+            let mut api = Code2SessionApi::new("wxAPPID", AppSecret::new(SECRET));
+            api.base_url = BASE.into();
+            api
+        },
         1,
     )
 }

@@ -7,11 +7,11 @@ use crate::server_util;
 
 use server_util::*;
 use wxlogin::http::{HttpResponse, TransportFailure};
-use wxlogin::server::ApiFailure;
-use wxlogin::server::errcode::MAX_ERRMSG_BYTES;
 use wxlogin::server::login::{
     CodeExchange, CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator,
 };
+use wxlogin::server::wechat_api::ApiFailure;
+use wxlogin::server::wechat_api::MAX_ERRMSG_BYTES;
 
 const CODE: &str = "C0DEMARKER-123";
 
@@ -211,5 +211,102 @@ fn openid_and_unionid_are_bounded_at_the_parse() {
             panic!("{outcome:?}")
         };
         assert_eq!((openid.len(), unionid.map(|u| u.len())), (64, Some(64)));
+    }
+}
+
+/// Issue 12: every API's `parse` is the one scrubbing parse. A non-200 answer quoting the
+/// request's secrets, by shape and (where the API knows them) raw, keeps WeChat's errcode and
+/// loses every secret, in `Display` and `Debug` alike.
+#[test]
+fn every_apis_parse_scrubs_a_secret_quoted_in_a_non_200_body() {
+    use wxlogin::http::HttpResult;
+    use wxlogin::secret::AppSecret;
+    use wxlogin::server::access_token::{AccessTokenConfig, TokenApi};
+    use wxlogin::server::code2session::Code2SessionApi;
+    use wxlogin::server::phone::PhoneApi;
+
+    const TOKEN: &str = "ACCESSTOKENMARKER";
+    let token_config = AccessTokenConfig::new(APPID, AppSecret::new(SECRET), 0);
+    let code2session = Code2SessionApi::new(APPID, AppSecret::new(SECRET));
+    type Parse<'a> = Box<dyn Fn(&HttpResult) -> String + 'a>;
+    let shown = |e: &dyn std::fmt::Debug, d: &dyn std::fmt::Display| format!("{d} {e:?}");
+    #[cfg_attr(not(feature = "crypto"), allow(unused_mut))]
+    let mut apis: Vec<(&str, bool, Parse<'_>)> = vec![
+        (
+            "code2Session",
+            true,
+            Box::new(|r| {
+                let e = code2session.parse(r).unwrap_err();
+                assert!(wechat_kept(&e), "{e:?}");
+                shown(&e, &e)
+            }),
+        ),
+        (
+            "token",
+            true,
+            Box::new(|r| {
+                let e = TokenApi::new(&token_config).parse(r).unwrap_err();
+                assert!(wechat_kept(&e), "{e:?}");
+                shown(&e, &e)
+            }),
+        ),
+        (
+            "phone",
+            false,
+            Box::new(|r| {
+                let e = PhoneApi::new(APPID).parse(r).unwrap_err();
+                let wxlogin::server::phone::PhoneFailure::Api(api) = &e else {
+                    panic!("{e:?}")
+                };
+                assert!(wechat_kept(api), "{e:?}");
+                shown(&e, &e)
+            }),
+        ),
+    ];
+    #[cfg(feature = "crypto")]
+    {
+        use wxlogin::server::session_key::{CheckSessionKeyApi, ResetSessionKeyApi};
+        apis.push((
+            "checkSessionKey",
+            false,
+            Box::new(|r| {
+                let e = CheckSessionKeyApi::new().parse(r).unwrap_err();
+                shown(&e, &e)
+            }),
+        ));
+        apis.push((
+            "resetUserSessionKey",
+            false,
+            Box::new(|r| {
+                let e = ResetSessionKeyApi::new().parse(r).unwrap_err();
+                shown(&e, &e)
+            }),
+        ));
+    }
+    fn wechat_kept(e: &ApiFailure) -> bool {
+        e.wechat().is_some_and(|w| w.errcode == 40013)
+    }
+    for (name, knows_the_secret, parse) in &apis {
+        let mut quotes = vec![
+            format!("bad request secret={SECRET}&access_token={TOKEN}"),
+            format!(r#"echo {{"access_token":"{TOKEN}","session_key":"{SECRET}"}}"#),
+            format!("{}&access_token={TOKEN}", "x".repeat(MAX_ERRMSG_BYTES - 20)),
+        ];
+        if *knows_the_secret {
+            quotes.push(format!("invalid appid, {SECRET} rejected"));
+            quotes.push(format!("{} {SECRET}", "x".repeat(MAX_ERRMSG_BYTES - 8)));
+        }
+        for quote in quotes {
+            for status in [400, 403, 500, 502] {
+                let body = serde_json::json!({"errcode": 40013, "errmsg": quote}).to_string();
+                let text = parse(&Ok(HttpResponse::json(status, body.into_bytes())));
+                for marker in [&SECRET[..5], &TOKEN[..5]] {
+                    assert!(
+                        !text.contains(marker),
+                        "{name} {status}: {marker} in {text}"
+                    );
+                }
+            }
+        }
     }
 }

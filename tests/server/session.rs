@@ -9,7 +9,7 @@ use server_util::{body_json, t0};
 use time::{Duration, PrimitiveDateTime};
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::{SessionKey, SessionToken};
-use wxlogin::server::WeChatSession;
+use wxlogin::server::code2session::WeChatSession;
 use wxlogin::server::session::{
     DEFAULT_SESSION_LIFETIME, SessionCheck, SessionRecord, expired_response,
 };

@@ -6,10 +6,10 @@
 
 use wxlogin::http::{HttpResponse, Method, TransportFailure};
 use wxlogin::secret::{AccessToken, SessionKey};
-use wxlogin::server::ApiFailure;
 use wxlogin::server::session_key::{
-    SessionKeyApi, SessionKeyFailure, parse_check_response, parse_reset_response, signature,
+    CheckSessionKeyApi, ResetSessionKeyApi, SessionKeyFailure, signature,
 };
+use wxlogin::server::wechat_api::ApiFailure;
 
 const KEY: &str = "tiihtNczf5v6AKRyjwEUhQ==";
 /// HMAC-SHA256, key = the 24 bytes of KEY's text, message = "" (computed independently).
@@ -35,10 +35,13 @@ fn the_signature_is_hmac_sha256_of_the_empty_message_keyed_by_the_key_text() {
 
 #[test]
 fn requests_carry_token_openid_signature_and_method() {
-    let api = SessionKeyApi::new().with_base_url("https://wechat.test/");
+    let mut check_api = CheckSessionKeyApi::new();
+    check_api.base_url = "https://wechat.test/".into();
+    let mut reset_api = ResetSessionKeyApi::new();
+    reset_api.base_url = "https://wechat.test/".into();
     let token = AccessToken::new("TOK+EN");
     let key = SessionKey::new(KEY);
-    let check = api.check_request(&token, "oGZUI0egBJY1zhBYw2KhdUfwVJJE", &key);
+    let check = check_api.request(&token, "oGZUI0egBJY1zhBYw2KhdUfwVJJE", &key);
     assert_eq!(check.method, Method::Get);
     assert_eq!(
         check.url,
@@ -46,14 +49,14 @@ fn requests_carry_token_openid_signature_and_method() {
             "https://wechat.test/wxa/checksession?access_token=TOK%2BEN&openid=oGZUI0egBJY1zhBYw2KhdUfwVJJE&signature={KEY_SIG}&sig_method=hmac_sha256"
         )
     );
-    let reset = api.reset_request(&token, "o1", &key);
+    let reset = reset_api.request(&token, "o1", &key);
     assert_eq!(
         reset.url,
         format!(
             "https://wechat.test/wxa/resetusersessionkey?access_token=TOK%2BEN&openid=o1&signature={KEY_SIG}&sig_method=hmac_sha256"
         )
     );
-    let default = SessionKeyApi::default().check_request(&token, "o", &key);
+    let default = CheckSessionKeyApi::default().request(&token, "o", &key);
     assert!(
         default
             .url
@@ -71,11 +74,11 @@ fn requests_carry_token_openid_signature_and_method() {
 #[test]
 fn check_answers() {
     assert_eq!(
-        parse_check_response(&body(r#"{"errcode":0,"errmsg":"ok"}"#)),
+        CheckSessionKeyApi::new().parse(&body(r#"{"errcode":0,"errmsg":"ok"}"#)),
         Ok(())
     );
-    assert_eq!(parse_check_response(&body("{}")), Ok(()));
-    let err = |json: &str| parse_check_response(&body(json)).unwrap_err();
+    assert_eq!(CheckSessionKeyApi::new().parse(&body("{}")), Ok(()));
+    let err = |json: &str| CheckSessionKeyApi::new().parse(&body(json)).unwrap_err();
     assert!(matches!(
         err(r#"{"errcode":87009,"errmsg":"invalid signature rid: 1-2"}"#),
         SessionKeyFailure::InvalidSignature(e) if e.rid.as_deref() == Some("1-2")
@@ -103,7 +106,7 @@ fn check_answers() {
         err("not json"),
         SessionKeyFailure::Api(ApiFailure::Malformed { .. })
     ));
-    let status = parse_check_response(&Ok(HttpResponse::json(502, b"<html>".to_vec())));
+    let status = CheckSessionKeyApi::new().parse(&Ok(HttpResponse::json(502, b"<html>".to_vec())));
     assert!(matches!(
         status,
         Err(SessionKeyFailure::Api(ApiFailure::Status {
@@ -111,10 +114,13 @@ fn check_answers() {
             ..
         }))
     ));
-    let transport = parse_check_response(&Err(TransportFailure::Connection {
-        message: format!("GET https://x/wxa/checksession?access_token=SECRET&signature={KEY_SIG}"),
-    }))
-    .unwrap_err();
+    let transport = CheckSessionKeyApi::new()
+        .parse(&Err(TransportFailure::Connection {
+            message: format!(
+                "GET https://x/wxa/checksession?access_token=SECRET&signature={KEY_SIG}"
+            ),
+        }))
+        .unwrap_err();
     assert!(matches!(
         transport,
         SessionKeyFailure::Api(ApiFailure::Transport(_))
@@ -128,15 +134,16 @@ fn check_answers() {
 
 #[test]
 fn reset_answers() {
-    let ok = parse_reset_response(&body(
-        r#"{"errcode":0,"errmsg":"ok","openid":"o1","session_key":"NEWKEYMARKER=="}"#,
-    ))
-    .unwrap();
+    let ok = ResetSessionKeyApi::new()
+        .parse(&body(
+            r#"{"errcode":0,"errmsg":"ok","openid":"o1","session_key":"NEWKEYMARKER=="}"#,
+        ))
+        .unwrap();
     assert_eq!(ok.openid, "o1");
     assert_eq!(ok.session_key.expose_secret(), "NEWKEYMARKER==");
     assert!(!format!("{ok:?}").contains("NEWKEYMARKER"));
 
-    let err = |json: &str| parse_reset_response(&body(json)).unwrap_err();
+    let err = |json: &str| ResetSessionKeyApi::new().parse(&body(json)).unwrap_err();
     assert!(matches!(
         err(r#"{"errcode":87009,"errmsg":"invalid signature"}"#),
         SessionKeyFailure::InvalidSignature(_)

@@ -16,7 +16,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use bytes::Bytes;
 use http_body::Frame;
-use wxlogin::server::SplitMix64;
+use wxlogin::test_support::SplitMix64;
 
 use crate::lab::trace::Trace;
 

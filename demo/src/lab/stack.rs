@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use wxlogin::client::LoginConfig;
 use wxlogin::secret::AppSecret;
-use wxlogin::server::Code2Session;
+use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
 
 use crate::drive::client::{Client, ClientConfig};
@@ -99,8 +99,8 @@ impl Stack {
         let wechat = FakeWeChat::start(app, Arc::clone(&trace)).await?;
 
         let seed = random::seed().map_err(io::Error::other)?;
-        let code2session = Code2Session::new(APPID, AppSecret::new(app_secret.clone()))
-            .with_base_url(wechat.base_url());
+        let mut code2session = Code2SessionApi::new(APPID, AppSecret::new(app_secret.clone()));
+        code2session.base_url = wechat.base_url().to_owned();
         let mut login = ExchangeConfig::new(code2session, seed);
         login.call_timeout =
             time::Duration::try_from(options.wechat_call_timeout).map_err(io::Error::other)?;

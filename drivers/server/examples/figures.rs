@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use wxlogin::secret::AppSecret;
-use wxlogin::server::Code2Session;
+use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
 use wxlogin_server::{LoginService, LoginServiceBuilder, ServerConfig, WxSession, router};
 
@@ -141,8 +141,8 @@ fn median(mut rounds: Vec<(f64, f64, f64)>) -> (f64, f64, f64) {
 }
 
 fn config(wechat: &str) -> ServerConfig {
-    let code2session =
-        Code2Session::new("wx0000000000000001", AppSecret::new("secret")).with_base_url(wechat);
+    let mut code2session = Code2SessionApi::new("wx0000000000000001", AppSecret::new("secret"));
+    code2session.base_url = wechat.to_owned();
     ServerConfig::new(CoordinatorConfig::new(ExchangeConfig::new(code2session, 1)))
 }
 

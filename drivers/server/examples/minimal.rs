@@ -3,14 +3,14 @@
 //! `GET /me` with `Authorization: Bearer <token>`.
 use axum::{Router, routing::get};
 use wxlogin::secret::AppSecret;
-use wxlogin::server::Code2Session;
+use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
 use wxlogin_server::{LoginService, ServerConfig, WxSession, router};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let secret = AppSecret::new(std::env::var("WX_SECRET")?);
-    let code2session = Code2Session::new(std::env::var("WX_APPID")?, secret);
+    let code2session = Code2SessionApi::new(std::env::var("WX_APPID")?, secret);
     let login = ExchangeConfig::new(code2session, rand_seed());
     let service = LoginService::start(ServerConfig::new(CoordinatorConfig::new(login)))?;
     let app = Router::new()

@@ -4,7 +4,7 @@
 //! --example redis`; start one per port behind any load balancer.
 use axum::{Router, routing::get};
 use wxlogin::secret::AppSecret;
-use wxlogin::server::Code2Session;
+use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
 use wxlogin_server::{
     CodeJoin, LoginService, Redis, RedisStore, SealKeys, ServerConfig, WxSession, router,
@@ -13,7 +13,7 @@ use wxlogin_server::{
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let env = |name: &str| std::env::var(name).map_err(|_| format!("set {name}"));
-    let code2session = Code2Session::new(env("WX_APPID")?, AppSecret::new(env("WX_SECRET")?));
+    let code2session = Code2SessionApi::new(env("WX_APPID")?, AppSecret::new(env("WX_SECRET")?));
     let port: u16 = env("PORT")?.parse()?;
     let login = ExchangeConfig::new(
         code2session,

@@ -28,7 +28,8 @@ use std::time::Duration;
 use redis::{AsyncCommands, Script};
 use tracing::{debug, warn};
 use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
-use wxlogin::server::code2session::parse_response;
+use wxlogin::server::code2session::WeChatSession;
+use wxlogin::server::wechat_api;
 
 use crate::redact::{digest, hex};
 use crate::redis_conn::Redis;
@@ -222,9 +223,10 @@ impl CodeJoin {
 }
 
 /// Whether WeChat's answer settles the code for every replica: a session, or a refusal that
-/// retrying cannot fix. Transient failures (`-1`, 5xx) do not.
+/// retrying cannot fix. Transient failures (`-1`, 5xx) do not. (Whether the session's fields
+/// are well formed does not matter here: a malformed answer settles the code too.)
 fn settles_the_code(result: &Result<HttpResponse, TransportFailure>) -> bool {
-    match parse_response(result) {
+    match wechat_api::parse::<WeChatSession>(result) {
         Ok(_) => true,
         Err(error) => !error.is_transient(),
     }

@@ -6,12 +6,12 @@
 //! ```no_run
 //! use axum::{Router, routing::get};
 //! use wxlogin::secret::AppSecret;
-//! use wxlogin::server::Code2Session;
+//! use wxlogin::server::code2session::Code2SessionApi;
 //! use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
 //! use wxlogin_server::{LoginService, ServerConfig, WxSession, router};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let code2session = Code2Session::new("wx4f4bc4dec97d474b", AppSecret::new("app-secret"));
+//! let code2session = Code2SessionApi::new("wx4f4bc4dec97d474b", AppSecret::new("app-secret"));
 //! let login = ExchangeConfig::new(code2session, 7); // the seed of the retry jitter
 //! let service = LoginService::start(ServerConfig::new(CoordinatorConfig::new(login)))?;
 //! let app = Router::new()

@@ -2,7 +2,7 @@
 //! session check and code (rules 3, 4 and 6), and the developer server's replies (rules 3, 4,
 //! 5 and 8).
 
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::flow::{
     allows_retry, check_server, fail, obtain_code, ready, retry_or_fail, reusable, send_code,
@@ -180,7 +180,7 @@ fn granted(response: &HttpResponse, f: Flags, ctx: &Ctx<'_>) -> Next {
 /// lifetime, or one that saturates at the end of time, is no session at all.
 /// The time is in UTC, as storage keeps it, so memory and the record agree.
 fn expiry(now: OffsetDateTime, expires_in: u64) -> Option<OffsetDateTime> {
-    let lifetime = Duration::seconds(i64::try_from(expires_in).unwrap_or(i64::MAX));
+    let lifetime = crate::time_util::seconds(expires_in);
     Some(to_utc(now.saturating_add(lifetime))).filter(|&at| at > now)
 }
 

@@ -1,37 +1,28 @@
-//! The one place the cache calls the token API (`fetch.rs`): the request a fetch sends, and
-//! its answer parsed, scrubbed and turned into a lifetime.
+//! The one place the cache calls the token API ([`TokenApi`]): the request a fetch sends, and
+//! its answer parsed (scrubbed by the API's parse) and turned into a lifetime.
 
 use time::Duration;
 
 use super::config::AccessTokenConfig;
-use super::fetch::{parse_token_response, scrub, token_request};
-use crate::http::{HttpRequest, HttpResponse, TransportFailure, trim_base_url};
+use super::fetch::TokenApi;
+use crate::http::{HttpRequest, HttpResult};
 use crate::secret::AccessToken;
-use crate::server::errcode::ApiFailure;
+use crate::server::wechat_api::ApiFailure;
 
-/// The token request; `force` asks WeChat for a new token. A `base_url` set with a trailing
-/// `/` is used without it.
+/// The token request; `force` asks WeChat for a new token.
 pub(crate) fn request(config: &AccessTokenConfig, force: bool) -> HttpRequest {
-    if config.base_url.ends_with('/') {
-        let mut trimmed = config.clone();
-        trimmed.base_url = trim_base_url(trimmed.base_url);
-        return token_request(&trimmed, force);
-    }
-    token_request(config, force)
+    TokenApi::new(config).request(force)
 }
 
 /// WeChat's answer: the token and how long it lives, or the failure with every world text
 /// scrubbed of the secret.
 pub(crate) fn parse(
-    result: &Result<HttpResponse, TransportFailure>,
+    result: &HttpResult,
     config: &AccessTokenConfig,
 ) -> Result<(AccessToken, Duration), ApiFailure> {
-    match parse_token_response(result) {
-        // Saturating, as the crate's one seconds helper (`time_util::seconds`) will.
-        Ok(granted) => {
-            let seconds = i64::try_from(granted.expires_in).unwrap_or(i64::MAX);
-            Ok((granted.access_token, Duration::seconds(seconds)))
-        }
-        Err(error) => Err(scrub(error, config)),
-    }
+    let granted = TokenApi::new(config).parse(result)?;
+    Ok((
+        granted.access_token,
+        crate::time_util::seconds(granted.expires_in),
+    ))
 }

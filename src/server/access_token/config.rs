@@ -4,7 +4,7 @@ use time::Duration;
 
 use crate::backoff::Backoff;
 use crate::secret::AppSecret;
-use crate::server::code2session::DEFAULT_BASE_URL;
+use crate::server::wechat_api::DEFAULT_BASE_URL;
 
 /// The early-refresh margin used by default: five minutes before expiry, the moment WeChat
 /// itself starts handing out the next stable token.

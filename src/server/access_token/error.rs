@@ -4,7 +4,7 @@
 
 use crate::EffectId;
 use crate::WaiterId;
-use crate::server::errcode::ApiFailure;
+use crate::server::wechat_api::ApiFailure;
 
 use super::event::EventKind;
 use super::guard::ForceRefused;

@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::http::{HttpResponse, TransportFailure};
 use crate::secret::AccessToken;
-use crate::server::scrub::redact_transport;
+use crate::server::wechat_api::redact_transport;
 use crate::{EffectId, WaiterId};
 
 use super::state::AccessTokenState;

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use crate::server::errcode::Quota;
+use crate::server::wechat_api::Quota;
 
 /// The least time between two forced refreshes.
 pub const FORCE_REFRESH_MIN_INTERVAL: Duration = Duration::seconds(30);

@@ -120,7 +120,7 @@ pub use command::Command;
 pub use config::{AccessTokenConfig, DEFAULT_REFRESH_MARGIN, TokenEndpoint, TokenSource};
 pub use error::{AccessTokenError, TokenFailure};
 pub use event::{Event, EventKind};
-pub use fetch::{GrantedToken, parse_token_response, token_request};
+pub use fetch::{GrantedToken, TokenApi};
 pub use guard::{FORCE_REFRESH_DAILY_LIMIT, FORCE_REFRESH_MIN_INTERVAL, ForceLedger, ForceRefused};
 pub use machine::AccessTokenCache;
 pub use state::{AccessTokenState, CachedToken, STATE_VERSION, StateKind};

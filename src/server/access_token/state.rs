@@ -14,7 +14,7 @@ use super::error::{AccessTokenError, TokenFailure};
 use super::event::{Event, EventKind};
 use super::guard::ForceLedger;
 use crate::WaiterId;
-use crate::backoff::SplitMix64;
+use crate::rng::SplitMix64;
 use crate::secret::AccessToken;
 
 /// What an [`AccessTokenCache`](super::AccessTokenCache) is doing.

@@ -23,7 +23,7 @@ use super::state::{
 use crate::WaiterId;
 use crate::http::{HttpResponse, TransportFailure};
 use crate::secret::AccessToken;
-use crate::server::errcode::{ErrorClass, classify};
+use crate::server::wechat_api::{ErrorClass, classify};
 
 /// The core handed back unchanged, with the reason; boxed, as refusals are rare and the core
 /// is large.

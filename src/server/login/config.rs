@@ -4,16 +4,16 @@
 use time::Duration;
 
 use crate::backoff::Backoff;
-use crate::server::code2session::Code2Session;
+use crate::server::code2session::Code2SessionApi;
 use crate::server::session::DEFAULT_SESSION_LIFETIME;
 
 /// Configuration of one [`CodeExchange`](super::CodeExchange).
 ///
 /// ```
 /// # use wxlogin::secret::AppSecret;
-/// # use wxlogin::server::code2session::Code2Session;
+/// # use wxlogin::server::code2session::Code2SessionApi;
 /// use wxlogin::server::login::ExchangeConfig;
-/// let code2session = Code2Session::new("wx4f4bc4dec97d474b", AppSecret::new("secret"));
+/// let code2session = Code2SessionApi::new("wx4f4bc4dec97d474b", AppSecret::new("secret"));
 /// let mut config = ExchangeConfig::new(code2session, 7);
 /// config.call_timeout = time::Duration::seconds(5);
 /// ```
@@ -21,7 +21,7 @@ use crate::server::session::DEFAULT_SESSION_LIFETIME;
 #[non_exhaustive]
 pub struct ExchangeConfig {
     /// Builds the code2Session request (credentials, base URL).
-    pub code2session: Code2Session,
+    pub code2session: Code2SessionApi,
     /// The lifetime proposed for new sessions
     /// ([`SessionRecord::expires_at`](crate::server::session::SessionRecord::expires_at) in
     /// [`Command::CreateSession`](super::Command::CreateSession)). Default: 2 hours.
@@ -38,7 +38,7 @@ pub struct ExchangeConfig {
 
 impl ExchangeConfig {
     /// The defaults around a code2Session builder and a jitter seed the caller drew.
-    pub fn new(code2session: Code2Session, seed: u64) -> Self {
+    pub fn new(code2session: Code2SessionApi, seed: u64) -> Self {
         Self {
             code2session,
             session_lifetime: DEFAULT_SESSION_LIFETIME,

@@ -27,8 +27,8 @@
 //! [`MAX_CODE_LEN`]: crate::wire::MAX_CODE_LEN
 //! [`MAX_TOKEN_LEN`]: crate::wire::MAX_TOKEN_LEN
 //! [`MAX_USER_ID_BYTES`]: crate::server::code2session::MAX_USER_ID_BYTES
-//! [`MAX_ERRMSG_BYTES`]: crate::server::errcode::MAX_ERRMSG_BYTES
-//! [`MAX_RID_BYTES`]: crate::server::errcode::MAX_RID_BYTES
+//! [`MAX_ERRMSG_BYTES`]: crate::server::wechat_api::MAX_ERRMSG_BYTES
+//! [`MAX_RID_BYTES`]: crate::server::wechat_api::MAX_RID_BYTES
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -41,7 +41,7 @@ use super::error::{ExchangeError, ExchangeFailure};
 use super::event::Event;
 use super::exchange::CodeExchange;
 use super::recent::{CodeKey, Recent};
-use crate::backoff::SplitMix64;
+use crate::rng::SplitMix64;
 use crate::wire::decode_login_request;
 use crate::{EffectId, Handled, RequestId};
 

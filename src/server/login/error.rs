@@ -6,8 +6,8 @@ use time::{Duration, OffsetDateTime};
 
 use super::event::EventKind;
 use super::state::StateKind;
-use crate::server::errcode::{ApiFailure, ErrorClass, WeChatFailure, internal_body};
 use crate::server::session::store_unavailable_body;
+use crate::server::wechat_api::{ApiFailure, ErrorClass, WeChatFailure, internal_body};
 use crate::wire::{ErrorBody, ErrorKind, WireFailure};
 use crate::{EffectId, RequestId};
 

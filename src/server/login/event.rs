@@ -89,7 +89,7 @@ impl fmt::Debug for Event {
                     "result",
                     &result
                         .as_ref()
-                        .map_err(crate::server::scrub::redact_transport),
+                        .map_err(crate::server::wechat_api::redact_transport),
                 )
                 .finish(),
             Event::SessionCreated {

@@ -10,8 +10,8 @@ use time::OffsetDateTime;
 use super::command::ExchangeOutcome;
 use super::error::ExchangeFailure;
 use crate::http::HttpResponse;
-use crate::server::errcode::{ErrorClass, WeChatFailure};
 use crate::server::session::whole_seconds_until;
+use crate::server::wechat_api::{ErrorClass, WeChatFailure};
 use crate::wire::LoginGranted;
 
 /// A login code as a map key; `Debug` hides it.

@@ -9,11 +9,11 @@ use super::command::ExchangeOutcome;
 use super::config::ExchangeConfig;
 use super::event::{Event, EventKind};
 use crate::RequestId;
-use crate::backoff::SplitMix64;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::rng::SplitMix64;
 use crate::secret::LoginCode;
-use crate::server::errcode::ApiFailure;
 use crate::server::session::SessionRecord;
+use crate::server::wechat_api::ApiFailure;
 
 /// Where a [`CodeExchange`](super::CodeExchange) is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -27,8 +27,8 @@ use super::state::{Core, Ctx, Input, Io, Next, Phase};
 use crate::RequestId;
 use crate::http::{HttpRequest, HttpResponse, TransportFailure};
 use crate::secret::{LoginCode, SessionToken};
-use crate::server::errcode::ApiFailure;
 use crate::server::session::{SessionRecord, whole_seconds_until};
+use crate::server::wechat_api::ApiFailure;
 use crate::wire::{CODE_LIFETIME, LoginGranted, decode_login_request, validate_token};
 
 /// The core handed back unchanged, with the reason; boxed, as refusals are rare and the core
@@ -247,9 +247,8 @@ fn code2session_parse(
     result: &Result<HttpResponse, TransportFailure>,
     ctx: &Ctx<'_>,
 ) -> Result<SessionRecord, ApiFailure> {
-    use crate::server::code2session::parse_response;
-    use crate::server::scrub::Scrub;
-    match parse_response(result) {
+    use crate::server::wechat_api::Scrub;
+    match ctx.config.code2session.parse(result) {
         Ok(wechat) => Ok(SessionRecord::new(
             wechat,
             ctx.now,

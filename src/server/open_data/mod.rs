@@ -64,7 +64,9 @@ use zeroize::Zeroizing;
 
 pub use error::{MaterialFault, OpenDataFailure, PaddingFault, SignatureFailure};
 pub use options::DecryptOptions;
-pub use payload::{Decrypted, PhoneNumber, ShareInfo, UserInfo, Watermark};
+pub use payload::{Decrypted, ShareInfo, UserInfo};
+
+use crate::server::phone::Watermark;
 pub use signature::verify_raw_data_signature;
 
 use crate::secret::SessionKey;
@@ -79,7 +81,7 @@ const BLOCK: usize = 16;
 /// Decrypts open data for the mini program `app_id` with the user's `session_key`, and
 /// deserialises the plaintext JSON as `T`.
 ///
-/// `T` is any owned deserialisable type: [`UserInfo`], [`PhoneNumber`], [`ShareInfo`],
+/// `T` is any owned deserialisable type: [`UserInfo`], [`PhoneNumber`](crate::server::phone::PhoneNumber), [`ShareInfo`],
 /// `serde_json::Value`, or your own. The checks run in this order, and the first that fails is
 /// returned:
 ///

@@ -1,11 +1,15 @@
 //! What decrypted open data deserialises into: the watermark and the typed payloads.
 //!
 //! Any `serde::de::DeserializeOwned` type works as a payload, `serde_json::Value` included; the
-//! types here cover the common cases. Unknown fields are ignored.
+//! types here cover the common cases, with [`PhoneNumber`](crate::server::phone::PhoneNumber) and
+//! [`Watermark`], which the phone number API shares, in [`phone`](crate::server::phone). Unknown
+//! fields are ignored.
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::server::phone::{PhoneNumber, Watermark};
+#[cfg(test)]
+use crate::server::phone::PhoneNumber;
+use crate::server::phone::Watermark;
 
 /// A successful decryption: the payload and the watermark that was checked.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -8,11 +8,11 @@ use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, Method, TransportFailure};
 use wxlogin::secret::AccessToken;
-use wxlogin::server::ApiFailure;
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenError, AccessTokenState, CachedToken, Command, Event, ForceLedger,
     ForceRefused, TokenFailure,
 };
+use wxlogin::server::wechat_api::ApiFailure;
 
 use super::world::{
     Ans, Api, CALL_TIMEOUT, DAILY_LIMIT, Exp, FORCE_SPACING, Fail, Ledger, Refusal, Snap, T0_S,

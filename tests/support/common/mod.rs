@@ -19,7 +19,7 @@ use wxlogin::client::{
 };
 use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, LoginCode, SessionKey, SessionToken, StorageValue};
-use wxlogin::server::Code2Session;
+use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{self, CoordinatorConfig, ExchangeConfig, LoginCoordinator};
 use wxlogin::server::session::SessionCheck;
 use wxlogin::wire::{TokenHeader, decode_login_request};
@@ -40,8 +40,8 @@ pub(crate) fn config() -> LoginConfig {
 }
 
 pub(crate) fn server_config() -> ExchangeConfig {
-    let code2session = Code2Session::new(wechat::APPID, AppSecret::new("APP-SECRET"))
-        .with_base_url(wechat::BASE_URL);
+    let mut code2session = Code2SessionApi::new(wechat::APPID, AppSecret::new("APP-SECRET"));
+    code2session.base_url = wechat::BASE_URL.into();
     ExchangeConfig::new(code2session, 11)
 }
 

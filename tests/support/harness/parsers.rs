@@ -15,10 +15,11 @@
 use time::OffsetDateTime;
 use wxlogin::client::StoredSession;
 use wxlogin::http::HttpResponse;
-use wxlogin::server::access_token::parse_token_response;
-use wxlogin::server::code2session::parse_response;
-use wxlogin::server::errcode::{ApiFailure, parse_api_body};
-use wxlogin::server::phone::PhoneNumberApi;
+use wxlogin::secret::AppSecret;
+use wxlogin::server::access_token::{AccessTokenConfig, TokenApi};
+use wxlogin::server::code2session::Code2SessionApi;
+use wxlogin::server::phone::PhoneApi;
+use wxlogin::server::wechat_api::{self, ApiFailure};
 use wxlogin::wire::{
     TokenHeader, decode_login_request, decode_login_response, decode_session_response,
 };
@@ -77,7 +78,8 @@ fn assert_quiet(what: &str, message: String) {
 
 fn parse_all(status: u16, body: &[u8], shaped: bool) {
     let response = HttpResponse::json(status, body.to_vec());
-    match parse_response(&Ok(response.clone())) {
+    let code2session = Code2SessionApi::new("wx0123456789abcdef", AppSecret::new("s"));
+    match code2session.parse(&Ok(response.clone())) {
         Ok(session) => {
             assert!((1..=64).contains(&session.openid.len()));
             assert!(session.unionid.is_none_or(|u| (1..=64).contains(&u.len())));
@@ -88,7 +90,8 @@ fn parse_all(status: u16, body: &[u8], shaped: bool) {
             assert_quiet("code2Session", error.to_string());
         }
     }
-    match parse_token_response(&Ok(response.clone())) {
+    let token = AccessTokenConfig::new("wx0123456789abcdef", AppSecret::new("s"), 0);
+    match TokenApi::new(&token).parse(&Ok(response.clone())) {
         Ok(token) => assert!(!token.access_token.expose_secret().is_empty()),
         Err(error @ ApiFailure::WeChat(_)) => check_wechat(&error, shaped),
         Err(error) => {
@@ -96,7 +99,7 @@ fn parse_all(status: u16, body: &[u8], shaped: bool) {
             assert_quiet("the token endpoint", error.to_string());
         }
     }
-    let phone = PhoneNumberApi::new("wx0123456789abcdef").parse_response(&Ok(response.clone()));
+    let phone = PhoneApi::new("wx0123456789abcdef").parse(&Ok(response.clone()));
     if let Err(error) = phone {
         if let wxlogin::server::phone::PhoneFailure::Api(api) = &error {
             check_wechat(api, shaped);
@@ -110,11 +113,11 @@ fn parse_all(status: u16, body: &[u8], shaped: bool) {
     }
     #[cfg(feature = "crypto")]
     {
-        use wxlogin::server::session_key::{parse_check_response, parse_reset_response};
-        let _ = parse_check_response(&Ok(response.clone()));
-        let _ = parse_reset_response(&Ok(response.clone()));
+        use wxlogin::server::session_key::{CheckSessionKeyApi, ResetSessionKeyApi};
+        let _ = CheckSessionKeyApi::new().parse(&Ok(response.clone()));
+        let _ = ResetSessionKeyApi::new().parse(&Ok(response.clone()));
     }
-    match parse_api_body::<serde_json::Value>(status, body) {
+    match wechat_api::parse::<serde_json::Value>(&Ok(response.clone())) {
         Ok(_) => {}
         Err(error @ ApiFailure::WeChat(_)) => check_wechat(&error, shaped),
         Err(error) => {

@@ -32,12 +32,13 @@ use time::OffsetDateTime;
 use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, SessionToken};
-use wxlogin::server::Code2Session;
-use wxlogin::server::ErrorClass;
-use wxlogin::server::code2session::parse_response;
+use wxlogin::server::code2session::Code2SessionApi;
+use wxlogin::server::code2session::WeChatSession;
 use wxlogin::server::login::{
     self, CoordinatorConfig, ExchangeConfig, ExchangeError, ExchangeOutcome, LoginCoordinator,
 };
+use wxlogin::server::wechat_api;
+use wxlogin::server::wechat_api::ErrorClass;
 use wxlogin::wire::CODE_LIFETIME;
 use wxlogin::wire::{ErrorBody, LoginGranted};
 
@@ -64,7 +65,7 @@ pub(crate) fn server_login(data: &[u8]) {
 
 fn coordinator(bytes: &mut Bytes<'_>) -> (LoginCoordinator, &'static str, bool) {
     let secret = SECRETS[usize::from(bytes.pick(2))];
-    let code2session = Code2Session::new("wx0123456789abcdef", AppSecret::new(secret));
+    let code2session = Code2SessionApi::new("wx0123456789abcdef", AppSecret::new(secret));
     let mut login = ExchangeConfig::new(code2session, bytes.u64());
     login.call_timeout = bytes.duration();
     login.create_session_timeout = bytes.duration();
@@ -480,7 +481,8 @@ impl Checker {
 /// Whether WeChat may have taken the code with this answer: a success, or anything but a
 /// transient failure or a refusal of the request (a quota, the configuration, a token).
 fn non_transient(result: &Result<HttpResponse, TransportFailure>) -> bool {
-    let Err(error) = parse_response(result) else {
+    // The session's fields do not matter here: a malformed success took the code too.
+    let Err(error) = wechat_api::parse::<WeChatSession>(result) else {
         return true;
     };
     let about_the_request = error.wechat().is_some_and(|w| {

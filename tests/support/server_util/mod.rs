@@ -9,7 +9,7 @@ use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, SessionToken};
-use wxlogin::server::Code2Session;
+use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{
     self, CodeExchange, ExchangeConfig, ExchangeError, ExchangeOutcome, LoginCoordinator,
 };
@@ -24,8 +24,10 @@ pub(crate) fn t0() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_704_067_200).unwrap()
 }
 
-pub(crate) fn code2session() -> Code2Session {
-    Code2Session::new(APPID, AppSecret::new(SECRET)).with_base_url(BASE)
+pub(crate) fn code2session() -> Code2SessionApi {
+    let mut api = Code2SessionApi::new(APPID, AppSecret::new(SECRET));
+    api.base_url = BASE.into();
+    api
 }
 
 pub(crate) fn config() -> ExchangeConfig {

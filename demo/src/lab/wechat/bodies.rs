@@ -126,7 +126,7 @@ fn request_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wxlogin::server::errcode::extract_rid;
+    use wxlogin::server::wechat_api::extract_rid;
 
     #[test]
     fn errors_carry_a_rid_the_crate_extracts() {

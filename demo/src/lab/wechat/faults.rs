@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use wxlogin::server::SplitMix64;
+use wxlogin::test_support::SplitMix64;
 
 /// The fake's endpoints that faults can target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

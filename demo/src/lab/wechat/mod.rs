@@ -38,7 +38,7 @@ pub struct RunningWeChat {
 }
 
 impl RunningWeChat {
-    /// `http://127.0.0.1:<port>`: the base URL to give `Code2Session::with_base_url`.
+    /// `http://127.0.0.1:<port>`: the base URL to put in `Code2SessionApi::base_url`.
     pub fn base_url(&self) -> &str {
         self.listening.base_url()
     }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use axum::Router;
 use tokio::task::JoinHandle;
 use wxlogin::secret::AppSecret;
-use wxlogin::server::Code2Session;
+use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
 use wxlogin_server::ServerConfig;
 
@@ -26,7 +26,8 @@ pub const APPID: &str = "wx0000000000000001";
 
 /// A server configuration against a fake WeChat at `base_url`.
 pub fn config(base_url: &str) -> ServerConfig {
-    let code2session = Code2Session::new(APPID, AppSecret::new(APP_SECRET)).with_base_url(base_url);
+    let mut code2session = Code2SessionApi::new(APPID, AppSecret::new(APP_SECRET));
+    code2session.base_url = base_url.to_owned();
     let mut login = ExchangeConfig::new(code2session, 7);
     login.call_timeout = time::Duration::seconds(5);
     let mut config = ServerConfig::new(CoordinatorConfig::new(login));

@@ -8,33 +8,19 @@
 //!    `code=…`, `access_token=…`, `"session_key":"…"`, `signature: …` and the like, in a
 //!    query string, a JSON object or free text ([`SENSITIVE_KEYS`]).
 //!
-//! [`WeChatFailure::new`] runs step 2 before it cuts `errmsg` or looks for the request id; the
-//! machines that know secrets run both steps over the errors they keep ([`Scrub::api_error`]),
-//! and trim a cut message's tail that begins a known secret, so a secret straddling the cut
-//! leaves nothing either.
+//! The one parse ([`parse_scrubbed`](super::parse::parse_scrubbed)) cleans every text it keeps
+//! ([`Scrub::failure`], [`Scrub::transport`]) with the secrets its request carried. A machine
+//! that knows more secrets than the API (the login code) runs both steps again over the errors
+//! it keeps ([`Scrub::api_error`]). Whenever a text may already have been cut, a tail that
+//! begins a known secret is dropped as well, so a secret straddling the cut leaves nothing.
 
-use crate::http::TransportFailure;
-use crate::server::code2session::percent_encode;
-use crate::server::errcode::{
-    ApiFailure, MAX_ERRMSG_BYTES, WeChatFailure, extract_rid, truncate_at_char_boundary,
-};
+use super::failure::{ApiFailure, MAX_ERRMSG_BYTES, WeChatFailure};
+use super::rid::{cut_at_char_boundary, extract_rid};
+use super::url::percent_encode;
+use crate::http::{SENSITIVE_KEYS, TransportFailure};
 
 /// What replaces a removed value.
 pub(crate) const REDACTED: &str = "[redacted]";
-
-/// Keys whose values are credentials, matched case-insensitively wherever they end a word.
-pub(crate) const SENSITIVE_KEYS: &[&str] = &[
-    "secret",
-    "appsecret",
-    "js_code",
-    "code",
-    "access_token",
-    "component_access_token",
-    "refresh_token",
-    "token",
-    "session_key",
-    "signature",
-];
 
 /// The secrets one machine knows, in every form they take in a request. `Debug` hides them.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -66,16 +52,36 @@ impl Scrub {
 
     /// Both steps over one text.
     pub(crate) fn text(&self, text: &str) -> String {
+        if self.forms.is_empty() {
+            return scrub_shapes(text);
+        }
         let known = self.forms.iter().fold(text.to_owned(), |text, form| {
             text.replace(form.as_str(), REDACTED)
         });
         scrub_shapes(&known)
     }
 
-    /// Both steps over an `errmsg` that may have been cut at [`MAX_ERRMSG_BYTES`]: a tail that
-    /// begins a known secret is dropped too, and the result is cut again (a short secret
-    /// replaced by `[redacted]` makes the text longer).
-    fn errmsg(&self, errmsg: &str) -> String {
+    /// A WeChat error from the errcode and the whole `errmsg` of an answer: step 2, the cut
+    /// to [`MAX_ERRMSG_BYTES`], then [`Scrub::recut`] with the known secrets, then the request
+    /// id found in what is left.
+    pub(crate) fn failure(&self, errcode: i64, errmsg: &str) -> WeChatFailure {
+        let mut errmsg = scrub_shapes(errmsg);
+        cut_at_char_boundary(&mut errmsg, MAX_ERRMSG_BYTES);
+        if !self.forms.is_empty() {
+            errmsg = self.recut(&errmsg);
+        }
+        let rid = extract_rid(&errmsg);
+        WeChatFailure {
+            errcode,
+            errmsg,
+            rid,
+        }
+    }
+
+    /// Both steps over a text that may have been cut at [`MAX_ERRMSG_BYTES`] by a scrub that
+    /// knew fewer secrets: a tail that begins a known secret is dropped too, and the result is
+    /// cut again (a short secret replaced by `[redacted]` makes the text longer).
+    fn recut(&self, errmsg: &str) -> String {
         let mut text = self.text(errmsg);
         if errmsg.len() + 4 > MAX_ERRMSG_BYTES {
             let head = self
@@ -92,31 +98,27 @@ impl Scrub {
                 text.truncate(text.len() - k);
             }
         }
-        truncate_at_char_boundary(&mut text, MAX_ERRMSG_BYTES);
+        cut_at_char_boundary(&mut text, MAX_ERRMSG_BYTES);
         text
     }
 
     /// A WeChat error with its message scrubbed and its request id found again in what is left.
     pub(crate) fn wechat(&self, mut error: WeChatFailure) -> WeChatFailure {
-        error.errmsg = self.errmsg(&error.errmsg);
+        error.errmsg = self.recut(&error.errmsg);
         error.rid = extract_rid(&error.errmsg);
         error
     }
 
-    /// A transport error with its message scrubbed, then cut to [`MAX_ERRMSG_BYTES`] like an
-    /// `errmsg` (the driver's HTTP client may say anything, at any length).
+    /// A transport error with its message scrubbed and cut to [`MAX_ERRMSG_BYTES`] like an
+    /// `errmsg` (the driver's HTTP client may say anything, at any length, and a scrub that
+    /// knew fewer secrets may have cut it already).
     pub(crate) fn transport(&self, error: &TransportFailure) -> TransportFailure {
-        let clean = |message: &str| {
-            let mut text = self.text(message);
-            truncate_at_char_boundary(&mut text, MAX_ERRMSG_BYTES);
-            text
-        };
         match error {
             TransportFailure::Connection { message } => TransportFailure::Connection {
-                message: clean(message),
+                message: self.recut(message),
             },
             TransportFailure::Other { message } => TransportFailure::Other {
-                message: clean(message),
+                message: self.recut(message),
             },
             other => other.clone(),
         }
@@ -135,6 +137,13 @@ impl Scrub {
             other @ (ApiFailure::TooLarge { .. } | ApiFailure::Malformed { .. }) => other,
         }
     }
+}
+
+/// A transport error with anything shaped like a credential removed from its message (the one
+/// scrub, knowing no secret): HTTP clients often quote the request URL, which carries the app
+/// secret and the code. For the `Debug` of events that carry a driver's result.
+pub(crate) fn redact_transport(error: &TransportFailure) -> TransportFailure {
+    Scrub::default().transport(error)
 }
 
 /// Step 2 alone: the value after every [`SENSITIVE_KEYS`] key and its separator (`=`, `:`,
@@ -205,13 +214,6 @@ fn is_word(byte: u8) -> bool {
 
 fn is_terminator(byte: u8) -> bool {
     byte.is_ascii_whitespace() || b"&\"',;)]}<>\\|".contains(&byte)
-}
-
-/// The error with anything shaped like a credential removed from its message (the one scrub,
-/// knowing no secret): HTTP clients often quote the request URL, which carries the app secret
-/// and the code.
-pub(crate) fn redact_transport(error: &TransportFailure) -> TransportFailure {
-    Scrub::default().transport(error)
 }
 
 #[cfg(test)]

@@ -1,0 +1,73 @@
+//! Where requests go: WeChat's host, a path on it, and a query whose every value is
+//! percent-encoded.
+
+/// WeChat's API host.
+pub const DEFAULT_BASE_URL: &str = "https://api.weixin.qq.com";
+
+/// A request URL under construction: `{base}{path}?k=v&k=v`, every value percent-encoded.
+pub(crate) struct Url(String);
+
+impl Url {
+    /// `path` (which starts with `/`) on `base_url`, whose trailing slashes are ignored.
+    pub(crate) fn new(base_url: &str, path: &str) -> Self {
+        let base = base_url.trim_end_matches('/');
+        let mut url = String::with_capacity(base.len() + path.len() + 160);
+        url.push_str(base);
+        url.push_str(path);
+        Self(url)
+    }
+
+    /// Appends `key=value`, the value percent-encoded (the keys are this crate's constants).
+    pub(crate) fn query(mut self, key: &str, value: &str) -> Self {
+        self.0.push(if self.0.contains('?') { '&' } else { '?' });
+        self.0.push_str(key);
+        self.0.push('=');
+        push_percent_encoded(&mut self.0, value);
+        self
+    }
+
+    /// The URL as text.
+    pub(crate) fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub(crate) fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    push_percent_encoded(&mut out, text);
+    out
+}
+
+fn push_percent_encoded(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_encoding() {
+        assert_eq!(percent_encode("aZ09-._~"), "aZ09-._~");
+        assert_eq!(percent_encode("a b&c=d+é"), "a%20b%26c%3Dd%2B%C3%A9");
+    }
+
+    #[test]
+    fn base_path_and_query() {
+        let url = Url::new("https://h//", "/p")
+            .query("a", "1 2")
+            .query("b", "&");
+        assert_eq!(url.into_string(), "https://h/p?a=1%202&b=%26");
+        assert_eq!(Url::new("https://h", "/p").into_string(), "https://h/p");
+    }
+}
