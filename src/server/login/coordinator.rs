@@ -8,16 +8,16 @@
 //! Everything is bounded by [`CoordinatorConfig`] and by the bounds on what enters (a code of
 //! at most [`MAX_CODE_LEN`] bytes, user ids of at most [`MAX_USER_ID_BYTES`], a token of at
 //! most [`MAX_TOKEN_LEN`], a WeChat or transport text cut to [`MAX_ERRMSG_BYTES`], a request
-//! id of at most [`MAX_RID_BYTES`]). Measured with every field at its bound on a 64-bit target
-//! by `tests/alloc_budgets.rs` (live heap bytes, through a counting allocator):
-//! - in flight: at most `max_in_flight` codes, at most 1.875 KiB each (1,807 bytes measured:
-//!   the boxed [`CodeExchange`], which keeps no command queue of its own, the code in three
-//!   places, the kept error of a backoff, `max_waiters_per_code` = 16 request ids twice). A new code beyond
+//! id of at most [`MAX_RID_BYTES`]). The bounds below are asserted with every field at its
+//! bound on a 64-bit target by `tests/alloc_budgets.rs` (live heap bytes, through a counting
+//! allocator; the README has the measured figures):
+//! - in flight: at most `max_in_flight` codes, at most 1.875 KiB each (the boxed
+//!   [`CodeExchange`], which keeps no command queue of its own, the code in three places, the
+//!   kept error of a backoff, `max_waiters_per_code` = 16 request ids twice). A new code beyond
 //!   that is answered at once with a typed [`ExchangeFailure::Busy`] (503, `retry_after` 1),
 //!   and so is one more duplicate of a code that has its full set of waiters;
-//! - remembered: at most `max_remembered` finished codes, at most 1.75 KiB each (1,712 bytes
-//!   measured for a grant: a map slot, the code twice, the openid, unionid and token; a refusal
-//!   keeps 1,071). The oldest finished entry is evicted first, and entries past the code's life
+//! - remembered: at most `max_remembered` finished codes, at most 1.75 KiB each (a grant: a map
+//!   slot, the code twice, the openid, unionid and token; a refusal keeps less). The oldest finished entry is evicted first, and entries past the code's life
 //!   are dropped as inputs arrive. Every outcome in which WeChat may have taken the code is
 //!   remembered, so that such a code is never sent again (see the rule on
 //!   [`LoginCoordinator`]).
