@@ -25,3 +25,15 @@ impl Handled {
         self == Handled::Late
     }
 }
+
+/// The events a state accepts, for an `UnexpectedEvent` message: `"a, b"`, or `"none"`.
+pub(crate) fn list_kinds<K: std::fmt::Display>(kinds: &[K]) -> String {
+    if kinds.is_empty() {
+        return "none".to_owned();
+    }
+    kinds
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

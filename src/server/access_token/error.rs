@@ -45,7 +45,10 @@ pub enum AccessTokenError {
     /// The event does not fit the cache's state (or answers the other source's effect: a
     /// `SharedLoaded` to a [`TokenSource::WeChat`](super::TokenSource::WeChat) cache, a
     /// `FetchAnswered` to a [`TokenSource::Shared`](super::TokenSource::Shared) one).
-    #[error("unexpected {got} event while {state} (expected: {})", list(expected))]
+    #[error(
+        "unexpected {got} event while {state} (expected: {})",
+        crate::handled::list_kinds(expected)
+    )]
     UnexpectedEvent {
         /// The cache's state.
         state: StateKind,
@@ -90,12 +93,4 @@ impl AccessTokenError {
             got,
         }
     }
-}
-
-fn list(kinds: &[EventKind]) -> String {
-    kinds
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -127,7 +127,10 @@ impl ExchangeFailure {
 #[non_exhaustive]
 pub enum ExchangeError {
     /// The event does not fit the machine's state.
-    #[error("unexpected {got} event while {state} (expected: {})", list(expected))]
+    #[error(
+        "unexpected {got} event while {state} (expected: {})",
+        crate::handled::list_kinds(expected)
+    )]
     UnexpectedEvent {
         /// The machine's state.
         state: StateKind,
@@ -166,15 +169,4 @@ impl ExchangeError {
             got,
         }
     }
-}
-
-fn list(kinds: &[EventKind]) -> String {
-    if kinds.is_empty() {
-        return "none".to_owned();
-    }
-    kinds
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
