@@ -1,6 +1,7 @@
 //! The client driver loop, standalone: one `LoginMachine` driven against in-process stand-ins
 //! for storage, `wx.login` and the developer server, with a clock the driver owns. Every
-//! command is printed as the JSON a JavaScript driver would see.
+//! command is printed through its `Debug`, which hides secrets; never log a command's JSON
+//! form, which carries the token and the code to the JavaScript driver.
 //!
 //! The loop: 1. feed one input; 2. drain **every** command and carry each out; 3. when nothing
 //! is left to answer, sleep until `poll_timeout` and call `handle_timeout`.
@@ -28,8 +29,7 @@ struct World {
 impl World {
     /// Carries out one command and gives the event that answers it, if it expects one.
     fn carry_out(&mut self, command: Command) -> Option<Event> {
-        let json = serde_json::to_string(&command).unwrap_or_default();
-        println!("  -> {json}");
+        println!("  -> {command:?}");
         // Exhaustive, no `_` arm: a new command kind must not be skipped silently.
         Some(match command {
             Command::ReadStorage { id, key } => {
