@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use base64::Engine as _;
 use hmac::{KeyInit, Mac};
 use serde_json::Value;
 use sha2::Sha256;
@@ -188,7 +189,7 @@ impl World {
         let Ok(key) = random::bytes::<16>() else {
             return bodies::error(ErrCode::SystemBusy);
         };
-        let session_key = random::base64(&key);
+        let session_key = base64::engine::general_purpose::STANDARD.encode(key);
         self.session_keys
             .insert(openid.clone(), session_key.clone());
         bodies::code2session(&openid, &session_key, &unionid_of(&user))
