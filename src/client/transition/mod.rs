@@ -75,22 +75,9 @@ pub(crate) fn transition(core: Core, input: Input, ctx: &Ctx<'_>) -> Result<Next
         (P::Running(T::LogIn { code, tries }), Ev(E::ServerResponse { result, .. })) => {
             logged_in(code, tries, result, f, ctx)
         }
-        // Rule 4: an effect past its deadline is retried like any transient failure, then
-        // reported; storage that does not answer never leads to wx.login.
-        (P::Running(T::ReadStorage { failures }), Deadline(Flow)) => {
-            timeouts::storage(failures, f, ctx)
-        }
-        (P::Running(T::CheckWx { stored, failures }), Deadline(Flow)) => {
-            timeouts::wx_check(stored, failures, f, ctx)
-        }
-        (P::Running(T::CheckServer { stored, failures }), Deadline(Flow)) => {
-            timeouts::server_check(stored, failures, f, ctx)
-        }
-        (P::Running(T::ObtainCode { tries }), Deadline(Flow)) => timeouts::wx_login(tries, f, ctx),
-        // Rule 3: the code of a lost answer is sent again only if the config allows it.
-        (P::Running(T::LogIn { code, tries }), Deadline(Flow)) => {
-            timeouts::login(code, tries, f, ctx)
-        }
+        // Rules 3 and 4: an effect past its deadline is retried like any transient failure,
+        // then reported; storage that does not answer never leads to wx.login.
+        (P::Running(task), Deadline(Flow)) => timeouts::expired(task, f, ctx),
         // A backoff ended: run the task again.
         (P::BackingOff { then }, Deadline(Flow)) => run(then, f, ctx),
         // Spurious: nothing is outstanding.
