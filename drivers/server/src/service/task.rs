@@ -6,7 +6,9 @@
 //! the core's surface is a change here only.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 use wxlogin::{EffectId, RequestId};
 
@@ -18,6 +20,7 @@ use wxlogin::secret::SessionToken;
 use wxlogin::server::login::{
     self, ExchangeFailure, ExchangeOutcome, LoginCoordinator, SessionStoreFailure,
 };
+use wxlogin::server::session::SessionRecord;
 
 use super::effects::Effects;
 use crate::clock::{sleep_for, sleep_opt};
@@ -163,14 +166,7 @@ impl LoginTask {
                         let _ = outbox.send(Input::WeChatAnswered { id, result }).await;
                     });
                 }
-                login::Command::CreateSession { id, session } => {
-                    let effects = Arc::clone(&self.effects);
-                    let outbox = self.outbox.clone();
-                    tokio::spawn(async move {
-                        let result = effects.create_session(session).await;
-                        let _ = outbox.send(Input::SessionStored { id, result }).await;
-                    });
-                }
+                login::Command::CreateSession { id, session } => self.create_session(id, session),
                 login::Command::Complete {
                     waiters,
                     response,
@@ -182,6 +178,24 @@ impl LoginTask {
                 }
             }
         }
+    }
+
+    /// Starts the store write. A store that answers without waiting (the memory store) is
+    /// answered here, sparing a task and a trip through the inbox; any other is polled once
+    /// here and then runs as a task that reports through the inbox.
+    fn create_session(&mut self, id: EffectId, session: SessionRecord) {
+        let effects = Arc::clone(&self.effects);
+        let mut write = Box::pin(async move { effects.create_session(session).await });
+        let mut ready = Context::from_waker(Waker::noop());
+        if let Poll::Ready(result) = write.as_mut().poll(&mut ready) {
+            self.accept(Input::SessionStored { id, result });
+            return;
+        }
+        let outbox = self.outbox.clone();
+        tokio::spawn(async move {
+            let result = write.await;
+            let _ = outbox.send(Input::SessionStored { id, result }).await;
+        });
     }
 
     /// The store's error as the core's typed world failure: a store that is down or full is

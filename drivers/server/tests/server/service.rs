@@ -120,3 +120,25 @@ async fn a_late_wechat_answer_is_logged_and_ignored() {
         .await;
     assert_eq!(response.status, 200);
 }
+
+/// The memory store answers its write without waiting, so the service answers it in the login
+/// task itself: a full store must still come back as `503` with `retry_after`, never `401`.
+#[tokio::test]
+async fn a_full_memory_store_answers_503_with_retry_after_and_keeps_the_first_session() {
+    let wechat = FakeWeChat::start().await;
+    let service = LoginService::builder(support::config(wechat.base_url()))
+        .store(wxlogin_server::MemoryStore::with_capacity(1))
+        .start()
+        .expect("start");
+    let server = serve(app(service)).await;
+    let (status, first) = login(&server.base_url, &fresh_code()).await;
+    assert_eq!(status, 200, "{first}");
+    let (status, body) = login(&server.base_url, &fresh_code()).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"], "upstream_unavailable");
+    assert!(body["retry_after"].as_u64().is_some_and(|s| s > 0), "{body}");
+    let auth = format!("Bearer {}", token_of(&first));
+    let (status, body) =
+        support::get(&server.base_url, "/session", &[("authorization", &auth)]).await;
+    assert_eq!(status, 200, "{body}");
+}
