@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! route --Login--> login task (owns the LoginCoordinator) --CallWeChat--> effect task (reqwest)
-//!   ^                  |   ^                               --CreateSession--> effect task (store)
+//!   ^                  |   ^                               --CreateSession--> store write (here if ready,
+//!   |                  |   |                                                    else a task)
 //!   +---- Complete ----+   +----- WeChatAnswered / SessionStored (same inbox) -----+
 //! ```
 //! Deadlines are tokio sleeps; the HTTP client's timeout is longer than the machine's, so the
