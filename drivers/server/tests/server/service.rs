@@ -136,7 +136,10 @@ async fn a_full_memory_store_answers_503_with_retry_after_and_keeps_the_first_se
     let (status, body) = login(&server.base_url, &fresh_code()).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["error"], "upstream_unavailable");
-    assert!(body["retry_after"].as_u64().is_some_and(|s| s > 0), "{body}");
+    assert!(
+        body["retry_after"].as_u64().is_some_and(|s| s > 0),
+        "{body}"
+    );
     let auth = format!("Bearer {}", token_of(&first));
     let (status, body) =
         support::get(&server.base_url, "/session", &[("authorization", &auth)]).await;
