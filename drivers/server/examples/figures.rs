@@ -86,7 +86,7 @@ async fn redis_figures(_: &str, _: &str, _: Duration, _: usize) -> Result<(), Er
 }
 
 /// Logins per second and extractor requests per second through a service, each against the
-/// baseline, in three interleaved rounds (the machine's load drifts); prints the medians.
+/// baseline, in five interleaved rounds (the machine's load drifts); prints the medians.
 async fn measure(
     label: &str,
     builder: LoginServiceBuilder,
@@ -113,7 +113,7 @@ async fn measure(
     let token: serde_json::Value = serde_json::from_str(&body)?;
     let auth = format!("Bearer {}", token["token"].as_str().ok_or("no token")?);
     let (mut logins, mut routes) = (Vec::new(), Vec::new());
-    for _ in 0..3 {
+    for _ in 0..5 {
         let ours = rate(run, clients, login_load(&base)).await;
         let theirs = rate(run, clients, login_load(baseline)).await;
         logins.push((ours / theirs, ours, theirs));
