@@ -1,0 +1,91 @@
+'use strict';
+// What one cold login costs in countable units: calls across the wasm boundary, JSON bytes
+// in and out of the module, timers armed and cleared. Deterministic, so `test/budget.test.js`
+// asserts bounds on them; `bench/bench.js` prints them beside the times.
+const { createLogin } = require('../../miniprogram_dist/index.js');
+
+const BASE_URL = 'https://api.example.com';
+const GRANTED = JSON.stringify({ token: 'bench-token-0123456789abcdef', expires_in: 7200 });
+
+// A host that answers at once, inside the call: a cold login runs to its end synchronously.
+function syncHost() {
+  const storage = new Map();
+  return {
+    getStorage: (o) => (storage.has(o.key)
+      ? o.success({ data: storage.get(o.key) })
+      : o.fail({ errMsg: 'getStorage:fail data not found' })),
+    setStorage: (o) => storage.set(o.key, o.data),
+    removeStorage: (o) => storage.delete(o.key),
+    checkSession: (o) => o.success({}),
+    login: (o) => o.success({ code: 'bench-code' }),
+    request: (o) => o.success({ statusCode: 200, header: { 'content-type': 'application/json' }, data: GRANTED }),
+  };
+}
+
+// The exports of a fresh instance, each call logged with its arguments, result and (for the
+// calls that read an input buffer) the input bytes.
+function recordingInstance(module, log) {
+  const real = new WebAssembly.Instance(module, {}).exports;
+  const exports = { memory: real.memory };
+  const bytes = (addr, len) => new Uint8Array(real.memory.buffer, addr, len).slice();
+  for (const name of Object.keys(real)) {
+    if (typeof real[name] !== 'function') continue;
+    exports[name] = (...args) => {
+      const input = name === 'wxl_new' ? bytes(args[0], args[1])
+        : name === 'wxl_handle' ? bytes(args[1], args[2]) : null;
+      const result = real[name](...args);
+      log.push({ name, args, input, result });
+      return result;
+    };
+  }
+  return { exports };
+}
+
+// A clock on Date.now whose timers are counted (and never left running).
+function countingClock(counts) {
+  return {
+    now: () => Date.now(),
+    setTimeout: (f, ms) => {
+      counts.armed++;
+      return setTimeout(f, ms);
+    },
+    clearTimeout: (t) => {
+      counts.cleared++;
+      clearTimeout(t);
+    },
+  };
+}
+
+const REPLIES = ['wxl_new', 'wxl_handle', 'wxl_timeout', 'wxl_poll', 'wxl_session', 'wxl_drop'];
+
+// One cold login (a new machine in a loaded instance, session() until it settles) recorded:
+// `calls` are the module calls of the login itself, creation excluded.
+async function recordColdLogin(module) {
+  const log = [];
+  const timers = { armed: 0, cleared: 0 };
+  const login = createLogin({
+    baseUrl: BASE_URL,
+    host: syncHost(),
+    clock: countingClock(timers),
+    instantiate: () => recordingInstance(module, log),
+    seed: 1,
+  });
+  await login.ready;
+  const setup = log.length;
+  const armedBefore = Object.assign({}, timers);
+  const session = await login.session();
+  const calls = log.slice(setup);
+  const counts = {
+    calls: calls.length,
+    bytesIn: calls.reduce((n, c) => n + (c.input ? c.input.length : 0), 0),
+    bytesOut: calls.reduce((n, c) => n + (REPLIES.includes(c.name) ? c.result : 0), 0),
+    timersArmed: timers.armed - armedBefore.armed,
+    timersCleared: timers.cleared - armedBefore.cleared,
+    byName: {},
+  };
+  for (const c of calls) counts.byName[c.name] = (counts.byName[c.name] || 0) + 1;
+  await login.destroy();
+  return { log, setup, counts, session };
+}
+
+module.exports = { BASE_URL, syncHost, recordingInstance, recordColdLogin };
