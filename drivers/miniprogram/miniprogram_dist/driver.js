@@ -100,10 +100,10 @@ Driver.prototype.step = function (input) {
 // Every command kind, matched exhaustively; an unknown kind is a module newer than this file.
 Driver.prototype.execute = function (command) {
   switch (command.type) {
-    case 'readStorage': return effects.readStorage(this.host, command, this.answerer());
-    case 'checkWxSession': return effects.checkWxSession(this.host, command, this.answerer());
-    case 'wxLogin': return effects.wxLogin(this.host, command, this.answerer());
-    case 'sendRequest': return effects.sendRequest(this.host, command, this.answerer());
+    case 'readStorage': return effects.readStorage(this.host, command, new Answer(this));
+    case 'checkWxSession': return effects.checkWxSession(this.host, command, new Answer(this));
+    case 'wxLogin': return effects.wxLogin(this.host, command, new Answer(this));
+    case 'sendRequest': return effects.sendRequest(this.host, command, new Answer(this));
     case 'writeStorage': return effects.writeStorage(this.host, command);
     case 'removeStorage': return effects.removeStorage(this.host, command);
     case 'complete': {
@@ -115,17 +115,18 @@ Driver.prototype.execute = function (command) {
 };
 
 // The one answer to one effect: a second call of a doubled callback is dropped here.
-Driver.prototype.answerer = function () {
-  var self = this;
-  var answered = false;
-  return function (event) {
-    if (answered) {
-      self.diagnostic({ type: 'duplicateCallback', event: event.type });
-      return;
-    }
-    answered = true;
-    self.feed({ event: event });
-  };
+function Answer(driver) {
+  this.driver = driver;
+  this.given = false;
+}
+
+Answer.prototype.give = function (event) {
+  if (this.given) {
+    this.driver.diagnostic({ type: 'duplicateCallback', event: event.type });
+    return;
+  }
+  this.given = true;
+  this.driver.feed({ event: event });
 };
 
 Driver.prototype.settle = function (waiters, session, error) {
