@@ -7,21 +7,24 @@
 // Times are CPU time of this process (process.cpuUsage: user + system), which a busy machine
 // inflates far less than wall time. Each figure is measured in rounds of many logins, the
 // adapter and the bare module interleaved round by round so that both see the same load;
-// the median round is the figure and the range shows the spread. BENCH_ROUNDS and
-// BENCH_BATCH override the defaults.
+// the median round is the figure, the quartiles of the rounds show the spread. The login
+// figures are measured twice: with Node's JIT, and in a child process whose JavaScript is
+// only interpreted (V8's Ignition, `--no-opt --no-sparkplug --no-maglev`; wasm is still
+// compiled), a stand-in for iOS, where the mini program's JavaScriptCore runs without a JIT.
+// BENCH_ROUNDS and BENCH_BATCH override the defaults.
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const { execFileSync } = require('node:child_process');
 const { createLogin } = require('../miniprogram_dist/index.js');
-const { BASE_URL, syncHost, recordColdLogin } = require('../test/support/boundary.js');
+const { BASE_URL, syncHost, recordColdAndWarm } = require('../test/support/boundary.js');
 
 const BR = path.join(__dirname, '..', 'miniprogram_dist', 'wxlogin.wasm.br');
-const ROUNDS = Number(process.env.BENCH_ROUNDS) || 31;
-const BATCH = Number(process.env.BENCH_BATCH) || 100;
-const median = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
-const range = (xs) => [Math.min(...xs), Math.max(...xs)];
+const ROUNDS = Number(process.env.BENCH_ROUNDS) || 101;
+const BATCH = Number(process.env.BENCH_BATCH) || 50;
+const INTERPRETED = ['--no-opt', '--no-sparkplug', '--no-maglev'];
+const quantile = (xs, q) => xs.slice().sort((a, b) => a - b)[Math.round(q * (xs.length - 1))];
 const cpu = () => {
   const u = process.cpuUsage();
   return u.user + u.system;
@@ -131,37 +134,59 @@ async function fromMemory(module) {
 }
 
 function show(label, xs, unit, digits) {
-  const [lo, hi] = range(xs);
-  const f = (x) => x.toFixed(digits);
-  console.log(`| ${label} | ${f(median(xs))} ${unit} (${f(lo)}–${f(hi)}) |`);
+  const f = (q) => quantile(xs, q).toFixed(digits);
+  console.log(`| ${label} | ${f(0.5)} ${unit} (${f(0.25)}–${f(0.75)}) |`);
+}
+
+function counts(label, c) {
+  const calls = Object.keys(c.byName).map((k) => `${k} ${c.byName[k]}`).join(', ');
+  console.log(`| ${label}: boundary calls / JSON bytes in / out / timers armed / cleared | ` +
+    `${c.calls} (${calls}) / ${c.bytesIn} / ${c.bytesOut} / ${c.timersArmed} / ${c.timersCleared} |`);
+}
+
+// The login figures of this process, as JSON on stdout when run as the child.
+async function loginFigures(module, recorded) {
+  await coldLogins(module, recorded); // warms the JIT (or the interpreter's caches)
+  const login = await coldLogins(module, recorded);
+  const memory = await fromMemory(module);
+  return Object.assign(login, memory);
+}
+
+function showLogins(how, f) {
+  show(`one cold login, CPU, ${how}: total`, f.total, 'µs', 1);
+  show(`one cold login, CPU, ${how}: inside the module`, f.inModule, 'µs', 1);
+  show(`one cold login, CPU, ${how}: **the adapter's JS on top of the module**`, f.js, 'µs', 1);
+  show(`session() from memory, CPU, ${how}`, f.session, 'µs', 3);
+  show(`token() from memory, CPU, ${how}`, f.token, 'µs', 3);
 }
 
 async function main() {
+  const module = new WebAssembly.Module(zlib.brotliDecompressSync(fs.readFileSync(BR)));
+  const recorded = await recordColdAndWarm(module);
+  if (process.env.BENCH_CHILD) {
+    process.stdout.write(JSON.stringify(await loginFigures(module, recorded.cold)));
+    return;
+  }
   const loadBefore = os.loadavg()[0];
   const s = sizes();
   const cold = coldInstantiate(9);
-  const module = new WebAssembly.Module(zlib.brotliDecompressSync(fs.readFileSync(BR)));
-  const recorded = await recordColdLogin(module);
-  await coldLogins(module, recorded); // warms the JIT for the adapter's code
-  const login = await coldLogins(module, recorded);
-  const memory = await fromMemory(module);
-  const c = recorded.counts;
+  const jit = await loginFigures(module, recorded.cold);
+  const interpreted = JSON.parse(execFileSync(process.execPath, INTERPRETED.concat([__filename]), {
+    encoding: 'utf8',
+    env: Object.assign({}, process.env, { BENCH_CHILD: '1' }),
+  }));
   console.log(`node ${process.version}, ${os.cpus()[0].model} x${os.cpus().length}, ` +
     `load average ${loadBefore.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after; ` +
-    `${ROUNDS} rounds of ${BATCH} logins; median (min–max of rounds)`);
+    `${ROUNDS} rounds of ${BATCH} logins; median (quartiles of the rounds)`);
   console.log('| figure | value |');
   console.log('|---|---|');
   console.log(`| module size raw / gzip -9 / brotli 11 | ${s.raw} / ${s.gzip} / ${s.br} bytes |`);
   show('cold start, fresh process: unpack .br (wall)', cold.unpack, 'ms', 2);
   show('cold start, fresh process: instantiate (wall)', cold.instantiate, 'ms', 2);
-  console.log(`| one cold login: boundary calls / JSON bytes in / out / timers armed / cleared | ` +
-    `${c.calls} (${Object.entries(c.byName).map(([k, v]) => `${k} ${v}`).join(', ')}) / ` +
-    `${c.bytesIn} / ${c.bytesOut} / ${c.timersArmed} / ${c.timersCleared} |`);
-  show('one cold login, CPU: total', login.total, 'µs', 1);
-  show('one cold login, CPU: inside the module', login.inModule, 'µs', 1);
-  show('one cold login, CPU: the adapter\'s JS on top of the module', login.js, 'µs', 1);
-  show('session() from memory (CPU)', memory.session, 'µs', 3);
-  show('token() from memory (CPU)', memory.token, 'µs', 3);
+  counts('one cold login', recorded.cold.counts);
+  counts('one relaunch with a stored token', recorded.warm.counts);
+  showLogins('JIT', jit);
+  showLogins('interpreter only', interpreted);
 }
 
 main().catch((e) => {

@@ -7,9 +7,9 @@ const { createLogin } = require('../../miniprogram_dist/index.js');
 const BASE_URL = 'https://api.example.com';
 const GRANTED = JSON.stringify({ token: 'bench-token-0123456789abcdef', expires_in: 7200 });
 
-// A host that answers at once, inside the call: a cold login runs to its end synchronously.
-function syncHost() {
-  const storage = new Map();
+// A host that answers at once, inside the call: a login runs to its end synchronously.
+// `storage` may be shared, so that a second machine finds what the first one stored.
+function syncHost(storage = new Map()) {
   return {
     getStorage: (o) => (storage.has(o.key)
       ? o.success({ data: storage.get(o.key) })
@@ -58,34 +58,43 @@ function countingClock(counts) {
 
 const REPLIES = ['wxl_new', 'wxl_handle', 'wxl_timeout', 'wxl_poll', 'wxl_session', 'wxl_drop'];
 
-// One cold login (a new machine in a loaded instance, session() until it settles) recorded:
-// `calls` are the module calls of the login itself, creation excluded.
-async function recordColdLogin(module) {
+// One login (a new machine in a loaded instance, session() until it settles) recorded:
+// `calls` are the module calls of the login itself, creation excluded. A cold login starts
+// with empty storage; `storage` holding a record makes it a relaunch. `wrap` may change the
+// host (a host whose callbacks misbehave).
+async function recordLogin(module, storage = new Map(), wrap = (host) => host) {
   const log = [];
   const timers = { armed: 0, cleared: 0 };
   const login = createLogin({
     baseUrl: BASE_URL,
-    host: syncHost(),
+    host: wrap(syncHost(storage)),
     clock: countingClock(timers),
     instantiate: () => recordingInstance(module, log),
     seed: 1,
   });
   await login.ready;
   const setup = log.length;
-  const armedBefore = Object.assign({}, timers);
+  const before = Object.assign({}, timers);
   const session = await login.session();
   const calls = log.slice(setup);
   const counts = {
     calls: calls.length,
     bytesIn: calls.reduce((n, c) => n + (c.input ? c.input.length : 0), 0),
     bytesOut: calls.reduce((n, c) => n + (REPLIES.includes(c.name) ? c.result : 0), 0),
-    timersArmed: timers.armed - armedBefore.armed,
-    timersCleared: timers.cleared - armedBefore.cleared,
+    timersArmed: timers.armed - before.armed,
+    timersCleared: timers.cleared - before.cleared,
     byName: {},
   };
   for (const c of calls) counts.byName[c.name] = (counts.byName[c.name] || 0) + 1;
   await login.destroy();
-  return { log, setup, counts, session };
+  return { log, setup, counts, session, storage };
 }
 
-module.exports = { BASE_URL, syncHost, recordingInstance, recordColdLogin };
+// A cold login, then a relaunch that finds its record.
+async function recordColdAndWarm(module) {
+  const cold = await recordLogin(module);
+  const warm = await recordLogin(module, cold.storage);
+  return { cold, warm };
+}
+
+module.exports = { BASE_URL, syncHost, recordLogin, recordColdAndWarm };
