@@ -18,7 +18,7 @@ const path = require('node:path');
 const zlib = require('node:zlib');
 const { execFileSync } = require('node:child_process');
 const { createLogin } = require('../miniprogram_dist/index.js');
-const { BASE_URL, syncHost, recordColdAndWarm } = require('../test/support/boundary.js');
+const { BASE_URL, USUAL_HEADERS, syncHost, recordColdAndWarm } = require('../test/support/boundary.js');
 
 const BR = path.join(__dirname, '..', 'miniprogram_dist', 'wxlogin.wasm.br');
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || 101;
@@ -55,10 +55,11 @@ function coldInstantiate(samples) {
 
 // CPU µs per cold login through the adapter: BATCH machines created first (not timed), then
 // session() on each, every promise settled, timers and GC included.
-async function adapterRound(instance) {
+async function adapterRound(instance, header) {
   const logins = [];
   for (let i = 0; i < BATCH; i++) {
-    logins.push(createLogin({ baseUrl: BASE_URL, host: syncHost(), instantiate: () => instance, seed: 1 }));
+    const host = syncHost(new Map(), header);
+    logins.push(createLogin({ baseUrl: BASE_URL, host, instantiate: () => instance, seed: 1 }));
   }
   await Promise.all(logins.map((l) => l.ready));
   const t0 = cpu();
@@ -98,14 +99,14 @@ function moduleRound(x, recorded) {
   return spent / BATCH;
 }
 
-async function coldLogins(module, recorded) {
+async function coldLogins(module, recorded, header) {
   const instance = new WebAssembly.Instance(module, {});
   const bare = new WebAssembly.Instance(module, {}).exports;
   const total = [];
   const inModule = [];
   const js = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const t = await adapterRound(instance);
+    const t = await adapterRound(instance, header);
     const m = moduleRound(bare, recorded);
     total.push(t);
     inModule.push(m);
@@ -146,16 +147,18 @@ function counts(label, c) {
 
 // The login figures of this process, as JSON on stdout when run as the child.
 async function loginFigures(module, recorded) {
-  await coldLogins(module, recorded); // warms the JIT (or the interpreter's caches)
-  const login = await coldLogins(module, recorded);
+  await coldLogins(module, recorded.cold); // warms the JIT (or the interpreter's caches)
+  const login = await coldLogins(module, recorded.cold);
+  const headers = await coldLogins(module, recorded.headers, USUAL_HEADERS);
   const memory = await fromMemory(module);
-  return Object.assign(login, memory);
+  return Object.assign(login, { headersJs: headers.js }, memory);
 }
 
 function showLogins(how, f) {
   show(`one cold login, CPU, ${how}: total`, f.total, 'µs', 1);
   show(`one cold login, CPU, ${how}: inside the module`, f.inModule, 'µs', 1);
   show(`one cold login, CPU, ${how}: **the adapter's JS on top of the module**`, f.js, 'µs', 1);
+  show(`the same, the responses with ${Object.keys(USUAL_HEADERS).length} usual headers`, f.headersJs, 'µs', 1);
   show(`session() from memory, CPU, ${how}`, f.session, 'µs', 3);
   show(`token() from memory, CPU, ${how}`, f.token, 'µs', 3);
 }
@@ -164,13 +167,13 @@ async function main() {
   const module = new WebAssembly.Module(zlib.brotliDecompressSync(fs.readFileSync(BR)));
   const recorded = await recordColdAndWarm(module);
   if (process.env.BENCH_CHILD) {
-    process.stdout.write(JSON.stringify(await loginFigures(module, recorded.cold)));
+    process.stdout.write(JSON.stringify(await loginFigures(module, recorded)));
     return;
   }
   const loadBefore = os.loadavg()[0];
   const s = sizes();
   const cold = coldInstantiate(9);
-  const jit = await loginFigures(module, recorded.cold);
+  const jit = await loginFigures(module, recorded);
   const interpreted = JSON.parse(execFileSync(process.execPath, INTERPRETED.concat([__filename]), {
     encoding: 'utf8',
     env: Object.assign({}, process.env, { BENCH_CHILD: '1' }),
@@ -185,6 +188,7 @@ async function main() {
   show('cold start, fresh process: instantiate (wall)', cold.instantiate, 'ms', 2);
   counts('one cold login', recorded.cold.counts);
   counts('one relaunch with a stored token', recorded.warm.counts);
+  counts(`one cold login, ${Object.keys(USUAL_HEADERS).length} usual response headers`, recorded.headers.counts);
   showLogins('JIT', jit);
   showLogins('interpreter only', interpreted);
 }

@@ -7,9 +7,22 @@ const { createLogin } = require('../../miniprogram_dist/index.js');
 const BASE_URL = 'https://api.example.com';
 const GRANTED = JSON.stringify({ token: 'bench-token-0123456789abcdef', expires_in: 7200 });
 
+// The headers of a usual API response behind nginx: what `wx.request` hands over.
+const USUAL_HEADERS = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'Content-Length': '57',
+  Connection: 'keep-alive',
+  Date: 'Tue, 01 Dec 2026 11:16:18 GMT',
+  Server: 'nginx/1.24.0',
+  Vary: 'Accept-Encoding',
+  'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
+  'X-Request-Id': '7f3c9a2e-5b1d-4c8e-9f60-2a7b3d4e5f61',
+};
+
 // A host that answers at once, inside the call: a login runs to its end synchronously.
-// `storage` may be shared, so that a second machine finds what the first one stored.
-function syncHost(storage = new Map()) {
+// `storage` may be shared, so that a second machine finds what the first one stored;
+// `header` is what every response carries.
+function syncHost(storage = new Map(), header = { 'content-type': 'application/json' }) {
   return {
     getStorage: (o) => (storage.has(o.key)
       ? o.success({ data: storage.get(o.key) })
@@ -18,7 +31,7 @@ function syncHost(storage = new Map()) {
     removeStorage: (o) => storage.delete(o.key),
     checkSession: (o) => o.success({}),
     login: (o) => o.success({ code: 'bench-code' }),
-    request: (o) => o.success({ statusCode: 200, header: { 'content-type': 'application/json' }, data: GRANTED }),
+    request: (o) => o.success({ statusCode: 200, header: Object.assign({}, header), data: GRANTED }),
   };
 }
 
@@ -61,13 +74,13 @@ const REPLIES = ['wxl_new', 'wxl_handle', 'wxl_timeout', 'wxl_poll', 'wxl_sessio
 // One login (a new machine in a loaded instance, session() until it settles) recorded:
 // `calls` are the module calls of the login itself, creation excluded. A cold login starts
 // with empty storage; `storage` holding a record makes it a relaunch. `wrap` may change the
-// host (a host whose callbacks misbehave).
-async function recordLogin(module, storage = new Map(), wrap = (host) => host) {
+// host (a host whose callbacks misbehave); `header` is the responses' headers.
+async function recordLogin(module, storage = new Map(), wrap = (host) => host, header = undefined) {
   const log = [];
   const timers = { armed: 0, cleared: 0 };
   const login = createLogin({
     baseUrl: BASE_URL,
-    host: wrap(syncHost(storage)),
+    host: wrap(syncHost(storage, header)),
     clock: countingClock(timers),
     instantiate: () => recordingInstance(module, log),
     seed: 1,
@@ -90,11 +103,13 @@ async function recordLogin(module, storage = new Map(), wrap = (host) => host) {
   return { log, setup, counts, session, storage };
 }
 
-// A cold login, then a relaunch that finds its record.
+// A cold login, then a relaunch that finds its record; and a cold login whose responses carry
+// the usual headers.
 async function recordColdAndWarm(module) {
   const cold = await recordLogin(module);
   const warm = await recordLogin(module, cold.storage);
-  return { cold, warm };
+  const headers = await recordLogin(module, new Map(), undefined, USUAL_HEADERS);
+  return { cold, warm, headers };
 }
 
-module.exports = { BASE_URL, syncHost, recordLogin, recordColdAndWarm };
+module.exports = { BASE_URL, USUAL_HEADERS, syncHost, recordLogin, recordColdAndWarm };
