@@ -17,7 +17,7 @@ const CALLS = { wxl_handle: 4, wxl_out_ptr: 4 };
 // fit the input buffer allocated with the machine (no wxl_alloc during the login).
 const BYTES = { cold: { in: 370, out: 1060 }, warm: { in: 480, out: 880 }, headers: { in: 680, out: 1060 } };
 
-test('budget: a cold login and a relaunch each make 8 boundary calls, bounded JSON, one timer', async () => {
+test('budget: a cold login, a relaunch and a login with usual headers: 8 boundary calls, bounded JSON, one timer', async () => {
   const module = new WebAssembly.Module(wasmBytes());
   const flows = await recordColdAndWarm(module);
   for (const name of ['cold', 'warm', 'headers']) {
