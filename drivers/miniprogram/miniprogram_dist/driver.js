@@ -35,7 +35,9 @@ function Driver(abi, handle, host, clock, onDiagnostic) {
   this.outbox = [];
   this.pumping = false;
   this.timer = null;
+  this.timerAt = 0; // when `timer` fires
   this.deadline = null;
+  this.fire = this.onTimer.bind(this);
   this.cached = null; // undefined: ask the module; null: no session; else the session
   this.state = 'idle';
   this.dead = null;
@@ -98,10 +100,10 @@ Driver.prototype.step = function (input) {
 // Every command kind, matched exhaustively; an unknown kind is a module newer than this file.
 Driver.prototype.execute = function (command) {
   switch (command.type) {
-    case 'readStorage': return effects.readStorage(this.host, command, this.answerer());
-    case 'checkWxSession': return effects.checkWxSession(this.host, command, this.answerer());
-    case 'wxLogin': return effects.wxLogin(this.host, command, this.answerer());
-    case 'sendRequest': return effects.sendRequest(this.host, command, this.answerer());
+    case 'readStorage': return effects.readStorage(this.host, command, new Answer(this));
+    case 'checkWxSession': return effects.checkWxSession(this.host, command, new Answer(this));
+    case 'wxLogin': return effects.wxLogin(this.host, command, new Answer(this));
+    case 'sendRequest': return effects.sendRequest(this.host, command, new Answer(this));
     case 'writeStorage': return effects.writeStorage(this.host, command);
     case 'removeStorage': return effects.removeStorage(this.host, command);
     case 'complete': {
@@ -113,17 +115,18 @@ Driver.prototype.execute = function (command) {
 };
 
 // The one answer to one effect: a second call of a doubled callback is dropped here.
-Driver.prototype.answerer = function () {
-  var self = this;
-  var answered = false;
-  return function (event) {
-    if (answered) {
-      self.diagnostic({ type: 'duplicateCallback', event: event.type });
-      return;
-    }
-    answered = true;
-    self.feed({ event: event });
-  };
+function Answer(driver) {
+  this.driver = driver;
+  this.given = false;
+}
+
+Answer.prototype.give = function (event) {
+  if (this.given) {
+    this.driver.diagnostic({ type: 'duplicateCallback', event: event.type });
+    return;
+  }
+  this.given = true;
+  this.driver.feed({ event: event });
 };
 
 Driver.prototype.settle = function (waiters, session, error) {
@@ -136,20 +139,26 @@ Driver.prototype.settle = function (waiters, session, error) {
   }
 };
 
-// One timer, for the machine's next deadline; left alone while the deadline stays the same.
+// One timer for the machine's next deadline. A timer that fires no later than the deadline
+// is kept (a later deadline is the common case: each step waits longer than the one
+// before); when it fires early it is armed again for the rest. An earlier deadline re-arms
+// it; none clears it.
 Driver.prototype.arm = function (deadlineMs) {
   var deadline = deadlineMs === undefined ? null : deadlineMs;
-  if (this.timer !== null && deadline === this.deadline) return;
+  this.deadline = deadline;
+  if (this.timer !== null && deadline !== null && this.timerAt <= deadline) return;
   if (this.timer !== null) this.clock.clearTimeout(this.timer);
   this.timer = null;
-  this.deadline = deadline;
   if (deadline === null) return;
-  var self = this;
-  var delay = Math.max(0, deadline - this.clock.now());
-  this.timer = this.clock.setTimeout(function () {
-    self.timer = null;
-    self.feed({ timeout: true });
-  }, delay);
+  this.timerAt = deadline;
+  this.timer = this.clock.setTimeout(this.fire, Math.max(0, deadline - this.clock.now()));
+};
+
+Driver.prototype.onTimer = function () {
+  this.timer = null;
+  if (this.deadline === null) return;
+  if (this.clock.now() < this.deadline) this.arm(this.deadline);
+  else this.feed({ timeout: true });
 };
 
 // A trapped module: every waiter fails now, and every later call fails at once.

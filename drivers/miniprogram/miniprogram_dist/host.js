@@ -1,7 +1,8 @@
 'use strict';
 // One function per effect command: call the host API, answer with exactly one event.
-// `answer` is guarded by the driver, so a callback that fires twice or late cannot confuse
-// the machine; a host API that throws is answered with a failure right away.
+// `answer.give(event)` is guarded by the driver, so a callback that fires twice or late cannot
+// confuse the machine; a host API that throws is answered with a failure right away. The
+// events are built inline: no closure per effect beyond the host's own callbacks.
 var utf8 = require('./utf8.js');
 
 function wxError(err, fallback) {
@@ -25,56 +26,63 @@ function storedText(data) {
   }
 }
 
+function storageRead(command, value) {
+  return { type: 'storageRead', id: command.id, value: value };
+}
+
 function readStorage(host, command, answer) {
-  var reply = function (value) {
-    answer({ type: 'storageRead', id: command.id, value: value });
-  };
   try {
     if (typeof host.getStorage === 'function') {
       host.getStorage({
         key: command.key,
-        success: function (res) { reply(storedText(res && res.data)); },
+        success: function (res) { answer.give(storageRead(command, storedText(res && res.data))); },
         // A missing key fails with "data not found": either way there is no record.
-        fail: function () { reply(null); },
+        fail: function () { answer.give(storageRead(command, null)); },
       });
     } else {
-      reply(storedText(host.getStorageSync(command.key)));
+      answer.give(storageRead(command, storedText(host.getStorageSync(command.key))));
     }
   } catch (e) {
-    reply(null);
+    answer.give(storageRead(command, null));
   }
+}
+
+function checkSessionResult(command, result) {
+  return { type: 'checkSessionResult', id: command.id, result: result };
 }
 
 function checkWxSession(host, command, answer) {
-  var reply = function (result) {
-    answer({ type: 'checkSessionResult', id: command.id, result: result });
-  };
   try {
     host.checkSession({
-      success: function () { reply({ ok: null }); },
-      fail: function (err) { reply({ error: wxError(err, 'checkSession:fail') }); },
+      success: function () { answer.give(checkSessionResult(command, { ok: null })); },
+      fail: function (err) {
+        answer.give(checkSessionResult(command, { error: wxError(err, 'checkSession:fail') }));
+      },
     });
   } catch (e) {
-    reply({ error: { errMsg: 'checkSession:fail ' + thrownMessage(e) } });
+    var error = { errMsg: 'checkSession:fail ' + thrownMessage(e) };
+    answer.give(checkSessionResult(command, { error: error }));
   }
 }
 
+function codeObtained(command, result) {
+  return { type: 'codeObtained', id: command.id, result: result };
+}
+
 function wxLogin(host, command, answer) {
-  var reply = function (result) {
-    answer({ type: 'codeObtained', id: command.id, result: result });
-  };
   try {
     host.login({
       timeout: command.timeoutMs,
       success: function (res) {
         var code = res && res.code;
-        if (typeof code === 'string' && code !== '') reply({ ok: code });
-        else reply({ error: { errMsg: 'login:fail the answer had no code' } });
+        var result = typeof code === 'string' && code !== '' ? { ok: code }
+          : { error: { errMsg: 'login:fail the answer had no code' } };
+        answer.give(codeObtained(command, result));
       },
-      fail: function (err) { reply({ error: wxError(err, 'login:fail') }); },
+      fail: function (err) { answer.give(codeObtained(command, { error: wxError(err, 'login:fail') })); },
     });
   } catch (e) {
-    reply({ error: { errMsg: 'login:fail ' + thrownMessage(e) } });
+    answer.give(codeObtained(command, { error: { errMsg: 'login:fail ' + thrownMessage(e) } }));
   }
 }
 
@@ -92,10 +100,11 @@ function responseBody(data) {
 function responseHeaders(res) {
   var given = res.header || res.headers || {};
   var headers = {};
-  Object.keys(given).forEach(function (name) {
-    var value = given[name];
-    headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
-  });
+  var names = Object.keys(given);
+  for (var i = 0; i < names.length; i++) {
+    var value = given[names[i]];
+    headers[names[i]] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
   return headers;
 }
 
@@ -105,10 +114,15 @@ function transportError(err) {
   return { kind: 'connection', message: message };
 }
 
+function otherFailure(message) {
+  return { error: { kind: 'other', message: message } };
+}
+
+function serverResponse(command, result) {
+  return { type: 'serverResponse', id: command.id, result: result };
+}
+
 function sendRequest(host, command, answer) {
-  var reply = function (result) {
-    answer({ type: 'serverResponse', id: command.id, result: result });
-  };
   var request = command.request;
   var options = {
     url: request.url,
@@ -121,18 +135,19 @@ function sendRequest(host, command, answer) {
     success: function (res) {
       var status = res && (res.statusCode !== undefined ? res.statusCode : res.status);
       if (!Number.isInteger(status)) {
-        reply({ error: { kind: 'other', message: 'the response had no status code' } });
+        answer.give(serverResponse(command, otherFailure('the response had no status code')));
         return;
       }
-      reply({ ok: { status: status, headers: responseHeaders(res), body: responseBody(res.data) } });
+      var ok = { status: status, headers: responseHeaders(res), body: responseBody(res.data) };
+      answer.give(serverResponse(command, { ok: ok }));
     },
-    fail: function (err) { reply({ error: transportError(err) }); },
+    fail: function (err) { answer.give(serverResponse(command, { error: transportError(err) })); },
   };
   if (request.body !== '') options.data = request.body;
   try {
     host.request(options);
   } catch (e) {
-    reply({ error: { kind: 'other', message: 'request threw: ' + thrownMessage(e) } });
+    answer.give(serverResponse(command, otherFailure('request threw: ' + thrownMessage(e))));
   }
 }
 

@@ -24,10 +24,26 @@ function byteLength(text) {
   return n;
 }
 
-// Writes `text` into `out` (a Uint8Array) from `at`; the number of bytes written.
+// Writes `text` into `out` (a Uint8Array) from `at`; the number of bytes written. `out` must
+// have room: `byteLength(text)`, or 3 bytes per UTF-16 unit at most.
 function encodeInto(text, out, at) {
   var p = at;
-  for (var i = 0; i < text.length; i++) {
+  var i = 0;
+  var n = text.length;
+  // ASCII first, four units a turn (fewer loop steps where there is no JIT): JSON is mostly
+  // ASCII. The first non-ASCII unit ends it.
+  for (; i + 4 <= n; i += 4, p += 4) {
+    var u0 = text.charCodeAt(i);
+    var u1 = text.charCodeAt(i + 1);
+    var u2 = text.charCodeAt(i + 2);
+    var u3 = text.charCodeAt(i + 3);
+    if ((u0 | u1 | u2 | u3) >= 0x80) break;
+    out[p] = u0;
+    out[p + 1] = u1;
+    out[p + 2] = u2;
+    out[p + 3] = u3;
+  }
+  for (; i < n; i++) {
     var c = codePointAt(text, i);
     if (c < 0x80) {
       out[p++] = c;
@@ -69,22 +85,43 @@ function sequence(bytes, i, end, need) {
   return c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ? -1 : c;
 }
 
-// The text of bytes[start, end) of a Uint8Array (it must have `subarray`).
+var fromCharCode = String.fromCharCode;
+var NON_ASCII = /[^\x00-\x7f]/;
+// fromCharCode.apply takes a bounded number of arguments.
+var CHUNK = 4096;
+
+// bytes[start, end) one unit per byte (Latin-1), in native calls: no loop per byte, which
+// matters where JavaScript runs without a JIT (iOS).
+function latin1(bytes, start, end) {
+  if (end - start <= CHUNK) return fromCharCode.apply(null, bytes.subarray(start, end));
+  var text = '';
+  for (var i = start; i < end; i += CHUNK) {
+    text += fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + CHUNK)));
+  }
+  return text;
+}
+
+// The text of bytes[start, end) of a Uint8Array. JSON is mostly ASCII, which is its own
+// Latin-1 reading; anything else takes the sequence-by-sequence path.
 function decode(bytes, start, end) {
+  var text = latin1(bytes, start, end);
+  return NON_ASCII.test(text) ? decodeMixed(bytes, start, end) : text;
+}
+
+function decodeMixed(bytes, start, end) {
   var text = '';
   var units = [];
   var i = start;
   while (i < end) {
     var b = bytes[i];
     if (b < 0x80) {
-      // An ASCII run in one call: JSON is mostly ASCII.
       var j = i + 1;
-      while (j < end && j - i < 4096 && bytes[j] < 0x80) j++;
+      while (j < end && bytes[j] < 0x80) j++;
       if (units.length) {
-        text += String.fromCharCode.apply(null, units);
+        text += fromCharCode.apply(null, units);
         units = [];
       }
-      text += String.fromCharCode.apply(null, bytes.subarray(i, j));
+      text += latin1(bytes, i, j);
       i = j;
     } else {
       var need = b >= 0xf0 && b <= 0xf4 ? 3 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xc2 && b < 0xe0 ? 1 : 0;
@@ -101,13 +138,12 @@ function decode(bytes, start, end) {
         i += need + 1;
       }
     }
-    // fromCharCode.apply takes a bounded number of arguments.
-    if (units.length >= 4096) {
-      text += String.fromCharCode.apply(null, units);
+    if (units.length >= CHUNK) {
+      text += fromCharCode.apply(null, units);
       units = [];
     }
   }
-  return text + String.fromCharCode.apply(null, units);
+  return units.length ? text + fromCharCode.apply(null, units) : text;
 }
 
 module.exports = { encode: encode, encodeInto: encodeInto, byteLength: byteLength, decode: decode };

@@ -16,6 +16,20 @@ test('utf8: encodes like Buffer and decodes back', () => {
   }
 });
 
+test('utf8: ASCII runs of every length around 16-unit chunks, mixed with other text, inside a larger buffer', () => {
+  const pieces = ['', 'é', '中', '😀'];
+  for (let n = 0; n <= 40; n++) {
+    for (const piece of pieces) {
+      const text = piece + 'a'.repeat(n) + piece + '{"k":1}'.repeat(n % 5) + piece;
+      const buffer = new Uint8Array(3 * text.length + 8).fill(0xff);
+      const len = utf8.encodeInto(text, buffer, 3);
+      assert.deepEqual(Buffer.from(buffer.subarray(3, 3 + len)), Buffer.from(text, 'utf8'));
+      assert.equal(buffer[3 + len], 0xff, 'nothing written past the text');
+      assert.equal(utf8.decode(buffer, 3, 3 + len), text);
+    }
+  }
+});
+
 test('utf8: every code point round-trips', () => {
   for (let c = 0; c <= 0x10ffff; c += c < 0x10000 ? 1 : 97) {
     if (c >= 0xd800 && c <= 0xdfff) continue;
