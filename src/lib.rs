@@ -117,6 +117,8 @@ pub mod wire;
 #[doc(hidden)]
 pub mod test_support {
     pub use crate::rng::SplitMix64;
+    pub use crate::server::wechat_api::failure::MAX_ERRMSG_BYTES;
+    pub use crate::server::wechat_api::rid::MAX_RID_BYTES;
 }
 
 pub use handled::Handled;

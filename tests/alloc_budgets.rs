@@ -24,7 +24,7 @@ use wxlogin::server::code2session::MAX_USER_ID_BYTES;
 use wxlogin::server::login::{
     self, CodeExchange, CoordinatorConfig, ExchangeConfig, LoginCoordinator,
 };
-use wxlogin::server::wechat_api::{MAX_ERRMSG_BYTES, MAX_RID_BYTES};
+use wxlogin::test_support::{MAX_ERRMSG_BYTES, MAX_RID_BYTES};
 use wxlogin::wire::{LoginGranted, MAX_CODE_LEN, MAX_TOKEN_LEN, SessionValid};
 
 #[global_allocator]

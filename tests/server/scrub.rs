@@ -11,7 +11,7 @@ use wxlogin::server::login::{
     CodeExchange, CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator,
 };
 use wxlogin::server::wechat_api::ApiFailure;
-use wxlogin::server::wechat_api::MAX_ERRMSG_BYTES;
+use wxlogin::test_support::MAX_ERRMSG_BYTES;
 
 const CODE: &str = "C0DEMARKER-123";
 

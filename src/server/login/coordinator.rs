@@ -27,8 +27,8 @@
 //! [`MAX_CODE_LEN`]: crate::wire::MAX_CODE_LEN
 //! [`MAX_TOKEN_LEN`]: crate::wire::MAX_TOKEN_LEN
 //! [`MAX_USER_ID_BYTES`]: crate::server::code2session::MAX_USER_ID_BYTES
-//! [`MAX_ERRMSG_BYTES`]: crate::server::wechat_api::MAX_ERRMSG_BYTES
-//! [`MAX_RID_BYTES`]: crate::server::wechat_api::MAX_RID_BYTES
+//! [`MAX_ERRMSG_BYTES`]: crate::server::wechat_api::failure::MAX_ERRMSG_BYTES
+//! [`MAX_RID_BYTES`]: crate::server::wechat_api::rid::MAX_RID_BYTES
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;

@@ -19,25 +19,27 @@
 //! | `parse` | [`parse`]: size cap, status, the `{errcode, errmsg}` envelope, the API's fields |
 //! | `scrub` | the one scrub of world texts: known secrets, then credential-shaped values |
 //! | `failure` | [`ApiFailure`], [`WeChatFailure`] and the client's answer to each |
-//! | `class` | [`ErrorClass`], [`Quota`], [`classify`] |
+//! | `class` | [`ErrorClass`], [`Quota`] and the table from errcode to class |
 //! | `rid` | the request id in an `errmsg`, and the cut of every kept text |
 //!
 //! [`HttpRequest`]: crate::http::HttpRequest
 //! [`HttpResult`]: crate::http::HttpResult
 
 mod class;
-mod failure;
+// `failure` and `rid` are reachable crate-wide so that `test_support` can re-export their limits.
+pub(crate) mod failure;
 mod parse;
-mod rid;
+pub(crate) mod rid;
 mod scrub;
 mod url;
 
-pub use class::{ErrorClass, Quota, classify};
+pub(crate) use class::classify;
+pub use class::{ErrorClass, Quota};
 pub(crate) use failure::internal_body;
-pub use failure::{ApiFailure, MAX_ERRMSG_BYTES, WeChatFailure};
+pub use failure::{ApiFailure, WeChatFailure};
 pub use parse::parse;
 pub(crate) use parse::{admit, parse_scrubbed};
-pub use rid::{MAX_RID_BYTES, extract_rid};
+
 pub(crate) use scrub::{Scrub, redact_transport};
 pub use url::DEFAULT_BASE_URL;
 pub(crate) use url::Url;
