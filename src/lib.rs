@@ -116,7 +116,10 @@ pub mod wire;
 #[cfg(feature = "test-support")]
 #[doc(hidden)]
 pub mod test_support {
+    pub use crate::client::stored::{StoredLookup, StoredSession};
     pub use crate::rng::SplitMix64;
+    pub use crate::server::access_token::fetch::{GrantedToken, TokenApi};
+    pub use crate::server::login::exchange::CodeExchange;
     pub use crate::server::wechat_api::failure::MAX_ERRMSG_BYTES;
     pub use crate::server::wechat_api::rid::MAX_RID_BYTES;
 }

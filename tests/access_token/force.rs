@@ -211,14 +211,12 @@ fn the_clock_going_backwards_never_panics_and_refuses_safely() {
     let commands = forced(&mut full, 99, "never", t0() + Duration::hours(15));
     assert!(refusal(&commands).is_some(), "refused");
     assert!(fetches(&commands).is_empty());
-    let ledger = full.export().forced;
-    assert_eq!(ledger.count, 20);
-    let day_count_only = ForceLedger {
-        last: None,
-        ..ledger
-    };
+    let mut state = full.export();
+    assert_eq!(state.forced.count, 20);
+    state.forced.last = None;
+    let day_count_only = AccessTokenCache::from_state(config(), state).unwrap();
     assert!(matches!(
-        day_count_only.check(t0() + Duration::hours(15)),
+        day_count_only.check_force(t0() + Duration::hours(15)),
         Err(ForceRefused::DailyLimit { .. })
     ));
 }

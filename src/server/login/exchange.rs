@@ -1,5 +1,10 @@
 //! The [`CodeExchange`] shell: it numbers effects, tracks the one deadline and queues
 //! commands. Where the exchange goes is decided in [`transition`](super::transition).
+//!
+//! Crate-internal: a server runs the [`LoginCoordinator`](super::LoginCoordinator), which
+//! drives one exchange per code. The `test-support` feature re-exports [`CodeExchange`] for
+//! this workspace's tests and benches, which is why its items are written `pub`.
+#![cfg_attr(not(feature = "test-support"), allow(unreachable_pub))]
 
 use std::collections::VecDeque;
 use std::mem;

@@ -9,9 +9,12 @@
 //! | API | request | success |
 //! |---|---|---|
 //! | [`Code2SessionApi`](super::code2session::Code2SessionApi) | `GET /sns/jscode2session` | [`WeChatSession`](super::code2session::WeChatSession) |
-//! | [`TokenApi`](super::access_token::TokenApi) | `POST /cgi-bin/stable_token` or `GET /cgi-bin/token` | [`GrantedToken`](super::access_token::GrantedToken) |
 //! | [`PhoneApi`](super::phone::PhoneApi) | `POST /wxa/business/getuserphonenumber` | [`PhoneInfo`](super::phone::PhoneInfo) |
 //! | `CheckSessionKeyApi`, `ResetSessionKeyApi` (feature `crypto`) | `GET /wxa/checksession`, `GET /wxa/resetusersessionkey` | `()`, `ResetSessionKey` |
+//!
+//! The token API (`/cgi-bin/stable_token`, `/cgi-bin/token`) has no public verbs: the
+//! [`AccessTokenCache`](super::access_token::AccessTokenCache) is the one way to a token, and
+//! its `Command::Fetch` carries the request.
 //!
 //! | file | concern |
 //! |---|---|
