@@ -8,7 +8,7 @@ use access_token_support::*;
 use time::{Duration, OffsetDateTime};
 use wxlogin::WaiterId;
 use wxlogin::server::access_token::{
-    AccessTokenCache, Command, FORCE_REFRESH_DAILY_LIMIT, ForceLedger, ForceRefused, TokenFailure,
+    AccessTokenCache, Command, ForceLedger, ForceRefused, TokenFailure,
 };
 
 /// Forces once at `now` and answers with `token`; returns the commands of both steps.
@@ -111,7 +111,8 @@ fn the_21st_forced_refresh_of_a_beijing_day_is_refused_until_midnight() {
     let start = t0() + Duration::hours(15) + Duration::minutes(45);
     let midnight = t0() + Duration::hours(16);
     let mut cache = cache_with("T0", 7200, start);
-    for n in 0..FORCE_REFRESH_DAILY_LIMIT {
+    // WeChat's limit: 20 forced refreshes per Beijing day.
+    for n in 0..20_u32 {
         let now = start + secs(30 * i64::from(n));
         let commands = forced(&mut cache, u64::from(n), &format!("T{}", n + 1), now);
         assert_eq!(refusal(&commands), None, "force {}", n + 1);

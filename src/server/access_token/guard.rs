@@ -7,10 +7,10 @@ use time::{Duration, OffsetDateTime};
 use crate::server::wechat_api::Quota;
 
 /// The least time between two forced refreshes.
-pub const FORCE_REFRESH_MIN_INTERVAL: Duration = Duration::seconds(30);
+pub(crate) const FORCE_REFRESH_MIN_INTERVAL: Duration = Duration::seconds(30);
 
 /// Forced refreshes allowed per Beijing (UTC+8) day.
-pub const FORCE_REFRESH_DAILY_LIMIT: u32 = 20;
+pub(crate) const FORCE_REFRESH_DAILY_LIMIT: u32 = 20;
 
 const BEIJING_OFFSET_SECONDS: i64 = 8 * 3600;
 

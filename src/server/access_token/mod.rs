@@ -121,6 +121,6 @@ pub use command::Command;
 pub use config::{AccessTokenConfig, DEFAULT_REFRESH_MARGIN, TokenEndpoint, TokenSource};
 pub use error::{AccessTokenError, TokenFailure};
 pub use event::{Event, EventKind};
-pub use guard::{FORCE_REFRESH_DAILY_LIMIT, FORCE_REFRESH_MIN_INTERVAL, ForceLedger, ForceRefused};
+pub use guard::{ForceLedger, ForceRefused};
 pub use machine::AccessTokenCache;
 pub use state::{AccessTokenState, CachedToken, STATE_VERSION, StateKind};
