@@ -111,8 +111,9 @@ pub mod server;
 mod time_util;
 pub mod wire;
 
-/// Internals this workspace's own tests and demo drive directly (feature `test-support`). Not
-/// part of the API: no stability promise, and no driver needs them.
+/// Internals this workspace's own tests, benches, fuzz harnesses and demo drive directly
+/// (feature `test-support`; the crate's own tests turn it on through a dev-dependency on
+/// itself). Not part of the API: no stability promise, and no driver needs them.
 #[cfg(feature = "test-support")]
 #[doc(hidden)]
 pub mod test_support {
