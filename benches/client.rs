@@ -11,11 +11,12 @@ use wxlogin::{RequestId, WaiterId};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use serde::de::IgnoredAny;
 use time::OffsetDateTime;
-use wxlogin::client::{Command, Event, LoginConfig, LoginMachine, StoredSession};
+use wxlogin::client::{Command, Event, LoginConfig, LoginMachine};
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::{AppSecret, LoginCode, SessionToken, StorageValue};
 use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{self, CoordinatorConfig, ExchangeConfig, LoginCoordinator};
+use wxlogin::test_support::StoredSession;
 use wxlogin::wire::{
     LoginGranted, SessionValid, decode_login_request, decode_login_response,
     decode_session_response,

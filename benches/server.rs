@@ -16,9 +16,8 @@ use time::OffsetDateTime;
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::{AppSecret, SessionToken};
 use wxlogin::server::code2session::Code2SessionApi;
-use wxlogin::server::login::{
-    self, CodeExchange, CoordinatorConfig, ExchangeConfig, LoginCoordinator,
-};
+use wxlogin::server::login::{self, CoordinatorConfig, ExchangeConfig, LoginCoordinator};
+use wxlogin::test_support::CodeExchange;
 
 /// 2024-01-01T00:00:00Z.
 const T0: i64 = 1_704_067_200;

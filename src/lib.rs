@@ -111,12 +111,18 @@ pub mod server;
 mod time_util;
 pub mod wire;
 
-/// Internals this workspace's own tests and demo drive directly (feature `test-support`). Not
-/// part of the API: no stability promise, and no driver needs them.
+/// Internals this workspace's own tests, benches, fuzz harnesses and demo drive directly
+/// (feature `test-support`; the crate's own tests turn it on through a dev-dependency on
+/// itself). Not part of the API: no stability promise, and no driver needs them.
 #[cfg(feature = "test-support")]
 #[doc(hidden)]
 pub mod test_support {
+    pub use crate::client::stored::{StoredLookup, StoredSession};
     pub use crate::rng::SplitMix64;
+    pub use crate::server::access_token::fetch::{GrantedToken, TokenApi};
+    pub use crate::server::login::exchange::CodeExchange;
+    pub use crate::server::wechat_api::failure::MAX_ERRMSG_BYTES;
+    pub use crate::server::wechat_api::rid::MAX_RID_BYTES;
 }
 
 pub use handled::Handled;

@@ -21,10 +21,9 @@ use wxlogin::http::HttpResponse;
 use wxlogin::secret::{AppSecret, LoginCode, SessionToken, StorageValue};
 use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::code2session::MAX_USER_ID_BYTES;
-use wxlogin::server::login::{
-    self, CodeExchange, CoordinatorConfig, ExchangeConfig, LoginCoordinator,
-};
-use wxlogin::server::wechat_api::{MAX_ERRMSG_BYTES, MAX_RID_BYTES};
+use wxlogin::server::login::{self, CoordinatorConfig, ExchangeConfig, LoginCoordinator};
+use wxlogin::test_support::CodeExchange;
+use wxlogin::test_support::{MAX_ERRMSG_BYTES, MAX_RID_BYTES};
 use wxlogin::wire::{LoginGranted, MAX_CODE_LEN, MAX_TOKEN_LEN, SessionValid};
 
 #[global_allocator]

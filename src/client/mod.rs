@@ -34,7 +34,8 @@ mod event;
 mod kind;
 mod machine;
 mod state;
-mod stored;
+// Reachable crate-wide so that `test_support` can re-export the record's reader.
+pub(crate) mod stored;
 mod transition;
 
 pub use command::{Command, Session};
@@ -43,4 +44,3 @@ pub use error::{LoginError, LoginFailure, Step};
 pub use event::{Event, WxFailure};
 pub use kind::{EventKind, StateKind};
 pub use machine::LoginMachine;
-pub use stored::{RECORD_VERSION, StoredLookup, StoredSession};

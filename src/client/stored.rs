@@ -3,6 +3,11 @@
 //!
 //! Storage may hold anything an older or newer app version wrote, so reading never fails: it
 //! classifies what it finds.
+//!
+//! Crate-internal: the machine reads and writes the record, a driver only moves its text. The
+//! `test-support` feature re-exports [`StoredSession`] and [`StoredLookup`] for this workspace's
+//! tests, which is why their items are written `pub`.
+#![cfg_attr(not(feature = "test-support"), allow(unreachable_pub))]
 
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
@@ -12,7 +17,7 @@ use crate::secret::SessionToken;
 use crate::wire::validate_token;
 
 /// The record version this crate writes and reads.
-pub const RECORD_VERSION: u64 = 1;
+pub(crate) const RECORD_VERSION: u64 = 1;
 
 /// The largest stored text considered; storage allows 1 MB per key, a record is ~100 bytes.
 const MAX_RECORD_BYTES: usize = 4096;

@@ -6,7 +6,7 @@
 //! |---|---|
 //! | [`code2session`] | [`Code2SessionApi`](code2session::Code2SessionApi): the code2Session request and the parser of its answer |
 //! | [`wechat_api`] | what every WeChat API shares: host, URL, the one parse (always scrubbed), failures, errcode classes |
-//! | [`login`] | the code exchange as a machine ([`login::CodeExchange`]) and the coordinator of every exchange of a process ([`login::LoginCoordinator`]) |
+//! | [`login`] | the login as a machine: [`login::LoginCoordinator`] exchanges every code of a process, joining duplicates |
 //! | [`session`] | the server's [`session::SessionRecord`] and the answer to the client's session check ([`session::SessionCheck`]) |
 //! | [`access_token`] | [`AccessTokenCache`](access_token::AccessTokenCache): the `access_token` as a machine (single flight, refresh ahead, compare-and-expire, guarded force) |
 //! | [`phone`] | [`PhoneApi`](phone::PhoneApi): the current phone number API (`getuserphonenumber`) |

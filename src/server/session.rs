@@ -58,7 +58,7 @@ impl SessionRecord {
 
     /// The answer to the client's session check: `200 {"expires_in": N}` while the session
     /// lasts, `401 session_expired` after.
-    pub fn check_response(&self, now: OffsetDateTime) -> HttpResponse {
+    pub(crate) fn check_response(&self, now: OffsetDateTime) -> HttpResponse {
         match self.expires_in(now) {
             Some(expires_in) => SessionValid { expires_in }.to_response(),
             None => expired_response(),

@@ -8,7 +8,7 @@ use access_token_support::*;
 use time::{Duration, OffsetDateTime};
 use wxlogin::WaiterId;
 use wxlogin::server::access_token::{
-    AccessTokenCache, Command, FORCE_REFRESH_DAILY_LIMIT, ForceLedger, ForceRefused, TokenFailure,
+    AccessTokenCache, Command, ForceLedger, ForceRefused, TokenFailure,
 };
 
 /// Forces once at `now` and answers with `token`; returns the commands of both steps.
@@ -111,7 +111,8 @@ fn the_21st_forced_refresh_of_a_beijing_day_is_refused_until_midnight() {
     let start = t0() + Duration::hours(15) + Duration::minutes(45);
     let midnight = t0() + Duration::hours(16);
     let mut cache = cache_with("T0", 7200, start);
-    for n in 0..FORCE_REFRESH_DAILY_LIMIT {
+    // WeChat's limit: 20 forced refreshes per Beijing day.
+    for n in 0..20_u32 {
         let now = start + secs(30 * i64::from(n));
         let commands = forced(&mut cache, u64::from(n), &format!("T{}", n + 1), now);
         assert_eq!(refusal(&commands), None, "force {}", n + 1);
@@ -211,14 +212,12 @@ fn the_clock_going_backwards_never_panics_and_refuses_safely() {
     let commands = forced(&mut full, 99, "never", t0() + Duration::hours(15));
     assert!(refusal(&commands).is_some(), "refused");
     assert!(fetches(&commands).is_empty());
-    let ledger = full.export().forced;
-    assert_eq!(ledger.count, 20);
-    let day_count_only = ForceLedger {
-        last: None,
-        ..ledger
-    };
+    let mut state = full.export();
+    assert_eq!(state.forced.count, 20);
+    state.forced.last = None;
+    let day_count_only = AccessTokenCache::from_state(config(), state).unwrap();
     assert!(matches!(
-        day_count_only.check(t0() + Duration::hours(15)),
+        day_count_only.check_force(t0() + Duration::hours(15)),
         Err(ForceRefused::DailyLimit { .. })
     ));
 }

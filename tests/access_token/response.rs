@@ -5,8 +5,9 @@
 
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::AppSecret;
-use wxlogin::server::access_token::{AccessTokenConfig, GrantedToken, TokenApi};
+use wxlogin::server::access_token::AccessTokenConfig;
 use wxlogin::server::wechat_api::{ApiFailure, ErrorClass, Quota};
+use wxlogin::test_support::{GrantedToken, TokenApi};
 
 fn parse(result: &Result<HttpResponse, TransportFailure>) -> Result<GrantedToken, ApiFailure> {
     TokenApi::new(&AccessTokenConfig::new("wx1", AppSecret::new("s"), 0)).parse(result)

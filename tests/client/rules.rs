@@ -10,9 +10,9 @@ use wxlogin::Handled;
 use wxlogin::client::{
     CodeReuse, Event, LoginError, LoginFailure, StateKind, Step, VerifyPolicy, WxFailure,
 };
-use wxlogin::client::{StoredLookup, StoredSession};
 use wxlogin::http::TransportFailure;
 use wxlogin::secret::SessionToken;
+use wxlogin::test_support::{StoredLookup, StoredSession};
 use wxlogin::wire::{ErrorBody, ErrorKind, TokenHeader};
 use wxlogin::{EffectId, WaiterId};
 

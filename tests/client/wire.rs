@@ -7,11 +7,10 @@ use crate::model_support;
 use proptest::prelude::*;
 use time::{OffsetDateTime, UtcOffset};
 use wxlogin::WaiterId;
-use wxlogin::client::{
-    Command, Event, LoginConfig, LoginFailure, LoginMachine, Session, StoredLookup, StoredSession,
-};
+use wxlogin::client::{Command, Event, LoginConfig, LoginFailure, LoginMachine, Session};
 use wxlogin::http::HttpRequest;
 use wxlogin::secret::{LoginCode, SessionToken};
+use wxlogin::test_support::{StoredLookup, StoredSession};
 use wxlogin::wire::{LoginGranted, TokenHeader, WireFailure};
 
 /// A cold login at `now` granted for `expires_in` seconds: the record written (if any), the

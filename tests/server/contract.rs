@@ -13,9 +13,8 @@ use time::{Duration, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::SessionToken;
-use wxlogin::server::login::{
-    self, CodeExchange, CoordinatorConfig, ExchangeError, LoginCoordinator,
-};
+use wxlogin::server::login::{self, CoordinatorConfig, ExchangeError, LoginCoordinator};
+use wxlogin::test_support::CodeExchange;
 
 const CODE: &str = "code-0123456789";
 

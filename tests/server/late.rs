@@ -10,9 +10,8 @@ use time::Duration;
 use wxlogin::EffectId;
 use wxlogin::Handled;
 use wxlogin::secret::SessionToken;
-use wxlogin::server::login::{
-    self, CodeExchange, CoordinatorConfig, ExchangeError, LoginCoordinator,
-};
+use wxlogin::server::login::{self, CoordinatorConfig, ExchangeError, LoginCoordinator};
+use wxlogin::test_support::CodeExchange;
 
 const CODE: &str = "code-late-0001";
 

@@ -8,9 +8,10 @@ use time::Duration;
 use wxlogin::backoff::Backoff;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::server::login::{
-    self, CodeExchange, ExchangeError, ExchangeFailure, ExchangeOutcome, SessionStoreFailure,
+    self, ExchangeError, ExchangeFailure, ExchangeOutcome, SessionStoreFailure,
 };
 use wxlogin::server::wechat_api::ApiFailure;
+use wxlogin::test_support::CodeExchange;
 use wxlogin::wire::CODE_LIFETIME;
 use wxlogin::wire::{ErrorKind, MAX_BODY_BYTES};
 use wxlogin::{EffectId, Handled};

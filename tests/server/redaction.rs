@@ -11,9 +11,8 @@ use wxlogin::RequestId;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, SessionToken};
 use wxlogin::server::code2session::Code2SessionApi;
-use wxlogin::server::login::{
-    self, CodeExchange, CoordinatorConfig, ExchangeConfig, LoginCoordinator,
-};
+use wxlogin::server::login::{self, CoordinatorConfig, ExchangeConfig, LoginCoordinator};
+use wxlogin::test_support::CodeExchange;
 
 const SECRET: &str = "APPSECRETMARKER+/=";
 const SECRET_MARK: &str = "APPSECRETMARKER";

@@ -8,10 +8,11 @@ use crate::server_util;
 use server_util::*;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::server::login::{
-    CodeExchange, CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator,
+    CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator,
 };
 use wxlogin::server::wechat_api::ApiFailure;
-use wxlogin::server::wechat_api::MAX_ERRMSG_BYTES;
+use wxlogin::test_support::CodeExchange;
+use wxlogin::test_support::MAX_ERRMSG_BYTES;
 
 const CODE: &str = "C0DEMARKER-123";
 
@@ -221,9 +222,10 @@ fn openid_and_unionid_are_bounded_at_the_parse() {
 fn every_apis_parse_scrubs_a_secret_quoted_in_a_non_200_body() {
     use wxlogin::http::HttpResult;
     use wxlogin::secret::AppSecret;
-    use wxlogin::server::access_token::{AccessTokenConfig, TokenApi};
+    use wxlogin::server::access_token::AccessTokenConfig;
     use wxlogin::server::code2session::Code2SessionApi;
     use wxlogin::server::phone::PhoneApi;
+    use wxlogin::test_support::TokenApi;
 
     const TOKEN: &str = "ACCESSTOKENMARKER";
     let token_config = AccessTokenConfig::new(APPID, AppSecret::new(SECRET), 0);

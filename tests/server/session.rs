@@ -6,7 +6,7 @@ use crate::server_util;
 use std::collections::BTreeMap;
 
 use server_util::{body_json, t0};
-use time::{Duration, PrimitiveDateTime};
+use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::{SessionKey, SessionToken};
 use wxlogin::server::code2session::WeChatSession;
@@ -58,17 +58,22 @@ fn overflowing_lifetime_saturates() {
     assert!(s.is_expired(max));
 }
 
+/// The session check's answer when the store found `record`.
+fn check(record: &SessionRecord, now: OffsetDateTime) -> HttpResponse {
+    SessionCheck::from_token(SessionToken::new("token")).answer(Some(record), now)
+}
+
 #[test]
 fn check_answers_200_then_401_and_never_carries_the_key() {
     let s = session(Duration::seconds(60));
-    let ok = s.check_response(t0() + Duration::seconds(20));
+    let ok = check(&s, t0() + Duration::seconds(20));
     assert_eq!(ok.status, 200);
     assert_eq!(
         decode_session_response(&ok).unwrap(),
         SessionValid { expires_in: 40 }
     );
     assert!(!String::from_utf8_lossy(&ok.body).contains("KEYMARKER"));
-    let gone = s.check_response(t0() + Duration::seconds(60));
+    let gone = check(&s, t0() + Duration::seconds(60));
     assert_eq!(gone.status, 401);
     assert_eq!(gone, expired_response());
     assert_eq!(body_json(&gone)["error"], "session_expired");

@@ -5,6 +5,12 @@
 //! GET  {base}/cgi-bin/token?grant_type=client_credential&appid=…&secret=…
 //! -> {"access_token":"…","expires_in":7200}
 //! ```
+//!
+//! Crate-internal: the cache is the one way to a token (single flight, the forced-refresh
+//! guard, compare-and-expire), and its `Command::Fetch` carries the request. The `test-support`
+//! feature re-exports [`TokenApi`] and [`GrantedToken`] for this workspace's parser tests, which
+//! is why their items are written `pub`.
+#![cfg_attr(not(feature = "test-support"), allow(unreachable_pub))]
 
 use serde::{Deserialize, Serialize};
 

@@ -7,10 +7,10 @@ use time::{Duration, OffsetDateTime};
 use crate::server::wechat_api::Quota;
 
 /// The least time between two forced refreshes.
-pub const FORCE_REFRESH_MIN_INTERVAL: Duration = Duration::seconds(30);
+pub(crate) const FORCE_REFRESH_MIN_INTERVAL: Duration = Duration::seconds(30);
 
 /// Forced refreshes allowed per Beijing (UTC+8) day.
-pub const FORCE_REFRESH_DAILY_LIMIT: u32 = 20;
+pub(crate) const FORCE_REFRESH_DAILY_LIMIT: u32 = 20;
 
 const BEIJING_OFFSET_SECONDS: i64 = 8 * 3600;
 
@@ -60,7 +60,7 @@ impl ForceLedger {
     /// Whether a forced refresh may be sent at `now`. A clock that went backwards keeps the
     /// count of the later day and the 30 s spacing from the later send: refusing is safe,
     /// sending what WeChat ignores is not.
-    pub fn check(&self, now: OffsetDateTime) -> Result<(), ForceRefused> {
+    pub(crate) fn check(&self, now: OffsetDateTime) -> Result<(), ForceRefused> {
         if let Some(last) = self.last {
             // Compared as a difference: `last + 30 s` saturates at the end of time and would
             // let a second force through at the same instant. A clock that went back gives a

@@ -110,7 +110,8 @@ mod command;
 mod config;
 mod error;
 mod event;
-mod fetch;
+// Reachable crate-wide so that `test_support` can re-export the token API for parser tests.
+pub(crate) mod fetch;
 mod guard;
 mod machine;
 mod state;
@@ -120,7 +121,6 @@ pub use command::Command;
 pub use config::{AccessTokenConfig, DEFAULT_REFRESH_MARGIN, TokenEndpoint, TokenSource};
 pub use error::{AccessTokenError, TokenFailure};
 pub use event::{Event, EventKind};
-pub use fetch::{GrantedToken, TokenApi};
-pub use guard::{FORCE_REFRESH_DAILY_LIMIT, FORCE_REFRESH_MIN_INTERVAL, ForceLedger, ForceRefused};
+pub use guard::{ForceLedger, ForceRefused};
 pub use machine::AccessTokenCache;
 pub use state::{AccessTokenState, CachedToken, STATE_VERSION, StateKind};

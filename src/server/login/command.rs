@@ -1,5 +1,4 @@
-//! What a [`CodeExchange`](super::CodeExchange) and a
-//! [`LoginCoordinator`](super::LoginCoordinator) ask their driver to do.
+//! What the [`LoginCoordinator`](super::LoginCoordinator) asks its driver to do.
 
 use time::{Duration, OffsetDateTime};
 

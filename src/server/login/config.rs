@@ -7,7 +7,8 @@ use crate::backoff::Backoff;
 use crate::server::code2session::Code2SessionApi;
 use crate::server::session::DEFAULT_SESSION_LIFETIME;
 
-/// Configuration of one [`CodeExchange`](super::CodeExchange).
+/// Configuration of the exchange of one code, the same for every code
+/// ([`CoordinatorConfig::exchange`](super::CoordinatorConfig::exchange)).
 ///
 /// ```
 /// # use wxlogin::secret::AppSecret;

@@ -27,8 +27,8 @@
 //! [`MAX_CODE_LEN`]: crate::wire::MAX_CODE_LEN
 //! [`MAX_TOKEN_LEN`]: crate::wire::MAX_TOKEN_LEN
 //! [`MAX_USER_ID_BYTES`]: crate::server::code2session::MAX_USER_ID_BYTES
-//! [`MAX_ERRMSG_BYTES`]: crate::server::wechat_api::MAX_ERRMSG_BYTES
-//! [`MAX_RID_BYTES`]: crate::server::wechat_api::MAX_RID_BYTES
+//! [`MAX_ERRMSG_BYTES`]: crate::server::wechat_api::failure::MAX_ERRMSG_BYTES
+//! [`MAX_RID_BYTES`]: crate::server::wechat_api::rid::MAX_RID_BYTES
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -60,8 +60,8 @@ type Timer = (OffsetDateTime, u64);
 /// Every login of one server process: duplicate codes joined, finished ones remembered, memory
 /// bounded.
 ///
-/// It takes and gives the same [`Event`]s and [`Command`]s as
-/// [`CodeExchange`], with the same contract: after every input (`handle`, `handle_timeout`),
+/// It takes [`Event`]s and gives [`Command`]s with the contract of every machine of this
+/// crate: after every input (`handle`, `handle_timeout`),
 /// drain [`poll_command`](Self::poll_command) and read [`poll_timeout`](Self::poll_timeout);
 /// a late answer is `Ok(Handled::Late)` and changes nothing; `Err` means the driver broke the
 /// contract and leaves the coordinator exactly as before; every `Received`'s request id is
@@ -133,8 +133,9 @@ impl LoginCoordinator {
     ///
     /// An answer to an effect given out earlier that no exchange waits for any more (past its
     /// deadline, answered already, its exchange over) is `Ok(Handled::Late)` and changes
-    /// nothing. `Err` is for an id never given out, a request id still pending, and what
-    /// [`CodeExchange::handle`] refuses.
+    /// nothing. `Err` is for an id never given out, a request id still pending, and what the
+    /// code's exchange refuses (an event its state does not expect, a malformed token or an
+    /// expiry not in the future in `SessionCreated`).
     pub fn handle(&mut self, event: Event, now: OffsetDateTime) -> Result<Handled, ExchangeError> {
         let id = match &event {
             Event::Received { request, body } => {

@@ -1,5 +1,4 @@
-//! What a [`CodeExchange`](super::CodeExchange) and a
-//! [`LoginCoordinator`](super::LoginCoordinator) take in.
+//! What the driver tells the [`LoginCoordinator`](super::LoginCoordinator).
 
 use std::fmt;
 

@@ -1,5 +1,12 @@
 //! The [`CodeExchange`] shell: it numbers effects, tracks the one deadline and queues
 //! commands. Where the exchange goes is decided in [`transition`](super::transition).
+//!
+//! Crate-internal: a server runs the [`LoginCoordinator`](super::LoginCoordinator), which
+//! drives one exchange per code. The `test-support` feature re-exports [`CodeExchange`] for
+//! this workspace's tests and benches, which is why its items are written `pub`; the methods
+//! only a driver of one exchange calls (`new`, `handle`, `poll_command`, …) exist only with
+//! that feature.
+#![cfg_attr(not(feature = "test-support"), allow(unreachable_pub))]
 
 use std::collections::VecDeque;
 use std::mem;
@@ -11,7 +18,9 @@ use super::command::Command;
 use super::config::ExchangeConfig;
 use super::error::ExchangeError;
 use super::event::Event;
-use super::state::{Core, Ctx, Input, Io, Next, StateKind};
+#[cfg(feature = "test-support")]
+use super::state::StateKind;
+use super::state::{Core, Ctx, Input, Io, Next};
 use super::transition::transition;
 use crate::secret::LoginCode;
 use crate::{EffectId, Handled, RequestId};
@@ -66,6 +75,7 @@ struct Pending {
 
 impl CodeExchange {
     /// An exchange waiting for [`Event::Received`]. Its jitter comes from `config.seed`.
+    #[cfg(feature = "test-support")]
     pub fn new(config: ExchangeConfig) -> Self {
         let seed = config.seed;
         Self::with_shared_config(Arc::new(config), seed)
@@ -86,6 +96,7 @@ impl CodeExchange {
     ///
     /// # Errors
     /// [`ExchangeError`] when the event breaks the contract; the exchange is unchanged.
+    #[cfg(feature = "test-support")]
     pub fn handle(&mut self, event: Event, now: OffsetDateTime) -> Result<Handled, ExchangeError> {
         let mut ids = self.next_id;
         let mut out = mem::take(&mut self.commands);
@@ -97,6 +108,7 @@ impl CodeExchange {
 
     /// Fires what is due at `now`: an effect past its deadline, the end of a backoff. Calling
     /// it early, late or repeatedly is harmless.
+    #[cfg(feature = "test-support")]
     pub fn handle_timeout(&mut self, now: OffsetDateTime) {
         let mut ids = self.next_id;
         let mut out = mem::take(&mut self.commands);
@@ -106,6 +118,7 @@ impl CodeExchange {
     }
 
     /// The next command to carry out, in order.
+    #[cfg(feature = "test-support")]
     #[must_use]
     pub fn poll_command(&mut self) -> Option<Command> {
         self.commands.pop_front()
@@ -117,11 +130,13 @@ impl CodeExchange {
     }
 
     /// Where the flow is.
+    #[cfg(feature = "test-support")]
     pub fn state(&self) -> StateKind {
         self.core.phase.kind()
     }
 
     /// Whether the answer has been given.
+    #[cfg(feature = "test-support")]
     pub fn is_done(&self) -> bool {
         self.state() == StateKind::Done
     }
@@ -138,6 +153,7 @@ impl CodeExchange {
     }
 
     /// The WeChat calls made so far.
+    #[cfg(feature = "test-support")]
     pub fn attempts(&self) -> u32 {
         self.core.attempts
     }

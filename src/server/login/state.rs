@@ -1,4 +1,4 @@
-//! Where a [`CodeExchange`](super::CodeExchange) is: the public [`StateKind`] with the table of
+//! Where a code's exchange is: the public [`StateKind`] with the table of
 //! the events each state expects, and the core the [`transition`](super::transition) rewrites.
 
 use std::fmt;
@@ -15,7 +15,8 @@ use crate::secret::LoginCode;
 use crate::server::session::SessionRecord;
 use crate::server::wechat_api::ApiFailure;
 
-/// Where a [`CodeExchange`](super::CodeExchange) is.
+/// Where the exchange of one code is: the state an
+/// [`ExchangeError::UnexpectedEvent`](super::ExchangeError::UnexpectedEvent) names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum StateKind {
@@ -42,7 +43,7 @@ impl StateKind {
     ];
 
     /// The events this state accepts (a deadline is not an event: only
-    /// [`handle_timeout`](super::CodeExchange::handle_timeout) fires it).
+    /// `handle_timeout` fires it).
     pub fn expected(self) -> &'static [EventKind] {
         match self {
             StateKind::Idle => &[EventKind::Received],

@@ -95,13 +95,13 @@ pub enum OpenDataFailure {
 
 impl OpenDataFailure {
     /// The official demo's code for an illegal AES key.
-    pub const ILLEGAL_AES_KEY: i32 = -41001;
+    const ILLEGAL_AES_KEY: i32 = -41001;
     /// The official demo's code for an illegal iv.
-    pub const ILLEGAL_IV: i32 = -41002;
+    const ILLEGAL_IV: i32 = -41002;
     /// The official demo's code for an illegal buffer (bad padding, not JSON, wrong appid).
-    pub const ILLEGAL_BUFFER: i32 = -41003;
+    const ILLEGAL_BUFFER: i32 = -41003;
     /// The official demo's code for a base64 decoding error.
-    pub const DECODE_BASE64_ERROR: i32 = -41004;
+    const DECODE_BASE64_ERROR: i32 = -41004;
 
     /// The code WeChat's official decryption demo reports for this failure.
     ///

@@ -41,7 +41,7 @@ impl Quota {
     /// When the quota resets: the next minute boundary, or the next Beijing midnight.
     ///
     /// `None` only when that instant is past the range of [`OffsetDateTime`].
-    pub fn resets_at(self, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    pub(crate) fn resets_at(self, now: OffsetDateTime) -> Option<OffsetDateTime> {
         let (period, offset) = match self {
             Quota::Minute => (60, 0),
             Quota::Day => (86_400, BEIJING_OFFSET_SECONDS),
@@ -55,7 +55,7 @@ impl Quota {
     }
 
     /// Whole seconds from `now` until the quota resets, rounded up, at least 1.
-    pub fn retry_after(self, now: OffsetDateTime) -> u64 {
+    pub(crate) fn retry_after(self, now: OffsetDateTime) -> u64 {
         let Some(at) = self.resets_at(now) else {
             return 1;
         };
@@ -68,7 +68,7 @@ impl Quota {
 
 /// Classifies a WeChat errcode. `0` is success and is never classified; it lands in
 /// [`ErrorClass::Unknown`].
-pub fn classify(errcode: i64) -> ErrorClass {
+pub(crate) fn classify(errcode: i64) -> ErrorClass {
     match errcode {
         -1 => ErrorClass::Retry,
         40029 | 40163 => ErrorClass::NewCodeNeeded,

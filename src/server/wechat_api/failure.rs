@@ -10,6 +10,7 @@ use crate::http::TransportFailure;
 use crate::wire::{ErrorBody, ErrorKind};
 
 /// The longest `errmsg` kept, in bytes; longer ones are cut at a character boundary.
+#[cfg_attr(not(feature = "test-support"), allow(unreachable_pub))] // `test_support` re-exports it.
 pub const MAX_ERRMSG_BYTES: usize = 512;
 
 /// An error WeChat reported: its code, its message and the request id support asks for.
@@ -18,17 +19,18 @@ pub const MAX_ERRMSG_BYTES: usize = 512;
 pub struct WeChatFailure {
     /// WeChat's `errcode` (never 0: 0 is success).
     pub errcode: i64,
-    /// WeChat's `errmsg`, scrubbed, then cut to at most [`MAX_ERRMSG_BYTES`] bytes.
+    /// WeChat's `errmsg`, scrubbed, then cut to at most 512 bytes at a character boundary.
     pub errmsg: String,
     /// The request id found in the scrubbed `errmsg` (`rid: …` or `hints: [ req_id: … ]`),
-    /// only when it has WeChat's shape (see [`extract_rid`](super::extract_rid)).
+    /// only when it has WeChat's shape: dash-joined groups of hex digits (`rid`) or letters and
+    /// digits (`req_id`), at most 64 bytes.
     pub rid: Option<String>,
 }
 
 impl WeChatFailure {
     /// An error from its code and message. In this order: anything shaped like a credential
     /// (`secret=…`, `js_code=…`, `access_token=…`, `"session_key":"…"`, …) is removed from the
-    /// message, the message is shortened to [`MAX_ERRMSG_BYTES`], and the request id is
+    /// message, the message is shortened to 512 bytes, and the request id is
     /// extracted from what is left.
     pub fn new(errcode: i64, errmsg: impl AsRef<str>) -> Self {
         Scrub::default().failure(errcode, errmsg.as_ref())

@@ -19,7 +19,7 @@ type JsonObject = serde_json::Map<String, serde_json::Value>;
 /// present and not 0 is a [`WeChatFailure`] (it must be an integer, `errmsg` a string); then the
 /// object must deserialise as `T`. Every message kept is scrubbed of anything shaped like a
 /// credential (`secret=…`, `access_token=…`, `"session_key":"…"`, …) and cut to
-/// [`MAX_ERRMSG_BYTES`](super::MAX_ERRMSG_BYTES).
+/// 512 bytes.
 ///
 /// ```
 /// use wxlogin::http::HttpResponse;

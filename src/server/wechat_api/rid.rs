@@ -2,6 +2,7 @@
 //! kept from the world.
 
 /// The longest request id kept, in bytes; a longer one is not WeChat's and is dropped.
+#[cfg_attr(not(feature = "test-support"), allow(unreachable_pub))] // `test_support` re-exports it.
 pub const MAX_RID_BYTES: usize = 64;
 
 /// Finds the request id in an errmsg, in either of WeChat's forms, and keeps it only when it
@@ -14,7 +15,7 @@ pub const MAX_RID_BYTES: usize = 64;
 ///
 /// Both need at least two groups and at most [`MAX_RID_BYTES`] bytes, and the marker must not
 /// end a longer word.
-pub fn extract_rid(errmsg: &str) -> Option<String> {
+pub(crate) fn extract_rid(errmsg: &str) -> Option<String> {
     let after = |marker: &str| {
         errmsg.match_indices(marker).find_map(|(at, _)| {
             let word_before = errmsg[..at]

@@ -32,7 +32,8 @@ use time::OffsetDateTime;
 use wxlogin::http::TransportFailure;
 
 use wxlogin::secret::AppSecret;
-use wxlogin::server::access_token::{AccessTokenCache, AccessTokenConfig, Event, TokenApi};
+use wxlogin::server::access_token::{AccessTokenCache, AccessTokenConfig, Event};
+use wxlogin::test_support::TokenApi;
 
 /// One fetch: its text and generation.
 pub(crate) type Pair = (String, u64);

@@ -13,13 +13,13 @@
 //!    dashes, at least one dash), whatever text preceded it.
 
 use time::OffsetDateTime;
-use wxlogin::client::StoredSession;
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::AppSecret;
-use wxlogin::server::access_token::{AccessTokenConfig, TokenApi};
+use wxlogin::server::access_token::AccessTokenConfig;
 use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::phone::PhoneApi;
 use wxlogin::server::wechat_api::{self, ApiFailure};
+use wxlogin::test_support::{StoredSession, TokenApi};
 use wxlogin::wire::{
     TokenHeader, decode_login_request, decode_login_response, decode_session_response,
 };

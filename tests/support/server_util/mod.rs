@@ -11,9 +11,10 @@ use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, SessionToken};
 use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{
-    self, CodeExchange, ExchangeConfig, ExchangeError, ExchangeOutcome, LoginCoordinator,
+    self, ExchangeConfig, ExchangeError, ExchangeOutcome, LoginCoordinator,
 };
 use wxlogin::server::session::SessionRecord;
+use wxlogin::test_support::CodeExchange;
 
 pub(crate) const APPID: &str = "wxAPPID0001";
 pub(crate) const SECRET: &str = "S3CR3T-APP-MARKER";

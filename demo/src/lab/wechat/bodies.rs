@@ -126,14 +126,14 @@ fn request_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wxlogin::server::wechat_api::extract_rid;
+    use wxlogin::server::wechat_api::WeChatFailure;
 
     #[test]
     fn errors_carry_a_rid_the_crate_extracts() {
         let body = error(ErrCode::CodeUsed);
         assert_eq!(body["errcode"], 40163);
         let errmsg = body["errmsg"].as_str().unwrap();
-        let rid = extract_rid(errmsg).unwrap();
+        let rid = WeChatFailure::new(40163, errmsg).rid.unwrap();
         assert_eq!(rid.len(), 26, "{errmsg}");
     }
 }

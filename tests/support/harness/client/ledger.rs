@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 
 use time::OffsetDateTime;
-use wxlogin::client::{Command, Event, LoginConfig, StoredLookup, StoredSession};
+use wxlogin::client::{Command, Event, LoginConfig};
 use wxlogin::http::HttpResponse;
+use wxlogin::test_support::{StoredLookup, StoredSession};
 use wxlogin::wire::{ErrorBody, ErrorKind};
 
 /// Every code and token the harness makes up carries this; no `Debug` may show it.
