@@ -3,8 +3,12 @@
 //! fuzz invariants (see `tests/support/harness/`).
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/clock.rs"]
+mod clock;
 #[path = "support/harness/mod.rs"]
 mod harness;
+#[path = "support/markers.rs"]
+mod markers;
 #[path = "support/rng.rs"]
 mod rng;
 

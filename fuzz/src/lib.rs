@@ -1,8 +1,12 @@
 //! The fuzz harnesses of `tests/support/harness/`, one entry point per target. The same files
 //! are replayed on stable by `tests/fuzz_corpus.rs`; each states its invariants at its top.
 
+#[path = "../../tests/support/clock.rs"]
+mod clock;
 #[path = "../../tests/support/harness/mod.rs"]
 mod harness;
+#[path = "../../tests/support/markers.rs"]
+mod markers;
 
 /// `client_events`: arbitrary event sequences fed to a `LoginMachine`.
 pub fn client_events(data: &[u8]) {

@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::access_token_support;
+use crate::clock::t0;
+use crate::markers::{APP_SECRET, head};
 
 use access_token_support::*;
 use wxlogin::Handled;
@@ -68,7 +70,7 @@ fn stable_request_by_default_plain_as_an_option() {
     let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
     assert_eq!(
         body,
-        serde_json::json!({"grant_type":"client_credential","appid":APPID,"secret":SECRET,"force_refresh":false})
+        serde_json::json!({"grant_type":"client_credential","appid":APPID,"secret":APP_SECRET,"force_refresh":false})
     );
 
     let mut plain_config = config();
@@ -81,7 +83,10 @@ fn stable_request_by_default_plain_as_an_option() {
     assert_eq!(request.method, Method::Get);
     assert_eq!(
         request.url,
-        format!("{BASE}/cgi-bin/token?grant_type=client_credential&appid={APPID}&secret={SECRET}")
+        format!(
+            "{BASE}/cgi-bin/token?grant_type=client_credential&appid={APPID}&secret={}%2B%2F%3D",
+            head(APP_SECRET)
+        )
     );
     assert!(request.body.is_empty());
 }

@@ -5,8 +5,12 @@
 // The shared helpers this crate uses, from `tests/support/`.
 #[path = "../support/access_token_support/mod.rs"]
 mod access_token_support;
+#[path = "../support/clock.rs"]
+mod clock;
 #[path = "../support/harness/ledger.rs"]
 mod ledger;
+#[path = "../support/markers.rs"]
+mod markers;
 #[path = "../support/model_support/mod.rs"]
 mod model_support;
 

@@ -3,8 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
 
 // The shared helpers this crate uses, from `tests/support/`.
+#[path = "../support/clock.rs"]
+mod clock;
 #[path = "../support/common/mod.rs"]
 mod common;
+#[path = "../support/markers.rs"]
+mod markers;
 #[path = "../support/model_support/mod.rs"]
 mod model_support;
 

@@ -2,6 +2,7 @@
 //! and backwards times never panic, and every request gets exactly one answer.
 #![allow(clippy::unwrap_used)]
 
+use crate::clock::t0;
 use crate::rng::Rng;
 use crate::server_util;
 

@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use wxlogin::{EffectId, WaiterId};
 
+use crate::model_support;
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, Method, TransportFailure};
@@ -19,9 +20,7 @@ use super::world::{
     Tok, beijing_day,
 };
 use crate::ledger::{EventFacts, FetchLedger, assert_late};
-
-/// The app secret of every run; no `Debug` may show it.
-pub(crate) const SECRET: &str = "model-secret";
+use crate::markers::assert_quiet;
 
 pub(crate) const BASE: &str = "https://wechat.test";
 
@@ -52,11 +51,11 @@ pub(crate) struct Driver {
 }
 
 pub(crate) fn at(ms: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(T0_S).unwrap() + Duration::milliseconds(ms)
+    model_support::instant(T0_S, ms)
 }
 
 pub(crate) fn ms(time: OffsetDateTime) -> i64 {
-    i64::try_from((time - at(0)).whole_milliseconds()).unwrap()
+    model_support::millis(T0_S, time)
 }
 
 pub(crate) fn state_of(snap: &Snap, v: u32) -> AccessTokenState {
@@ -108,7 +107,7 @@ impl Driver {
             rejected,
         } = EventFacts::of(&event);
         let debug = format!("{event:?}");
-        assert!(!debug.contains(SECRET), "{debug}");
+        assert_quiet("a Debug", &debug);
         self.world.tick(ms(self.now));
         let result = self.cache.handle(event, self.now);
         match (&result, answered) {
@@ -253,7 +252,7 @@ impl Driver {
         for command in commands {
             debug.push_str(&format!("{command:?}"));
         }
-        assert!(!debug.contains(SECRET), "{debug}");
+        assert_quiet("a Debug", &debug);
         for (token, _) in seen {
             assert!(!debug.contains(token.as_str()), "{token} in {debug}");
         }

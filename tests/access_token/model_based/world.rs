@@ -4,9 +4,9 @@
 
 use wxlogin::server::access_token::{EventKind, StateKind};
 
-/// The model clock's origin, in unix seconds: 2024-01-01T15:50:00Z, ten minutes before a
-/// Beijing midnight, so that runs cross one.
-pub(crate) const T0_S: i64 = 1_704_124_200;
+/// The model clock's origin, in unix seconds: 15 h 50 min after the test clock's start
+/// (2024-01-01T15:50:00Z), ten minutes before a Beijing midnight, so that runs cross one.
+pub(crate) const T0_S: i64 = crate::clock::T0 + 57_000;
 pub(crate) const SECOND: i64 = 1_000;
 pub(crate) const CALL_TIMEOUT: i64 = 10 * SECOND;
 pub(crate) const COOLDOWN: i64 = 60 * SECOND;

@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use wxlogin::{EffectId, WaiterId};
 
+use crate::model_support;
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::client::{
@@ -41,12 +42,11 @@ pub(crate) struct Driver {
 }
 
 pub(crate) fn at(ms: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(T0_S).unwrap() + Duration::milliseconds(ms)
+    model_support::instant(T0_S, ms)
 }
 
 pub(crate) fn ms(time: OffsetDateTime) -> i64 {
-    let ms = (time - at(0)).whole_milliseconds();
-    i64::try_from(ms).unwrap()
+    model_support::millis(T0_S, time)
 }
 
 impl Driver {

@@ -5,8 +5,8 @@ use wxlogin::client::{EventKind, StateKind, Step};
 use wxlogin::http::TransportFailure;
 use wxlogin::wire::{ErrorBody, ErrorKind};
 
-/// The model clock's origin, in unix seconds.
-pub(crate) const T0_S: i64 = 1_700_000_000;
+/// The model clock's origin, in unix seconds: the test clock's start.
+pub(crate) const T0_S: i64 = crate::clock::T0;
 pub(crate) const STORAGE_TIMEOUT: i64 = 5_000;
 pub(crate) const CHECK_TIMEOUT: i64 = 10_000;
 pub(crate) const WX_TIMEOUT: i64 = 10_000;

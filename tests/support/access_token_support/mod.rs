@@ -2,6 +2,7 @@
 //! driver that drains commands. No sleeps, no I/O.
 #![allow(clippy::unwrap_used)]
 
+use crate::markers::APP_SECRET;
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportFailure};
@@ -13,20 +14,14 @@ use wxlogin::server::access_token::{
 };
 
 pub(crate) const APPID: &str = "wxAPPID0001";
-pub(crate) const SECRET: &str = "S3CR3T-APP-MARKER";
 pub(crate) const BASE: &str = "https://wechat.test";
-
-/// 2024-01-01T00:00:00Z (08:00 in Beijing).
-pub(crate) fn t0() -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(1_704_067_200).unwrap()
-}
 
 pub(crate) fn secs(n: i64) -> Duration {
     Duration::seconds(n)
 }
 
 pub(crate) fn config() -> AccessTokenConfig {
-    let mut config = AccessTokenConfig::new(APPID, AppSecret::new(SECRET), 42);
+    let mut config = AccessTokenConfig::new(APPID, AppSecret::new(APP_SECRET), 42);
     config.base_url = BASE.to_owned();
     config
 }

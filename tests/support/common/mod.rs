@@ -12,6 +12,8 @@ mod wechat;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use wxlogin::{EffectId, RequestId, WaiterId};
 
+use crate::clock::{T0, t0};
+use crate::markers::APP_SECRET;
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::client::{
@@ -26,13 +28,6 @@ use wxlogin::wire::{TokenHeader, decode_login_request};
 
 pub(crate) use wechat::{FakeWeChat, WeChatReply};
 
-/// The test clock's start: 2023-11-14T22:13:20Z.
-pub(crate) const T0: i64 = 1_700_000_000;
-
-pub(crate) fn at(seconds_after_t0: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(T0 + seconds_after_t0).unwrap()
-}
-
 pub(crate) fn config() -> LoginConfig {
     let mut config = LoginConfig::new("https://api.example.com");
     config.seed = 7;
@@ -40,7 +35,7 @@ pub(crate) fn config() -> LoginConfig {
 }
 
 pub(crate) fn server_config() -> ExchangeConfig {
-    let mut code2session = Code2SessionApi::new(wechat::APPID, AppSecret::new("APP-SECRET"));
+    let mut code2session = Code2SessionApi::new(wechat::APPID, AppSecret::new(APP_SECRET));
     code2session.base_url = wechat::BASE_URL.into();
     ExchangeConfig::new(code2session, 11)
 }
@@ -124,7 +119,7 @@ impl World {
             server: LoginCoordinator::new(CoordinatorConfig::new(server_config())),
             wechat: FakeWeChat::default(),
             store: BTreeMap::new(),
-            now: at(0),
+            now: t0(),
             storage: None,
             storage_silent: false,
             storage_reads: 0,
@@ -463,7 +458,7 @@ impl World {
     }
 
     fn clock(&self) -> String {
-        format!("t+{:>4}s", (self.now - at(0)).whole_seconds())
+        format!("t+{:>4}s", (self.now - t0()).whole_seconds())
     }
 }
 

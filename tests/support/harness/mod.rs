@@ -14,6 +14,7 @@ pub(crate) mod open_data;
 pub(crate) mod parsers;
 pub(crate) mod server;
 
+use crate::clock;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 /// Reads fuzz bytes as a stream of small decisions; past the end every read gives zero.
@@ -59,6 +60,13 @@ impl<'a> Bytes<'a> {
         &self.data[start..end]
     }
 
+    /// A short text of the remaining bytes, lower-cased: fuzz bytes never spell a secret marker
+    /// (every marker holds an upper-case letter), so whatever marker shows up was put there on
+    /// purpose.
+    pub(crate) fn text(&mut self, max: usize) -> String {
+        String::from_utf8_lossy(&self.slice(max).to_ascii_lowercase()).into_owned()
+    }
+
     /// A duration from zero to about a day, or one of the extremes.
     pub(crate) fn duration(&mut self) -> Duration {
         match self.pick(16) {
@@ -75,8 +83,7 @@ impl<'a> Bytes<'a> {
         match self.pick(8) {
             0 => PrimitiveDateTime::MIN.assume_utc(),
             1 => PrimitiveDateTime::MAX.assume_utc(),
-            _ => OffsetDateTime::from_unix_timestamp(1_700_000_000 + i64::from(self.u16()))
-                .expect("in range"),
+            _ => clock::t0() + Duration::seconds(i64::from(self.u16())),
         }
     }
 

@@ -1,6 +1,9 @@
-//! The proptest configuration both reference-model tests share.
+//! What both reference-model tests share: the proptest configuration and model time on the
+//! test clock.
 
+use crate::clock;
 use proptest::test_runner::{Config, RngSeed};
+use time::{Duration, OffsetDateTime};
 
 /// At least `cases` cases (`PROPTEST_CASES` may ask for more), no regression files, and a
 /// fixed seed unless `PROPTEST_RNG_SEED` chooses one: CI is reproducible, exploring is one
@@ -16,4 +19,15 @@ pub(crate) fn config(cases: u32) -> Config {
         },
         ..default
     }
+}
+
+/// The instant `ms` milliseconds after `origin` (unix seconds on the test clock): model time
+/// as the machine sees it.
+pub(crate) fn instant(origin: i64, ms: i64) -> OffsetDateTime {
+    clock::at(origin - clock::T0) + Duration::milliseconds(ms)
+}
+
+/// `time` as model time: whole milliseconds after `origin`.
+pub(crate) fn millis(origin: i64, time: OffsetDateTime) -> i64 {
+    i64::try_from((time - instant(origin, 0)).whole_milliseconds()).expect("a model time")
 }
