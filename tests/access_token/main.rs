@@ -16,6 +16,7 @@ mod model_support;
 
 mod cache;
 mod contract;
+mod failures;
 mod force;
 mod model_based;
 mod redaction;

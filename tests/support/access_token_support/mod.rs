@@ -2,6 +2,7 @@
 //! driver that drains commands. No sleeps, no I/O.
 #![allow(clippy::unwrap_used)]
 
+use crate::clock::t0;
 use crate::markers::APP_SECRET;
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
@@ -131,6 +132,23 @@ pub(crate) fn failed(commands: &[Command]) -> Vec<(WaiterId, TokenFailure)> {
         })
         .flatten()
         .collect()
+}
+
+/// A new cache that waiter 1 asked at `now`: the cache and the id of its first fetch.
+pub(crate) fn cold_fetch(now: OffsetDateTime) -> (AccessTokenCache, EffectId) {
+    let mut cache = AccessTokenCache::new(config());
+    cache.handle(need(1), now).applied();
+    let (id, _) = fetches(&drain(&mut cache))[0];
+    (cache, id)
+}
+
+/// A cache holding `T1` (two hours, fetched at `t0`) whose refresh ahead fired at `due`: the
+/// cache and the id of the refresh.
+pub(crate) fn refreshing(due: OffsetDateTime) -> (AccessTokenCache, EffectId) {
+    let mut cache = cache_with("T1", 7200, t0());
+    cache.handle_timeout(due);
+    let (id, _) = fetches(&drain(&mut cache))[0];
+    (cache, id)
 }
 
 /// A cache holding `token` (lifetime `expires_in`), fetched at `now`, with its commands drained.
