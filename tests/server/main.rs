@@ -20,6 +20,7 @@ mod late;
 mod login;
 mod phone;
 mod redaction;
+mod robustness;
 mod scrub;
 mod session;
 mod session_key;
