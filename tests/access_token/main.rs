@@ -13,6 +13,8 @@ mod ledger;
 mod markers;
 #[path = "../support/model_support/mod.rs"]
 mod model_support;
+#[path = "../support/rng.rs"]
+mod rng;
 
 mod cache;
 mod contract;

@@ -11,6 +11,8 @@ mod common;
 mod markers;
 #[path = "../support/model_support/mod.rs"]
 mod model_support;
+#[path = "../support/rng.rs"]
+mod rng;
 
 mod model_based;
 mod pair;

@@ -7,6 +7,8 @@
 //! jitter" in whole milliseconds, as documented on `Backoff`) is re-implemented so that backoff deadlines are
 //! predicted to the millisecond.
 
+use crate::model_support;
+use crate::rng::Rng;
 use wxlogin::client::{EventKind, StateKind};
 
 use super::world::{
@@ -102,7 +104,7 @@ pub(crate) struct Model {
     /// Rule 7: the token reported as rejected after its re-login, until a new token exists.
     pub(crate) refused: Option<String>,
     pub(crate) next_io: u64,
-    pub(crate) rng: u64,
+    pub(crate) rng: Rng,
     /// The last token handed out, for realistic rejections.
     pub(crate) served: Option<String>,
     /// What the last input must produce.
@@ -136,7 +138,7 @@ impl Model {
             world: None,
             refused: None,
             next_io: 0,
-            rng: cfg.seed,
+            rng: Rng::new(cfg.seed),
             served: None,
             expect: Vec::new(),
             refusal: None,
@@ -346,18 +348,11 @@ impl Model {
 
     /// Rule 4: capped exponential backoff with equal jitter from the seeded generator.
     pub(crate) fn backoff(&mut self, then: Then, fails: u32) {
-        let capped = (BASE_DELAY << (fails.saturating_sub(1).min(62))).min(MAX_DELAY);
-        let half = capped / 2;
-        let span = (capped - half) as u64;
-        let jitter = if span == 0 {
-            0
-        } else {
-            splitmix64(&mut self.rng) % (span + 1)
-        };
+        let delay = model_support::backoff_delay(&mut self.rng, BASE_DELAY, MAX_DELAY, fails);
         self.phase = Phase::Wait(then);
         self.pending = Some(Pending {
             id: None,
-            deadline: self.now + half + jitter as i64,
+            deadline: self.now + delay,
         });
     }
 
@@ -499,13 +494,4 @@ impl Model {
         self.phase = Phase::Login { code, wx, srv };
         self.start(Effect::SendLogin(text));
     }
-}
-
-/// splitmix64, as the machine's documented jitter source.
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }

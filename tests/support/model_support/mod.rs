@@ -2,6 +2,7 @@
 //! test clock.
 
 use crate::clock;
+use crate::rng::Rng;
 use proptest::test_runner::{Config, RngSeed};
 use time::{Duration, OffsetDateTime};
 
@@ -30,4 +31,19 @@ pub(crate) fn instant(origin: i64, ms: i64) -> OffsetDateTime {
 /// `time` as model time: whole milliseconds after `origin`.
 pub(crate) fn millis(origin: i64, time: OffsetDateTime) -> i64 {
     i64::try_from((time - instant(origin, 0)).whole_milliseconds()).expect("a model time")
+}
+
+/// `Backoff`'s documented delay before retry `attempt` (from 1), in whole milliseconds:
+/// `d = min(max, initial * 2^(attempt - 1))`, then `d/2` plus a uniform draw from
+/// `0..=d - d/2` out of the seeded splitmix64.
+pub(crate) fn backoff_delay(rng: &mut Rng, initial: i64, max: i64, attempt: u32) -> i64 {
+    let capped = (initial << attempt.saturating_sub(1).min(20)).min(max);
+    let half = capped / 2;
+    let span = (capped - half) as u64;
+    let jitter = if span == 0 {
+        0
+    } else {
+        rng.next_u64() % (span + 1)
+    };
+    half + jitter as i64
 }
