@@ -132,6 +132,26 @@ fn a_token_shorter_than_the_margin_refreshes_at_half_its_life() {
     );
 }
 
+/// WeChat grants every fetch among `commands` at once, each a two-hour `T<serial>`: how many.
+fn grant_all(
+    cache: &mut AccessTokenCache,
+    commands: &[Command],
+    now: time::OffsetDateTime,
+    serial: &mut u32,
+) -> u32 {
+    let mut granted_now = 0;
+    for (id, _) in fetches(commands) {
+        let token = format!("T{serial}");
+        cache
+            .handle(answer(id, granted(&token, 7200)), now)
+            .applied();
+        *serial += 1;
+        granted_now += 1;
+        drain(cache);
+    }
+    granted_now
+}
+
 /// Over three simulated days with a waiter every ten minutes and a WeChat that answers at once,
 /// no waiter ever waits for a fetch: every one is served in the call that asked.
 #[test]
@@ -156,26 +176,13 @@ fn no_waiter_waits_on_a_refresh_that_could_have_been_done_ahead() {
             );
             // A refresh due at this very instant starts in the same call, after the waiter
             // was served.
-            for (id, _) in fetches(&commands) {
-                cache
-                    .handle(answer(id, granted(&format!("T{serial}"), 7200)), now)
-                    .applied();
-                serial += 1;
-                refreshes += 1;
-                drain(&mut cache);
-            }
+            refreshes += grant_all(&mut cache, &commands, now, &mut serial);
             next_waiter += 1;
             next_need = now + time::Duration::minutes(10);
         } else {
             cache.handle_timeout(now);
-            for (id, _) in fetches(&drain(&mut cache)) {
-                cache
-                    .handle(answer(id, granted(&format!("T{serial}"), 7200)), now)
-                    .applied();
-                serial += 1;
-                refreshes += 1;
-                drain(&mut cache);
-            }
+            let commands = drain(&mut cache);
+            refreshes += grant_all(&mut cache, &commands, now, &mut serial);
         }
     }
     assert_eq!(refreshes, 3 * 24 * 3600 / 6900, "one refresh per 6900 s");

@@ -105,10 +105,7 @@ impl Driver {
             waiter,
             answered,
             rejected,
-        } = EventFacts::of(&event);
-        let debug = format!("{event:?}");
-        assert_quiet("a Debug", &debug);
-        self.world.tick(ms(self.now));
+        } = self.world.before(&event, ms(self.now));
         let result = self.cache.handle(event, self.now);
         match (&result, answered) {
             (Ok(handled), Some((id, granted))) => {

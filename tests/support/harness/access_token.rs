@@ -167,10 +167,7 @@ impl Checker {
             waiter,
             answered,
             rejected,
-        } = EventFacts::of(&event);
-        let debug = format!("{event:?}");
-        assert_quiet("a Debug", &debug);
-        self.world.tick(self.now);
+        } = self.world.before(&event, self.now);
         let result = self.cache.handle(event, self.now);
         match &result {
             Ok(Handled::Applied) => {
