@@ -33,12 +33,9 @@ use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, SessionToken};
 use wxlogin::server::code2session::Code2SessionApi;
-use wxlogin::server::code2session::WeChatSession;
 use wxlogin::server::login::{
     self, CoordinatorConfig, ExchangeConfig, ExchangeError, ExchangeOutcome, LoginCoordinator,
 };
-use wxlogin::server::wechat_api;
-use wxlogin::server::wechat_api::ErrorClass;
 use wxlogin::wire::CODE_LIFETIME;
 use wxlogin::wire::{ErrorBody, LoginGranted};
 
@@ -46,7 +43,7 @@ mod hostile;
 
 use super::Bytes;
 use crate::markers::{APP_SECRET, CODE, RID_SHAPED_SECRET, SESSION_KEY, TOKEN, assert_quiet};
-use hostile::hostile_answer;
+use hostile::{hostile_answer, non_transient};
 
 /// Two app secrets: one that percent-encoding changes, one in the shape of a WeChat rid.
 const SECRETS: [&str; 2] = [APP_SECRET, RID_SHAPED_SECRET];
@@ -486,23 +483,4 @@ impl Checker {
         let pending = &self.pending;
         assert!(pending.is_empty(), "requests never answered: {pending:?}");
     }
-}
-
-/// Whether WeChat may have taken the code with this answer: a success, or anything but a
-/// transient failure or a refusal of the request (a quota, the configuration, a token).
-fn non_transient(result: &Result<HttpResponse, TransportFailure>) -> bool {
-    // The session's fields do not matter here: a malformed success took the code too.
-    let Err(error) = wechat_api::parse::<WeChatSession>(result) else {
-        return true;
-    };
-    let about_the_request = error.wechat().is_some_and(|w| {
-        matches!(
-            w.class(),
-            ErrorClass::Retry
-                | ErrorClass::RateLimited(_)
-                | ErrorClass::Configuration
-                | ErrorClass::TokenInvalid
-        )
-    });
-    !error.is_transient() && !about_the_request
 }

@@ -4,6 +4,9 @@
 
 use wxlogin::http::{HttpResponse, TransportFailure};
 
+use wxlogin::server::code2session::WeChatSession;
+use wxlogin::server::wechat_api::{self, ErrorClass};
+
 use super::super::Bytes;
 use crate::markers::{SESSION_KEY, TOKEN};
 
@@ -84,4 +87,23 @@ fn hostile_text(bytes: &mut Bytes<'_>, secret: &str, code: &str) -> String {
     };
     let tail = bytes.text(16);
     format!("{}{quoted}{tail}", "x".repeat(fill))
+}
+
+/// Whether WeChat may have taken the code with this answer: a success, or anything but a
+/// transient failure or a refusal of the request (a quota, the configuration, a token).
+pub(super) fn non_transient(result: &Result<HttpResponse, TransportFailure>) -> bool {
+    // The session's fields do not matter here: a malformed success took the code too.
+    let Err(error) = wechat_api::parse::<WeChatSession>(result) else {
+        return true;
+    };
+    let about_the_request = error.wechat().is_some_and(|w| {
+        matches!(
+            w.class(),
+            ErrorClass::Retry
+                | ErrorClass::RateLimited(_)
+                | ErrorClass::Configuration
+                | ErrorClass::TokenInvalid
+        )
+    });
+    !error.is_transient() && !about_the_request
 }
