@@ -7,14 +7,14 @@
 mod access_token_support;
 #[path = "../support/clock.rs"]
 mod clock;
-#[path = "../support/harness/ledger.rs"]
-mod ledger;
 #[path = "../support/markers.rs"]
 mod markers;
 #[path = "../support/model_support/mod.rs"]
 mod model_support;
 #[path = "../support/rng.rs"]
 mod rng;
+#[path = "../support/ledger/access_token.rs"]
+mod token_ledger;
 
 mod cache;
 mod contract;

@@ -33,13 +33,13 @@ use crate::model_support;
 use std::collections::{BTreeSet, HashMap};
 use wxlogin::{EffectId, WaiterId};
 
-use crate::ledger;
+use crate::token_ledger;
 use driver::{BASE, Driver, at, fail, late_answer, ms, refusal, rejection, snap_of, state_of};
-use ledger::FetchLedger;
 use model::{Model, Phase};
 use proptest::prelude::*;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
 use time::Duration;
+use token_ledger::FetchLedger;
 use world::{
     BACKOFF_INITIAL, BACKOFF_MAX, CALL_TIMEOUT, COOLDOWN, Dup, Imp, Tok, Tr, foreign_snap,
 };

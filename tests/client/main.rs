@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
 
 // The shared helpers this crate uses, from `tests/support/`.
+#[path = "../support/ledger/client.rs"]
+mod client_ledger;
 #[path = "../support/clock.rs"]
 mod clock;
 #[path = "../support/common/mod.rs"]

@@ -19,8 +19,8 @@ use super::world::{
     Ans, Api, CALL_TIMEOUT, DAILY_LIMIT, Exp, FORCE_SPACING, Fail, Ledger, Refusal, Snap, T0_S,
     Tok, beijing_day,
 };
-use crate::ledger::{EventFacts, FetchLedger, assert_late};
 use crate::markers::assert_quiet;
+use crate::token_ledger::{EventFacts, FetchLedger, assert_late};
 
 pub(crate) const BASE: &str = "https://wechat.test";
 

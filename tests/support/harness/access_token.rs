@@ -28,8 +28,8 @@ use wxlogin::server::access_token::{AccessTokenCache, AccessTokenConfig, Event};
 use wxlogin::server::access_token::{AccessTokenState, Command, TokenEndpoint};
 
 use super::Bytes;
-use super::ledger::{EventFacts, FetchLedger, assert_late};
 use crate::markers::{APP_SECRET, TOKEN, assert_quiet};
+use crate::token_ledger::{EventFacts, FetchLedger, assert_late};
 
 pub(crate) fn access_token(data: &[u8]) {
     let first = run(data);

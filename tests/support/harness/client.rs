@@ -24,13 +24,11 @@
 //!    its deadline pass) all waiters are completed within a bounded number of steps.
 //! 10. Replaying the same input gives the same commands.
 
-mod ledger;
-
 use std::collections::{HashMap, HashSet};
 use wxlogin::{EffectId, WaiterId};
 
+use crate::client_ledger::Ledger;
 use crate::markers::{CODE, TOKEN, assert_quiet};
-use ledger::Ledger;
 use time::OffsetDateTime;
 use wxlogin::Handled;
 use wxlogin::client::{

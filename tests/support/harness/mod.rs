@@ -8,7 +8,6 @@
 
 pub(crate) mod access_token;
 pub(crate) mod client;
-pub(crate) mod ledger;
 #[cfg(feature = "crypto")]
 pub(crate) mod open_data;
 pub(crate) mod parsers;
