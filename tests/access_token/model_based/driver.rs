@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use wxlogin::{EffectId, WaiterId};
 
-use crate::model_support;
+use crate::model_support::{self, Unexpected};
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, Method, TransportFailure};
@@ -16,8 +16,8 @@ use wxlogin::server::access_token::{
 use wxlogin::server::wechat_api::ApiFailure;
 
 use super::world::{
-    Ans, Api, CALL_TIMEOUT, DAILY_LIMIT, Exp, FORCE_SPACING, Fail, Ledger, Refusal, Snap, T0_S,
-    Tok, beijing_day,
+    Ans, Api, CALL_TIMEOUT, DAILY_LIMIT, Exp, FORCE_SPACING, Fail, Ledger, Refusal, Snap, Tok,
+    beijing_day,
 };
 use crate::markers::assert_quiet;
 use crate::token_ledger::{EventFacts, FetchLedger, assert_late};
@@ -50,13 +50,7 @@ pub(crate) struct Driver {
     pub(crate) margin: i64,
 }
 
-pub(crate) fn at(ms: i64) -> OffsetDateTime {
-    model_support::instant(T0_S, ms)
-}
-
-pub(crate) fn ms(time: OffsetDateTime) -> i64 {
-    model_support::millis(T0_S, time)
-}
+pub(crate) use model_support::{at, ms};
 
 pub(crate) fn state_of(snap: &Snap, v: u32) -> AccessTokenState {
     AccessTokenState {
@@ -290,11 +284,7 @@ pub(crate) fn refusal(error: &AccessTokenError) -> Refusal {
             state,
             expected,
             got,
-        } => Refusal::Unexpected {
-            state: *state,
-            expected: expected.to_vec(),
-            got: *got,
-        },
+        } => Refusal::Unexpected(Unexpected::of(state, expected, got)),
         AccessTokenError::DuplicateWaiter { waiter } => Refusal::Duplicate(waiter.0),
         AccessTokenError::NotATokenError { errcode } => Refusal::NotToken(*errcode),
         AccessTokenError::InvalidState { reason } => Refusal::Invalid(reason),

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use wxlogin::{EffectId, WaiterId};
 
 use crate::client_ledger::Ledger;
-use crate::model_support;
+use crate::model_support::{self, Unexpected};
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::client::{
@@ -16,8 +16,7 @@ use wxlogin::secret::{LoginCode, SessionToken};
 use wxlogin::wire::{LoginGranted, SessionValid, decode_login_request};
 
 use super::world::{
-    Exp, Fail, REQUEST_TIMEOUT, Refusal, ServerAns, Sess, T0_S, WX_TIMEOUT, error_body,
-    transport_error,
+    Exp, Fail, REQUEST_TIMEOUT, Refusal, ServerAns, Sess, WX_TIMEOUT, error_body, transport_error,
 };
 
 /// The real machine and the fake world around it.
@@ -41,13 +40,7 @@ pub(crate) struct Driver {
     pub(crate) ledger: Ledger,
 }
 
-pub(crate) fn at(ms: i64) -> OffsetDateTime {
-    model_support::instant(T0_S, ms)
-}
-
-pub(crate) fn ms(time: OffsetDateTime) -> i64 {
-    model_support::millis(T0_S, time)
-}
+pub(crate) use model_support::{at, ms};
 
 impl Driver {
     pub(crate) fn new_waiter(&mut self) -> WaiterId {
@@ -253,11 +246,7 @@ pub(crate) fn refusal(error: &LoginError) -> Refusal {
             state,
             expected,
             got,
-        } => Refusal::Unexpected {
-            state: *state,
-            expected: expected.to_vec(),
-            got: *got,
-        },
+        } => Refusal::Unexpected(Unexpected::of(state, expected, got)),
         LoginError::DuplicateWaiter(waiter) => Refusal::Duplicate(waiter.0),
         other => panic!("a refusal the model does not know: {other}"),
     }

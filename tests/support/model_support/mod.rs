@@ -22,15 +22,18 @@ pub(crate) fn config(cases: u32) -> Config {
     }
 }
 
-/// The instant `ms` milliseconds after `origin` (unix seconds on the test clock): model time
-/// as the machine sees it.
-pub(crate) fn instant(origin: i64, ms: i64) -> OffsetDateTime {
-    clock::at(origin - clock::T0) + Duration::milliseconds(ms)
+/// The origin of model time, in unix seconds: 15 h 50 min after the test clock's start
+/// (2024-01-01T15:50:00Z), ten minutes before a Beijing midnight, so that runs cross one.
+pub(crate) const ORIGIN: i64 = clock::T0 + 57_000;
+
+/// The instant of model time `ms`: milliseconds after [`ORIGIN`].
+pub(crate) fn at(ms: i64) -> OffsetDateTime {
+    clock::at(ORIGIN - clock::T0) + Duration::milliseconds(ms)
 }
 
-/// `time` as model time: whole milliseconds after `origin`.
-pub(crate) fn millis(origin: i64, time: OffsetDateTime) -> i64 {
-    i64::try_from((time - instant(origin, 0)).whole_milliseconds()).expect("a model time")
+/// `time` as model time: whole milliseconds after [`ORIGIN`].
+pub(crate) fn ms(time: OffsetDateTime) -> i64 {
+    i64::try_from((time - at(0)).whole_milliseconds()).expect("a model time")
 }
 
 /// `Backoff`'s documented delay before retry `attempt` (from 1), in whole milliseconds:
@@ -46,4 +49,24 @@ pub(crate) fn backoff_delay(rng: &mut Rng, initial: i64, max: i64, attempt: u32)
         rng.next_u64() % (span + 1)
     };
     half + jitter as i64
+}
+
+/// An `UnexpectedEvent` refusal as a model predicts it, for either machine: the state, the
+/// events it accepts there, and the event it got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Unexpected<S, K> {
+    pub(crate) state: S,
+    pub(crate) expected: Vec<K>,
+    pub(crate) got: K,
+}
+
+impl<S: Copy, K: Copy> Unexpected<S, K> {
+    /// The model's form of a machine's `UnexpectedEvent { state, expected, got }`.
+    pub(crate) fn of(state: &S, expected: &[K], got: &K) -> Self {
+        Self {
+            state: *state,
+            expected: expected.to_vec(),
+            got: *got,
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! these steps.
 
 use super::*;
-use crate::model_support;
+use crate::model_support::{self, Unexpected};
 use wxlogin::client::EventKind;
 
 use super::super::world::{
@@ -40,11 +40,11 @@ impl Model {
         let refusal = if Some(id) != self.outstanding() && self.awaited() == Some(got) {
             Refusal::Unknown { id, got }
         } else {
-            Refusal::Unexpected {
+            Refusal::Unexpected(Unexpected {
                 state: self.kind(),
                 expected: self.accepted(),
                 got,
-            }
+            })
         };
         self.refusal = Some(refusal);
     }
