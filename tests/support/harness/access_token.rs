@@ -32,12 +32,7 @@ use crate::markers::{APP_SECRET, TOKEN, assert_quiet};
 use crate::token_ledger::{EventFacts, FetchLedger, assert_late};
 
 pub(crate) fn access_token(data: &[u8]) {
-    let first = run(data);
-    let second = run(data);
-    assert_eq!(
-        first, second,
-        "replaying the same input gave other commands"
-    );
+    super::replayed(data, run);
 }
 
 struct Checker {

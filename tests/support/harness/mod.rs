@@ -16,6 +16,17 @@ pub(crate) mod server;
 use crate::clock;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
+/// Runs a harness twice on the same input: both runs must give the same commands (invariant
+/// "replaying the same input gives the same commands" of every machine harness).
+pub(crate) fn replayed<T: PartialEq + std::fmt::Debug>(data: &[u8], run: fn(&[u8]) -> T) {
+    let first = run(data);
+    let second = run(data);
+    assert_eq!(
+        first, second,
+        "replaying the same input gave other commands"
+    );
+}
+
 /// Reads fuzz bytes as a stream of small decisions; past the end every read gives zero.
 pub(crate) struct Bytes<'a> {
     data: &'a [u8],
