@@ -3,10 +3,18 @@
 //! fuzz invariants (see `tests/support/harness/`).
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/ledger/client.rs"]
+mod client_ledger;
+#[path = "support/clock.rs"]
+mod clock;
 #[path = "support/harness/mod.rs"]
 mod harness;
+#[path = "support/markers.rs"]
+mod markers;
 #[path = "support/rng.rs"]
 mod rng;
+#[path = "support/ledger/access_token.rs"]
+mod token_ledger;
 
 use std::fs;
 use std::path::Path;

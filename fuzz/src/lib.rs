@@ -1,8 +1,16 @@
 //! The fuzz harnesses of `tests/support/harness/`, one entry point per target. The same files
 //! are replayed on stable by `tests/fuzz_corpus.rs`; each states its invariants at its top.
 
+#[path = "../../tests/support/ledger/client.rs"]
+mod client_ledger;
+#[path = "../../tests/support/clock.rs"]
+mod clock;
 #[path = "../../tests/support/harness/mod.rs"]
 mod harness;
+#[path = "../../tests/support/markers.rs"]
+mod markers;
+#[path = "../../tests/support/ledger/access_token.rs"]
+mod token_ledger;
 
 /// `client_events`: arbitrary event sequences fed to a `LoginMachine`.
 pub fn client_events(data: &[u8]) {

@@ -1,18 +1,16 @@
 //! The access token cache's rules, one scenario each: single flight, early refresh from the
-//! cache's own deadline, compare-and-expire under a storm, stale rejections, backoff.
+//! cache's own deadline, compare-and-expire under a storm, stale rejections. What WeChat's
+//! failures do is in `failures.rs`.
 #![allow(clippy::unwrap_used)]
 
 use crate::access_token_support;
+use crate::clock::t0;
+use crate::markers::{APP_SECRET, head};
 
 use access_token_support::*;
-use wxlogin::Handled;
-use wxlogin::backoff::Backoff;
-use wxlogin::http::{Method, TransportFailure};
-use wxlogin::server::access_token::{
-    AccessTokenCache, AccessTokenError, Command, StateKind, TokenEndpoint, TokenFailure,
-};
-use wxlogin::server::wechat_api::ApiFailure;
-use wxlogin::{EffectId, WaiterId};
+use wxlogin::WaiterId;
+use wxlogin::http::Method;
+use wxlogin::server::access_token::{AccessTokenCache, Command, StateKind, TokenEndpoint};
 
 #[test]
 fn five_hundred_waiters_during_one_fetch_get_one_fetch() {
@@ -68,7 +66,7 @@ fn stable_request_by_default_plain_as_an_option() {
     let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
     assert_eq!(
         body,
-        serde_json::json!({"grant_type":"client_credential","appid":APPID,"secret":SECRET,"force_refresh":false})
+        serde_json::json!({"grant_type":"client_credential","appid":APPID,"secret":APP_SECRET,"force_refresh":false})
     );
 
     let mut plain_config = config();
@@ -81,7 +79,10 @@ fn stable_request_by_default_plain_as_an_option() {
     assert_eq!(request.method, Method::Get);
     assert_eq!(
         request.url,
-        format!("{BASE}/cgi-bin/token?grant_type=client_credential&appid={APPID}&secret={SECRET}")
+        format!(
+            "{BASE}/cgi-bin/token?grant_type=client_credential&appid={APPID}&secret={}%2B%2F%3D",
+            head(APP_SECRET)
+        )
     );
     assert!(request.body.is_empty());
 }
@@ -131,6 +132,26 @@ fn a_token_shorter_than_the_margin_refreshes_at_half_its_life() {
     );
 }
 
+/// WeChat grants every fetch among `commands` at once, each a two-hour `T<serial>`: how many.
+fn grant_all(
+    cache: &mut AccessTokenCache,
+    commands: &[Command],
+    now: time::OffsetDateTime,
+    serial: &mut u32,
+) -> u32 {
+    let mut granted_now = 0;
+    for (id, _) in fetches(commands) {
+        let token = format!("T{serial}");
+        cache
+            .handle(answer(id, granted(&token, 7200)), now)
+            .applied();
+        *serial += 1;
+        granted_now += 1;
+        drain(cache);
+    }
+    granted_now
+}
+
 /// Over three simulated days with a waiter every ten minutes and a WeChat that answers at once,
 /// no waiter ever waits for a fetch: every one is served in the call that asked.
 #[test]
@@ -155,26 +176,13 @@ fn no_waiter_waits_on_a_refresh_that_could_have_been_done_ahead() {
             );
             // A refresh due at this very instant starts in the same call, after the waiter
             // was served.
-            for (id, _) in fetches(&commands) {
-                cache
-                    .handle(answer(id, granted(&format!("T{serial}"), 7200)), now)
-                    .applied();
-                serial += 1;
-                refreshes += 1;
-                drain(&mut cache);
-            }
+            refreshes += grant_all(&mut cache, &commands, now, &mut serial);
             next_waiter += 1;
             next_need = now + time::Duration::minutes(10);
         } else {
             cache.handle_timeout(now);
-            for (id, _) in fetches(&drain(&mut cache)) {
-                cache
-                    .handle(answer(id, granted(&format!("T{serial}"), 7200)), now)
-                    .applied();
-                serial += 1;
-                refreshes += 1;
-                drain(&mut cache);
-            }
+            let commands = drain(&mut cache);
+            refreshes += grant_all(&mut cache, &commands, now, &mut serial);
         }
     }
     assert_eq!(refreshes, 3 * 24 * 3600 / 6900, "one refresh per 6900 s");
@@ -317,198 +325,4 @@ fn a_rejection_during_an_early_refresh_joins_it() {
             (WaiterId(2), "T2".to_owned())
         ]
     );
-}
-
-#[test]
-fn busy_is_retried_with_capped_backoff_then_fails() {
-    let mut cache = AccessTokenCache::new(config());
-    cache.handle(need(1), t0()).applied();
-    let mut now = t0();
-    let backoff = Backoff::default();
-    for attempt in 1..=backoff.max_attempts {
-        let commands = drain(&mut cache);
-        let fetched = fetches(&commands);
-        assert_eq!(fetched.len(), 1, "attempt {attempt}");
-        cache
-            .handle(answer(fetched[0].0, errcode(-1, "system busy")), now)
-            .applied();
-        if attempt < backoff.max_attempts {
-            assert_eq!(cache.state(), StateKind::BackingOff);
-            let at = cache.poll_timeout().unwrap();
-            assert!(at > now && at - now <= backoff.max, "capped delay");
-            now = at;
-            cache.handle_timeout(now);
-        }
-    }
-    let commands = drain(&mut cache);
-    let failures = failed(&commands);
-    assert_eq!(failures.len(), 1);
-    let TokenFailure::Unavailable { attempts, last } = &failures[0].1 else {
-        panic!("unavailable: {:?}", failures[0].1)
-    };
-    assert_eq!(*attempts, backoff.max_attempts);
-    assert_eq!(last.wechat().unwrap().errcode, -1);
-    assert_eq!(cache.state(), StateKind::Idle);
-}
-
-#[test]
-fn a_busy_answer_then_success_serves_the_waiter() {
-    let mut cache = AccessTokenCache::new(config());
-    cache.handle(need(1), t0()).applied();
-    let (id, _) = fetches(&drain(&mut cache))[0];
-    cache
-        .handle(
-            answer(
-                id,
-                Err(TransportFailure::Connection {
-                    message: "reset".into(),
-                }),
-            ),
-            t0(),
-        )
-        .applied();
-    let at = cache.poll_timeout().unwrap();
-    cache.handle_timeout(at);
-    let (id, _) = fetches(&drain(&mut cache))[0];
-    cache.handle(answer(id, granted("T1", 7200)), at).applied();
-    assert_eq!(
-        served(&drain(&mut cache)),
-        vec![(WaiterId(1), "T1".to_owned())]
-    );
-}
-
-#[test]
-fn a_configuration_error_fails_at_once_and_cools_down() {
-    let mut cache = cache_with("T1", 7200, t0());
-    let due = t0() + secs(6900);
-    cache.handle_timeout(due);
-    let (id, _) = fetches(&drain(&mut cache))[0];
-    cache
-        .handle(
-            answer(id, errcode(40125, "invalid appsecret rid: 65a-b")),
-            due,
-        )
-        .applied();
-    assert_eq!(cache.state(), StateKind::Idle);
-    assert_eq!(cache.poll_timeout(), Some(due + secs(60)), "cooldown");
-    // The cached token still serves meanwhile.
-    cache.handle(need(1), due + secs(1)).applied();
-    assert_eq!(served(&drain(&mut cache))[0].1, "T1");
-}
-
-#[test]
-fn a_daily_quota_waits_for_beijing_midnight() {
-    let mut cache = AccessTokenCache::new(config());
-    cache.handle(need(1), t0()).applied();
-    let (id, _) = fetches(&drain(&mut cache))[0];
-    cache
-        .handle(
-            answer(id, errcode(45009, "reach max api daily quota limit")),
-            t0(),
-        )
-        .applied();
-    let failures = failed(&drain(&mut cache));
-    let TokenFailure::Unavailable { last, .. } = &failures[0].1 else {
-        panic!("unavailable")
-    };
-    assert!(matches!(last, ApiFailure::WeChat(e) if e.errcode == 45009));
-    // No token cached: nothing to refresh ahead. A waiter still starts a fetch.
-    assert_eq!(cache.poll_timeout(), None);
-    cache.handle(need(2), t0() + secs(1)).applied();
-    assert_eq!(fetches(&drain(&mut cache)).len(), 1);
-}
-
-#[test]
-fn a_quota_error_on_refresh_ahead_waits_until_the_quota_resets() {
-    let mut cache = cache_with("T1", 7200, t0());
-    let due = t0() + secs(6900);
-    cache.handle_timeout(due);
-    let (id, _) = fetches(&drain(&mut cache))[0];
-    cache
-        .handle(answer(id, errcode(45009, "quota")), due)
-        .applied();
-    // t0 is 08:00 Beijing; the next Beijing midnight is 16:00 UTC.
-    assert_eq!(cache.poll_timeout(), Some(t0() + time::Duration::hours(16)));
-}
-
-#[test]
-fn a_fetch_timeout_counts_as_transient_and_ignores_the_late_answer() {
-    let mut cache = AccessTokenCache::new(config());
-    cache.handle(need(1), t0()).applied();
-    let (id, _) = fetches(&drain(&mut cache))[0];
-    assert_eq!(cache.poll_timeout(), Some(t0() + secs(10)));
-    cache.handle_timeout(t0() + secs(10));
-    assert_eq!(cache.state(), StateKind::BackingOff);
-    assert_eq!(
-        cache.last_failure(),
-        Some(&TokenFailure::Unavailable {
-            attempts: 1,
-            last: ApiFailure::Transport(TransportFailure::Timeout)
-        })
-    );
-    let before = cache.clone();
-    assert_eq!(
-        cache.handle(answer(id, granted("LATE", 7200)), t0() + secs(11)),
-        Ok(Handled::Late)
-    );
-    assert_eq!(cache, before);
-    assert!(drain(&mut cache).is_empty());
-}
-
-/// An answer at its deadline is late even before `handle_timeout` ran: the deadline, not the
-/// driver's timer, decides. Nothing changes; the timeout then fires as usual.
-#[test]
-fn an_answer_at_its_deadline_is_late_before_the_timer_fires() {
-    let mut cache = AccessTokenCache::new(config());
-    cache.handle(need(1), t0()).applied();
-    let (id, _) = fetches(&drain(&mut cache))[0];
-    let before = cache.clone();
-    assert_eq!(
-        cache.handle(answer(id, granted("T1", 7200)), t0() + secs(10)),
-        Ok(Handled::Late)
-    );
-    assert!(cache == before && drain(&mut cache).is_empty());
-    // Just before the deadline the same answer is applied.
-    let mut on_time = before.clone();
-    on_time
-        .handle(
-            answer(id, granted("T1", 7200)),
-            t0() + secs(10) - time::Duration::nanoseconds(1),
-        )
-        .applied();
-    assert_eq!(served(&drain(&mut on_time)).len(), 1);
-    // A second answer to the same id is late too.
-    assert_eq!(
-        on_time.handle(answer(id, granted("T2", 7200)), t0() + secs(9)),
-        Ok(Handled::Late)
-    );
-    // An id never given out is a broken contract.
-    assert_eq!(
-        on_time.handle(answer(EffectId(7), granted("T2", 7200)), t0() + secs(9)),
-        Err(AccessTokenError::UnknownId { id: EffectId(7) })
-    );
-}
-
-/// Found by the `access_token` fuzz target: at the last representable instant a granted
-/// token's expiry saturated to `now` and it was handed out already expired. Its deadline
-/// saturates to the same instant, so that answer is now late; the waiter is still told.
-#[test]
-fn a_token_that_would_end_before_it_starts_is_not_handed_out() {
-    let end = time::PrimitiveDateTime::MAX.assume_utc();
-    let mut cache = AccessTokenCache::new(config());
-    cache.handle(need(1), end - secs(5)).applied();
-    let (id, _) = fetches(&drain(&mut cache))[0];
-    assert_eq!(
-        cache.handle(answer(id, granted("T1", 7200)), end),
-        Ok(Handled::Late)
-    );
-    cache.handle_timeout(end);
-    let commands = drain(&mut cache);
-    assert!(served(&commands).is_empty());
-    assert_eq!(
-        failed(&commands).len(),
-        1,
-        "the waiter is told, not left waiting"
-    );
-    assert!(cache.token(end).is_none());
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::access_token_support;
+use crate::clock::t0;
 
 use std::collections::BTreeMap;
 use wxlogin::{EffectId, WaiterId};

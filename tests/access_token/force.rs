@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::access_token_support;
+use crate::clock::t0;
 
 use access_token_support::*;
 use time::{Duration, OffsetDateTime};
@@ -141,9 +142,7 @@ fn the_21st_forced_refresh_of_a_beijing_day_is_refused_until_midnight() {
 
 #[test]
 fn a_force_during_a_normal_fetch_goes_next() {
-    let mut cache = AccessTokenCache::new(config());
-    cache.handle(need(1), t0()).applied();
-    let (id, _) = fetches(&drain(&mut cache))[0];
+    let (mut cache, id) = cold_fetch(t0());
     cache.handle(force(2), t0()).applied();
     assert!(drain(&mut cache).is_empty(), "one flight at a time");
 

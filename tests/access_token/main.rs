@@ -5,13 +5,20 @@
 // The shared helpers this crate uses, from `tests/support/`.
 #[path = "../support/access_token_support/mod.rs"]
 mod access_token_support;
-#[path = "../support/harness/ledger.rs"]
-mod ledger;
+#[path = "../support/clock.rs"]
+mod clock;
+#[path = "../support/markers.rs"]
+mod markers;
 #[path = "../support/model_support/mod.rs"]
 mod model_support;
+#[path = "../support/rng.rs"]
+mod rng;
+#[path = "../support/ledger/access_token.rs"]
+mod token_ledger;
 
 mod cache;
 mod contract;
+mod failures;
 mod force;
 mod model_based;
 mod redaction;

@@ -28,19 +28,18 @@ mod rules;
 mod strategies;
 mod world;
 
+use crate::markers::{APP_SECRET, assert_quiet};
 use crate::model_support;
 use std::collections::{BTreeSet, HashMap};
 use wxlogin::{EffectId, WaiterId};
 
-use crate::ledger;
-use driver::{
-    BASE, Driver, SECRET, at, fail, late_answer, ms, refusal, rejection, snap_of, state_of,
-};
-use ledger::FetchLedger;
+use crate::token_ledger;
+use driver::{BASE, Driver, at, fail, late_answer, ms, refusal, rejection, snap_of, state_of};
 use model::{Model, Phase};
 use proptest::prelude::*;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
 use time::Duration;
+use token_ledger::FetchLedger;
 use world::{
     BACKOFF_INITIAL, BACKOFF_MAX, CALL_TIMEOUT, COOLDOWN, Dup, Imp, Tok, Tr, foreign_snap,
 };
@@ -87,7 +86,8 @@ impl StateMachineTest for Driver {
     type Reference = Reference;
 
     fn init_test(m: &Model) -> Self {
-        let mut config = AccessTokenConfig::new("wxMODEL0001", AppSecret::new(SECRET), m.cfg.seed);
+        let mut config =
+            AccessTokenConfig::new("wxMODEL0001", AppSecret::new(APP_SECRET), m.cfg.seed);
         config.base_url = BASE.to_owned();
         config.refresh_margin = Duration::milliseconds(m.cfg.margin);
         if m.cfg.plain {
@@ -236,7 +236,7 @@ impl StateMachineTest for Driver {
                 assert_eq!(d.cache, before, "refused ({error}) but changed");
                 assert!(commands.is_empty(), "refused but emitted {commands:?}");
                 let debug = format!("{error:?} {error}");
-                assert!(!debug.contains(SECRET), "{debug}");
+                assert_quiet("an error", &debug);
             }
         }
         d.check_debug(&commands, &m.seen);

@@ -3,8 +3,10 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::access_token_support;
+use crate::clock::t0;
+use crate::markers::{APP_SECRET, TOKEN, assert_quiet, head};
 
-use access_token_support::{Applied, BASE, drain, errcode, force, need, secs, t0};
+use access_token_support::{Applied, BASE, drain, errcode, force, need, secs};
 use time::OffsetDateTime;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{AccessToken, AppSecret};
@@ -14,10 +16,10 @@ use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenConfig, Command, Event, TokenEndpoint, TokenSource,
 };
 
-const SECRET: &str = "APPSECRETMARKER+/=";
-const SECRET_MARK: &str = "APPSECRETMARKER";
-const TOKEN: &str = "ACCESSTOKENMARKER";
-const OLD: &str = "OLDTOKENMARKER";
+/// The token the cache holds before the rejection; `TOKEN` is the one after it.
+fn old() -> String {
+    format!("{TOKEN}-old")
+}
 
 fn granted(token: &str) -> Result<HttpResponse, TransportFailure> {
     Ok(HttpResponse::json(
@@ -35,9 +37,7 @@ impl Seen {
 
     fn check(&self) {
         for text in &self.0 {
-            for marker in [SECRET_MARK, TOKEN, OLD] {
-                assert!(!text.contains(marker), "{marker} leaked in {text}");
-            }
+            assert_quiet("the cache's outputs", text);
         }
         assert!(self.0.len() > 40, "the test saw enough: {}", self.0.len());
     }
@@ -107,13 +107,14 @@ fn fetched(id: EffectId, result: Result<HttpResponse, TransportFailure>) -> Opti
 }
 
 fn run(endpoint: TokenEndpoint, seen: &mut Seen) {
-    let mut config = AccessTokenConfig::new("wxAPPID", AppSecret::new(SECRET), 3);
+    let mut config = AccessTokenConfig::new("wxAPPID", AppSecret::new(APP_SECRET), 3);
     config.base_url = BASE.to_owned();
     config.endpoint = endpoint;
     seen.push(format!("{config:?}"));
     let mut cache = AccessTokenCache::new(config);
     let url = format!(
-        "{BASE}/cgi-bin/token?grant_type=client_credential&appid=wxAPPID&secret=APPSECRETMARKER%2B%2F%3D"
+        "{BASE}/cgi-bin/token?grant_type=client_credential&appid=wxAPPID&secret={}%2B%2F%3D",
+        head(APP_SECRET)
     );
     let mut now = t0();
     let failures = [
@@ -121,9 +122,9 @@ fn run(endpoint: TokenEndpoint, seen: &mut Seen) {
             message: format!("error sending request for url ({url})"),
         }),
         Err(TransportFailure::Other {
-            message: format!("tls: secret {SECRET} in a message"),
+            message: format!("tls: secret {APP_SECRET} in a message"),
         }),
-        errcode(-1, &format!("busy {SECRET} rid: 1-2")),
+        errcode(-1, &format!("busy {APP_SECRET} rid: 1-2")),
     ];
     let mut commands = feed(&mut cache, Some(need(1)), now, seen);
     for result in failures {
@@ -133,14 +134,14 @@ fn run(endpoint: TokenEndpoint, seen: &mut Seen) {
     }
     feed(
         &mut cache,
-        fetched(fetch_id(&commands), granted(OLD)),
+        fetched(fetch_id(&commands), granted(&old())),
         now,
         seen,
     );
 
     // Compare-and-expire, then a refresh to TOKEN.
     let rejection = Event::TokenRejected {
-        token: AccessToken::new(OLD),
+        token: AccessToken::new(old()),
         generation: 1,
         errcode: 40001,
         waiter: Some(WaiterId(9)),
@@ -156,7 +157,7 @@ fn run(endpoint: TokenEndpoint, seen: &mut Seen) {
     // A forced refresh failing with a configuration error, then one refused as too soon.
     let commands = feed(&mut cache, Some(force(10)), now, seen);
     let id = fetch_id(&commands);
-    let bad = errcode(40125, &format!("invalid appsecret {SECRET}"));
+    let bad = errcode(40125, &format!("invalid appsecret {APP_SECRET}"));
     let commands = feed(&mut cache, fetched(id, bad), now, seen);
     assert!(matches!(
         commands[..],
@@ -197,7 +198,7 @@ fn run(endpoint: TokenEndpoint, seen: &mut Seen) {
         now,
         seen,
     );
-    let mut reader_config = AccessTokenConfig::new("wx", AppSecret::new(SECRET), 1);
+    let mut reader_config = AccessTokenConfig::new("wx", AppSecret::new(APP_SECRET), 1);
     reader_config.source = TokenSource::Shared;
     let mut reader = AccessTokenCache::new(reader_config);
     let commands = feed(&mut reader, Some(need(1)), now, seen);
@@ -222,7 +223,7 @@ fn no_secret_in_any_debug_or_message() {
     run(TokenEndpoint::Plain, &mut seen);
     seen.check();
     // The markers did travel through the machine: the test can fail.
-    let mut config = AccessTokenConfig::new("wx", AppSecret::new(SECRET), 1);
+    let mut config = AccessTokenConfig::new("wx", AppSecret::new(APP_SECRET), 1);
     config.base_url = BASE.to_owned();
     config.endpoint = TokenEndpoint::Plain;
     let mut cache = AccessTokenCache::new(config);
@@ -230,6 +231,6 @@ fn no_secret_in_any_debug_or_message() {
     let Some(Command::Fetch { request, .. }) = cache.poll_command() else {
         panic!("a fetch")
     };
-    assert!(request.url.contains(SECRET_MARK));
-    assert!(!format!("{request:?}").contains(SECRET_MARK));
+    assert!(request.url.contains(head(APP_SECRET)));
+    assert!(!format!("{request:?}").contains(head(APP_SECRET)));
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::access_token_support;
+use crate::clock::t0;
 
 use access_token_support::*;
 use wxlogin::WaiterId;

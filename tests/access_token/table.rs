@@ -5,6 +5,7 @@
 //! clone from before.
 
 use crate::access_token_support::*;
+use crate::clock::t0;
 use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenError, Event, EventKind, StateKind, TokenSource,
 };

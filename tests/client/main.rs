@@ -3,10 +3,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
 
 // The shared helpers this crate uses, from `tests/support/`.
+#[path = "../support/ledger/client.rs"]
+mod client_ledger;
+#[path = "../support/clock.rs"]
+mod clock;
 #[path = "../support/common/mod.rs"]
 mod common;
+#[path = "../support/markers.rs"]
+mod markers;
 #[path = "../support/model_support/mod.rs"]
 mod model_support;
+#[path = "../support/rng.rs"]
+mod rng;
 
 mod model_based;
 mod pair;

@@ -24,6 +24,7 @@ use crate::model_support;
 use std::collections::{BTreeSet, HashMap};
 use wxlogin::{EffectId, WaiterId};
 
+use crate::client_ledger::Ledger;
 use driver::{Driver, answer_of, at, ms, refusal};
 use model::{Model, Phase, Then};
 use proptest::prelude::*;
@@ -289,8 +290,7 @@ impl StateMachineTest for Driver {
             completed: BTreeSet::new(),
             codes: HashMap::new(),
             codes_sent: BTreeSet::new(),
-            in_world: Vec::new(),
-            latest: at(0),
+            ledger: Ledger::default(),
         }
     }
 
@@ -377,7 +377,7 @@ impl StateMachineTest for Driver {
                 })
             }
         };
-        d.latest = d.latest.max(d.now);
+        d.ledger.seen(d.now);
         let mut commands = Vec::new();
         while let Some(command) = d.machine.poll_command() {
             commands.push(command);
@@ -397,6 +397,7 @@ impl StateMachineTest for Driver {
             }
         }
         let got: Vec<Exp> = commands.iter().map(|c| d.observe(c)).collect();
+        d.settled();
         assert_eq!(got, m.expect, "commands: machine (left) vs model (right)");
         d
     }

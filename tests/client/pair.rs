@@ -181,6 +181,7 @@ fn a_used_code_makes_the_client_fetch_a_fresh_one() {
 fn a_minute_quota_reaches_the_client_as_429_with_retry_after() {
     let mut world = World::new(config());
     world.wechat.script = vec![WeChatReply::Errcode(45011)].into();
+    world.advance(20);
     world.request(1);
     let LoginFailure::Server {
         status: 429,
@@ -191,7 +192,7 @@ fn a_minute_quota_reaches_the_client_as_429_with_retry_after() {
         panic!("expected a 429")
     };
     assert_eq!(body.error, ErrorKind::RateLimited);
-    // The clock starts at 22:13:20, so the next minute begins 40 seconds later.
+    // The clock starts on a whole minute: 20 seconds in, the next one begins 40 seconds later.
     assert_eq!(body.retry_after, Some(40));
 }
 

@@ -6,7 +6,9 @@ use crate::common;
 // The JSON form of every event and command: `client_properties/json.rs`.
 mod json;
 
-use common::{Answer, World, WxLogin, at, config};
+use crate::clock::{T0, at, t0};
+use crate::markers::{CODE, TOKEN, assert_quiet};
+use common::{Answer, World, WxLogin, config, record};
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 use wxlogin::client::{Command, Event, LoginError, LoginFailure, LoginMachine, Step, WxFailure};
 use wxlogin::http::{HttpResponse, TransportFailure};
@@ -103,7 +105,7 @@ fn time_going_backwards_is_tolerated() {
     let mut world = World::new(config());
     world.now = at(10_000);
     world.request(1);
-    world.now = at(0);
+    world.now = t0();
     world.request(2);
     assert_eq!(
         world.token_of(2),
@@ -127,7 +129,7 @@ fn random_walks_never_panic_lose_a_waiter_or_change_on_refusal() {
             z ^ (z >> 31)
         };
         let mut machine = LoginMachine::new(config());
-        let mut now = at(0);
+        let mut now = t0();
         let mut waiters = 0u64;
         let mut completed = std::collections::HashSet::new();
         let mut last_id = EffectId(0);
@@ -221,21 +223,10 @@ fn random_walks_never_panic_lose_a_waiter_or_change_on_refusal() {
     }
 }
 
-const MARKERS: [&str; 3] = ["MARKER-CODE", "MARKER-TOKEN", "MARKER-STORE"];
-
-fn assert_redacted(what: &str, debug: String) {
-    for marker in MARKERS {
-        assert!(
-            !debug.contains(marker),
-            "{marker} leaked in the Debug of {what}: {debug}"
-        );
-    }
-}
-
 #[test]
 fn secrets_never_reach_debug_output() {
     let mut machine = LoginMachine::new(config());
-    let now = at(0);
+    let now = t0();
     let mut seen = Vec::new();
     let mut feed = |machine: &mut LoginMachine, event: Event| {
         seen.push(format!("{event:?}"));
@@ -255,7 +246,7 @@ fn secrets_never_reach_debug_output() {
         },
     )
     .unwrap();
-    let stored = r#"{"v":1,"token":"MARKER-STORE","expires_at":1700007200,"issued_at":1700000000}"#;
+    let stored = record(&format!("{TOKEN}-stored"), T0 + 7200, T0);
     let value = Some(StorageValue::new(stored));
     let id = feed(&mut machine, Event::StorageRead { id, value }).unwrap();
     let id = feed(
@@ -266,10 +257,10 @@ fn secrets_never_reach_debug_output() {
         },
     )
     .unwrap();
-    let code = Ok(LoginCode::new("MARKER-CODE"));
+    let code = Ok(LoginCode::new(CODE));
     let id = feed(&mut machine, Event::CodeObtained { id, result: code }).unwrap();
     let grant = LoginGranted {
-        token: SessionToken::new("MARKER-TOKEN"),
+        token: SessionToken::new(TOKEN),
         expires_in: 60,
     };
     feed(
@@ -281,11 +272,11 @@ fn secrets_never_reach_debug_output() {
     );
     let rejected = Event::SessionRejected {
         waiter: WaiterId(2),
-        token: SessionToken::new("MARKER-TOKEN"),
+        token: SessionToken::new(TOKEN),
     };
     feed(&mut machine, rejected);
     for text in seen {
-        assert_redacted("the flow", text);
+        assert_quiet("the flow", &text);
     }
     let errors = [
         format!(
@@ -306,6 +297,6 @@ fn secrets_never_reach_debug_output() {
         format!("{:?}", machine.config()),
     ];
     for text in errors {
-        assert_redacted("errors and config", text);
+        assert_quiet("errors and config", &text);
     }
 }

@@ -4,7 +4,8 @@
 
 use crate::common;
 
-use common::{Answer, T0, World, WxCheck, WxLogin, at, config, record};
+use crate::clock::{T0, at, t0};
+use common::{Answer, World, WxCheck, WxLogin, config, record};
 use time::Duration;
 use wxlogin::Handled;
 use wxlogin::client::{

@@ -10,7 +10,8 @@ use crate::common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use common::{Answer, T0, World, WxCheck, WxLogin, config, record};
+use crate::clock::{T0, at, t0};
+use common::{Answer, World, WxCheck, WxLogin, config, record};
 use wxlogin::Handled;
 use wxlogin::client::{Event, EventKind, LoginError, LoginMachine, StateKind, WxFailure};
 use wxlogin::http::{HttpResponse, TransportFailure};
@@ -102,7 +103,7 @@ fn every_state_and_event_pair_follows_the_table() {
             // Without an outstanding effect, an id that was never given out.
             let id = pending.unwrap_or(EffectId(u64::MAX));
             let before = machine.clone();
-            let result = machine.handle(event_of(kind, id), common::at(1));
+            let result = machine.handle(event_of(kind, id), at(1));
             let listed = state.expected().contains(&kind);
             match expected_target(state, kind) {
                 Some(target) => {
@@ -137,7 +138,7 @@ fn answers_with_ids_never_given_out_are_unknown_where_the_kind_is_expected() {
     let (mut machine, pending) = machine_in(StateKind::ObtainingCode);
     let before = machine.clone();
     let unknown = EffectId(pending.unwrap().0 + 100);
-    let result = machine.handle(event_of(EventKind::CodeObtained, unknown), common::at(1));
+    let result = machine.handle(event_of(EventKind::CodeObtained, unknown), at(1));
     assert_eq!(
         result,
         Err(LoginError::UnknownId {
@@ -156,7 +157,7 @@ fn spurious_timeouts_change_nothing() {
         // Before the deadline, or with none set, handle_timeout is a no-op.
         let early = machine
             .poll_timeout()
-            .map_or(common::at(0), |t| t - time::Duration::milliseconds(1));
+            .map_or(t0(), |t| t - time::Duration::milliseconds(1));
         machine.handle_timeout(early);
         assert_eq!(machine, before, "{state:?}");
     }
@@ -325,7 +326,7 @@ fn walk() -> BTreeMap<(StateKind, StateKind), BTreeSet<String>> {
         for (label, event) in inputs(&probe, id) {
             let (mut machine, _) = machine_in(state);
             let moved = match event {
-                Some(event) => machine.handle(event, common::at(1)) == Ok(Handled::Applied),
+                Some(event) => machine.handle(event, at(1)) == Ok(Handled::Applied),
                 None => match machine.poll_timeout() {
                     Some(at) => {
                         machine.handle_timeout(at);

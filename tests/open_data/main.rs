@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
 
 // The shared helpers this crate uses, from `tests/support/`.
+#[path = "../support/markers.rs"]
+mod markers;
 #[path = "../support/open_data_support/mod.rs"]
 mod open_data_support;
 

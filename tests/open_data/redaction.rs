@@ -3,6 +3,7 @@
 #![cfg(feature = "crypto")]
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
+use crate::markers::{PLANTED, assert_quiet};
 use crate::open_data_support;
 
 use std::collections::BTreeSet;
@@ -15,8 +16,6 @@ use wxlogin::server::open_data::{
     DecryptOptions, OpenDataFailure, UserInfo, decrypt, verify_raw_data_signature,
 };
 use wxlogin::server::phone::PhoneNumber;
-
-const PLAIN: &str = "PLAINMARKER";
 
 fn fail<T: serde::de::DeserializeOwned>(
     key: &str,
@@ -37,7 +36,7 @@ fn every_error() -> Vec<OpenDataFailure> {
         .repair_mangled_plus(true)
         .max_watermark_age(Duration::seconds(1), OffsetDateTime::UNIX_EPOCH);
     let enc = |plaintext: &str| demo_encrypt(plaintext.as_bytes());
-    let mut not_utf8 = PLAIN.as_bytes().to_vec();
+    let mut not_utf8 = PLANTED.as_bytes().to_vec();
     not_utf8.extend_from_slice(&[0xff, 0xfe]);
     vec![
         // SessionKey: each fault, with marker text.
@@ -75,16 +74,21 @@ fn every_error() -> Vec<OpenDataFailure> {
         fail::<Value>(SESSION_KEY, &demo_encrypt(&not_utf8), IV, strict),
         fail::<Value>(
             SESSION_KEY,
-            &enc(&format!("{{\"{PLAIN}\": {PLAIN}}}")),
+            &enc(&format!("{{\"{PLANTED}\": {PLANTED}}}")),
             IV,
             strict,
         ),
         // MissingWatermark, InvalidWatermark, AppIdMismatch.
-        fail::<Value>(SESSION_KEY, &enc(&format!("{{\"{PLAIN}\":1}}")), IV, strict),
+        fail::<Value>(
+            SESSION_KEY,
+            &enc(&format!("{{\"{PLANTED}\":1}}")),
+            IV,
+            strict,
+        ),
         fail::<Value>(
             SESSION_KEY,
             &enc(&format!(
-                "{{\"watermark\":{{\"appid\":\"{PLAIN}\",\"timestamp\":\"{PLAIN}\"}}}}"
+                "{{\"watermark\":{{\"appid\":\"{PLANTED}\",\"timestamp\":\"{PLANTED}\"}}}}"
             )),
             IV,
             strict,
@@ -92,7 +96,7 @@ fn every_error() -> Vec<OpenDataFailure> {
         fail::<Value>(
             SESSION_KEY,
             &enc(&format!(
-                "{{\"watermark\":{{\"appid\":\"{PLAIN}\",\"timestamp\":1}}}}"
+                "{{\"watermark\":{{\"appid\":\"{PLANTED}\",\"timestamp\":1}}}}"
             )),
             IV,
             strict,
@@ -102,7 +106,7 @@ fn every_error() -> Vec<OpenDataFailure> {
         // Payload: serde_json would quote the value; the error must not.
         fail::<UserInfo>(
             SESSION_KEY,
-            &enc(&watermarked(&format!("\"gender\":\"{PLAIN}\","))),
+            &enc(&watermarked(&format!("\"gender\":\"{PLANTED}\","))),
             IV,
             strict,
         ),
@@ -111,10 +115,18 @@ fn every_error() -> Vec<OpenDataFailure> {
 }
 
 fn markers() -> Vec<String> {
-    let mut markers: Vec<String> = ["MARKER", PLAIN, SESSION_KEY, IV, APP_ID, "Band", "oGZUI0eg"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut markers: Vec<String> = [
+        "MARKER",
+        PLANTED,
+        SESSION_KEY,
+        IV,
+        APP_ID,
+        "Band",
+        "oGZUI0eg",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     // Any 12-character window of the data text.
     markers.extend(
         ENCRYPTED_DATA
@@ -165,6 +177,7 @@ fn errors_never_show_secrets_or_plaintext() {
     let markers = markers();
     for e in every_error() {
         for text in [format!("{e:?}"), e.to_string()] {
+            assert_quiet("a decryption failure", &text);
             for marker in &markers {
                 assert!(
                     !text.contains(marker.as_str()),
@@ -189,6 +202,7 @@ fn options_never_show_secrets() {
         .repair_mangled_plus(true)
         .max_watermark_age(Duration::minutes(5), OffsetDateTime::UNIX_EPOCH);
     let text = format!("{options:?}");
+    assert_quiet("the options", &text);
     for marker in markers() {
         assert!(!text.contains(marker.as_str()), "{marker:?} in {text}");
     }

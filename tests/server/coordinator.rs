@@ -1,6 +1,7 @@
 //! The login coordinator: duplicate codes joined, finished ones remembered, memory bounded.
 #![allow(clippy::unwrap_used)]
 
+use crate::clock::t0;
 use crate::server_util;
 
 use server_util::*;

@@ -3,6 +3,7 @@
 //! validator or is refused, and is then never sent.
 #![allow(clippy::unwrap_used)]
 
+use crate::clock::t0;
 use crate::server_util;
 
 use server_util::*;

@@ -1,6 +1,7 @@
 //! The server login machine, one scenario per rule of issue 3.
 #![allow(clippy::unwrap_used)]
 
+use crate::clock::t0;
 use crate::server_util;
 
 use server_util::*;

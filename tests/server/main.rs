@@ -3,6 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
 
 // The shared helpers this crate uses, from `tests/support/`.
+#[path = "../support/clock.rs"]
+mod clock;
+#[path = "../support/markers.rs"]
+mod markers;
 #[path = "../support/rng.rs"]
 mod rng;
 #[path = "../support/server_util/mod.rs"]
@@ -16,6 +20,7 @@ mod late;
 mod login;
 mod phone;
 mod redaction;
+mod robustness;
 mod scrub;
 mod session;
 mod session_key;

@@ -3,6 +3,7 @@
 //! or a `Debug`; a request id is kept only in WeChat's shape; user ids are bounded at the parse.
 #![allow(clippy::unwrap_used)]
 
+use crate::markers::{CODE, RID_SHAPED_SECRET as SECRET, TOKEN};
 use crate::server_util;
 
 use server_util::*;
@@ -13,8 +14,6 @@ use wxlogin::server::login::{
 use wxlogin::server::wechat_api::ApiFailure;
 use wxlogin::test_support::CodeExchange;
 use wxlogin::test_support::MAX_ERRMSG_BYTES;
-
-const CODE: &str = "C0DEMARKER-123";
 
 /// Every way WeChat's text can quote the secret and the code.
 fn quotes() -> Vec<String> {
@@ -227,7 +226,6 @@ fn every_apis_parse_scrubs_a_secret_quoted_in_a_non_200_body() {
     use wxlogin::server::phone::PhoneApi;
     use wxlogin::test_support::TokenApi;
 
-    const TOKEN: &str = "ACCESSTOKENMARKER";
     let token_config = AccessTokenConfig::new(APPID, AppSecret::new(SECRET), 0);
     let code2session = Code2SessionApi::new(APPID, AppSecret::new(SECRET));
     type Parse<'a> = Box<dyn Fn(&HttpResult) -> String + 'a>;

@@ -1,11 +1,12 @@
 //! The server's session record and the answer to the client's session check.
 #![allow(clippy::unwrap_used)]
 
+use crate::clock::t0;
 use crate::server_util;
 
 use std::collections::BTreeMap;
 
-use server_util::{body_json, t0};
+use server_util::body_json;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 use wxlogin::http::HttpResponse;
 use wxlogin::secret::{SessionKey, SessionToken};

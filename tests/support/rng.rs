@@ -1,7 +1,10 @@
 //! The one pseudo-random generator of the tests: splitmix64, seeded, so every generated input
-//! is reproducible from its seed. The crate's own generator (for jitter) is its internal.
+//! is reproducible from its seed. The crate's own generator (for jitter) is its internal; the
+//! models restate it with this one.
 
-/// splitmix64 (Steele, Lea and Flood, 2014): tiny, deterministic, good enough for test inputs.
+/// splitmix64 (Steele, Lea and Flood, 2014): tiny, deterministic, good enough for test inputs;
+/// also the jitter source `Backoff` documents, so the models predict its delays.
+#[derive(Clone, Debug)]
 pub(crate) struct Rng(u64);
 
 impl Rng {

@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use wxlogin::{EffectId, WaiterId};
 
+use crate::model_support::{self, Unexpected};
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, Method, TransportFailure};
@@ -15,13 +16,11 @@ use wxlogin::server::access_token::{
 use wxlogin::server::wechat_api::ApiFailure;
 
 use super::world::{
-    Ans, Api, CALL_TIMEOUT, DAILY_LIMIT, Exp, FORCE_SPACING, Fail, Ledger, Refusal, Snap, T0_S,
-    Tok, beijing_day,
+    Ans, Api, CALL_TIMEOUT, DAILY_LIMIT, Exp, FORCE_SPACING, Fail, Ledger, Refusal, Snap, Tok,
+    beijing_day,
 };
-use crate::ledger::{EventFacts, FetchLedger, assert_late};
-
-/// The app secret of every run; no `Debug` may show it.
-pub(crate) const SECRET: &str = "model-secret";
+use crate::markers::assert_quiet;
+use crate::token_ledger::{EventFacts, FetchLedger, assert_late};
 
 pub(crate) const BASE: &str = "https://wechat.test";
 
@@ -51,13 +50,7 @@ pub(crate) struct Driver {
     pub(crate) margin: i64,
 }
 
-pub(crate) fn at(ms: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(T0_S).unwrap() + Duration::milliseconds(ms)
-}
-
-pub(crate) fn ms(time: OffsetDateTime) -> i64 {
-    i64::try_from((time - at(0)).whole_milliseconds()).unwrap()
-}
+pub(crate) use model_support::{at, ms};
 
 pub(crate) fn state_of(snap: &Snap, v: u32) -> AccessTokenState {
     AccessTokenState {
@@ -106,10 +99,7 @@ impl Driver {
             waiter,
             answered,
             rejected,
-        } = EventFacts::of(&event);
-        let debug = format!("{event:?}");
-        assert!(!debug.contains(SECRET), "{debug}");
-        self.world.tick(ms(self.now));
+        } = self.world.before(&event, ms(self.now));
         let result = self.cache.handle(event, self.now);
         match (&result, answered) {
             (Ok(handled), Some((id, granted))) => {
@@ -253,7 +243,7 @@ impl Driver {
         for command in commands {
             debug.push_str(&format!("{command:?}"));
         }
-        assert!(!debug.contains(SECRET), "{debug}");
+        assert_quiet("a Debug", &debug);
         for (token, _) in seen {
             assert!(!debug.contains(token.as_str()), "{token} in {debug}");
         }
@@ -294,11 +284,7 @@ pub(crate) fn refusal(error: &AccessTokenError) -> Refusal {
             state,
             expected,
             got,
-        } => Refusal::Unexpected {
-            state: *state,
-            expected: expected.to_vec(),
-            got: *got,
-        },
+        } => Refusal::Unexpected(Unexpected::of(state, expected, got)),
         AccessTokenError::DuplicateWaiter { waiter } => Refusal::Duplicate(waiter.0),
         AccessTokenError::NotATokenError { errcode } => Refusal::NotToken(*errcode),
         AccessTokenError::InvalidState { reason } => Refusal::Invalid(reason),

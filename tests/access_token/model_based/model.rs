@@ -8,6 +8,8 @@
 //! The retry jitter (splitmix64 and "equal jitter" in whole milliseconds, as documented on
 //! `Backoff`) is re-implemented so that backoff deadlines are predicted to the millisecond.
 
+use crate::model_support;
+use crate::rng::Rng;
 use wxlogin::server::access_token::StateKind;
 
 use super::world::{
@@ -51,7 +53,7 @@ pub(crate) struct Model {
     pub(crate) force_waiters: Vec<u64>,
     /// No refresh ahead before this (after a refresh failed for good).
     pub(crate) cooldown: Option<i64>,
-    pub(crate) rng: u64,
+    pub(crate) rng: Rng,
     pub(crate) next_id: u64,
     pub(crate) next_waiter: u64,
     /// Every state published, in order: what a shared store would have seen.
@@ -73,7 +75,7 @@ impl Model {
         let mut seen = Vec::new();
         seen.extend(start.token.as_ref().map(Tok::pair));
         Self {
-            rng: cfg.seed,
+            rng: Rng::new(cfg.seed),
             cfg,
             now: 0,
             phase: Phase::Idle,
@@ -324,23 +326,6 @@ impl Model {
     /// `Backoff`'s documented delay: `d = min(max, initial * 2^(n-1))` in whole milliseconds,
     /// `d/2` plus a uniform draw from `0..=d - d/2` (splitmix64 over the seed).
     fn backoff_delay(&mut self, attempt: u32) -> i64 {
-        let capped = (BACKOFF_INITIAL << (attempt.saturating_sub(1).min(20))).min(BACKOFF_MAX);
-        let half = capped / 2;
-        let span = (capped - half) as u64;
-        let jitter = if span == 0 {
-            0
-        } else {
-            splitmix64(&mut self.rng) % (span + 1)
-        };
-        half + jitter as i64
+        model_support::backoff_delay(&mut self.rng, BACKOFF_INITIAL, BACKOFF_MAX, attempt)
     }
-}
-
-/// splitmix64, as `Backoff` documents its jitter source.
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }

@@ -2,6 +2,7 @@
 //! checking the driver's contract first (a refusal changes nothing), then applying the rule.
 //! Only a timer input (`Deadline`, `Tick`: the driver's `handle_timeout`) fires what is due.
 
+use crate::model_support::Unexpected;
 use wxlogin::server::access_token::{EventKind as K, StateKind};
 
 use super::model::{Model, Phase};
@@ -90,11 +91,11 @@ impl Model {
                         ],
                     ),
                 };
-                self.refusal = Some(Refusal::Unexpected {
+                self.refusal = Some(Refusal::Unexpected(Unexpected {
                     state,
                     expected,
                     got: K::SharedLoaded,
-                });
+                }));
             }
             Tr::Duplicate { waiter, .. } => self.refusal = Some(Refusal::Duplicate(*waiter)),
             Tr::NotToken { errcode, waiter } => {

@@ -2,11 +2,11 @@
 //! WeChat's answers) and the predicted outputs (`Exp`, `Fail`, `Refusal`), as plain data.
 //! Times are milliseconds after `T0_S`; tokens are their text.
 
+use crate::model_support::Unexpected;
 use wxlogin::server::access_token::{EventKind, StateKind};
 
-/// The model clock's origin, in unix seconds: 2024-01-01T15:50:00Z, ten minutes before a
-/// Beijing midnight, so that runs cross one.
-pub(crate) const T0_S: i64 = 1_704_124_200;
+/// The model clock's origin, in unix seconds (see `model_support::ORIGIN`).
+pub(crate) const T0_S: i64 = crate::model_support::ORIGIN;
 pub(crate) const SECOND: i64 = 1_000;
 pub(crate) const CALL_TIMEOUT: i64 = 10 * SECOND;
 pub(crate) const COOLDOWN: i64 = 60 * SECOND;
@@ -274,11 +274,7 @@ pub(crate) enum Fail {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Refusal {
     Unknown(u64),
-    Unexpected {
-        state: StateKind,
-        expected: Vec<EventKind>,
-        got: EventKind,
-    },
+    Unexpected(Unexpected<StateKind, EventKind>),
     Duplicate(u64),
     NotToken(i64),
     Invalid(&'static str),

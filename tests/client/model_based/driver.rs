@@ -4,6 +4,8 @@
 use std::collections::{BTreeSet, HashMap};
 use wxlogin::{EffectId, WaiterId};
 
+use crate::client_ledger::Ledger;
+use crate::model_support::{self, Unexpected};
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::client::{
@@ -14,8 +16,7 @@ use wxlogin::secret::{LoginCode, SessionToken};
 use wxlogin::wire::{LoginGranted, SessionValid, decode_login_request};
 
 use super::world::{
-    Exp, Fail, REQUEST_TIMEOUT, Refusal, ServerAns, Sess, T0_S, WX_TIMEOUT, error_body,
-    transport_error,
+    Exp, Fail, REQUEST_TIMEOUT, Refusal, ServerAns, Sess, WX_TIMEOUT, error_body, transport_error,
 };
 
 /// The real machine and the fake world around it.
@@ -33,21 +34,13 @@ pub(crate) struct Driver {
     /// Codes handed out by the fake wx.login, and when.
     pub(crate) codes: HashMap<String, OffsetDateTime>,
     pub(crate) codes_sent: BTreeSet<String>,
-    /// The ledger of the world: effects from their command until their answer or their
-    /// deadline, whatever the machine did in between (id, deadline, is it `wx.login`).
-    pub(crate) in_world: Vec<(EffectId, OffsetDateTime, bool)>,
-    /// The latest time seen: a deadline once passed stays passed when the clock goes back.
-    pub(crate) latest: OffsetDateTime,
+    /// The world's ledger, shared with the fuzz harness: effects from their command until
+    /// their answer or their deadline, whatever the machine did in between, and whether the
+    /// world has said there is no usable session (the only reason for `wx.login`).
+    pub(crate) ledger: Ledger,
 }
 
-pub(crate) fn at(ms: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(T0_S).unwrap() + Duration::milliseconds(ms)
-}
-
-pub(crate) fn ms(time: OffsetDateTime) -> i64 {
-    let ms = (time - at(0)).whole_milliseconds();
-    i64::try_from(ms).unwrap()
-}
+pub(crate) use model_support::{at, ms};
 
 impl Driver {
     pub(crate) fn new_waiter(&mut self) -> WaiterId {
@@ -55,40 +48,44 @@ impl Driver {
         WaiterId(self.next_waiter - 1)
     }
 
+    /// Feeds an event and tells the world's ledger what it learnt: an answer has left the
+    /// world, and an applied event may say there is no usable session. A doubled answer (one
+    /// the machine took before) must change nothing.
     pub(crate) fn feed(&mut self, event: Event) -> Result<Handled, LoginError> {
         let waiter = event.waiter();
         let answers = event.answers();
-        let result = self.machine.handle(event, self.now);
-        if let (Ok(Handled::Applied), Some(waiter)) = (&result, waiter) {
-            assert!(self.waiting.insert(waiter.0), "{waiter:?} accepted twice");
-        }
+        let doubled = answers.is_some_and(|id| self.ledger.was_answered(id.0));
+        let held_expired = self
+            .machine
+            .session()
+            .is_some_and(|s| self.now >= s.expires_at);
+        let before = doubled.then(|| self.machine.clone());
+        self.ledger.seen(self.now);
+        let result = self.machine.handle(event.clone(), self.now);
         if let (Ok(_), Some(id)) = (&result, answers) {
-            // An answered effect has left the world.
-            self.in_world.retain(|(effect, ..)| *effect != id);
+            self.ledger.answered(id.0);
+        }
+        match (&result, before) {
+            (Ok(Handled::Applied), _) => {
+                if let Some(waiter) = waiter {
+                    assert!(self.waiting.insert(waiter.0), "{waiter:?} accepted twice");
+                }
+                self.ledger.learn(&event, self.now, held_expired);
+            }
+            (Ok(Handled::Late), Some(before)) => {
+                assert_eq!(self.machine, before, "a doubled answer changed the machine");
+            }
+            _ => {}
         }
         result
     }
 
-    /// Rule 2 in the world: a new effect starts only when every earlier one was answered or
-    /// passed its deadline; in particular never two `wx.login` at once.
-    fn enter_world(&mut self, command: &Command) {
-        let now = self.now;
-        let latest = self.latest.max(now);
-        self.in_world.retain(|&(_, deadline, _)| deadline > latest);
-        assert!(
-            self.in_world.is_empty(),
-            "{command:?} started while {:?} is still in the world",
-            self.in_world
-        );
-        let timeouts = self.machine.config().timeouts;
-        let (timeout, wx) = match command {
-            Command::ReadStorage { .. } => (timeouts.storage, false),
-            Command::CheckWxSession { .. } => (timeouts.check_session, false),
-            Command::WxLogin { .. } => (timeouts.wx_login, true),
-            _ => (timeouts.request, false),
-        };
-        let id = command.id().expect("effects have ids");
-        self.in_world.push((id, now + timeout, wx));
+    /// After the commands of an input: a held session is verified, so the next `wx.login`
+    /// needs a new reason.
+    pub(crate) fn settled(&mut self) {
+        if self.machine.session().is_some() {
+            self.ledger.verified();
+        }
     }
 
     /// The id of the outstanding effect, found in the commands drained so far.
@@ -138,7 +135,8 @@ impl Driver {
                 "effect ids are given out in order"
             );
             self.issued += 1;
-            self.enter_world(command);
+            let config = self.machine.config().clone();
+            self.ledger.enter(command, self.now, &config);
             self.effect = Some(command.clone());
         }
         match command {
@@ -248,11 +246,7 @@ pub(crate) fn refusal(error: &LoginError) -> Refusal {
             state,
             expected,
             got,
-        } => Refusal::Unexpected {
-            state: *state,
-            expected: expected.to_vec(),
-            got: *got,
-        },
+        } => Refusal::Unexpected(Unexpected::of(state, expected, got)),
         LoginError::DuplicateWaiter(waiter) => Refusal::Duplicate(waiter.0),
         other => panic!("a refusal the model does not know: {other}"),
     }

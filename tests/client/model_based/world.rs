@@ -1,12 +1,13 @@
 //! The vocabulary of the model test: the configuration, the inputs (`Tr`, with the world's
 //! answers) and the predicted outputs (`Exp`, `Fail`, `Refusal`), as plain data.
 
+use crate::model_support::Unexpected;
 use wxlogin::client::{EventKind, StateKind, Step};
 use wxlogin::http::TransportFailure;
 use wxlogin::wire::{ErrorBody, ErrorKind};
 
 /// The model clock's origin, in unix seconds.
-pub(crate) const T0_S: i64 = 1_700_000_000;
+pub(crate) const T0_S: i64 = crate::model_support::ORIGIN;
 pub(crate) const STORAGE_TIMEOUT: i64 = 5_000;
 pub(crate) const CHECK_TIMEOUT: i64 = 10_000;
 pub(crate) const WX_TIMEOUT: i64 = 10_000;
@@ -230,15 +231,8 @@ pub(crate) enum Fail {
 /// `LoginError`, as the model predicts it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Refusal {
-    Unknown {
-        id: u64,
-        got: EventKind,
-    },
-    Unexpected {
-        state: StateKind,
-        expected: Vec<EventKind>,
-        got: EventKind,
-    },
+    Unknown { id: u64, got: EventKind },
+    Unexpected(Unexpected<StateKind, EventKind>),
     Duplicate(u64),
 }
 

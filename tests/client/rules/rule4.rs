@@ -32,7 +32,7 @@ fn rule4_wx_login_fails_then_succeeds_on_retry() {
     world.request(1);
     assert_eq!(world.token_of(1), "token0001");
     assert_eq!(world.wx_login_calls, 2);
-    assert!(world.now > at(0), "the retry waited out a backoff");
+    assert!(world.now > t0(), "the retry waited out a backoff");
 }
 
 #[test]

@@ -100,7 +100,7 @@ fn rule5_a_token_no_header_could_carry_is_a_typed_failure_never_stored_or_served
         assert_eq!(world.machine.session(), None);
         // The same token in a record, or in a header, is refused as well.
         let text = record(token, T0 + 3600, T0);
-        let lookup = StoredSession::lookup(Some(&text), common::at(0));
+        let lookup = StoredSession::lookup(Some(&text), t0());
         assert_eq!(lookup, StoredLookup::Corrupt, "{token:?} read from storage");
         let header = [("Authorization".to_owned(), format!("Bearer {token}"))];
         assert!(TokenHeader::default().decode(&header).is_err(), "{token:?}");

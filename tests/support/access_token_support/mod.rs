@@ -2,6 +2,8 @@
 //! driver that drains commands. No sleeps, no I/O.
 #![allow(clippy::unwrap_used)]
 
+use crate::clock::t0;
+use crate::markers::APP_SECRET;
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportFailure};
@@ -13,20 +15,14 @@ use wxlogin::server::access_token::{
 };
 
 pub(crate) const APPID: &str = "wxAPPID0001";
-pub(crate) const SECRET: &str = "S3CR3T-APP-MARKER";
 pub(crate) const BASE: &str = "https://wechat.test";
-
-/// 2024-01-01T00:00:00Z (08:00 in Beijing).
-pub(crate) fn t0() -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(1_704_067_200).unwrap()
-}
 
 pub(crate) fn secs(n: i64) -> Duration {
     Duration::seconds(n)
 }
 
 pub(crate) fn config() -> AccessTokenConfig {
-    let mut config = AccessTokenConfig::new(APPID, AppSecret::new(SECRET), 42);
+    let mut config = AccessTokenConfig::new(APPID, AppSecret::new(APP_SECRET), 42);
     config.base_url = BASE.to_owned();
     config
 }
@@ -136,6 +132,23 @@ pub(crate) fn failed(commands: &[Command]) -> Vec<(WaiterId, TokenFailure)> {
         })
         .flatten()
         .collect()
+}
+
+/// A new cache that waiter 1 asked at `now`: the cache and the id of its first fetch.
+pub(crate) fn cold_fetch(now: OffsetDateTime) -> (AccessTokenCache, EffectId) {
+    let mut cache = AccessTokenCache::new(config());
+    cache.handle(need(1), now).applied();
+    let (id, _) = fetches(&drain(&mut cache))[0];
+    (cache, id)
+}
+
+/// A cache holding `T1` (two hours, fetched at `t0`) whose refresh ahead fired at `due`: the
+/// cache and the id of the refresh.
+pub(crate) fn refreshing(due: OffsetDateTime) -> (AccessTokenCache, EffectId) {
+    let mut cache = cache_with("T1", 7200, t0());
+    cache.handle_timeout(due);
+    let (id, _) = fetches(&drain(&mut cache))[0];
+    (cache, id)
 }
 
 /// A cache holding `token` (lifetime `expires_in`), fetched at `now`, with its commands drained.

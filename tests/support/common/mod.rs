@@ -3,15 +3,20 @@
 //! in-memory session store, a fake WeChat API behind them, and one clock. No I/O, no sleeps.
 //!
 //! Tests script the fakes (and, per request, what happens between client and server), run the
-//! loop, then read what happened. On every step the driver also checks that at most one client
-//! effect is outstanding and that no waiter is completed twice.
+//! loop, then read what happened. On every step the driver also checks the world's invariants
+//! through the client's ledger (`support/ledger/client.rs`, shared with the model and the fuzz
+//! harness: never two effects in the world, so never two `wx.login`, and `wx.login` only once
+//! the world said there is no usable session) and that no waiter is completed twice.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod wechat;
 
+use crate::client_ledger::Ledger;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use wxlogin::{EffectId, RequestId, WaiterId};
 
+use crate::clock::{T0, t0};
+use crate::markers::APP_SECRET;
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::client::{
@@ -26,13 +31,6 @@ use wxlogin::wire::{TokenHeader, decode_login_request};
 
 pub(crate) use wechat::{FakeWeChat, WeChatReply};
 
-/// The test clock's start: 2023-11-14T22:13:20Z.
-pub(crate) const T0: i64 = 1_700_000_000;
-
-pub(crate) fn at(seconds_after_t0: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(T0 + seconds_after_t0).unwrap()
-}
-
 pub(crate) fn config() -> LoginConfig {
     let mut config = LoginConfig::new("https://api.example.com");
     config.seed = 7;
@@ -40,7 +38,7 @@ pub(crate) fn config() -> LoginConfig {
 }
 
 pub(crate) fn server_config() -> ExchangeConfig {
-    let mut code2session = Code2SessionApi::new(wechat::APPID, AppSecret::new("APP-SECRET"));
+    let mut code2session = Code2SessionApi::new(wechat::APPID, AppSecret::new(APP_SECRET));
     code2session.base_url = wechat::BASE_URL.into();
     ExchangeConfig::new(code2session, 11)
 }
@@ -113,6 +111,7 @@ pub(crate) struct World {
     /// Server answers that reached the client after it had given up on them.
     pub(crate) stale_deliveries: usize,
     pub(crate) completions: Vec<(WaiterId, Result<Session, LoginFailure>)>,
+    ledger: Ledger,
     pub(crate) trace: Vec<String>,
     pub(crate) steps: usize,
 }
@@ -124,7 +123,7 @@ impl World {
             server: LoginCoordinator::new(CoordinatorConfig::new(server_config())),
             wechat: FakeWeChat::default(),
             store: BTreeMap::new(),
-            now: at(0),
+            now: t0(),
             storage: None,
             storage_silent: false,
             storage_reads: 0,
@@ -145,6 +144,7 @@ impl World {
             held: BTreeMap::new(),
             stale_deliveries: 0,
             completions: Vec::new(),
+            ledger: Ledger::default(),
             trace: Vec::new(),
             steps: 0,
         }
@@ -172,7 +172,7 @@ impl World {
     pub(crate) fn send(&mut self, event: Event) {
         self.trace
             .push(format!("{} <- {}", self.clock(), json(&event)));
-        let _ = self.machine.handle(event, self.now).unwrap();
+        let _ = self.take(event).unwrap();
         self.drain();
     }
 
@@ -224,15 +224,15 @@ impl World {
     /// neither has anything left to do.
     pub(crate) fn drain(&mut self) {
         loop {
-            let mut effects = 0;
             while let Some(command) = self.machine.poll_command() {
                 self.trace
                     .push(format!("{} -> {}", self.clock(), json(&command)));
-                if command.id().is_some() {
-                    effects += 1;
-                    assert!(effects <= 1, "two client effects outstanding at once");
-                }
+                let config = self.machine.config().clone();
+                self.ledger.enter(&command, self.now, &config);
                 self.carry_out(command);
+            }
+            if self.machine.session().is_some() {
+                self.ledger.verified();
             }
             while let Some(command) = self.server.poll_command() {
                 self.serve(command);
@@ -251,11 +251,30 @@ impl World {
     fn deliver(&mut self, event: Event) {
         self.trace
             .push(format!("{} <- {}", self.clock(), json(&event)));
-        match self.machine.handle(event, self.now) {
+        match self.take(event) {
             Ok(Handled::Applied) => {}
             Ok(Handled::Late) => self.stale_deliveries += 1,
             Err(error) => panic!("the driver broke the contract: {error}"),
         }
+    }
+
+    /// Hands `event` to the client and tells the world's ledger what it learnt: an answer has
+    /// left the world, an applied event may say there is no usable session.
+    fn take(&mut self, event: Event) -> Result<Handled, LoginError> {
+        let answers = event.answers();
+        let held_expired = self
+            .machine
+            .session()
+            .is_some_and(|s| self.now >= s.expires_at);
+        self.ledger.seen(self.now);
+        let handled = self.machine.handle(event.clone(), self.now)?;
+        if let Some(id) = answers {
+            self.ledger.answered(id.0);
+        }
+        if handled == Handled::Applied {
+            self.ledger.learn(&event, self.now, held_expired);
+        }
+        Ok(handled)
     }
 
     fn carry_out(&mut self, command: Command) {
@@ -421,7 +440,7 @@ impl World {
     /// `handle` said.
     pub(crate) fn deliver_late(&mut self, id: EffectId) -> Result<Handled, LoginError> {
         let event = self.held.remove(&id).expect("no held answer with that id");
-        let handled = self.machine.handle(event, self.now)?;
+        let handled = self.take(event)?;
         self.run();
         Ok(handled)
     }
@@ -463,7 +482,7 @@ impl World {
     }
 
     fn clock(&self) -> String {
-        format!("t+{:>4}s", (self.now - at(0)).whole_seconds())
+        format!("t+{:>4}s", (self.now - t0()).whole_seconds())
     }
 }
 

@@ -28,18 +28,11 @@ use wxlogin::server::access_token::{AccessTokenCache, AccessTokenConfig, Event};
 use wxlogin::server::access_token::{AccessTokenState, Command, TokenEndpoint};
 
 use super::Bytes;
-use super::ledger::{EventFacts, FetchLedger, assert_late};
-
-const SECRET: &str = "APPSECRET-MARKER";
-const TOKEN_PREFIX: &str = "TOKENMARK";
+use crate::markers::{APP_SECRET, TOKEN, assert_quiet};
+use crate::token_ledger::{EventFacts, FetchLedger, assert_late};
 
 pub(crate) fn access_token(data: &[u8]) {
-    let first = run(data);
-    let second = run(data);
-    assert_eq!(
-        first, second,
-        "replaying the same input gave other commands"
-    );
+    super::replayed(data, run);
 }
 
 struct Checker {
@@ -65,7 +58,7 @@ fn run(data: &[u8]) -> Vec<String> {
     let mut bytes = Bytes::new(data);
     let seed = bytes.u64();
     let margin = bytes.duration();
-    let mut config = AccessTokenConfig::new("wx0123456789abcdef", AppSecret::new(SECRET), seed);
+    let mut config = AccessTokenConfig::new("wx0123456789abcdef", AppSecret::new(APP_SECRET), seed);
     config.refresh_margin = margin;
     if bytes.pick(4) == 0 {
         config.endpoint = TokenEndpoint::Plain;
@@ -103,7 +96,7 @@ fn run(data: &[u8]) -> Vec<String> {
                     // The same text from an earlier fetch: a late rejection of a re-issue.
                     (1, Some(c)) => (c.access_token.clone(), u64::from(bytes.byte())),
                     _ => (
-                        AccessToken::new(format!("{TOKEN_PREFIX}{}", bytes.byte())),
+                        AccessToken::new(format!("{TOKEN}{}", bytes.byte())),
                         u64::from(bytes.byte()),
                     ),
                 };
@@ -169,13 +162,7 @@ impl Checker {
             waiter,
             answered,
             rejected,
-        } = EventFacts::of(&event);
-        let debug = format!("{event:?}");
-        assert!(
-            !debug.contains(SECRET) && !debug.contains(TOKEN_PREFIX),
-            "{debug}"
-        );
-        self.world.tick(self.now);
+        } = self.world.before(&event, self.now);
         let result = self.cache.handle(event, self.now);
         match &result {
             Ok(Handled::Applied) => {
@@ -189,7 +176,7 @@ impl Checker {
             Err(error) => {
                 assert_eq!(self.cache, before, "refused ({error}) but changed");
                 let debug = format!("{error:?} {error}");
-                assert!(!debug.contains(SECRET), "{debug}");
+                assert_quiet("an error", &debug);
             }
         }
         if let (Ok(handled), Some((id, granted))) = (&result, answered) {
@@ -200,17 +187,11 @@ impl Checker {
     fn drain(&mut self) {
         if std::mem::take(&mut self.changed) {
             let debug = format!("{:?}", self.cache);
-            assert!(
-                !debug.contains(SECRET) && !debug.contains(TOKEN_PREFIX),
-                "{debug}"
-            );
+            assert_quiet("a Debug", &debug);
         }
         while let Some(command) = self.cache.poll_command() {
             let debug = format!("{command:?}");
-            assert!(
-                !debug.contains(SECRET) && !debug.contains(TOKEN_PREFIX),
-                "{debug}"
-            );
+            assert_quiet("a Debug", &debug);
             match &command {
                 Command::Fetch {
                     id, force, timeout, ..
@@ -298,7 +279,7 @@ impl Checker {
         self.tokens += 1;
         let expires_in = 300 + u64::from(bytes.u16());
         let ok = format!(
-            r#"{{"access_token":"{TOKEN_PREFIX}{}","expires_in":{expires_in}}}"#,
+            r#"{{"access_token":"{TOKEN}{}","expires_in":{expires_in}}}"#,
             self.tokens
         );
         let result = match if good { 0 } else { bytes.pick(6) } {
@@ -313,7 +294,7 @@ impl Checker {
             )),
             4 => Ok(HttpResponse::json(bytes.u16(), bytes.slice(64).to_vec())),
             _ => Err(TransportFailure::Connection {
-                message: format!("POST ?secret={SECRET}"),
+                message: format!("POST ?secret={APP_SECRET}"),
             }),
         };
         let event = Event::FetchAnswered { id, result };

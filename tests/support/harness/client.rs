@@ -24,12 +24,11 @@
 //!    its deadline pass) all waiters are completed within a bounded number of steps.
 //! 10. Replaying the same input gives the same commands.
 
-mod ledger;
-
 use std::collections::{HashMap, HashSet};
 use wxlogin::{EffectId, WaiterId};
 
-use ledger::{Ledger, MARK, assert_quiet, defuse};
+use crate::client_ledger::Ledger;
+use crate::markers::{CODE, TOKEN, assert_quiet};
 use time::OffsetDateTime;
 use wxlogin::Handled;
 use wxlogin::client::{
@@ -41,14 +40,10 @@ use wxlogin::secret::{LoginCode, SessionToken, StorageValue};
 use wxlogin::wire::{ErrorBody, ErrorKind, LoginGranted, SessionValid, decode_login_request};
 
 use super::Bytes;
+use crate::clock;
 
 pub(crate) fn client_events(data: &[u8]) {
-    let first = run(data);
-    let second = run(data);
-    assert_eq!(
-        first, second,
-        "replaying the same input gave other commands"
-    );
+    super::replayed(data, run);
 }
 
 fn config(bytes: &mut Bytes<'_>) -> LoginConfig {
@@ -150,7 +145,7 @@ fn run(data: &[u8]) -> Vec<Command> {
                 let token = match (bytes.pick(3), checker.machine.session(), &checker.refused) {
                     (0, Some(session), _) => session.token.clone(),
                     (1, _, Some(refused)) => SessionToken::new(refused.clone()),
-                    _ => SessionToken::new(format!("t{MARK}{}", bytes.pick(4))),
+                    _ => SessionToken::new(format!("{TOKEN}-t{}", bytes.pick(4))),
                 };
                 checker.feed(Event::SessionRejected { waiter, token });
             }
@@ -178,7 +173,7 @@ impl Checker {
 
     fn new_code(&mut self, suffix: &str) -> LoginCode {
         self.codes_issued += 1;
-        LoginCode::new(format!("code{MARK}{}{suffix}", self.codes_issued))
+        LoginCode::new(format!("{CODE}-{}{suffix}", self.codes_issued))
     }
 
     fn feed_opt(&mut self, event: Option<Event>) {
@@ -321,11 +316,12 @@ impl Checker {
             Command::ReadStorage { .. } => {
                 let value = match self.machine.session() {
                     Some(session) => session.token.expose_secret().to_owned(),
-                    None => format!("t{MARK}{}", bytes.byte()),
+                    None => format!("{TOKEN}-s{}", bytes.byte()),
                 };
-                let expires = i64::from(bytes.u16()) + 1_700_000_000;
+                let expires = clock::T0 + i64::from(bytes.u16());
                 let record = format!(
-                    r#"{{"v":1,"token":"{value}","expires_at":{expires},"issued_at":1700000000}}"#
+                    r#"{{"v":1,"token":"{value}","expires_at":{expires},"issued_at":{}}}"#,
+                    clock::T0
                 );
                 Event::StorageRead {
                     id,
@@ -341,7 +337,7 @@ impl Checker {
                 let expires_in = u64::from(bytes.u16()) + 1;
                 let response = if request.url.ends_with("/login") {
                     self.tokens += 1;
-                    let token = SessionToken::new(format!("tok{MARK}{}", self.tokens));
+                    let token = SessionToken::new(format!("{TOKEN}-{}", self.tokens));
                     LoginGranted { token, expires_in }.to_response()
                 } else {
                     SessionValid { expires_in }.to_response()
@@ -370,9 +366,7 @@ impl Checker {
         Some(match bytes.pick(10) {
             0 => Event::StorageRead {
                 id,
-                value: Some(StorageValue::new(defuse(&String::from_utf8_lossy(
-                    bytes.slice(64),
-                )))),
+                value: Some(StorageValue::new(bytes.text(64))),
             },
             1 => Event::CheckSessionResult {
                 id,
@@ -397,10 +391,7 @@ impl Checker {
             },
             5 => Event::ServerResponse {
                 id,
-                result: Ok(HttpResponse::json(
-                    bytes.u16(),
-                    defuse(&String::from_utf8_lossy(bytes.slice(64))).into_bytes(),
-                )),
+                result: Ok(HttpResponse::json(bytes.u16(), bytes.text(64).into_bytes())),
             },
             6 => Event::ServerResponse {
                 id,

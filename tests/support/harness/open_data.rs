@@ -16,9 +16,9 @@ use wxlogin::server::open_data::{
 };
 
 use super::Bytes;
+use crate::markers::PLANTED;
 
 const APPID: &str = "wx4f4bc4dec97d474b";
-const MARKER: &str = "\u{1f511}MARK";
 /// The official demo's key and iv: with them, arbitrary ciphertexts reach the padding and
 /// JSON checks instead of stopping at the key.
 const KEY: &str = "tiihtNczf5v6AKRyjwEUhQ==";
@@ -58,14 +58,14 @@ pub(crate) fn open_data(data: &[u8]) {
     assert_eq!(empty.err(), Some(OpenDataFailure::EmptyAppId));
     // Echo check with a planted marker no fixed message contains: comparing messages with the
     // raw input instead lets libFuzzer learn the message text from the comparison itself.
-    let plant = |text: &str| format!("{MARKER}{text}{MARKER}");
+    let plant = |text: &str| format!("{PLANTED}{text}{PLANTED}");
     let planted = SessionKey::new(plant(&key));
     let result =
         decrypt::<serde_json::Value>(APPID, &planted, &plant(&encrypted), &plant(&iv), &options);
     let error = result.expect_err("a planted marker is never valid base64");
     let message = format!("{error} {error:?}");
     assert!(
-        !message.contains(MARKER),
+        !message.contains(PLANTED),
         "an error echoed its input: {message}"
     );
     let signature = String::from_utf8_lossy(rest);

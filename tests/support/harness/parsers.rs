@@ -25,8 +25,10 @@ use wxlogin::wire::{
 };
 
 use super::Bytes;
+use crate::markers::TOKEN;
 
-const MARKER: &str = "S3CRETMARK";
+/// Planted as a credential's value: plain ASCII, like a real one.
+const MARKER: &str = TOKEN;
 
 pub(crate) fn parsers(data: &[u8]) {
     let mut bytes = Bytes::new(data);

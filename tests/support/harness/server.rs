@@ -33,34 +33,28 @@ use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{AppSecret, SessionToken};
 use wxlogin::server::code2session::Code2SessionApi;
-use wxlogin::server::code2session::WeChatSession;
 use wxlogin::server::login::{
     self, CoordinatorConfig, ExchangeConfig, ExchangeError, ExchangeOutcome, LoginCoordinator,
 };
-use wxlogin::server::wechat_api;
-use wxlogin::server::wechat_api::ErrorClass;
 use wxlogin::wire::CODE_LIFETIME;
 use wxlogin::wire::{ErrorBody, LoginGranted};
 
+mod hostile;
+
 use super::Bytes;
+use crate::markers::{APP_SECRET, CODE, RID_SHAPED_SECRET, SESSION_KEY, TOKEN, assert_quiet};
+use hostile::{hostile_answer, non_transient};
 
 /// Two app secrets: one that percent-encoding changes, one in the shape of a WeChat rid.
-const SECRETS: [&str; 2] = ["Zq7+APPSECRET/mark", "5EC7-A11-B0B"];
-/// What must never appear: the head of either secret in both forms, the head of every code,
-/// the session key, the head of every token.
-const FORBIDDEN: [&str; 6] = ["Zq7+", "Zq7%2B", "5EC7", "C0DE", KEY_MARKER, TOKEN_HEAD];
-const KEY_MARKER: &str = "U0VTU0lPTktFWU1BUktFUg";
-const TOKEN_HEAD: &str = "T0KEN";
-/// Codes in the shape of a hex rid (`C0DE-11`), so only the scrub keeps them out of one.
+const SECRETS: [&str; 2] = [APP_SECRET, RID_SHAPED_SECRET];
+/// How many codes a run uses, each in the shape of a rid (`C0DE-MARK-11`), so only the scrub
+/// keeps them out of one.
 const CODES: u8 = 4;
+/// How much of a marker a cut (at 512 bytes of errmsg) may leave, and must not show either.
+const HEAD: usize = 4;
 
 pub(crate) fn server_login(data: &[u8]) {
-    let first = run(data);
-    let second = run(data);
-    assert_eq!(
-        first, second,
-        "replaying the same input gave other commands"
-    );
+    super::replayed(data, run);
 }
 
 fn coordinator(bytes: &mut Bytes<'_>) -> (LoginCoordinator, &'static str, bool) {
@@ -79,7 +73,7 @@ fn coordinator(bytes: &mut Bytes<'_>) -> (LoginCoordinator, &'static str, bool) 
 }
 
 fn code(n: u8) -> String {
-    format!("C0DE-{n}{n}")
+    format!("{CODE}-{n}{n}")
 }
 
 struct Checker {
@@ -282,7 +276,7 @@ impl Checker {
                 login::Command::CreateSession { id, .. } => {
                     assert!(self.given.insert(*id), "{id} given out twice");
                     self.tokens += 1;
-                    let token = format!("{TOKEN_HEAD}{}", self.tokens);
+                    let token = format!("{TOKEN}{}", self.tokens);
                     self.creations.insert(*id, token);
                 }
                 login::Command::Complete {
@@ -348,8 +342,10 @@ impl Checker {
     }
 
     fn check_text(&self, what: &str, text: &str) {
-        for marker in FORBIDDEN.iter().chain([&self.secret]) {
-            assert!(!text.contains(marker), "{marker} in {what}: {text}");
+        assert_quiet(what, text);
+        for marker in [self.secret, CODE, TOKEN] {
+            let head = &marker[..HEAD];
+            assert!(!text.contains(head), "{head} in {what}: {text}");
         }
     }
 
@@ -389,7 +385,7 @@ impl Checker {
             .iter()
             .nth(usize::from(bytes.byte()) % self.calls.len().max(1))?;
         let result = if good {
-            let ok = format!(r#"{{"openid":"o1","session_key":"{KEY_MARKER}=="}}"#);
+            let ok = format!(r#"{{"openid":"o1","session_key":"{SESSION_KEY}"}}"#);
             Ok(HttpResponse::json(200, ok.into_bytes()))
         } else {
             hostile_answer(bytes, self.secret, code)
@@ -428,9 +424,15 @@ impl Checker {
                 },
             },
             3 => {
-                let bad = ["", " ", "T0KEN x", "T0KEN\r\nX-Injected: 1", "T0KENé"];
+                let bad = [
+                    "",
+                    " ",
+                    &format!("{TOKEN} x"),
+                    &format!("{TOKEN}\r\nX-Injected: 1"),
+                    &format!("{TOKEN}é"),
+                ];
                 let token = match bytes.pick(6) {
-                    5 => format!("{TOKEN_HEAD}{}", "t".repeat(1024)),
+                    5 => format!("{TOKEN}{}", "t".repeat(1024)),
                     n => bad[usize::from(n)].to_owned(),
                 };
                 login::Event::SessionCreated {
@@ -476,107 +478,4 @@ impl Checker {
         let pending = &self.pending;
         assert!(pending.is_empty(), "requests never answered: {pending:?}");
     }
-}
-
-/// Whether WeChat may have taken the code with this answer: a success, or anything but a
-/// transient failure or a refusal of the request (a quota, the configuration, a token).
-fn non_transient(result: &Result<HttpResponse, TransportFailure>) -> bool {
-    // The session's fields do not matter here: a malformed success took the code too.
-    let Err(error) = wechat_api::parse::<WeChatSession>(result) else {
-        return true;
-    };
-    let about_the_request = error.wechat().is_some_and(|w| {
-        matches!(
-            w.class(),
-            ErrorClass::Retry
-                | ErrorClass::RateLimited(_)
-                | ErrorClass::Configuration
-                | ErrorClass::TokenInvalid
-        )
-    });
-    !error.is_transient() && !about_the_request
-}
-
-/// What a hostile WeChat (or a proxy, or an HTTP client) says: every status, every errcode,
-/// texts quoting the secret, the code and a session key in every shape, cut anywhere.
-fn hostile_answer(
-    bytes: &mut Bytes<'_>,
-    secret: &str,
-    code: &str,
-) -> Result<HttpResponse, TransportFailure> {
-    let text = hostile_text(bytes, secret, code);
-    let errcode = match bytes.pick(12) {
-        n @ 0..=10 => [
-            -1, 0, 40029, 40163, 45011, 45009, 40226, 40125, 40001, 89503, 99999,
-        ][usize::from(n)],
-        _ => i64::from(bytes.u16()) - 32_768,
-    };
-    let status = match bytes.pick(8) {
-        n @ 0..=5 => [200, 200, 400, 404, 500, 503][usize::from(n)],
-        6 => 502,
-        _ => bytes.u16(),
-    };
-    let envelope = serde_json::json!({ "errcode": errcode, "errmsg": text }).to_string();
-    Ok(match bytes.pick(10) {
-        0 => {
-            let ok = format!(
-                r#"{{"openid":"o{}","session_key":"{KEY_MARKER}=="}}"#,
-                bytes.byte()
-            );
-            HttpResponse::json(200, ok.into_bytes())
-        }
-        1 => {
-            // User ids around their 64-byte bound.
-            let [openid, unionid] =
-                [0, 0].map(|_| "u".repeat([1, 28, 64, 65, 60_000][usize::from(bytes.pick(5))]));
-            let ok = serde_json::json!({"openid": openid, "session_key": KEY_MARKER, "unionid": unionid});
-            HttpResponse::json(200, ok.to_string().into_bytes())
-        }
-        2 => return Err(TransportFailure::Connection { message: text }),
-        3 => return Err(TransportFailure::Other { message: text }),
-        4 => return Err(TransportFailure::Timeout),
-        5 => HttpResponse::json(status, text.into_bytes()),
-        6 => HttpResponse::json(status, random_text(bytes, 100).into_bytes()),
-        7 => HttpResponse::json(
-            status,
-            format!("{envelope}{}", " ".repeat(70_000)).into_bytes(),
-        ),
-        _ => HttpResponse::json(status, envelope.into_bytes()),
-    })
-}
-
-fn hostile_text(bytes: &mut Bytes<'_>, secret: &str, code: &str) -> String {
-    let fill = match bytes.pick(4) {
-        0 => 0,
-        1 => usize::from(bytes.byte()),
-        // Around the 512-byte cut of errmsg, so a secret straddles it.
-        _ => 480 + usize::from(bytes.pick(40)),
-    };
-    let encoded: String = secret
-        .bytes()
-        .map(|b| match b {
-            b'+' => "%2B".to_owned(),
-            b'/' => "%2F".to_owned(),
-            b => char::from(b).to_string(),
-        })
-        .collect();
-    let quoted = match bytes.pick(9) {
-        0 => secret.to_owned(),
-        1 => encoded,
-        2 => format!("GET /sns/jscode2session?appid=wx&secret={secret}&js_code={code}&x=1"),
-        3 => format!("invalid code, rid: {secret}"),
-        4 => format!("invalid code, hints: [ req_id: {code} ]"),
-        5 => format!("rid: {code}"),
-        6 => format!(r#"{{"session_key":"{KEY_MARKER}","access_token":"{TOKEN_HEAD}9"}}"#),
-        7 => format!("signature={KEY_MARKER}&code={code}"),
-        _ => random_text(bytes, 40),
-    };
-    let tail = random_text(bytes, 16);
-    format!("{}{quoted}{tail}", "x".repeat(fill))
-}
-
-/// Fuzz bytes as text, lowercased: random bytes can then never spell a marker by chance (every
-/// marker has an uppercase letter), so whatever marker shows up was put there on purpose.
-fn random_text(bytes: &mut Bytes<'_>, max: usize) -> String {
-    String::from_utf8_lossy(&bytes.slice(max).to_ascii_lowercase()).into_owned()
 }

@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, VecDeque};
 use wxlogin::RequestId;
 
+use crate::clock::t0;
+use crate::markers::RID_SHAPED_SECRET;
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
@@ -17,16 +19,10 @@ use wxlogin::server::session::SessionRecord;
 use wxlogin::test_support::CodeExchange;
 
 pub(crate) const APPID: &str = "wxAPPID0001";
-pub(crate) const SECRET: &str = "S3CR3T-APP-MARKER";
 pub(crate) const BASE: &str = "https://wechat.test";
 
-/// 2024-01-01T00:00:00Z.
-pub(crate) fn t0() -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(1_704_067_200).unwrap()
-}
-
 pub(crate) fn code2session() -> Code2SessionApi {
-    let mut api = Code2SessionApi::new(APPID, AppSecret::new(SECRET));
+    let mut api = Code2SessionApi::new(APPID, AppSecret::new(RID_SHAPED_SECRET));
     api.base_url = BASE.into();
     api
 }

@@ -1,6 +1,6 @@
 //! The world as the client harness sees it, whatever the machine did: which effects are in the
 //! world, whether the world has said there is no usable session (the only reason for
-//! `wx.login`), which token was refused after its re-login, and the secret marker.
+//! `wx.login`), and which token was refused after its re-login.
 
 use std::collections::HashMap;
 
@@ -9,22 +9,6 @@ use wxlogin::client::{Command, Event, LoginConfig};
 use wxlogin::http::HttpResponse;
 use wxlogin::test_support::{StoredLookup, StoredSession};
 use wxlogin::wire::{ErrorBody, ErrorKind};
-
-/// Every code and token the harness makes up carries this; no `Debug` may show it.
-pub(crate) const MARK: &str = "Xq9Z";
-
-/// `text` with the marker defused, for bytes the fuzzer chose (they are not secrets).
-pub(crate) fn defuse(text: &str) -> String {
-    text.replace(MARK, "xxxx")
-}
-
-/// Fails if `debug` shows a secret the harness made up.
-pub(crate) fn assert_quiet(what: &str, debug: &str) {
-    assert!(
-        !debug.contains(MARK),
-        "a secret reached the Debug of {what}"
-    );
-}
 
 #[derive(Default)]
 pub(crate) struct Ledger {

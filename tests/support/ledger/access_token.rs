@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 use wxlogin::{EffectId, Handled, WaiterId};
 
+use crate::markers::assert_quiet;
 use time::OffsetDateTime;
 use wxlogin::http::TransportFailure;
 
@@ -110,6 +111,14 @@ impl<T: Ord + Copy + Debug> FetchLedger<T> {
             pairs: BTreeMap::new(),
             crossings: 0,
         }
+    }
+
+    /// What the world learns of `event` before the cache takes it at `now`: its facts, and
+    /// that its `Debug` shows no secret; the clock is read first.
+    pub(crate) fn before(&mut self, event: &Event, now: T) -> EventFacts {
+        assert_quiet("an event's Debug", &format!("{event:?}"));
+        self.tick(now);
+        EventFacts::of(event)
     }
 
     /// The world's clock reads `now`: fetches past their deadline leave the world (failed),
