@@ -30,7 +30,8 @@
 //! | `extract` | [`WxSession`]: `401` / `400` / `503` as the wire contract says |
 //! | `store` | [`SessionStore`], [`MemoryStore`], and `RedisStore` (feature `redis`) |
 //! | `join` | `CodeJoin`: one code2Session call per code across replicas (feature `redis`) |
-//! //! | `lease`, `access` | [`TokenLease`] and `AccessTokens`: one access-token refresher among replicas, elected with a fencing token (feature `redis`) |
+//! | `lease`, `access` | [`TokenLease`] and `AccessTokens`: one access-token refresher among replicas, elected with a fencing token (feature `redis`) |
+//! | `local_redis` | [`LocalRedis`]: a `redis-server` of your own for tests and demos (feature `redis`) |
 //! | `compat` | [`WeRequestCompat`]: weRequest 1.x options (opt-in) |
 //!
 //! # Dependencies, and why each
@@ -64,6 +65,8 @@ mod extract;
 mod join;
 #[cfg(feature = "redis")]
 mod lease;
+#[cfg(feature = "redis")]
+mod local_redis;
 mod random;
 mod redact;
 #[cfg(feature = "redis")]
@@ -86,6 +89,8 @@ pub use access::{AccessTokenUnavailable, AccessTokens};
 pub use join::CodeJoin;
 #[cfg(feature = "redis")]
 pub use lease::TokenLease;
+#[cfg(feature = "redis")]
+pub use local_redis::{LocalRedis, LocalRedisError};
 #[cfg(feature = "redis")]
 pub use redis_conn::{Redis, RedisOptions};
 #[cfg(feature = "redis")]

@@ -98,7 +98,7 @@ async fn a_dead_winners_claim_is_answered_as_the_rules_say_never_a_hang() {
     let mut config = support::config(wechat.base_url());
     config.coordinator.exchange.call_timeout = time::Duration::milliseconds(300);
     config.coordinator.exchange.backoff.max_attempts = 2;
-    config.call_grace = std::time::Duration::from_millis(200);
+    config.call_grace = time::Duration::milliseconds(200);
     let service = LoginService::builder(config)
         .store(RedisStore::new(redis.connect(), keys()))
         .code_join(CodeJoin::new(redis.connect(), keys(), "alive"))
