@@ -4,7 +4,6 @@
 //! |---|---|
 //! | [`access_token`] | the access-token driver: an `AccessTokenCache` on tokio, a `SharedStore` for several processes |
 //! | [`client`] | the client driver: `LoginMachine` over HTTP, JSON-file storage, a `wx` that gets codes |
-//! | [`server`] | the developer server: axum handlers around `LoginCoordinator` and a session store |
 //! | [`clock`] | the one clock every party reads |
 //! | [`http_client`], [`http_values`] | `wxlogin::http` values to and from hyper's and axum's |
 //! | [`listen`] | a listener on a port the OS chooses |
@@ -19,4 +18,3 @@ pub mod http_values;
 pub mod listen;
 pub mod log;
 pub mod random;
-pub mod server;

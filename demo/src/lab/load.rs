@@ -19,7 +19,7 @@ use wxlogin::secret::SessionToken;
 use wxlogin::wire::TokenHeader;
 
 use crate::drive::client::{ClientError, DriverReport};
-use crate::drive::server::StatsSnapshot;
+use crate::lab::server::StatsSnapshot;
 use crate::lab::link::LinkFault;
 use crate::lab::stack::{Stack, StackOptions};
 use crate::lab::wechat::{Api, Fault, WeChatCounts, openid_of};
@@ -133,7 +133,7 @@ pub async fn run(plan: &LoadPlan) -> io::Result<LoadReport> {
         injected_busy: faults.injected(Api::Code2Session),
         injected_lost: stack.link.injected(),
         wechat: stack.fake().counts(),
-        server: stack.server.server.stats().snapshot(),
+        server: stack.server.stats().snapshot(),
         drivers,
         confirmed: 0,
         problems: Vec::new(),
@@ -197,6 +197,7 @@ async fn check_sessions(stack: &Stack, report: &mut LoadReport, held: &[(String,
     let stored: HashMap<SessionToken, String> = stack
         .store()
         .snapshot()
+            .await
         .into_iter()
         .map(|(token, session)| (token, session.openid))
         .collect();

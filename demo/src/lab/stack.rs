@@ -12,13 +12,14 @@ use wxlogin::client::LoginConfig;
 use wxlogin::secret::AppSecret;
 use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
+use wxlogin_server::{MemoryStore, ServerConfig};
 
 use crate::drive::client::{Client, ClientConfig};
 use crate::drive::clock::Clock;
 use crate::drive::http_client::HttpClient;
 use crate::drive::random;
-use crate::drive::server::{DevServer, DevServerConfig, MemoryStore, RunningServer};
 use crate::lab::link::LinkFaults;
+use crate::lab::server::{LabServer, RecordingStore};
 use crate::lab::trace::Trace;
 use crate::lab::wechat::{AppCredentials, FakeWeChat, RunningWeChat};
 
@@ -70,8 +71,8 @@ pub struct Stack {
     pub trace: Arc<Trace>,
     /// The fake WeChat.
     pub wechat: RunningWeChat,
-    /// The developer server.
-    pub server: RunningServer<MemoryStore>,
+    /// The developer server (`wxlogin-server` on a `MemoryStore`).
+    pub server: LabServer,
     /// The link between clients and the developer server.
     pub link: Arc<LinkFaults>,
     /// One HTTP client (one connection pool) for every party of the stack.
@@ -104,15 +105,10 @@ impl Stack {
         let mut login = ExchangeConfig::new(code2session, seed);
         login.call_timeout =
             time::Duration::try_from(options.wechat_call_timeout).map_err(io::Error::other)?;
-        let config = DevServerConfig::new(CoordinatorConfig::new(login));
+        let config = ServerConfig::new(CoordinatorConfig::new(login));
         let link = LinkFaults::new(seed.rotate_left(17), Arc::clone(&trace));
-        let server = DevServer::start(
-            config,
-            MemoryStore::new(),
-            Arc::<Trace>::clone(&trace),
-            |router| link.wrap(router),
-        )
-        .await?;
+        let server =
+            LabServer::start(config, MemoryStore::new(), &link, Arc::clone(&trace)).await?;
 
         Ok(Self {
             trace,
@@ -132,8 +128,8 @@ impl Stack {
     }
 
     /// The developer server's session store.
-    pub fn store(&self) -> &MemoryStore {
-        self.server.server.store()
+    pub fn store(&self) -> &RecordingStore {
+        self.server.store()
     }
 
     /// Where the clients' storage files live.
