@@ -19,9 +19,10 @@ use wxlogin::secret::SessionToken;
 use wxlogin::wire::TokenHeader;
 
 use crate::drive::client::{ClientError, DriverReport};
-use crate::lab::server::StatsSnapshot;
 use crate::lab::link::LinkFault;
+use crate::lab::server::StatsSnapshot;
 use crate::lab::stack::{Stack, StackOptions};
+use crate::lab::trace::TraceLine;
 use crate::lab::wechat::{Api, Fault, WeChatCounts, openid_of};
 
 /// What to run.
@@ -33,6 +34,8 @@ pub struct LoadPlan {
     pub busy_per_mille: u32,
     /// Login answers lost on the link, per mille.
     pub lost_answers_per_mille: u32,
+    /// Keep the trace lines (off by default: thousands of lines).
+    pub keep_trace: bool,
 }
 
 impl Default for LoadPlan {
@@ -42,6 +45,7 @@ impl Default for LoadPlan {
             clients: 1_000,
             busy_per_mille: 100,
             lost_answers_per_mille: 50,
+            keep_trace: false,
         }
     }
 }
@@ -71,6 +75,8 @@ pub struct LoadReport {
     pub confirmed: usize,
     /// Everything that should not have happened; empty when the run is clean.
     pub problems: Vec<String>,
+    /// The trace, when the plan kept it.
+    pub trace: Vec<TraceLine>,
 }
 
 impl LoadReport {
@@ -80,10 +86,10 @@ impl LoadReport {
     }
 }
 
-/// Runs `plan` on a fresh stack with a quiet trace.
+/// Runs `plan` on a fresh stack (its trace quiet unless the plan keeps it).
 pub async fn run(plan: &LoadPlan) -> io::Result<LoadReport> {
     let stack = Stack::start(StackOptions {
-        keep_trace: false,
+        keep_trace: plan.keep_trace,
         ..StackOptions::default()
     })
     .await?;
@@ -137,10 +143,12 @@ pub async fn run(plan: &LoadPlan) -> io::Result<LoadReport> {
         drivers,
         confirmed: 0,
         problems: Vec::new(),
+        trace: Vec::new(),
     };
     let held = judge_results(&mut report, &users, results);
     check_sessions(&stack, &mut report, &held).await;
     check_wechat(&mut report);
+    report.trace = stack.trace.lines();
     Ok(report)
 }
 
@@ -197,7 +205,7 @@ async fn check_sessions(stack: &Stack, report: &mut LoadReport, held: &[(String,
     let stored: HashMap<SessionToken, String> = stack
         .store()
         .snapshot()
-            .await
+        .await
         .into_iter()
         .map(|(token, session)| (token, session.openid))
         .collect();

@@ -8,8 +8,10 @@
 //! | [`server`] | the developer server: `wxlogin-server`'s router and `GET /me`, with counters and a recording store |
 //! | [`scenarios`] | the client scenarios of the summary table |
 //! | [`load`] | the load run: many clients at once with injected faults |
+//! | [`fleet`] | the multi-replica run: replicas on one Redis, a round-robin front, a kill and a Redis restart |
 //! | [`stack`] | starts the three parties together for one scenario or run |
 
+pub mod fleet;
 pub mod link;
 pub mod load;
 pub mod scenarios;

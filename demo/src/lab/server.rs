@@ -10,14 +10,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 use wxlogin::secret::SessionToken;
 use wxlogin::server::session::SessionRecord;
+use wxlogin::wire::{ErrorBody, ErrorKind, MAX_BODY_BYTES};
 use wxlogin_server::{
-    LoginService, ServerConfig, SessionStore, StartError, StoreFuture, WxSession,
+    LoginService, LoginServiceBuilder, SessionStore, StartError, StoreFuture, WxSession,
 };
 
 use crate::drive::listen::Listening;
@@ -35,6 +37,8 @@ pub struct ServerStats {
     sessions_created: AtomicU64,
     granted: AtomicU64,
     refused: AtomicU64,
+    code_used: AtomicU64,
+    unavailable: AtomicU64,
 }
 
 /// A copy of the counters at one moment.
@@ -50,6 +54,10 @@ pub struct StatsSnapshot {
     pub granted: u64,
     /// Login answers that carried an error.
     pub refused: u64,
+    /// Login answers `400 code_used`: the server's 40163 (a code it, or WeChat, saw used).
+    pub code_used: u64,
+    /// Answers `503` to any route (the session store, or WeChat, unavailable).
+    pub unavailable: u64,
 }
 
 impl ServerStats {
@@ -62,6 +70,8 @@ impl ServerStats {
             sessions_created: load(&self.sessions_created),
             granted: load(&self.granted),
             refused: load(&self.refused),
+            code_used: load(&self.code_used),
+            unavailable: load(&self.unavailable),
         }
     }
 }
@@ -162,17 +172,17 @@ pub struct LabServer {
 }
 
 impl LabServer {
-    /// Starts a [`LoginService`] for `config` on `store` (wrapped in a [`RecordingStore`]),
+    /// Starts the service `builder` sets up, on `store` (wrapped in a [`RecordingStore`]),
     /// and serves its routes and `GET /me` on a loopback port, behind `link`.
     pub async fn start(
-        config: ServerConfig,
+        builder: LoginServiceBuilder,
         store: impl SessionStore,
         link: &Arc<LinkFaults>,
         trace: Arc<Trace>,
     ) -> io::Result<Self> {
         let stats = Arc::new(ServerStats::default());
         let store = RecordingStore::new(store, Arc::clone(&stats));
-        let service = LoginService::builder(config)
+        let service = builder
             .store(store.clone())
             .start()
             .map_err(|e: StartError| io::Error::other(e.to_string()))?;
@@ -239,17 +249,26 @@ async fn count(State(counting): State<Counting>, request: Request, next: Next) -
     } else if path == counting.session_path {
         stats.session_checks.fetch_add(1, Ordering::Relaxed);
     }
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
     let status = response.status().as_u16();
-    if login {
-        let counter = if status == 200 {
-            &stats.granted
-        } else {
-            &stats.refused
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+    if status == 503 {
+        stats.unavailable.fetch_add(1, Ordering::Relaxed);
+    }
+    if login && status == 200 {
+        stats.granted.fetch_add(1, Ordering::Relaxed);
+    } else if login {
+        stats.refused.fetch_add(1, Ordering::Relaxed);
+        let (parts, body) = response.into_parts();
+        // An error body is small; a body that breaks off is passed on as empty.
+        let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+            .await
+            .unwrap_or_default();
+        if serde_json::from_slice::<ErrorBody>(&bytes).is_ok_and(|b| b.error == ErrorKind::CodeUsed)
+        {
+            stats.code_used.fetch_add(1, Ordering::Relaxed);
+        }
+        response = Response::from_parts(parts, Body::from(bytes));
     }
     counting.trace.log("server", format!("{path} -> {status}"));
     response
 }
-

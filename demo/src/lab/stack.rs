@@ -12,7 +12,7 @@ use wxlogin::client::LoginConfig;
 use wxlogin::secret::AppSecret;
 use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
-use wxlogin_server::{MemoryStore, ServerConfig};
+use wxlogin_server::{LoginService, MemoryStore, ServerConfig};
 
 use crate::drive::client::{Client, ClientConfig};
 use crate::drive::clock::Clock;
@@ -79,6 +79,7 @@ pub struct Stack {
     pub http: HttpClient,
     /// The app secret, random per stack, so tests can check it never leaks.
     pub app_secret: String,
+    config: ServerConfig,
     dir: TempDir,
     next_client: AtomicU64,
 }
@@ -107,8 +108,13 @@ impl Stack {
             time::Duration::try_from(options.wechat_call_timeout).map_err(io::Error::other)?;
         let config = ServerConfig::new(CoordinatorConfig::new(login));
         let link = LinkFaults::new(seed.rotate_left(17), Arc::clone(&trace));
-        let server =
-            LabServer::start(config, MemoryStore::new(), &link, Arc::clone(&trace)).await?;
+        let server = LabServer::start(
+            LoginService::builder(config.clone()),
+            MemoryStore::new(),
+            &link,
+            Arc::clone(&trace),
+        )
+        .await?;
 
         Ok(Self {
             trace,
@@ -117,6 +123,7 @@ impl Stack {
             link,
             http: HttpClient::new(),
             app_secret,
+            config,
             dir: TempDir::create()?,
             next_client: AtomicU64::new(1),
         })
@@ -125,6 +132,12 @@ impl Stack {
     /// The fake WeChat's state and switches.
     pub fn fake(&self) -> &FakeWeChat {
         &self.wechat.fake
+    }
+
+    /// The developer server's configuration (code2Session against this stack's fake WeChat),
+    /// for more servers of the same mini program.
+    pub fn server_config(&self) -> &ServerConfig {
+        &self.config
     }
 
     /// The developer server's session store.
@@ -154,10 +167,15 @@ impl Stack {
 
     /// Starts a client driver against this stack.
     pub fn spawn_client(&self, config: ClientConfig) -> Client {
+        self.spawn_routed_client(config, &self.http)
+    }
+
+    /// Starts a client driver whose requests go through `http` (a routed client: a front).
+    pub fn spawn_routed_client(&self, config: ClientConfig, http: &HttpClient) -> Client {
         Client::spawn(
             config,
             self.wechat.base_url(),
-            self.http.clone(),
+            http.clone(),
             Arc::<Trace>::clone(&self.trace),
         )
     }
