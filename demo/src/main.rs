@@ -16,6 +16,7 @@ use std::process::ExitCode;
 use wxlogin_demo::lab::fleet::{self, FleetPlan};
 use wxlogin_demo::lab::load::{self, LoadPlan};
 use wxlogin_demo::lab::scenarios;
+use wxlogin_demo::lab::stack::FaultRates;
 use wxlogin_demo::lab::trace::TraceLine;
 
 /// What the command line asked for.
@@ -28,6 +29,16 @@ struct Options {
     clients: Option<usize>,
     busy: Option<u32>,
     lost: Option<u32>,
+}
+
+impl Options {
+    fn fault_rates(&self) -> FaultRates {
+        let defaults = FaultRates::default();
+        FaultRates {
+            busy_per_mille: self.busy.unwrap_or(defaults.busy_per_mille),
+            lost_answers_per_mille: self.lost.unwrap_or(defaults.lost_answers_per_mille),
+        }
+    }
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -106,21 +117,14 @@ async fn run_load(options: &Options) -> bool {
     let defaults = LoadPlan::default();
     let plan = LoadPlan {
         clients: options.clients.unwrap_or(defaults.clients),
-        busy_per_mille: options.busy.unwrap_or(defaults.busy_per_mille),
-        lost_answers_per_mille: options.lost.unwrap_or(defaults.lost_answers_per_mille),
+        faults: options.fault_rates(),
         keep_trace: options.trace,
     };
-    match load::run(&plan).await {
-        Ok(report) => {
-            print!("{report}");
-            print_trace(&report.trace);
-            report.problems.is_empty()
-        }
-        Err(e) => {
-            eprintln!("the load run could not start: {e}");
-            false
-        }
-    }
+    let report = load::run(&plan).await;
+    conclude(
+        "the load run",
+        report.map(|r| (r.to_string(), r.trace, r.problems)),
+    )
 }
 
 async fn run_fleet(options: &Options) -> bool {
@@ -128,19 +132,30 @@ async fn run_fleet(options: &Options) -> bool {
     let plan = FleetPlan {
         clients: options.clients.unwrap_or(defaults.clients),
         replicas: options.replicas.unwrap_or(defaults.replicas),
-        busy_per_mille: options.busy.unwrap_or(defaults.busy_per_mille),
-        lost_answers_per_mille: options.lost.unwrap_or(defaults.lost_answers_per_mille),
+        faults: options.fault_rates(),
         keep_trace: options.trace,
         ..defaults
     };
-    match fleet::run(&plan).await {
-        Ok(report) => {
-            print!("{report}");
-            print_trace(&report.trace);
-            report.problems.is_empty()
+    let report = fleet::run(&plan).await;
+    conclude(
+        "the multi-replica run",
+        report.map(|r| (r.to_string(), r.trace, r.problems)),
+    )
+}
+
+/// Prints a run's summary (then its trace, if kept); true when it found no problem.
+fn conclude(
+    run: &str,
+    outcome: Result<(String, Vec<TraceLine>, Vec<String>), impl std::fmt::Display>,
+) -> bool {
+    match outcome {
+        Ok((summary, trace, problems)) => {
+            print!("{summary}");
+            print_trace(&trace);
+            problems.is_empty()
         }
         Err(e) => {
-            eprintln!("the multi-replica run could not start: {e}");
+            eprintln!("{run} could not start: {e}");
             false
         }
     }

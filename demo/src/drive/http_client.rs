@@ -19,7 +19,9 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 
-use crate::drive::http_values::{header_pairs, to_http_request};
+use wxlogin_server::header_pairs;
+
+use crate::drive::http_values::to_http_request;
 
 /// The largest response body read; the crate's parsers refuse anything over 64 KiB anyway.
 const MAX_RESPONSE_BYTES: usize = 1024 * 1024;

@@ -19,21 +19,18 @@ use wxlogin::secret::SessionToken;
 use wxlogin::wire::TokenHeader;
 
 use crate::drive::client::{ClientError, DriverReport};
-use crate::lab::link::LinkFault;
 use crate::lab::server::StatsSnapshot;
-use crate::lab::stack::{Stack, StackOptions};
+use crate::lab::stack::{FaultRates, Stack, StackOptions};
 use crate::lab::trace::TraceLine;
-use crate::lab::wechat::{Api, Fault, WeChatCounts, openid_of};
+use crate::lab::wechat::{Api, WeChatCounts, openid_of};
 
 /// What to run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadPlan {
     /// Clients logging in at once (each its own machine, storage file and user).
     pub clients: usize,
-    /// code2Session calls answered -1, per mille.
-    pub busy_per_mille: u32,
-    /// Login answers lost on the link, per mille.
-    pub lost_answers_per_mille: u32,
+    /// The faults drawn at a rate.
+    pub faults: FaultRates,
     /// Keep the trace lines (off by default: thousands of lines).
     pub keep_trace: bool,
 }
@@ -43,8 +40,7 @@ impl Default for LoadPlan {
     fn default() -> Self {
         Self {
             clients: 1_000,
-            busy_per_mille: 100,
-            lost_answers_per_mille: 50,
+            faults: FaultRates::default(),
             keep_trace: false,
         }
     }
@@ -93,11 +89,8 @@ pub async fn run(plan: &LoadPlan) -> io::Result<LoadReport> {
         ..StackOptions::default()
     })
     .await?;
+    stack.inject(plan.faults);
     let faults = stack.fake().faults();
-    faults.at_rate(Api::Code2Session, Fault::SystemBusy, plan.busy_per_mille);
-    stack
-        .link
-        .at_rate("/login", LinkFault::LoseAnswer, plan.lost_answers_per_mille);
 
     let mut clients = Vec::with_capacity(plan.clients);
     for _ in 0..plan.clients {
@@ -269,13 +262,7 @@ impl fmt::Display for LoadReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let plan = &self.plan;
         let (w, s, d) = (&self.wechat, &self.server, &self.drivers);
-        writeln!(
-            f,
-            "load run: {} clients; {:.1}% of code2Session calls answer -1; {:.1}% of login answers lost",
-            plan.clients,
-            f64::from(plan.busy_per_mille) / 10.0,
-            f64::from(plan.lost_answers_per_mille) / 10.0
-        )?;
+        writeln!(f, "load run: {} clients; {}", plan.clients, plan.faults)?;
         writeln!(
             f,
             "  result : {} logged in, {} expected failures, in {} ms = {:.0} logins/s",

@@ -18,10 +18,10 @@ use crate::drive::client::{Client, ClientConfig};
 use crate::drive::clock::Clock;
 use crate::drive::http_client::HttpClient;
 use crate::drive::random;
-use crate::lab::link::LinkFaults;
+use crate::lab::link::{LinkFault, LinkFaults};
 use crate::lab::server::{LabServer, RecordingStore};
 use crate::lab::trace::Trace;
-use crate::lab::wechat::{AppCredentials, FakeWeChat, RunningWeChat};
+use crate::lab::wechat::{Api, AppCredentials, FakeWeChat, Fault, RunningWeChat};
 
 /// The demo mini program's appid.
 pub const APPID: &str = "wxd0e0m0o0a0p0p0i0";
@@ -41,6 +41,37 @@ impl Default for StackOptions {
             keep_trace: true,
             wechat_call_timeout: Duration::from_secs(10),
         }
+    }
+}
+
+/// The faults of a load run, drawn at a rate: code2Session calls answered -1, and login
+/// answers lost on the link after the server made the session (the client resends the code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FaultRates {
+    /// code2Session calls answered -1, per mille.
+    pub busy_per_mille: u32,
+    /// Login answers lost on the link, per mille.
+    pub lost_answers_per_mille: u32,
+}
+
+impl Default for FaultRates {
+    /// The rates: 10% of WeChat calls -1, 5% of login answers lost.
+    fn default() -> Self {
+        Self {
+            busy_per_mille: 100,
+            lost_answers_per_mille: 50,
+        }
+    }
+}
+
+impl std::fmt::Display for FaultRates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.1}% of code2Session calls answer -1; {:.1}% of login answers lost",
+            f64::from(self.busy_per_mille) / 10.0,
+            f64::from(self.lost_answers_per_mille) / 10.0
+        )
     }
 }
 
@@ -127,6 +158,17 @@ impl Stack {
             dir: TempDir::create()?,
             next_client: AtomicU64::new(1),
         })
+    }
+
+    /// Switches `rates` on: the fake WeChat's -1 answers and the link's lost answers.
+    pub fn inject(&self, rates: FaultRates) {
+        let faults = self.fake().faults();
+        faults.at_rate(Api::Code2Session, Fault::SystemBusy, rates.busy_per_mille);
+        self.link.at_rate(
+            "/login",
+            LinkFault::LoseAnswer,
+            rates.lost_answers_per_mille,
+        );
     }
 
     /// The fake WeChat's state and switches.

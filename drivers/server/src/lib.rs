@@ -26,6 +26,7 @@
 //! | module | concern |
 //! |---|---|
 //! | `service` | [`LoginService`]: the task that owns the coordinator, its effects, the handle |
+//! | `convert` | [`into_axum`], [`header_pairs`]: `wxlogin`'s HTTP values to and from axum's |
 //! | `router` | [`router`]: `POST /login` and `GET /session`, body limit, tracing spans |
 //! | `extract` | [`WxSession`]: `401` / `400` / `503` as the wire contract says |
 //! | `store` | [`SessionStore`], [`MemoryStore`], and `RedisStore` (feature `redis`) |
@@ -78,6 +79,7 @@ mod wechat_http;
 
 pub use compat::{WeRequestCompat, werequest_token};
 pub use config::ServerConfig;
+pub use convert::{header_pairs, into_axum};
 pub use extract::WxSession;
 pub use router::router;
 pub use service::{LoginService, LoginServiceBuilder, StartError};

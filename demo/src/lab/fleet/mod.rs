@@ -38,9 +38,7 @@ use user::{UserPlan, UserRun};
 
 use crate::drive::client::DriverReport;
 use crate::drive::random;
-use crate::lab::link::LinkFault;
-use crate::lab::stack::{Stack, StackOptions};
-use crate::lab::wechat::{Api, Fault};
+use crate::lab::stack::{FaultRates, Stack, StackOptions};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -49,11 +47,9 @@ pub struct FleetPlan {
     pub clients: usize,
     /// Replicas of the developer server (a kill needs two or more).
     pub replicas: usize,
-    /// code2Session calls answered -1, per mille.
-    pub busy_per_mille: u32,
-    /// Login answers lost on the link, per mille (the client resends the same code, often
+    /// The faults drawn at a rate (a lost login answer is resent with the same code, often
     /// to another replica).
-    pub lost_answers_per_mille: u32,
+    pub faults: FaultRates,
     /// What each user does.
     pub user: UserPlan,
     /// Keep the trace lines (off by default: thousands of lines).
@@ -67,8 +63,7 @@ impl Default for FleetPlan {
         Self {
             clients: 1_000,
             replicas: 3,
-            busy_per_mille: 100,
-            lost_answers_per_mille: 50,
+            faults: FaultRates::default(),
             user: UserPlan {
                 business_requests: 3,
                 between_requests: Duration::from_millis(100),
@@ -98,11 +93,7 @@ pub async fn run(plan: &FleetPlan) -> Result<FleetReport, FleetError> {
         wechat_call_timeout: Duration::from_secs(2),
     })
     .await?;
-    let faults = stack.fake().faults();
-    faults.at_rate(Api::Code2Session, Fault::SystemBusy, plan.busy_per_mille);
-    stack
-        .link
-        .at_rate("/login", LinkFault::LoseAnswer, plan.lost_answers_per_mille);
+    stack.inject(plan.faults);
     let mut replicas = start_replicas(&stack, &redis, plan.replicas).await?;
     let front = Arc::new(RoundRobin::new(
         replicas.iter().map(|r| r.base_url().to_owned()).collect(),

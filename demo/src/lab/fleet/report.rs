@@ -152,12 +152,8 @@ impl fmt::Display for FleetReport {
         let (plan, w) = (&self.plan, &self.wechat);
         writeln!(
             f,
-            "multi-replica run: {} clients, {} replicas on one redis-server, round-robin front; \
-             {:.1}% of code2Session calls -1, {:.1}% of login answers lost",
-            plan.clients,
-            plan.replicas,
-            f64::from(plan.busy_per_mille) / 10.0,
-            f64::from(plan.lost_answers_per_mille) / 10.0
+            "multi-replica run: {} clients, {} replicas on one redis-server, round-robin front; {}",
+            plan.clients, plan.replicas, plan.faults
         )?;
         writeln!(
             f,
