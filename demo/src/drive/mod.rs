@@ -2,7 +2,6 @@
 //!
 //! | module | concern |
 //! |---|---|
-//! | [`access_token`] | the access-token driver: an `AccessTokenCache` on tokio, a `SharedStore` for several processes |
 //! | [`client`] | the client driver: `LoginMachine` over HTTP, JSON-file storage, a `wx` that gets codes |
 //! | [`clock`] | the one clock every party reads |
 //! | [`http_client`], [`http_values`] | the HTTP client (hyper) for `wxlogin::http` requests, and a [`Route`](http_client::Route) for a front |
@@ -10,7 +9,6 @@
 //! | [`log`] | where a driver reports what it did |
 //! | [`random`] | randomness from the OS for tokens and seeds |
 
-pub mod access_token;
 pub mod client;
 pub mod clock;
 pub mod http_client;
