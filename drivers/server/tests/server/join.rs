@@ -142,3 +142,34 @@ async fn a_dead_winners_claim_is_answered_as_the_rules_say_never_a_hang() {
         "the claimed code was not exchanged twice"
     );
 }
+
+#[tokio::test]
+async fn with_redis_down_a_code_is_kept_unsent_and_exchanged_once_redis_is_back() {
+    let mut redis = RedisServer::start().await;
+    let wechat = FakeWeChat::start().await;
+    let mut config = support::config(wechat.base_url());
+    config.coordinator.exchange.backoff.max_attempts = 2;
+    config.store_write_patience = time::Duration::ZERO;
+    let service = LoginService::builder(config)
+        .store(RedisStore::new(redis.connect(), keys()))
+        .code_join(CodeJoin::new(redis.connect(), keys(), "r1"))
+        .start()
+        .expect("start");
+    let code = fresh_code();
+    let body = format!(r#"{{"code":"{code}"}}"#).into_bytes();
+    redis.stop();
+    let response = service.login(body.clone()).await;
+    assert_eq!(
+        response.status, 503,
+        "transient: the client retries the code"
+    );
+    assert_eq!(
+        wechat.calls(&code),
+        0,
+        "no replica could share its answer: the code was not spent"
+    );
+    redis.restart().await;
+    let retried = wxlogin::wire::decode_login_response(&service.login(body).await);
+    assert!(retried.is_ok(), "{retried:?}");
+    assert_eq!(wechat.calls(&code), 1);
+}
