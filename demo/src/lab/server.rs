@@ -167,7 +167,6 @@ struct Counting {
 pub struct LabServer {
     stats: Arc<ServerStats>,
     store: RecordingStore,
-    service: LoginService,
     listening: Listening,
 }
 
@@ -186,12 +185,11 @@ impl LabServer {
             .store(store.clone())
             .start()
             .map_err(|e: StartError| io::Error::other(e.to_string()))?;
-        let app = app(service.clone(), Arc::clone(&stats), trace);
+        let app = app(service, Arc::clone(&stats), trace);
         let listening = Listening::serve(link.wrap(app)).await?;
         Ok(Self {
             stats,
             store,
-            service,
             listening,
         })
     }
@@ -209,11 +207,6 @@ impl LabServer {
     /// The session store, as the lab sees it.
     pub fn store(&self) -> &RecordingStore {
         &self.store
-    }
-
-    /// The service behind the routes.
-    pub fn service(&self) -> &LoginService {
-        &self.service
     }
 }
 

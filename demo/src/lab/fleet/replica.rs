@@ -81,11 +81,6 @@ impl Replica {
             runtime.shutdown_background();
         }
     }
-
-    /// Whether it runs.
-    pub fn is_alive(&self) -> bool {
-        self.runtime.is_some()
-    }
 }
 
 impl Drop for Replica {
