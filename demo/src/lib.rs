@@ -3,18 +3,19 @@
 //! Three parties, each on its own `127.0.0.1` port chosen by the operating system:
 //!
 //! ```text
-//!  client driver (LoginMachine)  --HTTP-->  developer server (axum)  --HTTP-->  fake WeChat (axum)
-//!   fake wx: codes from the fake WeChat      LoginCoordinator, sessions         jscode2session,
-//!   storage: a JSON file                     in a SessionStore, OS tokens       stable_token,
-//!                                                                               checksession
+//!  client driver (LoginMachine)  --HTTP-->  developer server            --HTTP-->  fake WeChat (axum)
+//!   fake wx: codes from the fake WeChat      wxlogin-server: router(),            jscode2session,
+//!   storage: a JSON file                     LoginService, WxSession,             stable_token,
+//!                                            MemoryStore (RedisStore +            checksession
+//!                                            CodeJoin for replicas)
 //! ```
 //!
 //! Two halves:
 //!
 //! | module | concern |
 //! |---|---|
-//! | [`drive`] | the drivers, files a user can copy: the client around `LoginMachine`, the developer server around `LoginCoordinator`, the access-token cache, the clock, the HTTP conversions, the [`drive::log::Log`] they report to |
-//! | [`lab`] | what only the lab needs: the fake WeChat and its faults, the faulty link, the trace, the scenarios, the load run and the stack that starts all three parties |
+//! | [`drive`] | the client driver, files a user can copy: the loop around `LoginMachine`, the clock, the HTTP client, the [`drive::log::Log`] it reports to. The developer server is `wxlogin-server` itself |
+//! | [`lab`] | what only the lab needs: the fake WeChat and its faults, the faulty link, the trace, the developer server with counters, the scenarios, the load and multi-replica runs, the stack that starts all three parties |
 //!
 //! `drive` never imports `lab`. Nothing here logs a secret: requests, events and commands are
 //! traced through their redacting `Debug`, and tokens appear only as

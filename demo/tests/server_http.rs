@@ -57,8 +57,12 @@ async fn malformed_requests_and_unknown_tokens_get_wire_errors() {
         assert_eq!(body(&unknown)["error"], "invalid_code");
         assert_eq!(body(&unknown)["errcode"], 40029);
 
+        // No token is an expiry (the client logs in), as for a token nobody knows.
         let missing = send(&stack, session_check(&stack, None)).await;
-        assert_eq!(missing.status, 400);
+        assert_eq!(
+            (missing.status, body(&missing)["error"].clone()),
+            (401, json!("session_expired"))
+        );
         let stranger = send(
             &stack,
             session_check(&stack, Some(&SessionToken::new("stranger"))),
@@ -114,11 +118,11 @@ async fn a_granted_session_is_confirmed_until_it_is_gone() {
                 .as_u64()
                 .is_some_and(|n| n > 7000)
         );
-        let stored = stack.store().snapshot();
+        let stored = stack.store().snapshot().await;
         assert_eq!(stored.len(), 1);
         assert_eq!(stored[0].1.openid, "o-demo-dee");
 
-        stack.store().clear();
+        stack.store().clear().await;
         let gone = send(&stack, session_check(&stack, Some(&grant.token))).await;
         assert_eq!(gone.status, 401);
     })

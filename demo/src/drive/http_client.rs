@@ -4,7 +4,12 @@
 //!
 //! A deployment talking to `api.weixin.qq.com` needs HTTPS: put `hyper-rustls`'s connector in
 //! place of `HttpConnector`, nothing else changes.
+//!
+//! A [`Route`] may send a request elsewhere than its URL says: a front that spreads the
+//! requests for one address over several replicas, as a load balancer would.
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -14,15 +19,24 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 
-use crate::drive::http_values::{header_pairs, to_http_request};
+use wxlogin_server::header_pairs;
+
+use crate::drive::http_values::to_http_request;
 
 /// The largest response body read; the crate's parsers refuse anything over 64 KiB anyway.
 const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+/// Where a request is really sent.
+pub trait Route: Send + Sync + fmt::Debug {
+    /// The URL to send a request for `url` to; `None` sends it to `url` itself.
+    fn route(&self, url: &str) -> Option<String>;
+}
 
 /// A pooled HTTP/1.1 client; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct HttpClient {
     inner: Client<HttpConnector, Full<Bytes>>,
+    route: Option<Arc<dyn Route>>,
 }
 
 impl Default for HttpClient {
@@ -36,6 +50,15 @@ impl HttpClient {
     pub fn new() -> Self {
         Self {
             inner: Client::builder(TokioExecutor::new()).build_http(),
+            route: None,
+        }
+    }
+
+    /// The same client (and pool), sending every request where `route` says.
+    pub fn routed(&self, route: Arc<dyn Route>) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            route: Some(route),
         }
     }
 
@@ -54,6 +77,19 @@ impl HttpClient {
     }
 
     async fn exchange(&self, request: &HttpRequest) -> Result<HttpResponse, TransportFailure> {
+        let routed = self.route.as_ref().and_then(|r| r.route(&request.url));
+        let rerouted;
+        let request = match routed {
+            Some(url) => {
+                rerouted = {
+                    let mut moved = request.clone();
+                    moved.url = url;
+                    moved
+                };
+                &rerouted
+            }
+            None => request,
+        };
         let request = to_http_request(request).ok_or_else(|| TransportFailure::Other {
             message: "the request is not valid HTTP (URL or header)".into(),
         })?;

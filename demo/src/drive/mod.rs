@@ -2,16 +2,13 @@
 //!
 //! | module | concern |
 //! |---|---|
-//! | [`access_token`] | the access-token driver: an `AccessTokenCache` on tokio, a `SharedStore` for several processes |
 //! | [`client`] | the client driver: `LoginMachine` over HTTP, JSON-file storage, a `wx` that gets codes |
-//! | [`server`] | the developer server: axum handlers around `LoginCoordinator` and a session store |
 //! | [`clock`] | the one clock every party reads |
-//! | [`http_client`], [`http_values`] | `wxlogin::http` values to and from hyper's and axum's |
+//! | [`http_client`], [`http_values`] | the HTTP client (hyper) for `wxlogin::http` requests, and a [`Route`](http_client::Route) for a front |
 //! | [`listen`] | a listener on a port the OS chooses |
 //! | [`log`] | where a driver reports what it did |
 //! | [`random`] | randomness from the OS for tokens and seeds |
 
-pub mod access_token;
 pub mod client;
 pub mod clock;
 pub mod http_client;
@@ -19,4 +16,3 @@ pub mod http_values;
 pub mod listen;
 pub mod log;
 pub mod random;
-pub mod server;

@@ -19,20 +19,20 @@ use wxlogin::secret::SessionToken;
 use wxlogin::wire::TokenHeader;
 
 use crate::drive::client::{ClientError, DriverReport};
-use crate::drive::server::StatsSnapshot;
-use crate::lab::link::LinkFault;
-use crate::lab::stack::{Stack, StackOptions};
-use crate::lab::wechat::{Api, Fault, WeChatCounts, openid_of};
+use crate::lab::server::StatsSnapshot;
+use crate::lab::stack::{FaultRates, Stack, StackOptions};
+use crate::lab::trace::TraceLine;
+use crate::lab::wechat::{Api, WeChatCounts, openid_of};
 
 /// What to run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadPlan {
     /// Clients logging in at once (each its own machine, storage file and user).
     pub clients: usize,
-    /// code2Session calls answered -1, per mille.
-    pub busy_per_mille: u32,
-    /// Login answers lost on the link, per mille.
-    pub lost_answers_per_mille: u32,
+    /// The faults drawn at a rate.
+    pub faults: FaultRates,
+    /// Keep the trace lines (off by default: thousands of lines).
+    pub keep_trace: bool,
 }
 
 impl Default for LoadPlan {
@@ -40,8 +40,8 @@ impl Default for LoadPlan {
     fn default() -> Self {
         Self {
             clients: 1_000,
-            busy_per_mille: 100,
-            lost_answers_per_mille: 50,
+            faults: FaultRates::default(),
+            keep_trace: false,
         }
     }
 }
@@ -71,6 +71,8 @@ pub struct LoadReport {
     pub confirmed: usize,
     /// Everything that should not have happened; empty when the run is clean.
     pub problems: Vec<String>,
+    /// The trace, when the plan kept it.
+    pub trace: Vec<TraceLine>,
 }
 
 impl LoadReport {
@@ -80,18 +82,15 @@ impl LoadReport {
     }
 }
 
-/// Runs `plan` on a fresh stack with a quiet trace.
+/// Runs `plan` on a fresh stack (its trace quiet unless the plan keeps it).
 pub async fn run(plan: &LoadPlan) -> io::Result<LoadReport> {
     let stack = Stack::start(StackOptions {
-        keep_trace: false,
+        keep_trace: plan.keep_trace,
         ..StackOptions::default()
     })
     .await?;
+    stack.inject(plan.faults);
     let faults = stack.fake().faults();
-    faults.at_rate(Api::Code2Session, Fault::SystemBusy, plan.busy_per_mille);
-    stack
-        .link
-        .at_rate("/login", LinkFault::LoseAnswer, plan.lost_answers_per_mille);
 
     let mut clients = Vec::with_capacity(plan.clients);
     for _ in 0..plan.clients {
@@ -133,14 +132,16 @@ pub async fn run(plan: &LoadPlan) -> io::Result<LoadReport> {
         injected_busy: faults.injected(Api::Code2Session),
         injected_lost: stack.link.injected(),
         wechat: stack.fake().counts(),
-        server: stack.server.server.stats().snapshot(),
+        server: stack.server.stats().snapshot(),
         drivers,
         confirmed: 0,
         problems: Vec::new(),
+        trace: Vec::new(),
     };
     let held = judge_results(&mut report, &users, results);
     check_sessions(&stack, &mut report, &held).await;
     check_wechat(&mut report);
+    report.trace = stack.trace.lines();
     Ok(report)
 }
 
@@ -197,6 +198,7 @@ async fn check_sessions(stack: &Stack, report: &mut LoadReport, held: &[(String,
     let stored: HashMap<SessionToken, String> = stack
         .store()
         .snapshot()
+        .await
         .into_iter()
         .map(|(token, session)| (token, session.openid))
         .collect();
@@ -260,13 +262,7 @@ impl fmt::Display for LoadReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let plan = &self.plan;
         let (w, s, d) = (&self.wechat, &self.server, &self.drivers);
-        writeln!(
-            f,
-            "load run: {} clients; {:.1}% of code2Session calls answer -1; {:.1}% of login answers lost",
-            plan.clients,
-            f64::from(plan.busy_per_mille) / 10.0,
-            f64::from(plan.lost_answers_per_mille) / 10.0
-        )?;
+        writeln!(f, "load run: {} clients; {}", plan.clients, plan.faults)?;
         writeln!(
             f,
             "  result : {} logged in, {} expected failures, in {} ms = {:.0} logins/s",

@@ -12,15 +12,16 @@ use wxlogin::client::LoginConfig;
 use wxlogin::secret::AppSecret;
 use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
+use wxlogin_server::{LoginService, MemoryStore, ServerConfig};
 
 use crate::drive::client::{Client, ClientConfig};
 use crate::drive::clock::Clock;
 use crate::drive::http_client::HttpClient;
 use crate::drive::random;
-use crate::drive::server::{DevServer, DevServerConfig, MemoryStore, RunningServer};
-use crate::lab::link::LinkFaults;
+use crate::lab::link::{LinkFault, LinkFaults};
+use crate::lab::server::{LabServer, RecordingStore};
 use crate::lab::trace::Trace;
-use crate::lab::wechat::{AppCredentials, FakeWeChat, RunningWeChat};
+use crate::lab::wechat::{Api, AppCredentials, FakeWeChat, Fault, RunningWeChat};
 
 /// The demo mini program's appid.
 pub const APPID: &str = "wxd0e0m0o0a0p0p0i0";
@@ -40,6 +41,37 @@ impl Default for StackOptions {
             keep_trace: true,
             wechat_call_timeout: Duration::from_secs(10),
         }
+    }
+}
+
+/// The faults of a load run, drawn at a rate: code2Session calls answered -1, and login
+/// answers lost on the link after the server made the session (the client resends the code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FaultRates {
+    /// code2Session calls answered -1, per mille.
+    pub busy_per_mille: u32,
+    /// Login answers lost on the link, per mille.
+    pub lost_answers_per_mille: u32,
+}
+
+impl Default for FaultRates {
+    /// The rates: 10% of WeChat calls -1, 5% of login answers lost.
+    fn default() -> Self {
+        Self {
+            busy_per_mille: 100,
+            lost_answers_per_mille: 50,
+        }
+    }
+}
+
+impl std::fmt::Display for FaultRates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.1}% of code2Session calls answer -1; {:.1}% of login answers lost",
+            f64::from(self.busy_per_mille) / 10.0,
+            f64::from(self.lost_answers_per_mille) / 10.0
+        )
     }
 }
 
@@ -70,14 +102,15 @@ pub struct Stack {
     pub trace: Arc<Trace>,
     /// The fake WeChat.
     pub wechat: RunningWeChat,
-    /// The developer server.
-    pub server: RunningServer<MemoryStore>,
+    /// The developer server (`wxlogin-server` on a `MemoryStore`).
+    pub server: LabServer,
     /// The link between clients and the developer server.
     pub link: Arc<LinkFaults>,
     /// One HTTP client (one connection pool) for every party of the stack.
     pub http: HttpClient,
     /// The app secret, random per stack, so tests can check it never leaks.
     pub app_secret: String,
+    config: ServerConfig,
     dir: TempDir,
     next_client: AtomicU64,
 }
@@ -104,13 +137,13 @@ impl Stack {
         let mut login = ExchangeConfig::new(code2session, seed);
         login.call_timeout =
             time::Duration::try_from(options.wechat_call_timeout).map_err(io::Error::other)?;
-        let config = DevServerConfig::new(CoordinatorConfig::new(login));
+        let config = ServerConfig::new(CoordinatorConfig::new(login));
         let link = LinkFaults::new(seed.rotate_left(17), Arc::clone(&trace));
-        let server = DevServer::start(
-            config,
+        let server = LabServer::start(
+            LoginService::builder(config.clone()),
             MemoryStore::new(),
-            Arc::<Trace>::clone(&trace),
-            |router| link.wrap(router),
+            &link,
+            Arc::clone(&trace),
         )
         .await?;
 
@@ -121,9 +154,21 @@ impl Stack {
             link,
             http: HttpClient::new(),
             app_secret,
+            config,
             dir: TempDir::create()?,
             next_client: AtomicU64::new(1),
         })
+    }
+
+    /// Switches `rates` on: the fake WeChat's -1 answers and the link's lost answers.
+    pub fn inject(&self, rates: FaultRates) {
+        let faults = self.fake().faults();
+        faults.at_rate(Api::Code2Session, Fault::SystemBusy, rates.busy_per_mille);
+        self.link.at_rate(
+            "/login",
+            LinkFault::LoseAnswer,
+            rates.lost_answers_per_mille,
+        );
     }
 
     /// The fake WeChat's state and switches.
@@ -131,9 +176,15 @@ impl Stack {
         &self.wechat.fake
     }
 
+    /// The developer server's configuration (code2Session against this stack's fake WeChat),
+    /// for more servers of the same mini program.
+    pub fn server_config(&self) -> &ServerConfig {
+        &self.config
+    }
+
     /// The developer server's session store.
-    pub fn store(&self) -> &MemoryStore {
-        self.server.server.store()
+    pub fn store(&self) -> &RecordingStore {
+        self.server.store()
     }
 
     /// Where the clients' storage files live.
@@ -158,10 +209,15 @@ impl Stack {
 
     /// Starts a client driver against this stack.
     pub fn spawn_client(&self, config: ClientConfig) -> Client {
+        self.spawn_routed_client(config, &self.http)
+    }
+
+    /// Starts a client driver whose requests go through `http` (a routed client: a front).
+    pub fn spawn_routed_client(&self, config: ClientConfig, http: &HttpClient) -> Client {
         Client::spawn(
             config,
             self.wechat.base_url(),
-            self.http.clone(),
+            http.clone(),
             Arc::<Trace>::clone(&self.trace),
         )
     }

@@ -2,6 +2,11 @@
 //! [`TokenLease`]: the lease holder refreshes from WeChat and publishes, the others load the
 //! shared token; when the holder dies another takes over within the lease time.
 //!
+//! Callers ask for a token ([`AccessTokens::token`]), a forced refresh
+//! ([`AccessTokens::force_refresh`], guarded by the core: 30 s apart, 20 a Beijing day, the
+//! count shared through the lease's state), or report that WeChat rejected a token
+//! ([`AccessTokens::rejected`]: compare-and-expire, then the token to retry with, once).
+//!
 //! One task owns the cache. A change of role rebuilds the cache from its own exported state
 //! with the other source, and re-asks for the callers still waiting; answers to the old
 //! cache's effects carry its generation and are dropped.
@@ -16,10 +21,9 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 use wxlogin::http::{HttpResponse, TransportFailure};
-use wxlogin::secret::AccessToken;
 use wxlogin::server::access_token::{
-    AccessTokenCache, AccessTokenConfig, AccessTokenState, Command, Event, TokenFailure,
-    TokenSource,
+    AccessTokenCache, AccessTokenConfig, AccessTokenError, AccessTokenState, CachedToken, Command,
+    Event, TokenFailure, TokenSource,
 };
 
 use crate::lease::TokenLease;
@@ -29,9 +33,14 @@ use crate::wechat_http::WeChatHttp;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AccessTokenUnavailable {
-    /// The cache gave up (WeChat or the shared store kept failing).
+    /// The cache gave up (WeChat or the shared store kept failing, a forced refresh was
+    /// refused by its guard).
     #[error(transparent)]
     Failed(TokenFailure),
+    /// The request broke the cache's contract (a rejection with an errcode that is no token
+    /// error); the cache is unchanged.
+    #[error(transparent)]
+    Refused(AccessTokenError),
     /// The token task is gone.
     #[error("the access-token task stopped")]
     Stopped,
@@ -53,8 +62,21 @@ impl Drop for AbortOnDrop {
     }
 }
 
+type Reply = oneshot::Sender<Result<CachedToken, AccessTokenUnavailable>>;
+
+/// What a caller asks for.
+enum Ask {
+    Need,
+    Force,
+    /// A WeChat API answered `errcode` to a call made with `token`.
+    Rejected {
+        token: CachedToken,
+        errcode: i64,
+    },
+}
+
 enum Input {
-    Need(oneshot::Sender<Result<AccessToken, AccessTokenUnavailable>>),
+    Ask(Ask, Reply),
     IsRefresher(oneshot::Sender<bool>),
     Fetched(u64, EffectId, Result<HttpResponse, TransportFailure>),
     Loaded(u64, EffectId, Option<AccessTokenState>),
@@ -86,11 +108,32 @@ impl AccessTokens {
         })
     }
 
-    /// A usable access token: the cached one, or the next one fetched or loaded.
-    pub async fn token(&self) -> Result<AccessToken, AccessTokenUnavailable> {
+    /// A usable access token (with the fetch that granted it): the cached one, or the next
+    /// one fetched or loaded.
+    pub async fn token(&self) -> Result<CachedToken, AccessTokenUnavailable> {
+        self.ask(Ask::Need).await
+    }
+
+    /// A token WeChat issues anew (`force_refresh`), if the guard allows one now. On a
+    /// replica that does not hold the lease, the cache answers as its rules say for a reader.
+    pub async fn force_refresh(&self) -> Result<CachedToken, AccessTokenUnavailable> {
+        self.ask(Ask::Force).await
+    }
+
+    /// A call made with `token` got `errcode` (40001, 40014 or 42001): the token to retry
+    /// with, **once**. Report a second rejection instead of looping.
+    pub async fn rejected(
+        &self,
+        token: CachedToken,
+        errcode: i64,
+    ) -> Result<CachedToken, AccessTokenUnavailable> {
+        self.ask(Ask::Rejected { token, errcode }).await
+    }
+
+    async fn ask(&self, ask: Ask) -> Result<CachedToken, AccessTokenUnavailable> {
         let (reply, answer) = oneshot::channel();
         self.inbox
-            .send(Input::Need(reply))
+            .send(Input::Ask(ask, reply))
             .await
             .map_err(|_| AccessTokenUnavailable::Stopped)?;
         answer.await.unwrap_or(Err(AccessTokenUnavailable::Stopped))
@@ -112,7 +155,7 @@ struct Task {
     /// Bumped when the cache is rebuilt; answers of older effects are dropped.
     generation: u64,
     fence: Option<u64>,
-    waiters: HashMap<WaiterId, oneshot::Sender<Result<AccessToken, AccessTokenUnavailable>>>,
+    waiters: HashMap<WaiterId, Reply>,
     next_waiter: u64,
     inbox: mpsc::Receiver<Input>,
     outbox: mpsc::Sender<Input>,
@@ -159,12 +202,7 @@ impl Task {
 
     fn accept(&mut self, input: Input) {
         match input {
-            Input::Need(reply) => {
-                let waiter = WaiterId(self.next_waiter);
-                self.next_waiter = self.next_waiter.wrapping_add(1);
-                self.waiters.insert(waiter, reply);
-                self.feed(Event::TokenNeeded { waiter });
-            }
+            Input::Ask(ask, reply) => self.ask(ask, reply),
             Input::IsRefresher(reply) => {
                 let _ = reply.send(self.fence.is_some());
             }
@@ -176,6 +214,31 @@ impl Task {
             }
             Input::Fetched(..) | Input::Loaded(..) => info!("answer to a replaced cache dropped"),
             Input::Lease(fence) => self.take_role(fence),
+        }
+    }
+
+    /// Feeds a caller's request with a fresh waiter id; a refusal (the caller's mistake: the
+    /// ids are fresh) is answered at once and leaves the cache unchanged.
+    fn ask(&mut self, ask: Ask, reply: Reply) {
+        let waiter = WaiterId(self.next_waiter);
+        self.next_waiter = self.next_waiter.wrapping_add(1);
+        let event = match ask {
+            Ask::Need => Event::TokenNeeded { waiter },
+            Ask::Force => Event::ForceRefresh { waiter },
+            Ask::Rejected { token, errcode } => Event::TokenRejected {
+                token: token.access_token,
+                generation: token.generation,
+                errcode,
+                waiter: Some(waiter),
+            },
+        };
+        match self.cache.handle(event, OffsetDateTime::now_utc()) {
+            Ok(_) => {
+                self.waiters.insert(waiter, reply);
+            }
+            Err(error) => {
+                let _ = reply.send(Err(AccessTokenUnavailable::Refused(error)));
+            }
         }
     }
 
@@ -237,9 +300,7 @@ impl Task {
             }
             Command::Publish { state } => self.publish(state),
             Command::Complete { waiters, outcome } => {
-                let outcome = outcome
-                    .map(|granted| granted.access_token)
-                    .map_err(AccessTokenUnavailable::Failed);
+                let outcome = outcome.map_err(AccessTokenUnavailable::Failed);
                 for waiter in waiters {
                     if let Some(reply) = self.waiters.remove(&waiter) {
                         let _ = reply.send(outcome.clone());

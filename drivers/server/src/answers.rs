@@ -7,9 +7,8 @@ use wxlogin::wire::{ErrorBody, ErrorKind, WireFailure};
 
 /// `503 upstream_unavailable` with `retry_after`: the session store is down. Never a 401,
 /// which would send every client to `wx.login` at once.
-pub(crate) fn store_unavailable(retry_after: u64) -> HttpResponse {
-    let seconds = i64::try_from(retry_after).unwrap_or(i64::MAX);
-    SessionCheck::store_unavailable(time::Duration::seconds(seconds))
+pub(crate) fn store_unavailable(retry_after: time::Duration) -> HttpResponse {
+    SessionCheck::store_unavailable(retry_after)
 }
 
 /// `401 session_expired`: no token, or a token the store does not know or that has ended.

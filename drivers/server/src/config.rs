@@ -1,6 +1,6 @@
 //! How a [`LoginService`](crate::LoginService) and its routes are set up.
 
-use std::time::Duration;
+use time::Duration;
 
 use wxlogin::server::login::CoordinatorConfig;
 use wxlogin::wire::{MAX_BODY_BYTES, TokenHeader};
@@ -24,9 +24,14 @@ pub struct ServerConfig {
     /// Extra time the HTTP client gives a WeChat call beyond the machine's own deadline, so
     /// that the machine, not the client, decides when a call has timed out. Default: 5 s.
     pub call_grace: Duration,
-    /// The `retry_after` (seconds) of the `503 upstream_unavailable` answered while the
-    /// session store is down. Default: 2.
-    pub store_retry_after: u64,
+    /// The `retry_after` of the `503 upstream_unavailable` answered while the session store is
+    /// down; on the wire in whole seconds, rounded up (at least 1). Default: 2 s.
+    pub store_retry_after: Duration,
+    /// How long writing a new session keeps retrying a store that is down (a Redis restart or
+    /// failover) before the login answers `503`. Keep it well under the coordinator's
+    /// `create_session_timeout`: WeChat has taken the code by then, so a login that fails here
+    /// spends it. Default: 2 s.
+    pub store_write_patience: Duration,
     /// Requests the login task may queue before callers wait for room. Default: 4096.
     pub inbox_capacity: usize,
     /// weRequest 1.x compatibility (off by default).
@@ -42,8 +47,9 @@ impl ServerConfig {
             login_path: "/login".into(),
             session_path: "/session".into(),
             body_limit: MAX_BODY_BYTES,
-            call_grace: Duration::from_secs(5),
-            store_retry_after: 2,
+            call_grace: Duration::seconds(5),
+            store_retry_after: Duration::seconds(2),
+            store_write_patience: Duration::seconds(2),
             inbox_capacity: 4096,
             werequest: WeRequestCompat::default(),
         }

@@ -21,7 +21,11 @@
 //!    machines retry within the code's life and then answer `upstream_unavailable`. Never a
 //!    hang.
 //!
-//! Redis down: the replica exchanges the code alone (as without the join) and logs it.
+//! Redis down: the code is **not** sent. The call fails as a transport failure (transient: the
+//! coordinator retries within the code's life, then answers `503`), and the client's retry
+//! finds Redis back. Exchanging it alone would spend the code while no replica can learn its
+//! answer: the client's retry on another replica would get 40163 (and with a
+//! [`RedisStore`](crate::RedisStore) no session could be stored anyway).
 
 use std::time::Duration;
 
@@ -109,7 +113,7 @@ impl CodeJoin {
             // Claim first: the first replica to see a code needs one round trip to start.
             let claimed = match self.claim(&claim).await {
                 Ok(claimed) => claimed,
-                Err(error) => return self.alone(http, request, limit, &error).await,
+                Err(error) => return Err(redis_down(&error)),
             };
             if claimed == Claimed::Now {
                 return self.win(http, request, limit, &claim, &answer).await;
@@ -121,7 +125,7 @@ impl CodeJoin {
                     return self.win(http, request, limit, &claim, &answer).await;
                 }
                 Ok(None) => {}
-                Err(error) => return self.alone(http, request, limit, &error).await,
+                Err(error) => return Err(redis_down(&error)),
             }
             if tokio::time::Instant::now() >= give_up {
                 debug!("no answer published for a claimed code in time");
@@ -129,17 +133,6 @@ impl CodeJoin {
             }
             tokio::time::sleep(self.poll).await;
         }
-    }
-
-    async fn alone(
-        &self,
-        http: &WeChatHttp,
-        request: &HttpRequest,
-        limit: Duration,
-        error: &redis::RedisError,
-    ) -> Result<HttpResponse, TransportFailure> {
-        warn!(%error, "redis unavailable: exchanging the code without the join");
-        http.send(request, limit).await
     }
 
     async fn claim(&self, claim: &str) -> Result<Claimed, redis::RedisError> {
@@ -219,6 +212,14 @@ impl CodeJoin {
             .invoke_async::<i64>(&mut conn)
             .await
             .map(drop)
+    }
+}
+
+/// Redis cannot be asked: the code is kept unsent, as a transient failure.
+fn redis_down(error: &redis::RedisError) -> TransportFailure {
+    warn!(%error, "redis unavailable: the code is not sent until it can be claimed");
+    TransportFailure::Connection {
+        message: "the code could not be claimed (redis unavailable); not sent".into(),
     }
 }
 

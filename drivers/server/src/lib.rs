@@ -26,11 +26,13 @@
 //! | module | concern |
 //! |---|---|
 //! | `service` | [`LoginService`]: the task that owns the coordinator, its effects, the handle |
+//! | `convert` | [`into_axum`], [`header_pairs`]: `wxlogin`'s HTTP values to and from axum's |
 //! | `router` | [`router`]: `POST /login` and `GET /session`, body limit, tracing spans |
 //! | `extract` | [`WxSession`]: `401` / `400` / `503` as the wire contract says |
 //! | `store` | [`SessionStore`], [`MemoryStore`], and `RedisStore` (feature `redis`) |
 //! | `join` | `CodeJoin`: one code2Session call per code across replicas (feature `redis`) |
-//! //! | `lease`, `access` | [`TokenLease`] and `AccessTokens`: one access-token refresher among replicas, elected with a fencing token (feature `redis`) |
+//! | `lease`, `access` | [`TokenLease`] and `AccessTokens`: one access-token refresher among replicas, elected with a fencing token (feature `redis`) |
+//! | `local_redis` | [`LocalRedis`]: a `redis-server` of your own for tests and demos (feature `redis`) |
 //! | `compat` | [`WeRequestCompat`]: weRequest 1.x options (opt-in) |
 //!
 //! # Dependencies, and why each
@@ -64,6 +66,8 @@ mod extract;
 mod join;
 #[cfg(feature = "redis")]
 mod lease;
+#[cfg(feature = "redis")]
+mod local_redis;
 mod random;
 mod redact;
 #[cfg(feature = "redis")]
@@ -75,6 +79,7 @@ mod wechat_http;
 
 pub use compat::{WeRequestCompat, werequest_token};
 pub use config::ServerConfig;
+pub use convert::{header_pairs, into_axum};
 pub use extract::WxSession;
 pub use router::router;
 pub use service::{LoginService, LoginServiceBuilder, StartError};
@@ -86,6 +91,8 @@ pub use access::{AccessTokenUnavailable, AccessTokens};
 pub use join::CodeJoin;
 #[cfg(feature = "redis")]
 pub use lease::TokenLease;
+#[cfg(feature = "redis")]
+pub use local_redis::{LocalRedis, LocalRedisError};
 #[cfg(feature = "redis")]
 pub use redis_conn::{Redis, RedisOptions};
 #[cfg(feature = "redis")]

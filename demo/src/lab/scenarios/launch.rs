@@ -108,11 +108,11 @@ async fn warm_start(s: &Stack) -> Verdict {
         Ok(launched) => launched,
         Err(e) => return Verdict::check(false, e),
     };
-    let checks_before = s.server.server.stats().snapshot().session_checks;
+    let checks_before = s.server.stats().snapshot().session_checks;
     let client = s.spawn_client(relaunch(config));
     let result = client.handle().login().await;
     let (report, clean) = finish(client).await;
-    let checks = s.server.server.stats().snapshot().session_checks - checks_before;
+    let checks = s.server.stats().snapshot().session_checks - checks_before;
     match result {
         Ok(session) => Verdict::check(
             clean && session.token == first.token && report.wx_login_calls == 0 && checks == 1,
@@ -131,12 +131,12 @@ async fn wechat_session_expired(s: &Stack) -> Verdict {
         Ok(launched) => launched,
         Err(e) => return Verdict::check(false, e),
     };
-    let checks_before = s.server.server.stats().snapshot().session_checks;
+    let checks_before = s.server.stats().snapshot().session_checks;
     let client = s.spawn_client(relaunch(config));
     client.wx().expire_wechat_session();
     let result = client.handle().login().await;
     let (report, clean) = finish(client).await;
-    let checks = s.server.server.stats().snapshot().session_checks - checks_before;
+    let checks = s.server.stats().snapshot().session_checks - checks_before;
     match result {
         Ok(session) => Verdict::check(
             clean && session.token != first.token && report.wx_login_calls == 1 && checks == 0,
@@ -157,7 +157,7 @@ async fn server_session_gone(s: &Stack) -> Verdict {
         Err(e) => return Verdict::check(false, e),
     };
     // As after a restart of a server without a shared store.
-    s.store().clear();
+    s.store().clear().await;
     let client = s.spawn_client(relaunch(config));
     let result = client.handle().login().await;
     let (report, clean) = finish(client).await;

@@ -66,11 +66,12 @@ async fn answer_lost_same_code(s: &Stack) -> Verdict {
     let result = client.handle().login().await;
     let (report, clean) = finish(client).await;
     let counts = s.fake().counts();
-    let stats = s.server.server.stats().snapshot();
+    let stats = s.server.stats().snapshot();
     let held = match &result {
         Ok(session) => s
             .store()
             .snapshot()
+            .await
             .iter()
             .any(|(t, _)| *t == session.token),
         Err(_) => false,
@@ -98,7 +99,7 @@ async fn answer_lost_fresh_code(s: &Stack) -> Verdict {
     let result = client.handle().login().await;
     let (report, clean) = finish(client).await;
     let counts = s.fake().counts();
-    let stats = s.server.server.stats().snapshot();
+    let stats = s.server.stats().snapshot();
     Verdict::check(
         clean
             && result.is_ok()

@@ -121,7 +121,7 @@ pub async fn run(scenario: &Scenario) -> ScenarioResult {
         verdict = Verdict::check(false, format!("a secret leaked into the trace: {leak}"));
     }
     let counts = stack.fake().counts();
-    let stats = stack.server.server.stats().snapshot();
+    let stats = stack.server.stats().snapshot();
     ScenarioResult {
         name: scenario.name,
         expect: scenario.expect,
@@ -141,9 +141,9 @@ pub fn find_leak(stack: &Stack, trace: &[TraceLine]) -> Option<&'static str> {
     let (keys, codes) = stack.fake().with_world(|w| (w.session_keys(), w.codes()));
     let tokens: Vec<String> = stack
         .store()
-        .snapshot()
+        .issued()
         .iter()
-        .map(|(t, _)| t.expose_secret().to_owned())
+        .map(|t| t.expose_secret().to_owned())
         .collect();
     let secrets = std::iter::once(("app secret", stack.app_secret.clone()))
         .chain(keys.into_iter().map(|k| ("session_key", k)))

@@ -117,15 +117,16 @@ async fn slow_wechat(s: &Stack) -> Verdict {
     let client = s.spawn_client(s.client_config());
     let result = client.handle().login().await;
     let (_, clean) = finish(client).await;
+    // The slow call's answer (40163) reaches the service after its deadline: ignored.
     let late = s
         .trace
-        .wait_for(|l| l.party == "server" && l.text.starts_with("late answer"))
+        .wait_for(|l| l.party == "wechat" && l.text.ends_with("errcode 40163"))
         .await;
     let counts = s.fake().counts();
     Verdict::check(
         clean && result.is_ok() && counts.exchanges == 1 && counts.code_used_answers == 1,
         format!(
-            "{}; the slow call was answered 40163 and the server refused it: {}",
+            "{}; the slow call was answered after the retry ({}), too late to matter",
             outcome(&result),
             late.text
         ),

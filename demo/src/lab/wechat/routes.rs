@@ -12,10 +12,10 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::time::Instant;
+use wxlogin_server::into_axum;
 
 use super::bodies::{self, ErrCode};
 use super::{Api, FakeWeChat, Fault};
-use crate::drive::http_values::into_axum;
 use crate::lab::link::severed;
 
 type Shared = State<Arc<FakeWeChat>>;

@@ -100,7 +100,8 @@ impl LoginServiceBuilder {
         let effects = Arc::new(Effects {
             http,
             store: Arc::clone(&store),
-            call_grace: self.config.call_grace,
+            call_grace: std_duration(self.config.call_grace),
+            store_write_patience: std_duration(self.config.store_write_patience),
             #[cfg(feature = "redis")]
             join: self.join,
         });
@@ -122,6 +123,11 @@ impl LoginServiceBuilder {
             }),
         })
     }
+}
+
+/// A configured duration for tokio; a negative one is none.
+fn std_duration(duration: time::Duration) -> std::time::Duration {
+    std::time::Duration::try_from(duration).unwrap_or_default()
 }
 
 impl LoginService {

@@ -54,7 +54,7 @@ pub(crate) struct LoginTask {
     effects: Arc<Effects>,
     replies: HashMap<RequestId, oneshot::Sender<HttpResponse>>,
     next_request: u64,
-    store_retry_after: u64,
+    store_retry_after: time::Duration,
 }
 
 impl LoginTask {
@@ -63,7 +63,7 @@ impl LoginTask {
         inbox: mpsc::Receiver<Input>,
         outbox: mpsc::Sender<Input>,
         effects: Arc<Effects>,
-        store_retry_after: u64,
+        store_retry_after: time::Duration,
     ) -> Self {
         Self {
             coordinator,
@@ -204,11 +204,9 @@ impl LoginTask {
     fn store_failure(&self, error: &StoreError) -> SessionStoreFailure {
         let reason = error.to_string();
         if error.is_transient() {
-            let seconds = i64::try_from(self.store_retry_after).unwrap_or(i64::MAX);
-            let retry_after = time::Duration::seconds(seconds);
             SessionStoreFailure::Unavailable {
                 reason,
-                retry_after,
+                retry_after: self.store_retry_after,
             }
         } else {
             SessionStoreFailure::Failed { reason }

@@ -1,24 +1,26 @@
 //! Codes joined across replicas: several services sharing one Redis make one code2Session
 //! call per code, however the duplicates are spread.
 
-use wxlogin_server::{CodeJoin, LoginService, RedisStore};
+use wxlogin_server::{CodeJoin, LoginService, RedisStore, ServerConfig};
 
 use crate::support::redis::{RedisServer, keys};
 use crate::support::wechat::FakeWeChat;
 use crate::support::{self, Served, app, fresh_code, get, login, serve, token_of};
 
+/// A service with its sessions in `redis` and its codes joined there as `replica`.
+fn joined(redis: &RedisServer, config: ServerConfig, replica: &str) -> LoginService {
+    LoginService::builder(config)
+        .store(RedisStore::new(redis.connect(), keys()))
+        .code_join(CodeJoin::new(redis.connect(), keys(), replica))
+        .start()
+        .expect("start")
+}
+
 async fn replicas(redis: &RedisServer, wechat: &FakeWeChat, n: usize) -> Vec<Served> {
     let mut served = Vec::new();
     for i in 0..n {
-        let service = LoginService::builder(support::config(wechat.base_url()))
-            .store(RedisStore::new(redis.connect(), keys()))
-            .code_join(CodeJoin::new(
-                redis.connect(),
-                keys(),
-                format!("replica-{i}"),
-            ))
-            .start()
-            .expect("start");
+        let config = support::config(wechat.base_url());
+        let service = joined(redis, config, &format!("replica-{i}"));
         served.push(serve(app(service)).await);
     }
     served
@@ -98,12 +100,8 @@ async fn a_dead_winners_claim_is_answered_as_the_rules_say_never_a_hang() {
     let mut config = support::config(wechat.base_url());
     config.coordinator.exchange.call_timeout = time::Duration::milliseconds(300);
     config.coordinator.exchange.backoff.max_attempts = 2;
-    config.call_grace = std::time::Duration::from_millis(200);
-    let service = LoginService::builder(config)
-        .store(RedisStore::new(redis.connect(), keys()))
-        .code_join(CodeJoin::new(redis.connect(), keys(), "alive"))
-        .start()
-        .expect("start");
+    config.call_grace = time::Duration::milliseconds(200);
+    let service = joined(&redis, config, "alive");
     // A replica claimed this code and died before publishing: its claim stays until it expires.
     let code = fresh_code();
     let url = format!(
@@ -141,4 +139,31 @@ async fn a_dead_winners_claim_is_answered_as_the_rules_say_never_a_hang() {
         0,
         "the claimed code was not exchanged twice"
     );
+}
+
+#[tokio::test]
+async fn with_redis_down_a_code_is_kept_unsent_and_exchanged_once_redis_is_back() {
+    let mut redis = RedisServer::start().await;
+    let wechat = FakeWeChat::start().await;
+    let mut config = support::config(wechat.base_url());
+    config.coordinator.exchange.backoff.max_attempts = 2;
+    config.store_write_patience = time::Duration::ZERO;
+    let service = joined(&redis, config, "r1");
+    let code = fresh_code();
+    let body = format!(r#"{{"code":"{code}"}}"#).into_bytes();
+    redis.stop();
+    let response = service.login(body.clone()).await;
+    assert_eq!(
+        response.status, 503,
+        "transient: the client retries the code"
+    );
+    assert_eq!(
+        wechat.calls(&code),
+        0,
+        "no replica could share its answer: the code was not spent"
+    );
+    redis.restart().await;
+    let retried = wxlogin::wire::decode_login_response(&service.login(body).await);
+    assert!(retried.is_ok(), "{retried:?}");
+    assert_eq!(wechat.calls(&code), 1);
 }

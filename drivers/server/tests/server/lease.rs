@@ -70,7 +70,7 @@ async fn one_replica_refreshes_the_others_share_and_a_dead_refresher_is_replaced
     let b = AccessTokens::start(config.clone(), lease(&redis, "b", time)).expect("b");
     let c = AccessTokens::start(config, lease(&redis, "c", time)).expect("c");
 
-    let token = a.token().await.expect("a fetches");
+    let token = a.token().await.expect("a fetches").access_token;
     assert_eq!(token.expose_secret(), "ACCESS-1");
     // The refresher publishes in the background; readers load once it is there.
     let observer = lease(&redis, "observer", time);
@@ -81,7 +81,12 @@ async fn one_replica_refreshes_the_others_share_and_a_dead_refresher_is_replaced
     for reader in [&b, &c] {
         assert!(!reader.is_refresher().await);
         assert_eq!(
-            reader.token().await.expect("shared").expose_secret(),
+            reader
+                .token()
+                .await
+                .expect("shared")
+                .access_token
+                .expose_secret(),
             "ACCESS-1"
         );
     }
@@ -95,6 +100,9 @@ async fn one_replica_refreshes_the_others_share_and_a_dead_refresher_is_replaced
     let (b_leads, c_leads) = (b.is_refresher().await, c.is_refresher().await);
     assert!(b_leads != c_leads, "exactly one refresher");
     // The new refresher keeps the shared token: no fetch just for taking over.
-    assert_eq!(b.token().await.expect("b").expose_secret(), "ACCESS-1");
+    assert_eq!(
+        b.token().await.expect("b").access_token.expose_secret(),
+        "ACCESS-1"
+    );
     assert_eq!(wechat.token_fetches(), 1);
 }

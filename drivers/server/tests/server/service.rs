@@ -1,7 +1,5 @@
 //! `LoginService`: logins over loopback, duplicates joined, late answers ignored.
 
-use std::time::Duration;
-
 use wxlogin::backoff::Backoff;
 use wxlogin_server::LoginService;
 
@@ -100,7 +98,7 @@ async fn a_late_wechat_answer_is_logged_and_ignored() {
         max_attempts: 1,
         ..Backoff::default()
     };
-    config.call_grace = Duration::from_secs(10);
+    config.call_grace = time::Duration::seconds(10);
     let service = LoginService::start(config).expect("start");
     let code = fresh_code();
     let _gate = wechat.hold();

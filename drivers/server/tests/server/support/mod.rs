@@ -31,7 +31,7 @@ pub fn config(base_url: &str) -> ServerConfig {
     let mut login = ExchangeConfig::new(code2session, 7);
     login.call_timeout = time::Duration::seconds(5);
     let mut config = ServerConfig::new(CoordinatorConfig::new(login));
-    config.call_grace = Duration::from_secs(2);
+    config.call_grace = time::Duration::seconds(2);
     config
 }
 

@@ -1,79 +1,32 @@
-//! A `redis-server` of the test's own on a free loopback port, stopped on drop. A missing
-//! `redis-server` fails the test with the Debian package to install; it never skips.
+//! The tests' `redis-server`: the crate's [`LocalRedis`] (shared with the demo), whose errors
+//! fail the test (a missing `redis-server` names the Debian package to install); never a skip.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use wxlogin_server::{LocalRedis, Redis, SealKeys};
 
-use wxlogin_server::{Redis, RedisOptions, SealKeys};
-
-pub struct RedisServer {
-    pub port: u16,
-    child: Option<Child>,
-}
+pub struct RedisServer(LocalRedis);
 
 impl RedisServer {
     pub async fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free loopback port")
-            .port();
-        let mut server = Self { port, child: None };
-        server.restart().await;
-        server
+        Self(LocalRedis::start().await.unwrap_or_else(|e| panic!("{e}")))
     }
 
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
+        self.0.url()
     }
 
     /// A connection with short timeouts, for the tests.
     pub fn connect(&self) -> Redis {
-        let options = RedisOptions {
-            response_timeout: Duration::from_millis(500),
-            connection_timeout: Duration::from_millis(500),
-            ..RedisOptions::default()
-        };
-        Redis::with_options(&self.url(), options).expect("redis url")
+        self.0.connect().expect("redis url")
     }
 
     /// Stops the server (an outage).
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.0.stop();
     }
 
     /// Starts it again on the same port (empty: nothing is saved).
     pub async fn restart(&mut self) {
-        self.stop();
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start redis-server ({e}): install the Debian package \
-                     `redis-server` (apt-get install -y redis-server)"
-                )
-            });
-        self.child = Some(child);
-        let port = self.port;
-        super::eventually("redis-server accepts connections", || async move {
-            tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-        })
-        .await;
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.stop();
+        self.0.restart().await.unwrap_or_else(|e| panic!("{e}"));
     }
 }
 
