@@ -17,7 +17,9 @@ use serde_json::json;
 use wxlogin::secret::AppSecret;
 use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{CoordinatorConfig, ExchangeConfig};
-use wxlogin_server::{LoginService, LoginServiceBuilder, ServerConfig, WxSession, router};
+use wxlogin_server::{
+    LoginService, LoginServiceBuilder, MemoryStore, ServerConfig, WxSession, router,
+};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -31,7 +33,10 @@ async fn main() -> Result<(), Error> {
     println!("{clients} clients, {seconds} s per figure, loopback HTTP/1.1");
 
     let baseline = serve(baseline(wechat.clone())).await?;
-    let memory = LoginService::builder(config(&wechat));
+    // Room for every session the run creates: a figure measures logins, not a full store
+    // (the default bound, 100,000, fills within two rounds and turns logins into 503s).
+    let memory =
+        LoginService::builder(config(&wechat)).store(MemoryStore::with_capacity(usize::MAX));
     measure("memory store", memory, &baseline, run, clients).await?;
     redis_figures(&wechat, &baseline, run, clients).await?;
     Ok(())
@@ -114,11 +119,11 @@ async fn measure(
     let auth = format!("Bearer {}", token["token"].as_str().ok_or("no token")?);
     let (mut logins, mut routes) = (Vec::new(), Vec::new());
     for _ in 0..5 {
-        let ours = rate(run, clients, login_load(&base)).await;
-        let theirs = rate(run, clients, login_load(baseline)).await;
+        let ours = rate(run, clients, login_load(&base)).await?;
+        let theirs = rate(run, clients, login_load(baseline)).await?;
         logins.push((ours / theirs, ours, theirs));
-        let ours = rate(run, clients, get_load(&base, "/me", Some(auth.clone()))).await;
-        let theirs = rate(run, clients, get_load(baseline, "/fixed", None)).await;
+        let ours = rate(run, clients, get_load(&base, "/me", Some(auth.clone()))).await?;
+        let theirs = rate(run, clients, get_load(baseline, "/fixed", None)).await?;
         routes.push((ours / theirs, ours, theirs));
     }
     let (ratio, ours, theirs) = median(logins);
@@ -206,15 +211,18 @@ fn get_load(
 static NEXT: AtomicU64 = AtomicU64::new(0);
 
 /// Successful requests per second, `clients` at a time, for `run`.
-async fn rate<F>(run: Duration, clients: usize, request: F) -> f64
+/// Successful requests per second; a failed one is an error, since a figure that counts
+/// failures as fast answers would flatter (or a full store would silently zero) the result.
+async fn rate<F>(run: Duration, clients: usize, request: F) -> Result<f64, Error>
 where
     F: Fn(reqwest::Client, u64) -> reqwest::RequestBuilder + Clone + Send + 'static,
 {
-    let done = Arc::new(AtomicU64::new(0));
+    let (done, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let start = Instant::now();
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
-            let (done, next, request, client) = (done.clone(), &NEXT, request.clone(), http());
+            let (done, failed) = (done.clone(), failed.clone());
+            let (next, request, client) = (&NEXT, request.clone(), http());
             tokio::spawn(async move {
                 while start.elapsed() < run {
                     let n = next.fetch_add(1, Ordering::Relaxed);
@@ -222,9 +230,8 @@ where
                         Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
                         Err(_) => false,
                     };
-                    if ok {
-                        done.fetch_add(1, Ordering::Relaxed);
-                    }
+                    let counter = if ok { &done } else { &failed };
+                    counter.fetch_add(1, Ordering::Relaxed);
                 }
             })
         })
@@ -232,7 +239,11 @@ where
     for task in tasks {
         let _ = task.await;
     }
-    done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+    let failed = failed.load(Ordering::Relaxed);
+    if failed > 0 {
+        return Err(format!("{failed} requests failed").into());
+    }
+    Ok(done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64())
 }
 
 fn http() -> reqwest::Client {
