@@ -170,14 +170,24 @@ impl CodeJoin {
         answer: &str,
     ) -> Result<HttpResponse, TransportFailure> {
         let result = http.send(request, limit).await;
-        let outcome = match &result {
+        match &result {
             Ok(response) if settles_the_code(&result) => {
-                self.publish(claim, answer, response).await
+                // The answer goes back to the coordinator at once and is published beside it:
+                // this replica never asks for it (its coordinator remembers the code), and the
+                // others poll for it, so publishing adds no round trip to this login.
+                let (join, response) = (self.clone(), response.clone());
+                let (claim, answer) = (claim.to_owned(), answer.to_owned());
+                tokio::spawn(async move {
+                    if let Err(error) = join.publish(&claim, &answer, &response).await {
+                        warn!(%error, "redis unavailable: the code's answer was not shared");
+                    }
+                });
             }
-            _ => self.release(claim).await,
-        };
-        if let Err(error) = outcome {
-            warn!(%error, "redis unavailable: the code's answer was not shared");
+            _ => {
+                if let Err(error) = self.release(claim).await {
+                    warn!(%error, "redis unavailable: the code's claim was not released");
+                }
+            }
         }
         result
     }
