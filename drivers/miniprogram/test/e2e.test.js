@@ -1,5 +1,5 @@
 'use strict';
-// End to end against the Rust developer server (the demo's axum server with its fake WeChat),
+// End to end against the Rust developer server (the demo's, on wxlogin-server, with its fake WeChat),
 // started here on free loopback ports and stopped after: the adapter, the module, real HTTP,
 // the server's LoginCoordinator and code2Session, all with the real clock.
 const test = require('node:test');
