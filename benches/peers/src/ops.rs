@@ -55,7 +55,9 @@ pub enum Side {
     OpenWechat,
     /// wechat-minapp 3.4.3 (a fork of open-wechat).
     WechatMinapp,
-    /// `serde_json::from_slice::<IgnoredAny>` over the same body: the floor of any parser.
+    /// The floor: `serde_json::from_slice::<IgnoredAny>` over the same body; for decrypt,
+    /// base64 of key, iv and data, AES-128-CBC, the padding cut, then `IgnoredAny` over the
+    /// plaintext (no watermark check, no typed payload, no zeroising).
     Floor,
 }
 
@@ -136,6 +138,7 @@ impl Setup {
                 || (),
                 |()| self.wechat_minapp.decrypt(bb(ENCRYPTED_DATA), IV),
             ),
+            (Op::Decrypt, Side::Floor) => runner.run(|| (), |()| decrypt_floor(bb(ENCRYPTED_DATA))),
             (Op::Signature, Side::Wxlogin) => runner.run(
                 || (),
                 |()| verify_raw_data_signature(bb(RAW_DATA), &self.signature_key, SIGNATURE),
@@ -154,9 +157,7 @@ impl Setup {
                 || body.to_vec(),
                 |body| serde_json::from_slice::<IgnoredAny>(&body),
             ),
-            (Op::Decrypt | Op::Signature, Side::OpenWechat | Side::WechatMinapp | Side::Floor) => {
-                return None;
-            }
+            (Op::Signature, Side::OpenWechat | Side::WechatMinapp | Side::Floor) => return None,
         };
         Some(figure)
     }
@@ -179,6 +180,7 @@ impl Setup {
             .decrypt(ENCRYPTED_DATA, IV)
             .expect("wechat-minapp");
         assert_eq!((theirs.nickname(), theirs.app_id()), ("Band", APP_ID));
+        assert_eq!(decrypt_floor(ENCRYPTED_DATA).ok(), Some(IgnoredAny));
         assert_eq!(
             verify_raw_data_signature(RAW_DATA, &self.signature_key, SIGNATURE),
             Ok(())
@@ -216,6 +218,31 @@ impl Default for Setup {
     fn default() -> Self {
         Setup::new()
     }
+}
+
+/// The least any decrypt of this vector does; `Err` on any failure (never for the vector).
+fn decrypt_floor(data: &str) -> Result<IgnoredAny, ()> {
+    use aes::cipher::{BlockModeDecrypt, KeyIvInit};
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+
+    let mut key = [0u8; 16];
+    let mut iv = [0u8; 16];
+    let mut scratch = [0u8; 18];
+    for (text, out) in [(SESSION_KEY, &mut key), (IV, &mut iv)] {
+        let n = STANDARD
+            .decode_slice(bb(text), &mut scratch)
+            .map_err(drop)?;
+        out.copy_from_slice(scratch.get(..n).filter(|s| s.len() == 16).ok_or(())?);
+    }
+    let mut buffer = STANDARD.decode(data).map_err(drop)?;
+    let (blocks, _) = aes::Block::slice_as_chunks_mut(&mut buffer[..]);
+    cbc::Decryptor::<aes::Aes128>::new(&key.into(), &iv.into()).decrypt_blocks(blocks);
+    let pad = usize::from(*buffer.last().ok_or(())?);
+    let plaintext = buffer
+        .get(..buffer.len().checked_sub(pad).ok_or(())?)
+        .ok_or(())?;
+    serde_json::from_slice::<IgnoredAny>(plaintext).map_err(drop)
 }
 
 fn bb(text: &'static str) -> &'static str {
