@@ -23,3 +23,16 @@ pub const ERR_40029: &[u8] =
     br#"{"errcode":40029,"errmsg":"invalid code, rid: 6502a6f1-1f2e3d4c-5b6a7988"}"#;
 /// code2Session's success answer, as WeChat sends it (with a unionid; no `errcode`).
 pub const SUCCESS: &[u8] = br#"{"session_key":"tiihtNczf5v6AKRyjwEUhQ==","openid":"oGZUI0egBJY1zhBYw2KhdUfwVJJE","unionid":"ocMvos6NjeKLIBqg5Mr9QjxrP1FA"}"#;
+
+/// The client's and the developer server's own wire (no peer has them; measured against the
+/// floor only), as `benches/client.rs` builds them: the login answer with a 43-character token.
+pub const LOGIN_RESPONSE: &[u8] =
+    br#"{"token":"WlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlo","expires_in":7200}"#;
+/// The session check's answer.
+pub const SESSION_RESPONSE: &[u8] = br#"{"expires_in":5400}"#;
+/// The login request the mini program sends, with a code of WeChat's length and alphabet.
+pub const LOGIN_REQUEST: &[u8] = br#"{"code":"081Kq4Ga1DUU0F0rS8Ga1HvtHH0Kq4G2"}"#;
+/// The stored record of a session issued ten minutes before [`NOW`], valid for another hour.
+pub const STORED_RECORD: &str = r#"{"v":1,"token":"WlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlo","expires_at":1700003600,"issued_at":1699999400}"#;
+/// The clock for the stored record (2023-11-14T22:13:20Z).
+pub const NOW: i64 = 1_700_000_000;

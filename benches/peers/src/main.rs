@@ -175,13 +175,13 @@ impl Runner for Probe {
 
 fn print_table(unit: &str, sides: &[Side], table: &Table) {
     println!("\n{unit}");
-    print!("{:<10}", "operation");
+    print!("{:<18}", "operation");
     for side in sides {
         print!("{:>15}", side.name());
     }
     println!();
     for (op, figures) in table {
-        print!("{:<10}", op.name());
+        print!("{:<18}", op.name());
         for figure in figures {
             match figure {
                 Some(figure) => print!("{figure:>15.0}"),
@@ -208,7 +208,7 @@ fn print_ratios(sides: &[Side], table: &Table) {
             })
             .collect();
         if !ratios.is_empty() {
-            println!("{:<10}{}", op.name(), ratios.join("   "));
+            println!("{:<18}{}", op.name(), ratios.join("   "));
         }
     }
 }

@@ -5,11 +5,14 @@
 use std::hint::black_box;
 
 use serde::de::IgnoredAny;
+use time::OffsetDateTime;
 use wxlogin::http::{HttpResponse, HttpResult};
 use wxlogin::secret::{AppSecret, SessionKey};
 use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::open_data::{DecryptOptions, UserInfo, decrypt, verify_raw_data_signature};
 use wxlogin::server::wechat_api::ApiFailure;
+use wxlogin::test_support::{StoredLookup, StoredSession};
+use wxlogin::wire::{decode_login_request, decode_login_response, decode_session_response};
 
 use crate::fixtures::*;
 
@@ -24,11 +27,28 @@ pub enum Op {
     Success,
     /// The official rawData signature, verified (no Rust peer has one; wechatpy has).
     Signature,
+    /// The client's parser of the login answer (ours and the floor only, as below).
+    LoginResponse,
+    /// The client's parser of the session check's answer.
+    SessionResponse,
+    /// The server's parser of the login request.
+    LoginRequest,
+    /// The client's reader of its stored record.
+    StoredRecord,
 }
 
 impl Op {
     /// Every operation, in the order printed.
-    pub const ALL: [Op; 4] = [Op::Decrypt, Op::Err40029, Op::Success, Op::Signature];
+    pub const ALL: [Op; 8] = [
+        Op::Decrypt,
+        Op::Err40029,
+        Op::Success,
+        Op::Signature,
+        Op::LoginResponse,
+        Op::SessionResponse,
+        Op::LoginRequest,
+        Op::StoredRecord,
+    ];
 
     /// The name on the command line and in the output.
     pub fn name(self) -> &'static str {
@@ -37,6 +57,10 @@ impl Op {
             Op::Err40029 => "err40029",
             Op::Success => "success",
             Op::Signature => "signature",
+            Op::LoginResponse => "login-response",
+            Op::SessionResponse => "session-response",
+            Op::LoginRequest => "login-request",
+            Op::StoredRecord => "stored-record",
         }
     }
 
@@ -98,6 +122,7 @@ pub struct Setup {
     key: SessionKey,
     signature_key: SessionKey,
     options: DecryptOptions,
+    now: OffsetDateTime,
     open_wechat: open_wechat::credential::Credential,
     wechat_minapp: wechat_minapp::user::credential::Credential,
 }
@@ -114,6 +139,7 @@ impl Setup {
             key: SessionKey::new(SESSION_KEY),
             signature_key: SessionKey::new(SIGNATURE_KEY),
             options: DecryptOptions::new(),
+            now: OffsetDateTime::from_unix_timestamp(NOW).expect("a valid instant"),
             open_wechat,
             wechat_minapp,
         }
@@ -124,6 +150,10 @@ impl Setup {
         let body = match op {
             Op::Err40029 => ERR_40029,
             Op::Success => SUCCESS,
+            Op::LoginResponse => LOGIN_RESPONSE,
+            Op::SessionResponse => SESSION_RESPONSE,
+            Op::LoginRequest => LOGIN_REQUEST,
+            Op::StoredRecord => STORED_RECORD.as_bytes(),
             Op::Decrypt | Op::Signature => b"",
         };
         let figure = match (op, side) {
@@ -153,11 +183,42 @@ impl Setup {
             (Op::Err40029 | Op::Success, Side::WechatMinapp) => {
                 runner.run(|| minapp_response(body), wechat_minapp_parse)
             }
-            (Op::Err40029 | Op::Success, Side::Floor) => runner.run(
+            (Op::LoginResponse, Side::Wxlogin) => runner.run(
+                || wxlogin_response(body).expect("built Ok"),
+                |response| decode_login_response(&response),
+            ),
+            (Op::SessionResponse, Side::Wxlogin) => runner.run(
+                || wxlogin_response(body).expect("built Ok"),
+                |response| decode_session_response(&response),
+            ),
+            (Op::LoginRequest, Side::Wxlogin) => {
+                runner.run(|| body.to_vec(), |body| decode_login_request(&body))
+            }
+            (Op::StoredRecord, Side::Wxlogin) => runner.run(
+                || STORED_RECORD.to_owned(),
+                |record| StoredSession::lookup(Some(&record), self.now),
+            ),
+            (
+                Op::Err40029
+                | Op::Success
+                | Op::LoginResponse
+                | Op::SessionResponse
+                | Op::LoginRequest
+                | Op::StoredRecord,
+                Side::Floor,
+            ) => runner.run(
                 || body.to_vec(),
                 |body| serde_json::from_slice::<IgnoredAny>(&body),
             ),
-            (Op::Signature, Side::OpenWechat | Side::WechatMinapp | Side::Floor) => return None,
+            (
+                Op::Signature
+                | Op::LoginResponse
+                | Op::SessionResponse
+                | Op::LoginRequest
+                | Op::StoredRecord,
+                Side::OpenWechat | Side::WechatMinapp,
+            )
+            | (Op::Signature, Side::Floor) => return None,
         };
         Some(figure)
     }
@@ -211,6 +272,22 @@ impl Setup {
         assert_eq!(session.openid, "oGZUI0egBJY1zhBYw2KhdUfwVJJE");
         assert_eq!(self.open_wechat.open_id(), "oGZUI0egBJY1zhBYw2KhdUfwVJJE");
         assert_eq!(self.wechat_minapp.open_id(), "oGZUI0egBJY1zhBYw2KhdUfwVJJE");
+        self.check_wire();
+    }
+}
+
+impl Setup {
+    fn check_wire(&self) {
+        let granted = decode_login_response(&wxlogin_response(LOGIN_RESPONSE).expect("Ok"));
+        assert_eq!(granted.expect("login answer").expires_in, 7200);
+        let valid = decode_session_response(&wxlogin_response(SESSION_RESPONSE).expect("Ok"));
+        assert_eq!(valid.expect("session answer").expires_in, 5400);
+        assert!(decode_login_request(LOGIN_REQUEST).is_ok());
+        let found = StoredSession::lookup(Some(STORED_RECORD), self.now);
+        assert!(
+            matches!(found, StoredLookup::Valid(_)),
+            "stored record: {found:?}"
+        );
     }
 }
 
