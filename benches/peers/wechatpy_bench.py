@@ -26,8 +26,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "src", "fixtures.rs")
-ROUNDS = 31
-BATCH_SECONDS = 0.004
+# As in the Rust bench: short batches (well under a scheduler time slice), many rounds, medians.
+ROUNDS = 101
+BATCH_SECONDS = 0.0005
 
 
 def fixtures():
@@ -103,7 +104,7 @@ def time_all(ops):
         for _ in range(200):
             ops[name]()
         per_call = (time.perf_counter() - start) / 200
-        iters[name] = max(50, int(BATCH_SECONDS / per_call))
+        iters[name] = max(20, int(BATCH_SECONDS / per_call))
     samples = {name: [] for name in names}
     for r in range(ROUNDS):
         for k in range(len(names)):
@@ -146,6 +147,10 @@ def main(argv):
           f"load average {os.getloadavg()[0]:.2f}")
     theirs = time_all(operations(fixtures()))
     mine = ours(argv)
+    if not mine:
+        print("no `figure time OP wxlogin NS` lines found: give --ours the saved output of")
+        print("  cargo run --release --manifest-path benches/peers/Cargo.toml -- --only wxlogin --machine")
+        return 1
     print(f"\nmedian ns per call over {ROUNDS} interleaved rounds; load average "
           f"{os.getloadavg()[0]:.2f}")
     print(f"{'operation':<10}{'wxlogin':>12}{'wechatpy':>12}{'wxlogin/wechatpy':>18}{'speed-up':>10}")
