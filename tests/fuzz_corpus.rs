@@ -16,6 +16,15 @@ mod rng;
 #[path = "support/ledger/access_token.rs"]
 mod token_ledger;
 
+/// The one fake WeChat (`tests/support/wechat/`): the files of the APIs this crate uses.
+#[path = "support/wechat"]
+mod wechat {
+    pub(crate) mod code2session;
+    pub(crate) mod errcode;
+    pub(crate) mod hostile;
+    pub(crate) mod token;
+}
+
 use std::fs;
 use std::path::Path;
 

@@ -15,6 +15,13 @@ mod model_support;
 mod rng;
 #[path = "../support/ledger/access_token.rs"]
 mod token_ledger;
+/// The one fake WeChat (`tests/support/wechat/`): the files of the APIs this crate uses.
+#[path = "../support/wechat"]
+mod wechat {
+    pub(crate) mod app;
+    pub(crate) mod errcode;
+    pub(crate) mod token;
+}
 
 mod cache;
 mod contract;

@@ -34,7 +34,8 @@ use std::collections::{BTreeSet, HashMap};
 use wxlogin::{EffectId, WaiterId};
 
 use crate::token_ledger;
-use driver::{BASE, Driver, at, fail, late_answer, ms, refusal, rejection, snap_of, state_of};
+use crate::wechat::app::BASE_URL;
+use driver::{Driver, at, fail, late_answer, ms, refusal, rejection, snap_of, state_of};
 use model::{Model, Phase};
 use proptest::prelude::*;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
@@ -88,7 +89,7 @@ impl StateMachineTest for Driver {
     fn init_test(m: &Model) -> Self {
         let mut config =
             AccessTokenConfig::new("wxMODEL0001", AppSecret::new(APP_SECRET), m.cfg.seed);
-        config.base_url = BASE.to_owned();
+        config.base_url = BASE_URL.to_owned();
         config.refresh_margin = Duration::milliseconds(m.cfg.margin);
         if m.cfg.plain {
             config.endpoint = TokenEndpoint::Plain;

@@ -5,8 +5,10 @@
 use crate::access_token_support;
 use crate::clock::t0;
 use crate::markers::{APP_SECRET, TOKEN, assert_quiet, head};
+use crate::wechat::app::BASE_URL;
+use crate::wechat::token;
 
-use access_token_support::{Applied, BASE, drain, errcode, force, need, secs};
+use access_token_support::{Applied, drain, errcode, force, need, secs};
 use time::OffsetDateTime;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{AccessToken, AppSecret};
@@ -22,10 +24,7 @@ fn old() -> String {
 }
 
 fn granted(token: &str) -> Result<HttpResponse, TransportFailure> {
-    Ok(HttpResponse::json(
-        200,
-        format!(r#"{{"access_token":"{token}","expires_in":7200}}"#).into_bytes(),
-    ))
+    Ok(token::answer(token, 7200))
 }
 
 struct Seen(Vec<String>);
@@ -108,12 +107,12 @@ fn fetched(id: EffectId, result: Result<HttpResponse, TransportFailure>) -> Opti
 
 fn run(endpoint: TokenEndpoint, seen: &mut Seen) {
     let mut config = AccessTokenConfig::new("wxAPPID", AppSecret::new(APP_SECRET), 3);
-    config.base_url = BASE.to_owned();
+    config.base_url = BASE_URL.to_owned();
     config.endpoint = endpoint;
     seen.push(format!("{config:?}"));
     let mut cache = AccessTokenCache::new(config);
     let url = format!(
-        "{BASE}/cgi-bin/token?grant_type=client_credential&appid=wxAPPID&secret={}%2B%2F%3D",
+        "{BASE_URL}/cgi-bin/token?grant_type=client_credential&appid=wxAPPID&secret={}%2B%2F%3D",
         head(APP_SECRET)
     );
     let mut now = t0();
@@ -224,7 +223,7 @@ fn no_secret_in_any_debug_or_message() {
     seen.check();
     // The markers did travel through the machine: the test can fail.
     let mut config = AccessTokenConfig::new("wx", AppSecret::new(APP_SECRET), 1);
-    config.base_url = BASE.to_owned();
+    config.base_url = BASE_URL.to_owned();
     config.endpoint = TokenEndpoint::Plain;
     let mut cache = AccessTokenCache::new(config);
     cache.handle(need(1), t0()).applied();

@@ -15,6 +15,14 @@ mod markers;
 mod model_support;
 #[path = "../support/rng.rs"]
 mod rng;
+/// The one fake WeChat (`tests/support/wechat/`): the files of the APIs this crate uses.
+#[path = "../support/wechat"]
+mod wechat {
+    pub(crate) mod app;
+    pub(crate) mod code2session;
+    pub(crate) mod codes;
+    pub(crate) mod errcode;
+}
 
 mod model_based;
 mod pair;

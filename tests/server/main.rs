@@ -11,6 +11,14 @@ mod markers;
 mod rng;
 #[path = "../support/server_util/mod.rs"]
 mod server_util;
+/// The one fake WeChat (`tests/support/wechat/`): the files of the APIs this crate uses.
+#[path = "../support/wechat"]
+mod wechat {
+    pub(crate) mod app;
+    pub(crate) mod code2session;
+    pub(crate) mod errcode;
+    pub(crate) mod phone;
+}
 
 mod code2session;
 mod code_once;

@@ -5,8 +5,9 @@
 use crate::clock::t0;
 use crate::markers::{APP_SECRET, CODE, SESSION_KEY, TOKEN, assert_quiet, head};
 use crate::server_util;
+use crate::wechat::app::BASE_URL;
+use crate::wechat::errcode;
 
-use server_util::{BASE, wechat_err};
 use time::Duration;
 use wxlogin::Handled;
 use wxlogin::RequestId;
@@ -20,7 +21,7 @@ fn config() -> ExchangeConfig {
     ExchangeConfig::new(
         {
             let mut api = Code2SessionApi::new("wxAPPID", AppSecret::new(APP_SECRET));
-            api.base_url = BASE.into();
+            api.base_url = BASE_URL.into();
             api
         },
         1,
@@ -29,7 +30,7 @@ fn config() -> ExchangeConfig {
 
 fn url_in_error() -> String {
     format!(
-        "error sending request for url ({BASE}/sns/jscode2session?appid=wxAPPID&secret={}%2B%2F%3D&js_code={CODE}&grant_type=authorization_code): connection refused",
+        "error sending request for url ({BASE_URL}/sns/jscode2session?appid=wxAPPID&secret={}%2B%2F%3D&js_code={CODE}&grant_type=authorization_code): connection refused",
         head(APP_SECRET)
     )
 }
@@ -239,7 +240,7 @@ fn configuration_errors_quoting_secrets_stay_with_the_operator() {
     let mut seen = Seen::default();
     let mut m = CodeExchange::new(config());
     let id = call_wechat(&mut m, &mut seen);
-    let answer = wechat_err(
+    let answer = errcode::answer(
         40125,
         &format!("invalid appsecret {APP_SECRET} for {CODE}, rid: 1-2"),
     );

@@ -5,6 +5,8 @@
 use crate::clock::t0;
 use crate::rng::Rng;
 use crate::server_util;
+use crate::wechat::code2session;
+use crate::wechat::errcode;
 
 use std::collections::BTreeMap;
 use wxlogin::{EffectId, RequestId};
@@ -49,7 +51,7 @@ fn drive_tolerantly<M: Machine>(m: &mut M, mut now: OffsetDateTime, replies: &[R
                         Some(Reply::Answer(r)) => Ok(r),
                         Some(Reply::Fail(e)) => Err(e),
                         Some(Reply::Silence) => continue,
-                        None => Ok(wechat_ok("o", "k")),
+                        None => Ok(code2session::answer("o", "k", None)),
                     };
                     let _ = m.handle(login::Event::WeChatAnswered { id, result }, now);
                 }
@@ -82,9 +84,9 @@ fn drive_tolerantly<M: Machine>(m: &mut M, mut now: OffsetDateTime, replies: &[R
 fn absurd_times_never_panic_and_still_answer() {
     let scripts: Vec<Vec<Reply>> = vec![
         vec![],
-        vec![Reply::Answer(wechat_err(-1, "busy")); 10],
+        vec![Reply::Answer(errcode::answer(-1, "busy")); 10],
         vec![Reply::Silence; 10],
-        vec![Reply::Answer(wechat_err(45009, "day quota"))],
+        vec![Reply::Answer(errcode::answer(45009, "day quota"))],
         vec![Reply::Fail(TransportFailure::Timeout)],
     ];
     for now in absurd_times() {
@@ -125,8 +127,8 @@ fn absurd_times_never_panic_and_still_answer() {
 #[test]
 fn time_going_backwards_is_tolerated() {
     let mut h = Harness::new(CodeExchange::new(config())).script([
-        Reply::Answer(wechat_err(-1, "busy")),
-        Reply::Answer(wechat_ok("o", "k")),
+        Reply::Answer(errcode::answer(-1, "busy")),
+        Reply::Answer(code2session::answer("o", "k", None)),
     ]);
     h.receive(1, login_body(CODE));
     h.now -= Duration::minutes(10);
@@ -205,10 +207,10 @@ fn random_walks_keep_the_invariants() {
                         }
                     } else {
                         let replies = [
-                            Ok(wechat_ok("o", "k")),
-                            Ok(wechat_err(-1, "busy")),
-                            Ok(wechat_err(40029, "bad")),
-                            Ok(wechat_err(45011, "quota")),
+                            Ok(code2session::answer("o", "k", None)),
+                            Ok(errcode::answer(-1, "busy")),
+                            Ok(errcode::answer(40029, "bad")),
+                            Ok(errcode::answer(45011, "quota")),
                             Ok(HttpResponse::json(500, vec![])),
                             Ok(HttpResponse::json(200, b"{".to_vec())),
                             Err(TransportFailure::Timeout),

@@ -5,6 +5,8 @@
 
 use crate::markers::{CODE, RID_SHAPED_SECRET as SECRET, TOKEN};
 use crate::server_util;
+use crate::wechat::app::{APPID, BASE_URL};
+use crate::wechat::errcode;
 
 use server_util::*;
 use wxlogin::http::{HttpResponse, TransportFailure};
@@ -21,7 +23,7 @@ fn quotes() -> Vec<String> {
     vec![
         format!("invalid code, rid: {SECRET}"),
         format!("invalid code, hints: [ req_id: {CODE} ]"),
-        format!("GET {BASE}/sns/jscode2session?appid={APPID}&secret={SECRET}&js_code={CODE}&x"),
+        format!("GET {BASE_URL}/sns/jscode2session?appid={APPID}&secret={SECRET}&js_code={CODE}&x"),
         format!("secret%3D{encoded}%26js_code%3D{CODE}"),
         format!(r#"{{"secret":"{SECRET}","js_code":"{CODE}"}}"#),
         format!("{} {SECRET}", "x".repeat(MAX_ERRMSG_BYTES - 8)),
@@ -73,7 +75,7 @@ fn login_against(reply: HttpResponse) -> Vec<(u16, serde_json::Value, ExchangeOu
 #[test]
 fn a_rid_carrying_the_app_secret_never_reaches_the_client() {
     let errmsg = format!("invalid code, rid: {SECRET}");
-    for (status, json, outcome) in login_against(wechat_err(40029, &errmsg)) {
+    for (status, json, outcome) in login_against(errcode::answer(40029, &errmsg)) {
         assert_eq!(status, 400);
         assert_eq!(json["error"], "invalid_code");
         assert_eq!(json.get("rid"), None, "{json}");
@@ -88,11 +90,14 @@ fn a_rid_carrying_the_app_secret_never_reaches_the_client() {
 #[test]
 fn a_rid_in_wechats_shape_still_reaches_the_client() {
     let rid = "6502a6f1-1f2e3d4c-5b6a7988";
-    for (_, json, _) in login_against(wechat_err(40163, &format!("code been used, rid: {rid}"))) {
+    for (_, json, _) in login_against(errcode::answer(
+        40163,
+        &format!("code been used, rid: {rid}"),
+    )) {
         assert_eq!(json["rid"], rid);
     }
     let hints = "code been used, hints: [ req_id: GaHFAJ6ce-vGCl3a ]";
-    for (_, json, _) in login_against(wechat_err(40163, hints)) {
+    for (_, json, _) in login_against(errcode::answer(40163, hints)) {
         assert_eq!(json["rid"], "GaHFAJ6ce-vGCl3a");
     }
 }
@@ -149,7 +154,7 @@ fn a_503_quoting_the_request_url_is_scrubbed_in_the_outcome_and_the_coordinator(
 fn a_secret_straddling_the_errmsg_cut_leaves_no_head() {
     for fill in MAX_ERRMSG_BYTES - SECRET.len()..MAX_ERRMSG_BYTES {
         let errmsg = format!("{}{SECRET}", "x".repeat(fill));
-        for (_, _, outcome) in login_against(wechat_err(40125, &errmsg)) {
+        for (_, _, outcome) in login_against(errcode::answer(40125, &errmsg)) {
             let ExchangeOutcome::Failed(ExchangeFailure::Refused(e)) = outcome else {
                 panic!("{outcome:?}")
             };

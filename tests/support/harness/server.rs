@@ -39,11 +39,12 @@ use wxlogin::server::login::{
 use wxlogin::wire::CODE_LIFETIME;
 use wxlogin::wire::{ErrorBody, LoginGranted};
 
-mod hostile;
-
 use super::Bytes;
 use crate::markers::{APP_SECRET, CODE, RID_SHAPED_SECRET, SESSION_KEY, TOKEN, assert_quiet};
-use hostile::{hostile_answer, non_transient};
+use crate::wechat::code2session;
+use crate::wechat::hostile::hostile_answer;
+use wxlogin::server::code2session::WeChatSession;
+use wxlogin::server::wechat_api::{self, ErrorClass};
 
 /// Two app secrets: one that percent-encoding changes, one in the shape of a WeChat rid.
 const SECRETS: [&str; 2] = [APP_SECRET, RID_SHAPED_SECRET];
@@ -385,8 +386,7 @@ impl Checker {
             .iter()
             .nth(usize::from(bytes.byte()) % self.calls.len().max(1))?;
         let result = if good {
-            let ok = format!(r#"{{"openid":"o1","session_key":"{SESSION_KEY}"}}"#);
-            Ok(HttpResponse::json(200, ok.into_bytes()))
+            Ok(code2session::answer("o1", SESSION_KEY, None))
         } else {
             hostile_answer(bytes, self.secret, code)
         };
@@ -478,4 +478,23 @@ impl Checker {
         let pending = &self.pending;
         assert!(pending.is_empty(), "requests never answered: {pending:?}");
     }
+}
+
+/// Whether WeChat may have taken the code with this answer: a success, or anything but a
+/// transient failure or a refusal of the request (a quota, the configuration, a token).
+fn non_transient(result: &Result<HttpResponse, TransportFailure>) -> bool {
+    // The session's fields do not matter here: a malformed success took the code too.
+    let Err(error) = wechat_api::parse::<WeChatSession>(result) else {
+        return true;
+    };
+    let about_the_request = error.wechat().is_some_and(|w| {
+        matches!(
+            w.class(),
+            ErrorClass::Retry
+                | ErrorClass::RateLimited(_)
+                | ErrorClass::Configuration
+                | ErrorClass::TokenInvalid
+        )
+    });
+    !error.is_transient() && !about_the_request
 }

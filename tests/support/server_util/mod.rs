@@ -7,6 +7,8 @@ use wxlogin::RequestId;
 
 use crate::clock::t0;
 use crate::markers::RID_SHAPED_SECRET;
+use crate::wechat::app::{APPID, BASE_URL};
+use crate::wechat::code2session;
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
@@ -18,12 +20,9 @@ use wxlogin::server::login::{
 use wxlogin::server::session::SessionRecord;
 use wxlogin::test_support::CodeExchange;
 
-pub(crate) const APPID: &str = "wxAPPID0001";
-pub(crate) const BASE: &str = "https://wechat.test";
-
 pub(crate) fn code2session() -> Code2SessionApi {
     let mut api = Code2SessionApi::new(APPID, AppSecret::new(RID_SHAPED_SECRET));
-    api.base_url = BASE.into();
+    api.base_url = BASE_URL.into();
     api
 }
 
@@ -33,20 +32,6 @@ pub(crate) fn config() -> ExchangeConfig {
 
 pub(crate) fn login_body(code: &str) -> Vec<u8> {
     format!(r#"{{"code":"{code}"}}"#).into_bytes()
-}
-
-pub(crate) fn wechat_ok(openid: &str, session_key: &str) -> HttpResponse {
-    HttpResponse::json(
-        200,
-        format!(r#"{{"openid":"{openid}","session_key":"{session_key}"}}"#).into_bytes(),
-    )
-}
-
-pub(crate) fn wechat_err(errcode: i64, errmsg: &str) -> HttpResponse {
-    HttpResponse::json(
-        200,
-        format!(r#"{{"errcode":{errcode},"errmsg":"{errmsg}"}}"#).into_bytes(),
-    )
 }
 
 /// What the fake WeChat does with one call.
@@ -158,10 +143,9 @@ impl<M: Machine> Harness<M> {
             match command {
                 login::Command::CallWeChat { id, request, .. } => {
                     self.calls.push((self.now, request));
-                    let reply = self
-                        .script
-                        .pop_front()
-                        .unwrap_or_else(|| Reply::Answer(wechat_ok("openid-default", "a2V5")));
+                    let reply = self.script.pop_front().unwrap_or_else(|| {
+                        Reply::Answer(code2session::answer("openid-default", "a2V5", None))
+                    });
                     self.open_calls.push_back((id, reply));
                 }
                 login::Command::CreateSession { id, session } => {
