@@ -13,6 +13,8 @@ mod harness;
 mod markers;
 #[path = "support/rng.rs"]
 mod rng;
+#[path = "support/ledger/server.rs"]
+mod server_ledger;
 #[path = "support/ledger/access_token.rs"]
 mod token_ledger;
 

@@ -9,6 +9,8 @@ mod clock;
 mod harness;
 #[path = "../../tests/support/markers.rs"]
 mod markers;
+#[path = "../../tests/support/ledger/server.rs"]
+mod server_ledger;
 #[path = "../../tests/support/ledger/access_token.rs"]
 mod token_ledger;
 

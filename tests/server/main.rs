@@ -9,6 +9,8 @@ mod clock;
 mod markers;
 #[path = "../support/rng.rs"]
 mod rng;
+#[path = "../support/ledger/server.rs"]
+mod server_ledger;
 #[path = "../support/server_util/mod.rs"]
 mod server_util;
 /// The one fake WeChat (`tests/support/wechat/`): the files of the APIs this crate uses.
