@@ -9,13 +9,19 @@ use crate::wechat::app::{APPID, BASE_URL};
 use crate::wechat::errcode;
 
 use server_util::*;
+use wxlogin::http::HttpResult;
 use wxlogin::http::{HttpResponse, TransportFailure};
+use wxlogin::secret::AppSecret;
+use wxlogin::server::access_token::AccessTokenConfig;
+use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{
     CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator,
 };
+use wxlogin::server::phone::PhoneApi;
 use wxlogin::server::wechat_api::ApiFailure;
 use wxlogin::test_support::CodeExchange;
 use wxlogin::test_support::MAX_ERRMSG_BYTES;
+use wxlogin::test_support::TokenApi;
 
 /// Every way WeChat's text can quote the secret and the code.
 fn quotes() -> Vec<String> {
@@ -219,28 +225,28 @@ fn openid_and_unionid_are_bounded_at_the_parse() {
     }
 }
 
-/// Issue 12: every API's `parse` is the one scrubbing parse. A non-200 answer quoting the
-/// request's secrets, by shape and (where the API knows them) raw, keeps WeChat's errcode and
-/// loses every secret, in `Display` and `Debug` alike.
-#[test]
-fn every_apis_parse_scrubs_a_secret_quoted_in_a_non_200_body() {
-    use wxlogin::http::HttpResult;
-    use wxlogin::secret::AppSecret;
-    use wxlogin::server::access_token::AccessTokenConfig;
-    use wxlogin::server::code2session::Code2SessionApi;
-    use wxlogin::server::phone::PhoneApi;
-    use wxlogin::test_support::TokenApi;
+type Parse<'a> = Box<dyn Fn(&HttpResult) -> String + 'a>;
 
-    let token_config = AccessTokenConfig::new(APPID, AppSecret::new(SECRET), 0);
-    let code2session = Code2SessionApi::new(APPID, AppSecret::new(SECRET));
-    type Parse<'a> = Box<dyn Fn(&HttpResult) -> String + 'a>;
-    let shown = |e: &dyn std::fmt::Debug, d: &dyn std::fmt::Display| format!("{d} {e:?}");
+fn shown(e: &dyn std::fmt::Debug, d: &dyn std::fmt::Display) -> String {
+    format!("{d} {e:?}")
+}
+
+fn wechat_kept(e: &ApiFailure) -> bool {
+    e.wechat().is_some_and(|w| w.errcode == 40013)
+}
+
+/// Every API's parse, with whether its request carries the app secret; each parse asserts
+/// WeChat's errcode is kept and returns what the failure shows.
+fn apis<'a>(
+    code2session: &'a Code2SessionApi,
+    token_config: &'a AccessTokenConfig,
+) -> Vec<(&'static str, bool, Parse<'a>)> {
     #[cfg_attr(not(feature = "crypto"), allow(unused_mut))]
-    let mut apis: Vec<(&str, bool, Parse<'_>)> = vec![
+    let mut apis: Vec<(&str, bool, Parse<'a>)> = vec![
         (
             "code2Session",
             true,
-            Box::new(|r| {
+            Box::new(move |r| {
                 let e = code2session.parse(r).unwrap_err();
                 assert!(wechat_kept(&e), "{e:?}");
                 shown(&e, &e)
@@ -249,8 +255,8 @@ fn every_apis_parse_scrubs_a_secret_quoted_in_a_non_200_body() {
         (
             "token",
             true,
-            Box::new(|r| {
-                let e = TokenApi::new(&token_config).parse(r).unwrap_err();
+            Box::new(move |r| {
+                let e = TokenApi::new(token_config).parse(r).unwrap_err();
                 assert!(wechat_kept(&e), "{e:?}");
                 shown(&e, &e)
             }),
@@ -288,9 +294,17 @@ fn every_apis_parse_scrubs_a_secret_quoted_in_a_non_200_body() {
             }),
         ));
     }
-    fn wechat_kept(e: &ApiFailure) -> bool {
-        e.wechat().is_some_and(|w| w.errcode == 40013)
-    }
+    apis
+}
+
+/// Issue 12: every API's `parse` is the one scrubbing parse. A non-200 answer quoting the
+/// request's secrets, by shape and (where the API knows them) raw, keeps WeChat's errcode and
+/// loses every secret, in `Display` and `Debug` alike.
+#[test]
+fn every_apis_parse_scrubs_a_secret_quoted_in_a_non_200_body() {
+    let token_config = AccessTokenConfig::new(APPID, AppSecret::new(SECRET), 0);
+    let code2session = Code2SessionApi::new(APPID, AppSecret::new(SECRET));
+    let apis = apis(&code2session, &token_config);
     for (name, knows_the_secret, parse) in &apis {
         let mut quotes = vec![
             format!("bad request secret={SECRET}&access_token={TOKEN}"),
