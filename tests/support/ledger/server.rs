@@ -1,8 +1,8 @@
 //! The code exchange seen from the world: which requests wait for an answer, which code2Session
 //! calls WeChat is working on, and what WeChat may have done with each code. Kept from the
 //! commands the login machines emit and the answers and clock the driver gives them, never from
-//! the machines' own view. Shared by the server crate's random walk and the `server_login` fuzz
-//! harness.
+//! the machines' own view. Shared by the server scenario harness (`server_util`), the random
+//! walk and the `server_login` fuzz harness.
 //!
 //! A call is **in the world** from its `CallWeChat` command until its answer is taken or the
 //! machine stops awaiting it (its deadline passed). The invariants:
