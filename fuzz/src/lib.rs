@@ -9,8 +9,19 @@ mod clock;
 mod harness;
 #[path = "../../tests/support/markers.rs"]
 mod markers;
+#[path = "../../tests/support/ledger/server.rs"]
+mod server_ledger;
 #[path = "../../tests/support/ledger/access_token.rs"]
 mod token_ledger;
+
+/// The one fake WeChat (`tests/support/wechat/`): the files of the APIs this crate uses.
+#[path = "../../tests/support/wechat"]
+mod wechat {
+    pub(crate) mod code2session;
+    pub(crate) mod errcode;
+    pub(crate) mod hostile;
+    pub(crate) mod token;
+}
 
 /// `client_events`: arbitrary event sequences fed to a `LoginMachine`.
 pub fn client_events(data: &[u8]) {

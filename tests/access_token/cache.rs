@@ -6,6 +6,7 @@
 use crate::access_token_support;
 use crate::clock::t0;
 use crate::markers::{APP_SECRET, head};
+use crate::wechat::app::{APPID, BASE_URL};
 
 use access_token_support::*;
 use wxlogin::WaiterId;
@@ -62,7 +63,7 @@ fn stable_request_by_default_plain_as_an_option() {
     };
     assert!(!force);
     assert_eq!(request.method, Method::Post);
-    assert_eq!(request.url, format!("{BASE}/cgi-bin/stable_token"));
+    assert_eq!(request.url, format!("{BASE_URL}/cgi-bin/stable_token"));
     let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
     assert_eq!(
         body,
@@ -80,7 +81,7 @@ fn stable_request_by_default_plain_as_an_option() {
     assert_eq!(
         request.url,
         format!(
-            "{BASE}/cgi-bin/token?grant_type=client_credential&appid={APPID}&secret={}%2B%2F%3D",
+            "{BASE_URL}/cgi-bin/token?grant_type=client_credential&appid={APPID}&secret={}%2B%2F%3D",
             head(APP_SECRET)
         )
     );

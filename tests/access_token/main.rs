@@ -1,6 +1,7 @@
 //! The access-token cache: its rules, force refresh, sharing between processes, the token API's
 //! answers, redaction, the contract, the (state, event) table and the model-based test.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
+#![warn(clippy::too_many_lines)] // No function over 80 lines (clippy.toml).
 
 // The shared helpers this crate uses, from `tests/support/`.
 #[path = "../support/access_token_support/mod.rs"]
@@ -15,6 +16,13 @@ mod model_support;
 mod rng;
 #[path = "../support/ledger/access_token.rs"]
 mod token_ledger;
+/// The one fake WeChat (`tests/support/wechat/`): the files of the APIs this crate uses.
+#[path = "../support/wechat"]
+mod wechat {
+    pub(crate) mod app;
+    pub(crate) mod errcode;
+    pub(crate) mod token;
+}
 
 mod cache;
 mod contract;

@@ -34,7 +34,8 @@ use std::collections::{BTreeSet, HashMap};
 use wxlogin::{EffectId, WaiterId};
 
 use crate::token_ledger;
-use driver::{BASE, Driver, at, fail, late_answer, ms, refusal, rejection, snap_of, state_of};
+use crate::wechat::app::BASE_URL;
+use driver::{Driver, at, fail, late_answer, ms, refusal, rejection, snap_of, state_of};
 use model::{Model, Phase};
 use proptest::prelude::*;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
@@ -47,7 +48,8 @@ use wxlogin::Handled;
 use wxlogin::backoff::Backoff;
 use wxlogin::secret::AppSecret;
 use wxlogin::server::access_token::{
-    AccessTokenCache, AccessTokenConfig, AccessTokenState, Command, Event, TokenEndpoint,
+    AccessTokenCache, AccessTokenConfig, AccessTokenError, AccessTokenState, Command, Event,
+    TokenEndpoint,
 };
 
 // 1024 cases of up to 50 inputs take about 3 s in debug; `PROPTEST_CASES` may ask for more.
@@ -88,7 +90,7 @@ impl StateMachineTest for Driver {
     fn init_test(m: &Model) -> Self {
         let mut config =
             AccessTokenConfig::new("wxMODEL0001", AppSecret::new(APP_SECRET), m.cfg.seed);
-        config.base_url = BASE.to_owned();
+        config.base_url = BASE_URL.to_owned();
         config.refresh_margin = Duration::milliseconds(m.cfg.margin);
         if m.cfg.plain {
             config.endpoint = TokenEndpoint::Plain;
@@ -133,112 +135,9 @@ impl StateMachineTest for Driver {
             .token
             .map(|t| (t.access_token.expose_secret().to_owned(), t.generation));
         let due = before.poll_timeout().is_some_and(|t| t <= d.now);
-        let result = match &tr {
-            Tr::Need => {
-                let waiter = d.new_waiter();
-                d.feed(Event::TokenNeeded { waiter })
-            }
-            Tr::Force => {
-                let waiter = d.new_waiter();
-                d.feed(Event::ForceRefresh { waiter })
-            }
-            Tr::Answer(ans) => {
-                let id = d.outstanding();
-                let result = Driver::response(ans);
-                d.feed(Event::FetchAnswered { id, result })
-            }
-            Tr::Deadline => {
-                let deadline = d.cache.poll_timeout().expect("a deadline to jump to");
-                d.now = d.now.max(deadline);
-                d.world.tick(ms(d.now));
-                d.cache.handle_timeout(d.now);
-                Ok(Handled::Applied)
-            }
-            Tr::Tick => {
-                d.world.tick(ms(d.now));
-                d.cache.handle_timeout(d.now);
-                Ok(Handled::Applied)
-            }
-            Tr::Advance(step) => {
-                d.now += Duration::milliseconds(*step);
-                Ok(Handled::Applied)
-            }
-            Tr::Reject {
-                token,
-                generation,
-                errcode,
-                waiter,
-            } => {
-                let waiter = waiter.then(|| d.new_waiter());
-                d.feed(rejection(token, *generation, *errcode, waiter))
-            }
-            Tr::Import(imp) => {
-                let state = match imp {
-                    Imp::Published(n) => {
-                        let json = serde_json::to_vec(&d.published[*n]).unwrap();
-                        serde_json::from_slice::<AccessTokenState>(&json).unwrap()
-                    }
-                    Imp::Foreign {
-                        age_s,
-                        count,
-                        last_ago_s,
-                    } => state_of(
-                        &foreign_snap(m.foreign, ms(d.now), *age_s, *count, *last_ago_s),
-                        1,
-                    ),
-                };
-                let snap = snap_of(&state);
-                let result = d.feed(Event::Imported { state });
-                d.held(&snap, true);
-                result
-            }
-            Tr::Stale(id) => d.feed(late_answer(EffectId(*id))),
-            Tr::Unknown { ahead } => d.feed(late_answer(EffectId(d.issued + ahead))),
-            Tr::WrongKind => {
-                let id = EffectId(d.issued.saturating_sub(1));
-                d.feed(Event::SharedLoaded { id, state: None })
-            }
-            Tr::Duplicate { waiter, how } => {
-                let waiter = WaiterId(*waiter);
-                d.feed(match how {
-                    Dup::Need => Event::TokenNeeded { waiter },
-                    Dup::Force => Event::ForceRefresh { waiter },
-                    Dup::Reject => rejection("nobody", 0, 40001, Some(waiter)),
-                })
-            }
-            Tr::NotToken { errcode, waiter } => {
-                let waiter = waiter.then(|| d.new_waiter());
-                let (token, generation) = cached.clone().unwrap_or_else(|| ("nobody".into(), 0));
-                d.feed(rejection(&token, generation, *errcode, waiter))
-            }
-            Tr::BadImport(bad) => {
-                let (v, snap) = rules::bad_snap(*bad, ms(d.now));
-                d.feed(Event::Imported {
-                    state: state_of(&snap, v),
-                })
-            }
-        };
+        let result = d.input(m, &tr, cached.clone());
         let commands: Vec<Command> = std::iter::from_fn(|| d.cache.poll_command()).collect();
-        match &result {
-            Ok(handled) => {
-                assert_eq!(None, m.refusal, "accepted what the model refuses");
-                assert_eq!(
-                    handled.is_late(),
-                    m.late,
-                    "late: cache (left) vs model (right)"
-                );
-                if handled.is_late() {
-                    assert!(d.cache == before, "a late answer changed the cache");
-                }
-            }
-            Err(error) => {
-                assert_eq!(Some(refusal(error)), m.refusal, "refused: {error}");
-                assert_eq!(d.cache, before, "refused ({error}) but changed");
-                assert!(commands.is_empty(), "refused but emitted {commands:?}");
-                let debug = format!("{error:?} {error}");
-                assert_quiet("an error", &debug);
-            }
-        }
+        d.check_outcome(m, &before, &result, &commands);
         d.check_debug(&commands, &m.seen);
         let got: Vec<_> = commands.iter().map(|c| d.observe(c)).collect();
         assert_eq!(got, m.expect, "commands: cache (left) vs model (right)");
@@ -306,5 +205,143 @@ impl StateMachineTest for Driver {
             }
         }
         assert!(d.waiting.is_empty(), "never completed: {:?}", d.waiting);
+    }
+}
+
+impl Driver {
+    /// Hands `tr` to the cache (or moves the clock); `cached` is the fetch the cache held.
+    fn input(
+        &mut self,
+        m: &Model,
+        tr: &Tr,
+        cached: Option<(String, u64)>,
+    ) -> Result<Handled, AccessTokenError> {
+        match tr {
+            Tr::Need => {
+                let waiter = self.new_waiter();
+                self.feed(Event::TokenNeeded { waiter })
+            }
+            Tr::Force => {
+                let waiter = self.new_waiter();
+                self.feed(Event::ForceRefresh { waiter })
+            }
+            Tr::Answer(ans) => {
+                let id = self.outstanding();
+                let result = Driver::response(ans);
+                self.feed(Event::FetchAnswered { id, result })
+            }
+            Tr::Reject {
+                token,
+                generation,
+                errcode,
+                waiter,
+            } => {
+                let waiter = waiter.then(|| self.new_waiter());
+                self.feed(rejection(token, *generation, *errcode, waiter))
+            }
+            Tr::Import(imp) => self.import(m, imp),
+            Tr::Deadline | Tr::Tick | Tr::Advance(_) => {
+                self.clock(tr);
+                Ok(Handled::Applied)
+            }
+            Tr::Stale(id) => self.feed(late_answer(EffectId(*id))),
+            Tr::Unknown { ahead } => self.feed(late_answer(EffectId(self.issued + ahead))),
+            Tr::WrongKind => {
+                let id = EffectId(self.issued.saturating_sub(1));
+                self.feed(Event::SharedLoaded { id, state: None })
+            }
+            Tr::Duplicate { waiter, how } => {
+                let waiter = WaiterId(*waiter);
+                self.feed(match how {
+                    Dup::Need => Event::TokenNeeded { waiter },
+                    Dup::Force => Event::ForceRefresh { waiter },
+                    Dup::Reject => rejection("nobody", 0, 40001, Some(waiter)),
+                })
+            }
+            Tr::NotToken { errcode, waiter } => {
+                let waiter = waiter.then(|| self.new_waiter());
+                let (token, generation) = cached.clone().unwrap_or_else(|| ("nobody".into(), 0));
+                self.feed(rejection(&token, generation, *errcode, waiter))
+            }
+            Tr::BadImport(bad) => {
+                let (v, snap) = rules::bad_snap(*bad, ms(self.now));
+                self.feed(Event::Imported {
+                    state: state_of(&snap, v),
+                })
+            }
+        }
+    }
+
+    /// A record imported: one this run published, or another process's.
+    fn import(&mut self, m: &Model, imp: &Imp) -> Result<Handled, AccessTokenError> {
+        let state = match imp {
+            Imp::Published(n) => {
+                let json = serde_json::to_vec(&self.published[*n]).unwrap();
+                serde_json::from_slice::<AccessTokenState>(&json).unwrap()
+            }
+            Imp::Foreign {
+                age_s,
+                count,
+                last_ago_s,
+            } => state_of(
+                &foreign_snap(m.foreign, ms(self.now), *age_s, *count, *last_ago_s),
+                1,
+            ),
+        };
+        let snap = snap_of(&state);
+        let result = self.feed(Event::Imported { state });
+        self.held(&snap, true);
+        result
+    }
+
+    /// The clock: to the next deadline, a tick now, or a step.
+    fn clock(&mut self, tr: &Tr) {
+        match tr {
+            Tr::Deadline => {
+                let deadline = self.cache.poll_timeout().expect("a deadline to jump to");
+                self.now = self.now.max(deadline);
+                self.world.tick(ms(self.now));
+                self.cache.handle_timeout(self.now);
+            }
+            Tr::Tick => {
+                self.world.tick(ms(self.now));
+                self.cache.handle_timeout(self.now);
+            }
+            Tr::Advance(step) => {
+                self.now += Duration::milliseconds(*step);
+            }
+            _ => unreachable!("not a clock input: {tr:?}"),
+        }
+    }
+
+    /// The cache took or refused the input as the model says, and a refusal or a late answer
+    /// left it as it was.
+    fn check_outcome(
+        &self,
+        m: &Model,
+        before: &AccessTokenCache,
+        result: &Result<Handled, AccessTokenError>,
+        commands: &[Command],
+    ) {
+        match result {
+            Ok(handled) => {
+                assert_eq!(None, m.refusal, "accepted what the model refuses");
+                assert_eq!(
+                    handled.is_late(),
+                    m.late,
+                    "late: cache (left) vs model (right)"
+                );
+                if handled.is_late() {
+                    assert!(self.cache == *before, "a late answer changed the cache");
+                }
+            }
+            Err(error) => {
+                assert_eq!(Some(refusal(error)), m.refusal, "refused: {error}");
+                assert_eq!(self.cache, *before, "refused ({error}) but changed");
+                assert!(commands.is_empty(), "refused but emitted {commands:?}");
+                let debug = format!("{error:?} {error}");
+                assert_quiet("an error", &debug);
+            }
+        }
     }
 }

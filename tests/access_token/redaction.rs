@@ -5,8 +5,10 @@
 use crate::access_token_support;
 use crate::clock::t0;
 use crate::markers::{APP_SECRET, TOKEN, assert_quiet, head};
+use crate::wechat::app::BASE_URL;
+use crate::wechat::token;
 
-use access_token_support::{Applied, BASE, drain, errcode, force, need, secs};
+use access_token_support::{Applied, drain, errcode, force, need, secs};
 use time::OffsetDateTime;
 use wxlogin::http::{HttpResponse, TransportFailure};
 use wxlogin::secret::{AccessToken, AppSecret};
@@ -22,10 +24,7 @@ fn old() -> String {
 }
 
 fn granted(token: &str) -> Result<HttpResponse, TransportFailure> {
-    Ok(HttpResponse::json(
-        200,
-        format!(r#"{{"access_token":"{token}","expires_in":7200}}"#).into_bytes(),
-    ))
+    Ok(token::answer(token, 7200))
 }
 
 struct Seen(Vec<String>);
@@ -106,16 +105,26 @@ fn fetched(id: EffectId, result: Result<HttpResponse, TransportFailure>) -> Opti
     Some(Event::FetchAnswered { id, result })
 }
 
+/// Walks a cache through failures, a grant, a rejection, forced refreshes, driver mistakes and
+/// sharing, recording everything it outputs.
 fn run(endpoint: TokenEndpoint, seen: &mut Seen) {
     let mut config = AccessTokenConfig::new("wxAPPID", AppSecret::new(APP_SECRET), 3);
-    config.base_url = BASE.to_owned();
+    config.base_url = BASE_URL.to_owned();
     config.endpoint = endpoint;
     seen.push(format!("{config:?}"));
     let mut cache = AccessTokenCache::new(config);
     let url = format!(
-        "{BASE}/cgi-bin/token?grant_type=client_credential&appid=wxAPPID&secret={}%2B%2F%3D",
+        "{BASE_URL}/cgi-bin/token?grant_type=client_credential&appid=wxAPPID&secret={}%2B%2F%3D",
         head(APP_SECRET)
     );
+    let now = failures_then_grant(&mut cache, &url, seen);
+    rejection_then_refresh(&mut cache, now, seen);
+    forced_refreshes_and_mistakes(&mut cache, now, seen);
+    exported_and_shared(&mut cache, now, seen);
+}
+
+/// Three failures quoting the secret, each retried, then a grant of the old token.
+fn failures_then_grant(cache: &mut AccessTokenCache, url: &str, seen: &mut Seen) -> OffsetDateTime {
     let mut now = t0();
     let failures = [
         Err(TransportFailure::Connection {
@@ -126,72 +135,83 @@ fn run(endpoint: TokenEndpoint, seen: &mut Seen) {
         }),
         errcode(-1, &format!("busy {APP_SECRET} rid: 1-2")),
     ];
-    let mut commands = feed(&mut cache, Some(need(1)), now, seen);
+    let mut commands = feed(cache, Some(need(1)), now, seen);
     for result in failures {
-        feed(&mut cache, fetched(fetch_id(&commands), result), now, seen);
+        feed(cache, fetched(fetch_id(&commands), result), now, seen);
         now = cache.poll_timeout().unwrap();
-        commands = feed(&mut cache, None, now, seen);
+        commands = feed(cache, None, now, seen);
     }
     feed(
-        &mut cache,
+        cache,
         fetched(fetch_id(&commands), granted(&old())),
         now,
         seen,
     );
 
-    // Compare-and-expire, then a refresh to TOKEN.
+    now
+}
+
+/// Compare-and-expire, then a refresh to TOKEN.
+fn rejection_then_refresh(cache: &mut AccessTokenCache, now: OffsetDateTime, seen: &mut Seen) {
     let rejection = Event::TokenRejected {
         token: AccessToken::new(old()),
         generation: 1,
         errcode: 40001,
         waiter: Some(WaiterId(9)),
     };
-    let commands = feed(&mut cache, Some(rejection), now, seen);
+    let commands = feed(cache, Some(rejection), now, seen);
     feed(
-        &mut cache,
+        cache,
         fetched(fetch_id(&commands), granted(TOKEN)),
         now,
         seen,
     );
+}
 
-    // A forced refresh failing with a configuration error, then one refused as too soon.
-    let commands = feed(&mut cache, Some(force(10)), now, seen);
+/// A forced refresh failing with a configuration error, then one refused as too soon; then
+/// driver mistakes.
+fn forced_refreshes_and_mistakes(
+    cache: &mut AccessTokenCache,
+    now: OffsetDateTime,
+    seen: &mut Seen,
+) {
+    let commands = feed(cache, Some(force(10)), now, seen);
     let id = fetch_id(&commands);
     let bad = errcode(40125, &format!("invalid appsecret {APP_SECRET}"));
-    let commands = feed(&mut cache, fetched(id, bad), now, seen);
-    assert!(matches!(
-        commands[..],
-        [Command::Complete {
-            outcome: Err(_),
-            ..
-        }]
-    ));
-    let commands = feed(&mut cache, Some(force(11)), now + secs(1), seen);
-    assert!(matches!(
-        commands[..],
-        [Command::Complete {
-            outcome: Err(_),
-            ..
-        }]
-    ));
+    let commands = feed(cache, fetched(id, bad), now, seen);
+    assert_failed(&commands);
+    let commands = feed(cache, Some(force(11)), now + secs(1), seen);
+    assert_failed(&commands);
 
     // Driver mistakes.
-    feed(&mut cache, fetched(id, granted(TOKEN)), now, seen);
+    feed(cache, fetched(id, granted(TOKEN)), now, seen);
     let not_token = Event::TokenRejected {
         token: AccessToken::new(TOKEN),
         generation: 2,
         errcode: 40029,
         waiter: None,
     };
-    feed(&mut cache, Some(not_token), now, seen);
+    feed(cache, Some(not_token), now, seen);
+}
 
-    // The exported state and the events carrying it.
+fn assert_failed(commands: &[Command]) {
+    assert!(matches!(
+        commands,
+        [Command::Complete {
+            outcome: Err(_),
+            ..
+        }]
+    ));
+}
+
+/// The exported state and the events carrying it.
+fn exported_and_shared(cache: &mut AccessTokenCache, now: OffsetDateTime, seen: &mut Seen) {
     let state = cache.export();
     assert!(state.token.is_some());
     seen.push(format!("{state:?}"));
     seen.push(serde_json::to_string(&state.forced).unwrap());
     feed(
-        &mut cache,
+        cache,
         Some(Event::Imported {
             state: state.clone(),
         }),
@@ -224,7 +244,7 @@ fn no_secret_in_any_debug_or_message() {
     seen.check();
     // The markers did travel through the machine: the test can fail.
     let mut config = AccessTokenConfig::new("wx", AppSecret::new(APP_SECRET), 1);
-    config.base_url = BASE.to_owned();
+    config.base_url = BASE_URL.to_owned();
     config.endpoint = TokenEndpoint::Plain;
     let mut cache = AccessTokenCache::new(config);
     cache.handle(need(1), t0()).applied();

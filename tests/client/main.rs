@@ -1,6 +1,7 @@
 //! The client `LoginMachine`: one scenario per rule, the exhaustive table, properties, the wire
 //! form, the model-based test, and the client driven against the real server coordinator.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
+#![warn(clippy::too_many_lines)] // No function over 80 lines (clippy.toml).
 
 // The shared helpers this crate uses, from `tests/support/`.
 #[path = "../support/ledger/client.rs"]
@@ -15,6 +16,14 @@ mod markers;
 mod model_support;
 #[path = "../support/rng.rs"]
 mod rng;
+/// The one fake WeChat (`tests/support/wechat/`): the files of the APIs this crate uses.
+#[path = "../support/wechat"]
+mod wechat {
+    pub(crate) mod app;
+    pub(crate) mod code2session;
+    pub(crate) mod codes;
+    pub(crate) mod errcode;
+}
 
 mod model_based;
 mod pair;

@@ -16,16 +16,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
 
 mod driver;
+mod input;
 mod model;
 mod rules;
 mod world;
 
 use crate::model_support;
 use std::collections::{BTreeSet, HashMap};
-use wxlogin::{EffectId, WaiterId};
+use wxlogin::EffectId;
 
 use crate::client_ledger::Ledger;
-use driver::{Driver, answer_of, at, ms, refusal};
+use driver::{Driver, at, ms};
 use model::{Model, Phase, Then};
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -34,15 +35,11 @@ use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state
 use time::Duration;
 use world::{
     ANSWERS, BASE_DELAY, CHECK_TIMEOUT, CODE_LIFE, CONFIRM_AGE, Cfg, CodeAns, Content, Exp,
-    FAIL_MSG, MAX_DELAY, RELOGIN_WINDOW, REQUEST_TIMEOUT, STORAGE_TIMEOUT, ServerAns, Sess,
-    StorageAns, Tr, Verify, WX_TIMEOUT,
+    MAX_DELAY, RELOGIN_WINDOW, REQUEST_TIMEOUT, STORAGE_TIMEOUT, ServerAns, Sess, StorageAns, Tr,
+    Verify, WX_TIMEOUT,
 };
-use wxlogin::Handled;
 use wxlogin::backoff::Backoff;
-use wxlogin::client::{
-    CodeReuse, Command, Event, EventKind, LoginConfig, LoginMachine, VerifyPolicy, WxFailure,
-};
-use wxlogin::secret::{LoginCode, SessionToken, StorageValue};
+use wxlogin::client::{CodeReuse, Command, EventKind, LoginConfig, LoginMachine, VerifyPolicy};
 use wxlogin::wire::ErrorKind;
 
 // 512 cases of up to 40 inputs take about a second in debug; `PROPTEST_CASES` may ask for more.
@@ -98,15 +95,6 @@ impl ReferenceStateMachine for Reference {
         tokens.extend(m.phase_token());
         tokens.extend(m.phase_token());
         tokens.extend(m.served.clone());
-        let advance = prop_oneof![
-            0..20_000i64,
-            Just(45_000),
-            Just(61_000),
-            Just(301_000),
-            Just(3_600_000),
-            Just(7_201_000),
-            Just(-30_000)
-        ];
         // A rejection needs a token the driver could hold; before any, it is rare.
         let reject = if m.phase_token().is_some() || m.served.is_some() {
             8
@@ -116,7 +104,7 @@ impl ReferenceStateMachine for Reference {
         let mut valid: Vec<(u32, BoxedStrategy<Tr>)> = vec![
             (12, Just(Tr::Request).boxed()),
             (reject, select(tokens).prop_map(Tr::Reject).boxed()),
-            (6, advance.prop_map(Tr::Advance).boxed()),
+            (6, advance().prop_map(Tr::Advance).boxed()),
             (2, Just(Tr::Logout).boxed()),
             (2, Just(Tr::Tick).boxed()),
         ];
@@ -248,6 +236,19 @@ fn server_answer(checking: bool) -> BoxedStrategy<Tr> {
     .boxed()
 }
 
+/// How far the clock moves.
+fn advance() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        0..20_000i64,
+        Just(45_000),
+        Just(61_000),
+        Just(301_000),
+        Just(3_600_000),
+        Just(7_201_000),
+        Just(-30_000)
+    ]
+}
+
 impl StateMachineTest for Driver {
     type SystemUnderTest = Self;
     type Reference = Reference;
@@ -296,106 +297,13 @@ impl StateMachineTest for Driver {
 
     fn apply(mut d: Self, m: &Model, tr: Tr) -> Self {
         let before = d.machine.clone();
-        let result = match tr {
-            Tr::Request => {
-                let waiter = d.new_waiter();
-                d.feed(Event::LoginRequested { waiter })
-            }
-            Tr::Reject(token) => {
-                let waiter = d.new_waiter();
-                let token = SessionToken::new(token);
-                d.feed(Event::SessionRejected { waiter, token })
-            }
-            Tr::Logout => d.feed(Event::Logout),
-            Tr::Advance(step) => {
-                d.now += Duration::milliseconds(step);
-                Ok(Handled::Applied)
-            }
-            Tr::Deadline => {
-                let deadline = d.machine.poll_timeout().expect("a deadline to jump to");
-                d.now = d.now.max(deadline);
-                d.machine.handle_timeout(d.now);
-                Ok(Handled::Applied)
-            }
-            Tr::Tick => {
-                d.machine.handle_timeout(d.now);
-                Ok(Handled::Applied)
-            }
-            Tr::Storage(answer) => {
-                let id = d.effect_id(EventKind::StorageRead);
-                if !matches!(answer, StorageAns::Keep) {
-                    d.storage = answer.content(ms(d.now), None).map(|c| c.render());
-                }
-                let value = d.storage.clone().map(StorageValue::new);
-                d.feed(Event::StorageRead { id, value })
-            }
-            Tr::WxCheck(ok) => {
-                let id = d.effect_id(EventKind::CheckSessionResult);
-                let result = if ok {
-                    Ok(())
-                } else {
-                    Err(WxFailure::new("checkSession:fail session expired"))
-                };
-                d.feed(Event::CheckSessionResult { id, result })
-            }
-            Tr::WxCode(answer) => {
-                let id = d.effect_id(EventKind::CodeObtained);
-                let result = match answer {
-                    CodeAns::Fresh => {
-                        let code = format!("code{}", id.0);
-                        d.codes.insert(code.clone(), d.now);
-                        Ok(LoginCode::new(code))
-                    }
-                    CodeAns::Fail { errno } => Err(WxFailure {
-                        err_msg: FAIL_MSG.into(),
-                        errno,
-                    }),
-                    CodeAns::Malformed => Ok(LoginCode::new("not a code!")),
-                };
-                d.feed(Event::CodeObtained { id, result })
-            }
-            Tr::Server(answer) => {
-                let id = d.effect_id(EventKind::ServerResponse);
-                let result = d.response(id, answer);
-                d.feed(Event::ServerResponse { id, result })
-            }
-            Tr::Stale { id, kind } => d.feed(answer_of(kind, EffectId(id))),
-            Tr::Unknown { ahead, kind } => d.feed(answer_of(kind, EffectId(d.issued + ahead))),
-            Tr::WrongKind(kind) => {
-                let id = d.effect.as_ref().and_then(Command::id).expect("an effect");
-                d.feed(answer_of(kind, id))
-            }
-            Tr::Duplicate { waiter, reject } => {
-                let waiter = WaiterId(waiter);
-                d.feed(if reject {
-                    Event::SessionRejected {
-                        waiter,
-                        token: SessionToken::new("nobody"),
-                    }
-                } else {
-                    Event::LoginRequested { waiter }
-                })
-            }
-        };
+        let result = d.input(tr);
         d.ledger.seen(d.now);
         let mut commands = Vec::new();
         while let Some(command) = d.machine.poll_command() {
             commands.push(command);
         }
-        match result {
-            Ok(handled) => {
-                assert_eq!(None, m.refusal, "accepted what the model refuses");
-                assert_eq!(handled.is_late(), m.late.is_some(), "late: {handled:?}");
-                if m.late == Some(false) {
-                    assert_eq!(d.machine, before, "a late answer changed the machine");
-                }
-            }
-            Err(error) => {
-                assert_eq!(Some(refusal(&error)), m.refusal, "refused: {error}");
-                assert_eq!(d.machine, before, "refused ({error}) but changed");
-                assert!(commands.is_empty(), "refused but emitted {commands:?}");
-            }
-        }
+        d.check_outcome(m, &before, &result, &commands);
         let got: Vec<Exp> = commands.iter().map(|c| d.observe(c)).collect();
         d.settled();
         assert_eq!(got, m.expect, "commands: machine (left) vs model (right)");

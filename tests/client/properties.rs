@@ -8,6 +8,7 @@ mod json;
 
 use crate::clock::{T0, at, t0};
 use crate::markers::{CODE, TOKEN, assert_quiet};
+use crate::rng::Rng;
 use common::{Answer, World, WxLogin, config, record};
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 use wxlogin::client::{Command, Event, LoginError, LoginFailure, LoginMachine, Step, WxFailure};
@@ -116,83 +117,95 @@ fn time_going_backwards_is_tolerated() {
     assert_eq!(world.machine.poll_command(), None);
 }
 
+/// The next time of a random walk: mostly forwards, sometimes back, sometimes an extreme.
+fn random_time(rng: &mut Rng, now: OffsetDateTime) -> OffsetDateTime {
+    match rng.next_u64() % 10 {
+        0 => extremes()[(rng.next_u64() % 2) as usize],
+        1 => now
+            .checked_sub(Duration::seconds((rng.next_u64() % 100) as i64))
+            .unwrap_or(now),
+        _ => now
+            .checked_add(Duration::seconds((rng.next_u64() % 30) as i64))
+            .unwrap_or(now),
+    }
+}
+
+/// A random event about effect `id`: a request, an answer of any kind, a rejection or a logout
+/// (sometimes after a timer check at `now`); `waiters` counts the waiters made.
+fn random_event(
+    rng: &mut Rng,
+    machine: &mut LoginMachine,
+    id: EffectId,
+    waiters: &mut u64,
+    now: OffsetDateTime,
+) -> Event {
+    match rng.next_u64() % 12 {
+        0 | 1 => {
+            *waiters += 1;
+            Event::LoginRequested {
+                waiter: WaiterId(*waiters),
+            }
+        }
+        2 => Event::StorageRead {
+            id,
+            value: Some(StorageValue::new("garbage")),
+        },
+        3 => Event::CheckSessionResult { id, result: Ok(()) },
+        4 | 5 => Event::CodeObtained {
+            id,
+            result: Ok(LoginCode::new(format!("c{}", rng.next_u64()))),
+        },
+        6 => Event::ServerResponse {
+            id,
+            result: Ok(LoginGranted {
+                token: SessionToken::new("t"),
+                expires_in: rng.next_u64(),
+            }
+            .to_response()),
+        },
+        7 => Event::ServerResponse {
+            id,
+            result: Ok(HttpResponse::json(500, vec![0xff])),
+        },
+        8 => Event::ServerResponse {
+            id,
+            result: Err(TransportFailure::Timeout),
+        },
+        9 => {
+            *waiters += 1;
+            Event::SessionRejected {
+                waiter: WaiterId(*waiters),
+                token: SessionToken::new("t"),
+            }
+        }
+        10 => Event::Logout,
+        _ => {
+            machine.handle_timeout(now);
+            Event::Logout
+        }
+    }
+}
+
 /// A random walk over events and times (valid answers, wrong ids, stale ids, rejections,
 /// logouts, extreme and backward times). Every refused event leaves the machine unchanged, no
 /// waiter is completed twice, and once the world answers everything all waiters are done.
 #[test]
 fn random_walks_never_panic_lose_a_waiter_or_change_on_refusal() {
     for seed in 0..64u64 {
-        let mut rng = seed;
-        let mut next = move || {
-            rng = rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let z = (rng ^ (rng >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z ^ (z >> 31)
-        };
+        let mut rng = Rng::new(seed);
         let mut machine = LoginMachine::new(config());
         let mut now = t0();
         let mut waiters = 0u64;
         let mut completed = std::collections::HashSet::new();
         let mut last_id = EffectId(0);
         for _ in 0..400 {
-            now = match next() % 10 {
-                0 => extremes()[(next() % 2) as usize],
-                1 => now
-                    .checked_sub(Duration::seconds((next() % 100) as i64))
-                    .unwrap_or(now),
-                _ => now
-                    .checked_add(Duration::seconds((next() % 30) as i64))
-                    .unwrap_or(now),
-            };
-            let id = if next() % 4 == 0 {
-                EffectId(next() % 8)
+            now = random_time(&mut rng, now);
+            let id = if rng.next_u64() % 4 == 0 {
+                EffectId(rng.next_u64() % 8)
             } else {
                 last_id
             };
-            let event = match next() % 12 {
-                0 | 1 => {
-                    waiters += 1;
-                    Event::LoginRequested {
-                        waiter: WaiterId(waiters),
-                    }
-                }
-                2 => Event::StorageRead {
-                    id,
-                    value: Some(StorageValue::new("garbage")),
-                },
-                3 => Event::CheckSessionResult { id, result: Ok(()) },
-                4 | 5 => Event::CodeObtained {
-                    id,
-                    result: Ok(LoginCode::new(format!("c{}", next()))),
-                },
-                6 => Event::ServerResponse {
-                    id,
-                    result: Ok(LoginGranted {
-                        token: SessionToken::new("t"),
-                        expires_in: next(),
-                    }
-                    .to_response()),
-                },
-                7 => Event::ServerResponse {
-                    id,
-                    result: Ok(HttpResponse::json(500, vec![0xff])),
-                },
-                8 => Event::ServerResponse {
-                    id,
-                    result: Err(TransportFailure::Timeout),
-                },
-                9 => {
-                    waiters += 1;
-                    Event::SessionRejected {
-                        waiter: WaiterId(waiters),
-                        token: SessionToken::new("t"),
-                    }
-                }
-                10 => Event::Logout,
-                _ => {
-                    machine.handle_timeout(now);
-                    Event::Logout
-                }
-            };
+            let event = random_event(&mut rng, &mut machine, id, &mut waiters, now);
             let before = machine.clone();
             if let Err(error) = machine.handle(event, now) {
                 assert_eq!(machine, before, "seed {seed}: {error} changed the machine");

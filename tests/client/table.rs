@@ -224,21 +224,11 @@ fn every_deadline_follows_the_table() {
     }
 }
 
-/// The inputs the diagram walks from every state: each event kind in the variants that lead
-/// to different places, and the deadline (`None`).
-fn inputs(machine: &LoginMachine, id: EffectId) -> Vec<(&'static str, Option<Event>)> {
-    let json = |status, body: &str| Ok(HttpResponse::json(status, body.as_bytes().to_vec()));
+/// Answers to storage and to wx, in the variants that lead to different places.
+fn storage_and_wx_answers(id: EffectId) -> Vec<(&'static str, Event)> {
     let record = StorageValue::new(record("stored-token", T0 + 3600, T0 - 600));
-    let current = machine
-        .session()
-        .map_or_else(|| SessionToken::new("stored-token"), |s| s.token.clone());
     let fail = || WxFailure::new("fail");
-    let reject = |token| Event::SessionRejected {
-        waiter: WaiterId(98),
-        token,
-    };
-    let grant = r#"{"token":"fresh","expires_in":3600}"#;
-    let answers = [
+    vec![
         ("StorageRead(none)", Event::StorageRead { id, value: None }),
         (
             "StorageRead(record)",
@@ -273,6 +263,14 @@ fn inputs(machine: &LoginMachine, id: EffectId) -> Vec<(&'static str, Option<Eve
                 result: Err(fail()),
             },
         ),
+    ]
+}
+
+/// The server's answers: a grant, a rejection, a failure, no answer.
+fn server_answers(id: EffectId) -> Vec<(&'static str, Event)> {
+    let json = |status, body: &str| Ok(HttpResponse::json(status, body.as_bytes().to_vec()));
+    let grant = r#"{"token":"fresh","expires_in":3600}"#;
+    vec![
         (
             "ServerResponse(200)",
             Event::ServerResponse {
@@ -301,6 +299,20 @@ fn inputs(machine: &LoginMachine, id: EffectId) -> Vec<(&'static str, Option<Eve
                 result: Err(TransportFailure::Timeout),
             },
         ),
+    ]
+}
+
+/// The inputs the diagram walks from every state: each event kind in the variants that lead
+/// to different places, and the deadline (`None`).
+fn inputs(machine: &LoginMachine, id: EffectId) -> Vec<(&'static str, Option<Event>)> {
+    let current = machine
+        .session()
+        .map_or_else(|| SessionToken::new("stored-token"), |s| s.token.clone());
+    let reject = |token| Event::SessionRejected {
+        waiter: WaiterId(98),
+        token,
+    };
+    let driver = [
         ("LoginRequested", event_of(EventKind::LoginRequested, id)),
         (
             "SessionRejected(other token)",
@@ -309,8 +321,10 @@ fn inputs(machine: &LoginMachine, id: EffectId) -> Vec<(&'static str, Option<Eve
         ("SessionRejected(its token)", reject(current)),
         ("Logout", Event::Logout),
     ];
-    let mut all: Vec<_> = answers
+    let mut all: Vec<_> = storage_and_wx_answers(id)
         .into_iter()
+        .chain(server_answers(id))
+        .chain(driver)
         .map(|(label, event)| (label, Some(event)))
         .collect();
     all.push(("deadline", None));

@@ -4,6 +4,7 @@
 use crate::clock::t0;
 use crate::markers::{CODE, RID_SHAPED_SECRET, assert_quiet};
 use crate::server_util;
+use crate::wechat::app::APPID;
 
 use server_util::*;
 use time::Duration;

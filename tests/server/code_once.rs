@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::server_util;
+use crate::wechat::errcode;
 
 use server_util::*;
 use time::Duration;
@@ -43,10 +44,10 @@ fn exchange_then_retry(reply: Reply) -> (usize, Answered) {
 #[test]
 fn a_code_is_sent_again_only_if_wechat_cannot_have_taken_it() {
     let final_answers = [
-        Reply::Answer(wechat_err(40029, "invalid code")),
-        Reply::Answer(wechat_err(40163, "code been used")),
-        Reply::Answer(wechat_err(40226, "high risk")),
-        Reply::Answer(wechat_err(99999, "unknown")),
+        Reply::Answer(errcode::answer(40029, "invalid code")),
+        Reply::Answer(errcode::answer(40163, "code been used")),
+        Reply::Answer(errcode::answer(40226, "high risk")),
+        Reply::Answer(errcode::answer(99999, "unknown")),
         Reply::Answer(HttpResponse::json(400, b"bad request".to_vec())),
         Reply::Answer(HttpResponse::json(200, b"{".to_vec())),
     ];
@@ -56,10 +57,10 @@ fn a_code_is_sent_again_only_if_wechat_cannot_have_taken_it() {
         assert_ne!(answer.response.status, 200, "{reply:?}");
     }
     let not_taken = [
-        Reply::Answer(wechat_err(-1, "system busy")),
-        Reply::Answer(wechat_err(45011, "minute quota")),
-        Reply::Answer(wechat_err(40125, "invalid appsecret")),
-        Reply::Answer(wechat_err(40001, "invalid component token")),
+        Reply::Answer(errcode::answer(-1, "system busy")),
+        Reply::Answer(errcode::answer(45011, "minute quota")),
+        Reply::Answer(errcode::answer(40125, "invalid appsecret")),
+        Reply::Answer(errcode::answer(40001, "invalid component token")),
         Reply::Answer(HttpResponse::json(503, Vec::new())),
         Reply::Fail(TransportFailure::Timeout),
     ];
@@ -119,7 +120,7 @@ fn a_retry_after_the_session_ended_is_told_the_code_is_used() {
 
 #[test]
 fn past_the_code_life_the_coordinator_forgets_and_calls_again() {
-    let mut h = coordinator().script([Reply::Answer(wechat_err(40029, "invalid code"))]);
+    let mut h = coordinator().script([Reply::Answer(errcode::answer(40029, "invalid code"))]);
     h.receive(1, login_body(CODE));
     h.run();
     h.advance(CODE_LIFETIME);

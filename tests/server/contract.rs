@@ -5,6 +5,8 @@
 
 use crate::clock::t0;
 use crate::server_util;
+use crate::wechat::code2session;
+use crate::wechat::errcode;
 
 use wxlogin::{EffectId, RequestId};
 
@@ -45,7 +47,7 @@ fn machines() -> Vec<(login::StateKind, CodeExchange, Option<EffectId>)> {
             .handle(
                 login::Event::WeChatAnswered {
                     id: call_id.unwrap(),
-                    result: Ok(wechat_err(-1, "busy")),
+                    result: Ok(errcode::answer(-1, "busy")),
                 },
                 t0(),
             )
@@ -60,7 +62,7 @@ fn machines() -> Vec<(login::StateKind, CodeExchange, Option<EffectId>)> {
             .handle(
                 login::Event::WeChatAnswered {
                     id: call_id.unwrap(),
-                    result: Ok(wechat_ok("o", "k")),
+                    result: Ok(code2session::answer("o", "k", None)),
                 },
                 t0(),
             )
@@ -100,7 +102,7 @@ fn events(id: EffectId) -> Vec<login::Event> {
         },
         login::Event::WeChatAnswered {
             id,
-            result: Ok(wechat_ok("o", "k")),
+            result: Ok(code2session::answer("o", "k", None)),
         },
         login::Event::SessionCreated {
             id,
@@ -295,7 +297,7 @@ fn coordinator_refuses_wrong_kinds_for_an_id() {
     let before = h.m.clone();
     let wrong = login::Event::WeChatAnswered {
         id: session,
-        result: Ok(wechat_ok("o", "k")),
+        result: Ok(code2session::answer("o", "k", None)),
     };
     assert!(matches!(
         h.m.handle(wrong, h.now),

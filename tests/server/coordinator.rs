@@ -3,6 +3,8 @@
 
 use crate::clock::t0;
 use crate::server_util;
+use crate::wechat::code2session;
+use crate::wechat::errcode;
 
 use server_util::*;
 use time::Duration;
@@ -91,7 +93,7 @@ fn remembered_answers_end_with_the_code_life() {
     assert_eq!(h.m.remembered(), 0);
     // WeChat now says the code was used; the client is told to get a new one.
     h.script
-        .push_back(Reply::Answer(wechat_err(40163, "code been used")));
+        .push_back(Reply::Answer(errcode::answer(40163, "code been used")));
     h.receive(2, login_body("codeA"));
     h.run();
     assert_eq!(h.calls.len(), 2);
@@ -101,8 +103,8 @@ fn remembered_answers_end_with_the_code_life() {
 #[test]
 fn final_refusals_are_remembered_transient_ones_are_not() {
     let mut h = Harness::new(coordinator()).script([
-        Reply::Answer(wechat_err(40029, "invalid code")),
-        Reply::Answer(wechat_err(45011, "minute quota")),
+        Reply::Answer(errcode::answer(40029, "invalid code")),
+        Reply::Answer(errcode::answer(45011, "minute quota")),
     ]);
     h.receive(1, login_body("bad"));
     h.run();
@@ -220,7 +222,7 @@ fn answers_past_their_deadline_are_late_and_change_nothing() {
     let before = h.m.clone();
     let late = login::Event::WeChatAnswered {
         id,
-        result: Ok(wechat_ok("o", "k")),
+        result: Ok(code2session::answer("o", "k", None)),
     };
     assert_eq!(h.m.handle(late, h.now), Ok(Handled::Late));
     assert_eq!(h.m, before);
@@ -309,7 +311,7 @@ fn no_replay_at_the_instant_a_remembered_code_expires() {
 /// together do not retry in lockstep.
 #[test]
 fn concurrent_exchanges_back_off_at_different_times() {
-    let busy = || Reply::Answer(wechat_err(-1, "system error"));
+    let busy = || Reply::Answer(errcode::answer(-1, "system error"));
     let mut h = Harness::new(coordinator()).script([busy(), busy(), busy()]);
     for (request, code) in [(1, "codeA"), (2, "codeB"), (3, "codeC")] {
         h.receive(request, login_body(code));

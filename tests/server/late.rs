@@ -5,6 +5,7 @@
 
 use crate::clock::t0;
 use crate::server_util;
+use crate::wechat::code2session;
 
 use server_util::*;
 use time::Duration;
@@ -19,7 +20,7 @@ const CODE: &str = "code-late-0001";
 fn answer(id: EffectId) -> login::Event {
     login::Event::WeChatAnswered {
         id,
-        result: Ok(wechat_ok("o", "k")),
+        result: Ok(code2session::answer("o", "k", None)),
     }
 }
 

@@ -3,6 +3,9 @@
 
 use crate::clock::t0;
 use crate::server_util;
+use crate::wechat::app::{APPID, BASE_URL};
+use crate::wechat::code2session;
+use crate::wechat::errcode;
 
 use server_util::*;
 use time::Duration;
@@ -46,15 +49,18 @@ fn error_kind(h: &Harness<CodeExchange>) -> (u16, ErrorKind, serde_json::Value) 
 
 #[test]
 fn success_creates_a_session_and_answers_the_wire_grant() {
-    let mut h = harness([Reply::Answer(HttpResponse::json(
-        200,
-        br#"{"openid":"oUser","session_key":"S2Vr","unionid":"uUser"}"#.to_vec(),
+    let mut h = harness([Reply::Answer(code2session::answer(
+        "oUser",
+        "S2Vr",
+        Some("uUser"),
     ))]);
     h.auto_sessions = false;
     h.receive(7, login_body(CODE));
     assert_eq!(h.calls.len(), 1);
     let url = &h.calls[0].1.url;
-    assert!(url.starts_with(&format!("{BASE}/sns/jscode2session?appid={APPID}&secret=")));
+    assert!(url.starts_with(&format!(
+        "{BASE_URL}/sns/jscode2session?appid={APPID}&secret="
+    )));
     assert!(url.contains(&format!("js_code={CODE}&grant_type=authorization_code")));
     assert_eq!(h.m.state(), login::StateKind::Calling);
 
@@ -86,8 +92,8 @@ fn success_creates_a_session_and_answers_the_wire_grant() {
 #[test]
 fn busy_then_success_retries_with_backoff() {
     let h = login([
-        Reply::Answer(wechat_err(-1, "system error, rid: 1")),
-        Reply::Answer(wechat_ok("o", "k")),
+        Reply::Answer(errcode::answer(-1, "system error, rid: 1")),
+        Reply::Answer(code2session::answer("o", "k", None)),
     ]);
     assert_eq!(h.calls.len(), 2);
     let gap = h.calls[1].0 - h.calls[0].0;
@@ -103,7 +109,7 @@ fn busy_then_success_retries_with_backoff() {
 #[test]
 fn busy_until_attempts_run_out() {
     let h = login(std::iter::repeat_n(
-        Reply::Answer(wechat_err(-1, "busy, rid: 6502a6f1-9")),
+        Reply::Answer(errcode::answer(-1, "busy, rid: 6502a6f1-9")),
         10,
     ));
     assert_eq!(h.calls.len(), Backoff::default().max_attempts as usize);
@@ -129,7 +135,7 @@ fn busy_until_the_code_life_ends_never_sends_an_old_code() {
         max_attempts: u32::MAX,
     };
     let mut h = Harness::new(CodeExchange::new(cfg)).script(std::iter::repeat_n(
-        Reply::Answer(wechat_err(-1, "busy")),
+        Reply::Answer(errcode::answer(-1, "busy")),
         1000,
     ));
     h.receive(7, login_body(CODE));
@@ -146,7 +152,10 @@ fn busy_until_the_code_life_ends_never_sends_an_old_code() {
 
 #[test]
 fn invalid_code_asks_for_a_new_code_without_retrying() {
-    let h = login([Reply::Answer(wechat_err(40029, "invalid code, rid: abc-1"))]);
+    let h = login([Reply::Answer(errcode::answer(
+        40029,
+        "invalid code, rid: abc-1",
+    ))]);
     assert_eq!(h.calls.len(), 1);
     let (status, kind, json) = error_kind(&h);
     assert_eq!((status, kind), (400, ErrorKind::InvalidCode));
@@ -156,7 +165,7 @@ fn invalid_code_asks_for_a_new_code_without_retrying() {
 
 #[test]
 fn used_code_asks_for_a_new_code() {
-    let h = login([Reply::Answer(wechat_err(
+    let h = login([Reply::Answer(errcode::answer(
         40163,
         "code been used, hints: [ req_id: GaHF-vGCl3a ]",
     ))]);
@@ -168,7 +177,7 @@ fn used_code_asks_for_a_new_code() {
 
 #[test]
 fn minute_quota_answers_429_until_the_next_minute() {
-    let mut h = harness([Reply::Answer(wechat_err(
+    let mut h = harness([Reply::Answer(errcode::answer(
         45011,
         "api minute-quota reach limit",
     ))]);
@@ -185,7 +194,7 @@ fn minute_quota_answers_429_until_the_next_minute() {
 
 #[test]
 fn blocked_user_is_told_and_not_retried() {
-    let h = login([Reply::Answer(wechat_err(40226, "high risk user"))]);
+    let h = login([Reply::Answer(errcode::answer(40226, "high risk user"))]);
     assert_eq!(h.calls.len(), 1);
     assert_eq!(error_kind(&h).0, 403);
     assert_eq!(error_kind(&h).1, ErrorKind::UserBlocked);
@@ -194,7 +203,7 @@ fn blocked_user_is_told_and_not_retried() {
 
 #[test]
 fn configuration_error_is_500_with_nothing_leaked() {
-    let h = login([Reply::Answer(wechat_err(
+    let h = login([Reply::Answer(errcode::answer(
         40125,
         "invalid appsecret, view more at http://t.cn/x, rid: 65-ab",
     ))]);
@@ -220,7 +229,7 @@ fn configuration_error_is_500_with_nothing_leaked() {
 fn transport_timeout_then_success() {
     let h = login([
         Reply::Fail(TransportFailure::Timeout),
-        Reply::Answer(wechat_ok("o", "k")),
+        Reply::Answer(code2session::answer("o", "k", None)),
     ]);
     assert_eq!(h.calls.len(), 2);
     assert_eq!(h.answer_to(7).response.status, 200);
@@ -233,7 +242,7 @@ fn server_error_then_success() {
         Reply::Fail(TransportFailure::Connection {
             message: "reset".into(),
         }),
-        Reply::Answer(wechat_ok("o", "k")),
+        Reply::Answer(code2session::answer("o", "k", None)),
     ]);
     assert_eq!(h.calls.len(), 3);
     assert_eq!(h.answer_to(7).response.status, 200);
@@ -241,7 +250,10 @@ fn server_error_then_success() {
 
 #[test]
 fn silent_wechat_times_out_and_a_late_answer_is_ignored() {
-    let mut h = harness([Reply::Silence, Reply::Answer(wechat_ok("o", "k"))]);
+    let mut h = harness([
+        Reply::Silence,
+        Reply::Answer(code2session::answer("o", "k", None)),
+    ]);
     h.receive(7, login_body(CODE));
     let first = h.m.outstanding().unwrap();
     let deadline = h.m.poll_timeout().unwrap();
@@ -252,7 +264,7 @@ fn silent_wechat_times_out_and_a_late_answer_is_ignored() {
     let before = h.m.clone();
     let late = login::Event::WeChatAnswered {
         id: first,
-        result: Ok(wechat_ok("o", "k")),
+        result: Ok(code2session::answer("o", "k", None)),
     };
     assert_eq!(h.m.handle(late, h.now), Ok(Handled::Late));
     assert_eq!(h.m, before);
@@ -381,8 +393,10 @@ fn jitter_is_deterministic_per_seed() {
     let times = |seed| {
         let mut cfg = config();
         cfg.seed = seed;
-        let mut h = Harness::new(CodeExchange::new(cfg))
-            .script(std::iter::repeat_n(Reply::Answer(wechat_err(-1, "")), 5));
+        let mut h = Harness::new(CodeExchange::new(cfg)).script(std::iter::repeat_n(
+            Reply::Answer(errcode::answer(-1, "")),
+            5,
+        ));
         h.receive(7, login_body(CODE));
         h.run();
         h.calls.iter().map(|(at, _)| *at).collect::<Vec<_>>()
@@ -438,7 +452,7 @@ fn no_backoff_ends_at_the_instant_the_code_expires() {
     };
     config.call_timeout = CODE_LIFETIME * 2;
     let mut h = Harness::new(CodeExchange::new(config))
-        .script([Reply::Answer(wechat_err(-1, "system error"))]);
+        .script([Reply::Answer(errcode::answer(-1, "system error"))]);
     h.receive(7, login_body(CODE));
     // WeChat's -1 arrives at the last instant of the code's life; a zero backoff would end
     // exactly then.

@@ -1,6 +1,7 @@
 //! The developer server's side: code2Session, the login exchange and its coordinator, sessions,
 //! the contract with the client, redaction, phone numbers and session-key signatures.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
+#![warn(clippy::too_many_lines)] // No function over 80 lines (clippy.toml).
 
 // The shared helpers this crate uses, from `tests/support/`.
 #[path = "../support/clock.rs"]
@@ -9,8 +10,18 @@ mod clock;
 mod markers;
 #[path = "../support/rng.rs"]
 mod rng;
+#[path = "../support/ledger/server.rs"]
+mod server_ledger;
 #[path = "../support/server_util/mod.rs"]
 mod server_util;
+/// The one fake WeChat (`tests/support/wechat/`): the files of the APIs this crate uses.
+#[path = "../support/wechat"]
+mod wechat {
+    pub(crate) mod app;
+    pub(crate) mod code2session;
+    pub(crate) mod errcode;
+    pub(crate) mod phone;
+}
 
 mod code2session;
 mod code_once;

@@ -3,12 +3,12 @@
 //! garbage, statuses, transport).
 #![allow(clippy::unwrap_used)]
 
+use crate::wechat::app::APPID;
+use crate::wechat::{errcode, phone};
 use wxlogin::http::{HttpResponse, Method, TransportFailure};
 use wxlogin::secret::AccessToken;
 use wxlogin::server::phone::{PhoneApi, PhoneFailure};
 use wxlogin::server::wechat_api::ApiFailure;
-
-const APPID: &str = "wxAPPID0001";
 
 fn api() -> PhoneApi {
     let mut api = PhoneApi::new(APPID);
@@ -17,20 +17,11 @@ fn api() -> PhoneApi {
 }
 
 fn answer(country_code: &str, appid: &str) -> Result<HttpResponse, TransportFailure> {
-    Ok(HttpResponse::json(
-        200,
-        format!(
-            r#"{{"errcode":0,"errmsg":"ok","phone_info":{{"phoneNumber":"+8613800138000","purePhoneNumber":"13800138000","countryCode":{country_code},"watermark":{{"timestamp":1700000000,"appid":"{appid}"}}}}}}"#
-        )
-        .into_bytes(),
-    ))
+    Ok(phone::answer(country_code, appid))
 }
 
 fn error(code: i64) -> Result<HttpResponse, TransportFailure> {
-    Ok(HttpResponse::json(
-        200,
-        format!(r#"{{"errcode":{code},"errmsg":"msg rid: 6502a6f1-1f2e"}}"#).into_bytes(),
-    ))
+    Ok(errcode::answer(code, "msg rid: 6502a6f1-1f2e"))
 }
 
 #[test]

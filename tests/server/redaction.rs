@@ -5,8 +5,9 @@
 use crate::clock::t0;
 use crate::markers::{APP_SECRET, CODE, SESSION_KEY, TOKEN, assert_quiet, head};
 use crate::server_util;
+use crate::wechat::app::BASE_URL;
+use crate::wechat::{code2session, errcode};
 
-use server_util::{BASE, wechat_err};
 use time::Duration;
 use wxlogin::Handled;
 use wxlogin::RequestId;
@@ -20,7 +21,7 @@ fn config() -> ExchangeConfig {
     ExchangeConfig::new(
         {
             let mut api = Code2SessionApi::new("wxAPPID", AppSecret::new(APP_SECRET));
-            api.base_url = BASE.into();
+            api.base_url = BASE_URL.into();
             api
         },
         1,
@@ -29,7 +30,7 @@ fn config() -> ExchangeConfig {
 
 fn url_in_error() -> String {
     format!(
-        "error sending request for url ({BASE}/sns/jscode2session?appid=wxAPPID&secret={}%2B%2F%3D&js_code={CODE}&grant_type=authorization_code): connection refused",
+        "error sending request for url ({BASE_URL}/sns/jscode2session?appid=wxAPPID&secret={}%2B%2F%3D&js_code={CODE}&grant_type=authorization_code): connection refused",
         head(APP_SECRET)
     )
 }
@@ -105,6 +106,46 @@ fn drain<M: server_util::Machine + std::fmt::Debug>(
     effects
 }
 
+/// Answers one effect: a code2Session call with the next reply (after a stale id), a session
+/// creation with the token (after too early an expiry).
+fn answer<M: server_util::Machine + std::fmt::Debug>(
+    m: &mut M,
+    seen: &mut Seen,
+    effect: login::Command,
+    replies: &mut impl Iterator<Item = Result<HttpResponse, TransportFailure>>,
+    now: time::OffsetDateTime,
+) {
+    match effect {
+        login::Command::CallWeChat { id, .. } => {
+            let result = replies.next().unwrap();
+            // A stale id first, then the right one.
+            let stale = login::Event::WeChatAnswered {
+                id: wxlogin::EffectId(id.0 + 100),
+                result: result.clone(),
+            };
+            feed(m, seen, stale, now);
+            feed(m, seen, login::Event::WeChatAnswered { id, result }, now);
+        }
+        login::Command::CreateSession { id, session } => {
+            seen.debug.push(format!("{session:?}"));
+            // Too early an expiry is refused, then the real answer.
+            let early = login::Event::SessionCreated {
+                id,
+                token: SessionToken::new(TOKEN),
+                expires_at: now,
+            };
+            feed(m, seen, early, now);
+            let event = login::Event::SessionCreated {
+                id,
+                token: SessionToken::new(TOKEN),
+                expires_at: session.expires_at,
+            };
+            feed(m, seen, event, now);
+        }
+        login::Command::Complete { .. } => {}
+    }
+}
+
 fn exercise<M: server_util::Machine + std::fmt::Debug>(
     m: &mut M,
     seen: &mut Seen,
@@ -125,49 +166,15 @@ fn exercise<M: server_util::Machine + std::fmt::Debug>(
         Err(TransportFailure::Connection {
             message: url_in_error(),
         }),
-        Ok(HttpResponse::json(
-            200,
-            format!(r#"{{"errcode":-1,"errmsg":"busy {APP_SECRET} {CODE}"}}"#).into_bytes(),
-        )),
-        Ok(HttpResponse::json(
-            200,
-            format!(r#"{{"openid":"o","session_key":"{SESSION_KEY}"}}"#).into_bytes(),
-        )),
+        Ok(errcode::answer(-1, &format!("busy {APP_SECRET} {CODE}"))),
+        Ok(code2session::answer("o", SESSION_KEY, None)),
     ];
     let mut replies = replies.into_iter();
     for _ in 0..50 {
         let effects = drain(m, seen);
         let idle = effects.is_empty();
         for effect in effects {
-            match effect {
-                login::Command::CallWeChat { id, .. } => {
-                    let result = replies.next().unwrap();
-                    // A stale id first, then the right one.
-                    let stale = login::Event::WeChatAnswered {
-                        id: wxlogin::EffectId(id.0 + 100),
-                        result: result.clone(),
-                    };
-                    feed(m, seen, stale, now);
-                    feed(m, seen, login::Event::WeChatAnswered { id, result }, now);
-                }
-                login::Command::CreateSession { id, session } => {
-                    seen.debug.push(format!("{session:?}"));
-                    // Too early an expiry is refused, then the real answer.
-                    let early = login::Event::SessionCreated {
-                        id,
-                        token: SessionToken::new(TOKEN),
-                        expires_at: now,
-                    };
-                    feed(m, seen, early, now);
-                    let event = login::Event::SessionCreated {
-                        id,
-                        token: SessionToken::new(TOKEN),
-                        expires_at: session.expires_at,
-                    };
-                    feed(m, seen, event, now);
-                }
-                login::Command::Complete { .. } => {}
-            }
+            answer(m, seen, effect, &mut replies, now);
         }
         if !idle {
             continue;
@@ -239,7 +246,7 @@ fn configuration_errors_quoting_secrets_stay_with_the_operator() {
     let mut seen = Seen::default();
     let mut m = CodeExchange::new(config());
     let id = call_wechat(&mut m, &mut seen);
-    let answer = wechat_err(
+    let answer = errcode::answer(
         40125,
         &format!("invalid appsecret {APP_SECRET} for {CODE}, rid: 1-2"),
     );

@@ -4,9 +4,11 @@
 
 use crate::clock::t0;
 use crate::rng::Rng;
+use crate::server_ledger::{ExchangeLedger, assert_untouched, awaited, js_code, non_transient};
 use crate::server_util;
+use crate::wechat::code2session;
+use crate::wechat::errcode;
 
-use std::collections::BTreeMap;
 use wxlogin::{EffectId, RequestId};
 
 use server_util::*;
@@ -49,7 +51,7 @@ fn drive_tolerantly<M: Machine>(m: &mut M, mut now: OffsetDateTime, replies: &[R
                         Some(Reply::Answer(r)) => Ok(r),
                         Some(Reply::Fail(e)) => Err(e),
                         Some(Reply::Silence) => continue,
-                        None => Ok(wechat_ok("o", "k")),
+                        None => Ok(code2session::answer("o", "k", None)),
                     };
                     let _ = m.handle(login::Event::WeChatAnswered { id, result }, now);
                 }
@@ -82,9 +84,9 @@ fn drive_tolerantly<M: Machine>(m: &mut M, mut now: OffsetDateTime, replies: &[R
 fn absurd_times_never_panic_and_still_answer() {
     let scripts: Vec<Vec<Reply>> = vec![
         vec![],
-        vec![Reply::Answer(wechat_err(-1, "busy")); 10],
+        vec![Reply::Answer(errcode::answer(-1, "busy")); 10],
         vec![Reply::Silence; 10],
-        vec![Reply::Answer(wechat_err(45009, "day quota"))],
+        vec![Reply::Answer(errcode::answer(45009, "day quota"))],
         vec![Reply::Fail(TransportFailure::Timeout)],
     ];
     for now in absurd_times() {
@@ -125,8 +127,8 @@ fn absurd_times_never_panic_and_still_answer() {
 #[test]
 fn time_going_backwards_is_tolerated() {
     let mut h = Harness::new(CodeExchange::new(config())).script([
-        Reply::Answer(wechat_err(-1, "busy")),
-        Reply::Answer(wechat_ok("o", "k")),
+        Reply::Answer(errcode::answer(-1, "busy")),
+        Reply::Answer(code2session::answer("o", "k", None)),
     ]);
     h.receive(1, login_body(CODE));
     h.now -= Duration::minutes(10);
@@ -135,147 +137,204 @@ fn time_going_backwards_is_tolerated() {
     assert_eq!(h.answer_to(1).response.status, 200);
 }
 
-/// A seeded random walk over the coordinator's inputs, valid and invalid, in any order.
-#[test]
-fn random_walks_keep_the_invariants() {
-    let mut refused = 0;
-    let mut late = 0;
-    for seed in 0..24u64 {
-        let mut rng = Rng::new(seed);
-        let mut pick = |n: u64| rng.next_u64() % n;
+/// A seeded random walk over the coordinator's inputs, valid and invalid, in any order,
+/// checked step by step against the server ledger.
+struct Walk {
+    rng: Rng,
+    m: LoginCoordinator,
+    now: OffsetDateTime,
+    ledger: ExchangeLedger,
+    next_request: u64,
+    accepted: u64,
+    /// Whether the commands being collected follow a request (a call then starts an exchange).
+    after_request: bool,
+    /// Effects waiting for an answer: (id, is a session creation).
+    open: Vec<(EffectId, bool)>,
+    refused: usize,
+    late: usize,
+}
+
+impl Walk {
+    fn new(seed: u64) -> Self {
         let mut cfg = CoordinatorConfig::new(config());
         cfg.max_in_flight = 4;
         cfg.max_remembered = 6;
         cfg.max_waiters_per_code = 3;
-        let mut m = LoginCoordinator::new(cfg);
-        let mut now = t0();
-        let mut next_request = 0u64;
-        let mut open: Vec<(EffectId, bool)> = Vec::new(); // (id, is a session creation)
-        let mut answers: BTreeMap<RequestId, usize> = BTreeMap::new();
+        Self {
+            rng: Rng::new(seed),
+            m: LoginCoordinator::new(cfg),
+            now: t0(),
+            // Six codes, six remembered: the coordinator forgets none by eviction.
+            ledger: ExchangeLedger::new(true),
+            next_request: 0,
+            accepted: 0,
+            after_request: false,
+            open: Vec::new(),
+            refused: 0,
+            late: 0,
+        }
+    }
 
-        let collect = |m: &mut LoginCoordinator,
-                       open: &mut Vec<(EffectId, bool)>,
-                       answers: &mut BTreeMap<RequestId, usize>| {
-            while let Some(command) = m.poll_command() {
-                match command {
-                    login::Command::CallWeChat { id, .. } => open.push((id, false)),
-                    login::Command::CreateSession { id, .. } => open.push((id, true)),
-                    login::Command::Complete { waiters, .. } => {
-                        for request in waiters {
-                            *answers.entry(request).or_default() += 1;
-                        }
-                    }
-                }
+    fn pick(&mut self, n: u64) -> u64 {
+        self.rng.next_u64() % n
+    }
+
+    fn set_now(&mut self, now: OffsetDateTime) {
+        self.now = now;
+        self.ledger.seen(now);
+    }
+
+    /// One input, and the commands it caused.
+    fn step(&mut self) {
+        match self.pick(8) {
+            0 | 1 => {
+                self.next_request += 1;
+                let body = if self.pick(10) == 0 {
+                    b"garbage".to_vec()
+                } else {
+                    login_body(&format!("code{}", self.pick(6)))
+                };
+                let request = RequestId(self.next_request);
+                self.feed(login::Event::Received { request, body });
             }
-        };
+            2 | 3 if !self.open.is_empty() => {
+                let index = self.pick(self.open.len() as u64) as usize;
+                let (id, session) = self.open.remove(index);
+                let event = self.answer(id, session);
+                self.feed(event);
+            }
+            4 => {
+                // Any id at all, often stale.
+                let id = EffectId(self.pick(self.next_request * 2 + 2));
+                let result = Err(TransportFailure::Timeout);
+                self.feed(login::Event::WeChatAnswered { id, result });
+            }
+            5 => {
+                if let Some(at) = self.m.poll_timeout() {
+                    self.set_now(self.now.max(at));
+                }
+                self.m.handle_timeout(self.now);
+            }
+            6 => {
+                let ms = self.pick(60_000) as i64;
+                self.set_now(self.now + Duration::milliseconds(ms));
+            }
+            _ => {
+                let ms = self.pick(5_000) as i64;
+                self.set_now(self.now - Duration::milliseconds(ms));
+                self.m.handle_timeout(self.now);
+            }
+        }
+        self.collect();
+        assert!(self.m.in_flight() <= 4 && self.m.remembered() <= 6);
+    }
 
-        for _ in 0..400 {
-            let before = m.clone();
-            let result = match pick(8) {
-                0 | 1 => {
-                    next_request += 1;
-                    let body = if pick(10) == 0 {
-                        b"garbage".to_vec()
-                    } else {
-                        login_body(&format!("code{}", pick(6)))
-                    };
-                    m.handle(
-                        login::Event::Received {
-                            request: RequestId(next_request),
-                            body,
-                        },
-                        now,
-                    )
-                }
-                2 | 3 if !open.is_empty() => {
-                    let (id, session) = open.remove(pick(open.len() as u64) as usize);
-                    let event = if session {
-                        match pick(3) {
-                            0 => login::Event::SessionNotCreated {
-                                id,
-                                failure: wxlogin::server::login::SessionStoreFailure::Failed {
-                                    reason: "x".into(),
-                                },
-                            },
-                            _ => login::Event::SessionCreated {
-                                id,
-                                token: SessionToken::new(format!("tok{id:?}")),
-                                expires_at: now + Duration::seconds(pick(7200) as i64),
-                            },
-                        }
-                    } else {
-                        let replies = [
-                            Ok(wechat_ok("o", "k")),
-                            Ok(wechat_err(-1, "busy")),
-                            Ok(wechat_err(40029, "bad")),
-                            Ok(wechat_err(45011, "quota")),
-                            Ok(HttpResponse::json(500, vec![])),
-                            Ok(HttpResponse::json(200, b"{".to_vec())),
-                            Err(TransportFailure::Timeout),
-                        ];
-                        login::Event::WeChatAnswered {
-                            id,
-                            result: replies[pick(replies.len() as u64) as usize].clone(),
-                        }
-                    };
-                    m.handle(event, now)
-                }
-                4 => {
-                    // Any id at all, often stale.
-                    let id = EffectId(pick(next_request * 2 + 2));
-                    m.handle(
-                        login::Event::WeChatAnswered {
-                            id,
-                            result: Err(TransportFailure::Timeout),
-                        },
-                        now,
-                    )
-                }
-                5 => {
-                    if let Some(at) = m.poll_timeout() {
-                        now = now.max(at);
-                    }
-                    m.handle_timeout(now);
-                    Ok(Handled::Applied)
-                }
-                6 => {
-                    now += Duration::milliseconds(pick(60_000) as i64);
-                    Ok(Handled::Applied)
-                }
-                _ => {
-                    now -= Duration::milliseconds(pick(5_000) as i64);
-                    m.handle_timeout(now);
-                    Ok(Handled::Applied)
-                }
+    /// An answer to effect `id`: the session store's, or WeChat's.
+    fn answer(&mut self, id: EffectId, session: bool) -> login::Event {
+        if session {
+            return match self.pick(3) {
+                0 => login::Event::SessionNotCreated {
+                    id,
+                    failure: login::SessionStoreFailure::Failed { reason: "x".into() },
+                },
+                _ => login::Event::SessionCreated {
+                    id,
+                    token: SessionToken::new(format!("tok{id:?}")),
+                    expires_at: self.now + Duration::seconds(self.pick(7200) as i64),
+                },
             };
-            if result == Ok(Handled::Late) {
-                late += 1;
-                assert_eq!(m, before, "seed {seed}: a late answer changed the machine");
-            }
-            if result.is_err() {
-                refused += 1;
-                assert_eq!(
-                    m, before,
-                    "seed {seed}: a refused event changed the machine"
-                );
-            }
-            collect(&mut m, &mut open, &mut answers);
-            assert!(m.in_flight() <= 4 && m.remembered() <= 6);
         }
-        // Let every deadline pass without answering anything more: everyone gets an answer.
+        let replies = [
+            Ok(code2session::answer("o", "k", None)),
+            Ok(errcode::answer(-1, "busy")),
+            Ok(errcode::answer(40029, "bad")),
+            Ok(errcode::answer(45011, "quota")),
+            Ok(HttpResponse::json(500, vec![])),
+            Ok(HttpResponse::json(200, b"{".to_vec())),
+            Err(TransportFailure::Timeout),
+        ];
+        let result = replies[self.pick(replies.len() as u64) as usize].clone();
+        login::Event::WeChatAnswered { id, result }
+    }
+
+    fn feed(&mut self, event: login::Event) {
+        let before = self.m.clone();
+        let id = event.effect_id();
+        let (m, now) = (&self.m, self.now);
+        let is_awaited = id.is_some_and(|id| awaited(id, |e| m.clone().handle(e, now)));
+        let took_code = matches!(&event, login::Event::WeChatAnswered { result, .. }
+            if non_transient(result));
+        self.after_request = matches!(event, login::Event::Received { .. });
+        let request = match &event {
+            login::Event::Received { request, .. } => Some(*request),
+            _ => None,
+        };
+        let result = self.m.handle(event, self.now);
+        assert_untouched(&result, &before, &self.m, "the coordinator");
+        self.ledger.handled(id, is_awaited, took_code, &result);
+        match (&result, request) {
+            (Ok(Handled::Applied), Some(request)) => {
+                self.ledger.accepted(request);
+                self.accepted += 1;
+            }
+            (Ok(Handled::Late), _) => self.late += 1,
+            (Err(_), _) => self.refused += 1,
+            _ => {}
+        }
+    }
+
+    fn collect(&mut self) {
+        while let Some(command) = self.m.poll_command() {
+            match command {
+                login::Command::CallWeChat { id, request, .. } => {
+                    let (m, now) = (&self.m, self.now);
+                    self.ledger
+                        .prune(|id| awaited(id, |e| m.clone().handle(e, now)));
+                    let code = js_code(&request.url);
+                    self.ledger.call(id, code, self.now, self.after_request);
+                    self.open.push((id, false));
+                }
+                login::Command::CreateSession { id, .. } => {
+                    self.ledger.creation(id);
+                    self.open.push((id, true));
+                }
+                login::Command::Complete { waiters, .. } => self.ledger.completed(&waiters),
+            }
+        }
+        self.after_request = false;
+    }
+
+    /// Lets every deadline pass without answering anything more: everyone gets an answer.
+    fn finish(&mut self) {
         for _ in 0..10_000 {
-            let Some(at) = m.poll_timeout() else { break };
-            now = now.max(at);
-            m.handle_timeout(now);
-            collect(&mut m, &mut open, &mut answers);
+            let Some(at) = self.m.poll_timeout() else {
+                break;
+            };
+            self.set_now(self.now.max(at));
+            self.m.handle_timeout(self.now);
+            self.collect();
         }
-        assert_eq!(m.poll_timeout(), None);
-        assert_eq!(m.pending_requests(), 0);
-        assert_eq!(answers.len() as u64, next_request, "seed {seed}");
-        assert!(
-            answers.values().all(|&n| n == 1),
-            "seed {seed}: {answers:?}"
+        assert_eq!(self.m.poll_timeout(), None);
+        assert_eq!(self.m.pending_requests(), 0);
+        assert_eq!(
+            self.accepted, self.next_request,
+            "every request was accepted"
         );
+        self.ledger.assert_all_answered();
+    }
+}
+
+#[test]
+fn random_walks_keep_the_invariants() {
+    let (mut refused, mut late) = (0, 0);
+    for seed in 0..24u64 {
+        let mut walk = Walk::new(seed);
+        for _ in 0..400 {
+            walk.step();
+        }
+        walk.finish();
+        refused += walk.refused;
+        late += walk.late;
     }
     assert!(refused > 50, "the walk exercised refusals: {refused}");
     assert!(late > 50, "the walk exercised late answers: {late}");

@@ -5,15 +5,23 @@
 
 use crate::markers::{CODE, RID_SHAPED_SECRET as SECRET, TOKEN};
 use crate::server_util;
+use crate::wechat::app::{APPID, BASE_URL};
+use crate::wechat::errcode;
 
 use server_util::*;
+use wxlogin::http::HttpResult;
 use wxlogin::http::{HttpResponse, TransportFailure};
+use wxlogin::secret::AppSecret;
+use wxlogin::server::access_token::AccessTokenConfig;
+use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{
     CoordinatorConfig, ExchangeFailure, ExchangeOutcome, LoginCoordinator,
 };
+use wxlogin::server::phone::PhoneApi;
 use wxlogin::server::wechat_api::ApiFailure;
 use wxlogin::test_support::CodeExchange;
 use wxlogin::test_support::MAX_ERRMSG_BYTES;
+use wxlogin::test_support::TokenApi;
 
 /// Every way WeChat's text can quote the secret and the code.
 fn quotes() -> Vec<String> {
@@ -21,7 +29,7 @@ fn quotes() -> Vec<String> {
     vec![
         format!("invalid code, rid: {SECRET}"),
         format!("invalid code, hints: [ req_id: {CODE} ]"),
-        format!("GET {BASE}/sns/jscode2session?appid={APPID}&secret={SECRET}&js_code={CODE}&x"),
+        format!("GET {BASE_URL}/sns/jscode2session?appid={APPID}&secret={SECRET}&js_code={CODE}&x"),
         format!("secret%3D{encoded}%26js_code%3D{CODE}"),
         format!(r#"{{"secret":"{SECRET}","js_code":"{CODE}"}}"#),
         format!("{} {SECRET}", "x".repeat(MAX_ERRMSG_BYTES - 8)),
@@ -73,7 +81,7 @@ fn login_against(reply: HttpResponse) -> Vec<(u16, serde_json::Value, ExchangeOu
 #[test]
 fn a_rid_carrying_the_app_secret_never_reaches_the_client() {
     let errmsg = format!("invalid code, rid: {SECRET}");
-    for (status, json, outcome) in login_against(wechat_err(40029, &errmsg)) {
+    for (status, json, outcome) in login_against(errcode::answer(40029, &errmsg)) {
         assert_eq!(status, 400);
         assert_eq!(json["error"], "invalid_code");
         assert_eq!(json.get("rid"), None, "{json}");
@@ -88,11 +96,14 @@ fn a_rid_carrying_the_app_secret_never_reaches_the_client() {
 #[test]
 fn a_rid_in_wechats_shape_still_reaches_the_client() {
     let rid = "6502a6f1-1f2e3d4c-5b6a7988";
-    for (_, json, _) in login_against(wechat_err(40163, &format!("code been used, rid: {rid}"))) {
+    for (_, json, _) in login_against(errcode::answer(
+        40163,
+        &format!("code been used, rid: {rid}"),
+    )) {
         assert_eq!(json["rid"], rid);
     }
     let hints = "code been used, hints: [ req_id: GaHFAJ6ce-vGCl3a ]";
-    for (_, json, _) in login_against(wechat_err(40163, hints)) {
+    for (_, json, _) in login_against(errcode::answer(40163, hints)) {
         assert_eq!(json["rid"], "GaHFAJ6ce-vGCl3a");
     }
 }
@@ -149,7 +160,7 @@ fn a_503_quoting_the_request_url_is_scrubbed_in_the_outcome_and_the_coordinator(
 fn a_secret_straddling_the_errmsg_cut_leaves_no_head() {
     for fill in MAX_ERRMSG_BYTES - SECRET.len()..MAX_ERRMSG_BYTES {
         let errmsg = format!("{}{SECRET}", "x".repeat(fill));
-        for (_, _, outcome) in login_against(wechat_err(40125, &errmsg)) {
+        for (_, _, outcome) in login_against(errcode::answer(40125, &errmsg)) {
             let ExchangeOutcome::Failed(ExchangeFailure::Refused(e)) = outcome else {
                 panic!("{outcome:?}")
             };
@@ -214,28 +225,28 @@ fn openid_and_unionid_are_bounded_at_the_parse() {
     }
 }
 
-/// Issue 12: every API's `parse` is the one scrubbing parse. A non-200 answer quoting the
-/// request's secrets, by shape and (where the API knows them) raw, keeps WeChat's errcode and
-/// loses every secret, in `Display` and `Debug` alike.
-#[test]
-fn every_apis_parse_scrubs_a_secret_quoted_in_a_non_200_body() {
-    use wxlogin::http::HttpResult;
-    use wxlogin::secret::AppSecret;
-    use wxlogin::server::access_token::AccessTokenConfig;
-    use wxlogin::server::code2session::Code2SessionApi;
-    use wxlogin::server::phone::PhoneApi;
-    use wxlogin::test_support::TokenApi;
+type Parse<'a> = Box<dyn Fn(&HttpResult) -> String + 'a>;
 
-    let token_config = AccessTokenConfig::new(APPID, AppSecret::new(SECRET), 0);
-    let code2session = Code2SessionApi::new(APPID, AppSecret::new(SECRET));
-    type Parse<'a> = Box<dyn Fn(&HttpResult) -> String + 'a>;
-    let shown = |e: &dyn std::fmt::Debug, d: &dyn std::fmt::Display| format!("{d} {e:?}");
+fn shown(e: &dyn std::fmt::Debug, d: &dyn std::fmt::Display) -> String {
+    format!("{d} {e:?}")
+}
+
+fn wechat_kept(e: &ApiFailure) -> bool {
+    e.wechat().is_some_and(|w| w.errcode == 40013)
+}
+
+/// Every API's parse, with whether its request carries the app secret; each parse asserts
+/// WeChat's errcode is kept and returns what the failure shows.
+fn apis<'a>(
+    code2session: &'a Code2SessionApi,
+    token_config: &'a AccessTokenConfig,
+) -> Vec<(&'static str, bool, Parse<'a>)> {
     #[cfg_attr(not(feature = "crypto"), allow(unused_mut))]
-    let mut apis: Vec<(&str, bool, Parse<'_>)> = vec![
+    let mut apis: Vec<(&str, bool, Parse<'a>)> = vec![
         (
             "code2Session",
             true,
-            Box::new(|r| {
+            Box::new(move |r| {
                 let e = code2session.parse(r).unwrap_err();
                 assert!(wechat_kept(&e), "{e:?}");
                 shown(&e, &e)
@@ -244,8 +255,8 @@ fn every_apis_parse_scrubs_a_secret_quoted_in_a_non_200_body() {
         (
             "token",
             true,
-            Box::new(|r| {
-                let e = TokenApi::new(&token_config).parse(r).unwrap_err();
+            Box::new(move |r| {
+                let e = TokenApi::new(token_config).parse(r).unwrap_err();
                 assert!(wechat_kept(&e), "{e:?}");
                 shown(&e, &e)
             }),
@@ -283,9 +294,17 @@ fn every_apis_parse_scrubs_a_secret_quoted_in_a_non_200_body() {
             }),
         ));
     }
-    fn wechat_kept(e: &ApiFailure) -> bool {
-        e.wechat().is_some_and(|w| w.errcode == 40013)
-    }
+    apis
+}
+
+/// Issue 12: every API's `parse` is the one scrubbing parse. A non-200 answer quoting the
+/// request's secrets, by shape and (where the API knows them) raw, keeps WeChat's errcode and
+/// loses every secret, in `Display` and `Debug` alike.
+#[test]
+fn every_apis_parse_scrubs_a_secret_quoted_in_a_non_200_body() {
+    let token_config = AccessTokenConfig::new(APPID, AppSecret::new(SECRET), 0);
+    let code2session = Code2SessionApi::new(APPID, AppSecret::new(SECRET));
+    let apis = apis(&code2session, &token_config);
     for (name, knows_the_secret, parse) in &apis {
         let mut quotes = vec![
             format!("bad request secret={SECRET}&access_token={TOKEN}"),

@@ -21,8 +21,8 @@ use super::world::{
 };
 use crate::markers::assert_quiet;
 use crate::token_ledger::{EventFacts, FetchLedger, assert_late};
-
-pub(crate) const BASE: &str = "https://wechat.test";
+use crate::wechat::app::BASE_URL;
+use crate::wechat::{errcode, token};
 
 /// The real cache and the fake world around it.
 pub(crate) struct Driver {
@@ -141,20 +141,17 @@ impl Driver {
 
     /// The fake WeChat.
     pub(crate) fn response(ans: &Ans) -> Result<HttpResponse, TransportFailure> {
-        let body = match ans {
-            Ans::Granted { token, expires_in } => {
-                format!(r#"{{"access_token":"{token}","expires_in":{expires_in}}}"#)
-            }
-            Ans::Errcode(code) => format!(r#"{{"errcode":{code},"errmsg":"no rid: 0a1b-2c3d"}}"#),
-            Ans::Garbage => "<html>gateway</html>".to_owned(),
-            Ans::Status(status) => return Ok(HttpResponse::json(*status, Vec::new())),
+        Ok(match ans {
+            Ans::Granted { token, expires_in } => token::answer(token, *expires_in),
+            Ans::Errcode(code) => errcode::answer(*code, "no rid: 0a1b-2c3d"),
+            Ans::Garbage => HttpResponse::json(200, b"<html>gateway</html>".to_vec()),
+            Ans::Status(status) => HttpResponse::json(*status, Vec::new()),
             Ans::Transport => {
                 return Err(TransportFailure::Connection {
                     message: "connection reset".into(),
                 });
             }
-        };
-        Ok(HttpResponse::json(200, body.into_bytes()))
+        })
     }
 
     /// Checks one command against the invariants, applies it to the fake world, and turns it
@@ -184,10 +181,14 @@ impl Driver {
                 assert_eq!(*timeout, Duration::milliseconds(CALL_TIMEOUT));
                 if self.plain {
                     assert_eq!(request.method, Method::Get);
-                    assert!(request.url.starts_with(&format!("{BASE}/cgi-bin/token?")));
+                    assert!(
+                        request
+                            .url
+                            .starts_with(&format!("{BASE_URL}/cgi-bin/token?"))
+                    );
                 } else {
                     assert_eq!(request.method, Method::Post);
-                    assert_eq!(request.url, format!("{BASE}/cgi-bin/stable_token"));
+                    assert_eq!(request.url, format!("{BASE_URL}/cgi-bin/stable_token"));
                     let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
                     assert_eq!(body["force_refresh"], *force, "force_refresh flag");
                 }

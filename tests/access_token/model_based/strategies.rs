@@ -59,9 +59,21 @@ fn start() -> BoxedStrategy<Option<Snap>> {
     .boxed()
 }
 
-/// The inputs offered in state `m`.
+/// The inputs offered in state `m`: valid ones and driver mistakes, 4 : 1.
 pub(crate) fn transitions(m: &Model) -> BoxedStrategy<Tr> {
-    let advance = prop_oneof![
+    let valid = valid(m);
+    let invalid = invalid(m);
+    let valid_weight: u32 = valid.iter().map(|(w, _)| w).sum();
+    let invalid_weight: u32 = invalid.iter().map(|(w, _)| w).sum();
+    // Valid : invalid = 4 : 1, whatever the weights within each group are.
+    let valid = valid.into_iter().map(|(w, s)| (4 * w * invalid_weight, s));
+    let invalid = invalid.into_iter().map(|(w, s)| (w * valid_weight, s));
+    Union::new_weighted(valid.chain(invalid).collect()).boxed()
+}
+
+/// How far the clock moves.
+fn advance() -> impl Strategy<Value = i64> {
+    prop_oneof![
         0..20_000i64,
         Just(30_000),
         Just(61_000),
@@ -71,19 +83,16 @@ pub(crate) fn transitions(m: &Model) -> BoxedStrategy<Tr> {
         Just(-5_000),
         // Back across the Beijing midnight the runs start ten minutes before.
         Just(-3_600_000)
-    ];
-    let now = m.now;
-    let instants: Vec<i64> = m
-        .instants()
-        .into_iter()
-        .filter(|&at| at > now - 2 * SECOND)
-        .collect();
-    // The cached fetch most, then any fetch once held (the same text re-issued by several
-    // fetches among them), then one never seen.
+    ]
+}
+
+/// A token rejection: of the cached fetch most, then of any fetch once held (the same text
+/// re-issued by several fetches among them), then of one never seen.
+fn reject(m: &Model) -> impl Strategy<Value = Tr> + use<> {
     let mut tokens = vec![("nobody".to_owned(), 0)];
     tokens.extend(m.seen.iter().cloned());
     tokens.extend(m.cached.iter().flat_map(|t| [t.pair(), t.pair()]));
-    let reject = (
+    (
         select(tokens),
         select(vec![40001i64, 40014, 42001]),
         any::<bool>(),
@@ -93,8 +102,12 @@ pub(crate) fn transitions(m: &Model) -> BoxedStrategy<Tr> {
             generation,
             errcode,
             waiter,
-        });
-    let foreign = (
+        })
+}
+
+/// Another process's record to import.
+fn foreign() -> impl Strategy<Value = Tr> {
+    (
         select(vec![0i64, 100, 7_300]),
         select(vec![0u32, 5, 19, 20]),
         select(vec![5i64, 40, 3_600]),
@@ -105,14 +118,24 @@ pub(crate) fn transitions(m: &Model) -> BoxedStrategy<Tr> {
                 count,
                 last_ago_s,
             })
-        });
+        })
+}
+
+/// The valid inputs offered in state `m`, weighted.
+fn valid(m: &Model) -> Vec<(u32, BoxedStrategy<Tr>)> {
+    let now = m.now;
+    let instants: Vec<i64> = m
+        .instants()
+        .into_iter()
+        .filter(|&at| at > now - 2 * SECOND)
+        .collect();
     let mut valid: Vec<(u32, BoxedStrategy<Tr>)> = vec![
         (10, Just(Tr::Need).boxed()),
         (4, Just(Tr::Force).boxed()),
-        (5, advance.prop_map(Tr::Advance).boxed()),
+        (5, advance().prop_map(Tr::Advance).boxed()),
         (2, Just(Tr::Tick).boxed()),
-        (if m.seen.is_empty() { 1 } else { 6 }, reject.boxed()),
-        (2, foreign.boxed()),
+        (if m.seen.is_empty() { 1 } else { 6 }, reject(m).boxed()),
+        (2, foreign().boxed()),
     ];
     if !instants.is_empty() {
         let instant = (select(instants), select(vec![-1_000i64, -1, 0, 1]))
@@ -130,8 +153,11 @@ pub(crate) fn transitions(m: &Model) -> BoxedStrategy<Tr> {
     if let Some(id) = m.outstanding() {
         valid.push((30, answer(id, m.cached.as_ref().map(|t| t.text.clone()))));
     }
-    let valid_weight: u32 = valid.iter().map(|(w, _)| w).sum();
-    // Driver mistakes.
+    valid
+}
+
+/// Driver mistakes offered in state `m`, weighted.
+fn invalid(m: &Model) -> Vec<(u32, BoxedStrategy<Tr>)> {
     let mut invalid: Vec<(u32, BoxedStrategy<Tr>)> = vec![
         (4, (0..3u64).prop_map(|ahead| Tr::Unknown { ahead }).boxed()),
         (3, Just(Tr::WrongKind).boxed()),
@@ -161,11 +187,7 @@ pub(crate) fn transitions(m: &Model) -> BoxedStrategy<Tr> {
             (select(waiting), how).prop_map(|(waiter, how)| Tr::Duplicate { waiter, how });
         invalid.push((5, duplicate.boxed()));
     }
-    let invalid_weight: u32 = invalid.iter().map(|(w, _)| w).sum();
-    // Valid : invalid = 4 : 1, whatever the weights within each group are.
-    let valid = valid.into_iter().map(|(w, s)| (4 * w * invalid_weight, s));
-    let invalid = invalid.into_iter().map(|(w, s)| (w * valid_weight, s));
-    Union::new_weighted(valid.chain(invalid).collect()).boxed()
+    invalid
 }
 
 /// WeChat's answer to fetch `id`: mostly a new token (sometimes the cached one again, as the

@@ -11,7 +11,7 @@ use wxlogin::Handled;
 use wxlogin::client::{
     CodeReuse, Command, Event, EventKind, LoginError, LoginFailure, LoginMachine,
 };
-use wxlogin::http::{HttpResponse, TransportFailure};
+use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 use wxlogin::secret::{LoginCode, SessionToken};
 use wxlogin::wire::{LoginGranted, SessionValid, decode_login_request};
 
@@ -155,28 +155,7 @@ impl Driver {
                 timeout_ms,
             } => {
                 assert_eq!(*timeout_ms, REQUEST_TIMEOUT as u64);
-                if request.url == "https://api.example.com/login" {
-                    let code = decode_login_request(&request.body).expect("a valid login body");
-                    let code = code.expose_secret().to_owned();
-                    let obtained = self.codes.get(&code).copied().expect("a code wx gave");
-                    assert!(
-                        self.now >= obtained && self.now - obtained < Duration::minutes(5),
-                        "code {code} sent {} after it was obtained",
-                        self.now - obtained
-                    );
-                    let fresh = self.codes_sent.insert(code.clone());
-                    let reuse = self.machine.config().code_reuse == CodeReuse::WithinCodeLife;
-                    assert!(fresh || reuse, "code {code} sent twice");
-                    Exp::SendLogin { id: id.0, code }
-                } else {
-                    assert_eq!(request.url, "https://api.example.com/session");
-                    let header = request.header("authorization").expect("a token header");
-                    let token = header.strip_prefix("Bearer ").expect("a bearer token");
-                    Exp::SendCheck {
-                        id: id.0,
-                        token: token.to_owned(),
-                    }
-                }
+                self.observe_request(*id, request)
             }
             Command::WriteStorage { key, value } => {
                 assert_eq!(key, "wxlogin.session");
@@ -212,6 +191,32 @@ impl Driver {
                         Err(failure) => Err(fail(failure)),
                     },
                 }
+            }
+        }
+    }
+    /// A request to the developer server: a login carries a code wx gave, within its life,
+    /// sent once (unless reuse is allowed); a check carries the stored token.
+    fn observe_request(&mut self, id: EffectId, request: &HttpRequest) -> Exp {
+        if request.url == "https://api.example.com/login" {
+            let code = decode_login_request(&request.body).expect("a valid login body");
+            let code = code.expose_secret().to_owned();
+            let obtained = self.codes.get(&code).copied().expect("a code wx gave");
+            assert!(
+                self.now >= obtained && self.now - obtained < Duration::minutes(5),
+                "code {code} sent {} after it was obtained",
+                self.now - obtained
+            );
+            let fresh = self.codes_sent.insert(code.clone());
+            let reuse = self.machine.config().code_reuse == CodeReuse::WithinCodeLife;
+            assert!(fresh || reuse, "code {code} sent twice");
+            Exp::SendLogin { id: id.0, code }
+        } else {
+            assert_eq!(request.url, "https://api.example.com/session");
+            let header = request.header("authorization").expect("a token header");
+            let token = header.strip_prefix("Bearer ").expect("a bearer token");
+            Exp::SendCheck {
+                id: id.0,
+                token: token.to_owned(),
             }
         }
     }

@@ -4,6 +4,8 @@
 
 use crate::clock::t0;
 use crate::markers::APP_SECRET;
+use crate::wechat::app::{APPID, BASE_URL};
+use crate::wechat::{errcode, token};
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::http::{HttpResponse, TransportFailure};
@@ -14,31 +16,22 @@ use wxlogin::server::access_token::{
     AccessTokenCache, AccessTokenConfig, AccessTokenError, Command, Event, TokenFailure,
 };
 
-pub(crate) const APPID: &str = "wxAPPID0001";
-pub(crate) const BASE: &str = "https://wechat.test";
-
 pub(crate) fn secs(n: i64) -> Duration {
     Duration::seconds(n)
 }
 
 pub(crate) fn config() -> AccessTokenConfig {
     let mut config = AccessTokenConfig::new(APPID, AppSecret::new(APP_SECRET), 42);
-    config.base_url = BASE.to_owned();
+    config.base_url = BASE_URL.to_owned();
     config
 }
 
 pub(crate) fn granted(token: &str, expires_in: u64) -> Result<HttpResponse, TransportFailure> {
-    Ok(HttpResponse::json(
-        200,
-        format!(r#"{{"access_token":"{token}","expires_in":{expires_in}}}"#).into_bytes(),
-    ))
+    Ok(token::answer(token, expires_in))
 }
 
 pub(crate) fn errcode(code: i64, msg: &str) -> Result<HttpResponse, TransportFailure> {
-    Ok(HttpResponse::json(
-        200,
-        format!(r#"{{"errcode":{code},"errmsg":"{msg}"}}"#).into_bytes(),
-    ))
+    Ok(errcode::answer(code, msg))
 }
 
 pub(crate) fn need(waiter: u64) -> Event {

@@ -9,8 +9,6 @@
 //! the world said there is no usable session) and that no waiter is completed twice.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod wechat;
-
 use crate::client_ledger::Ledger;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use wxlogin::{EffectId, RequestId, WaiterId};
@@ -29,7 +27,8 @@ use wxlogin::server::login::{self, CoordinatorConfig, ExchangeConfig, LoginCoord
 use wxlogin::server::session::SessionCheck;
 use wxlogin::wire::{TokenHeader, decode_login_request};
 
-pub(crate) use wechat::{FakeWeChat, WeChatReply};
+use crate::wechat::app::{APPID, BASE_URL};
+pub(crate) use crate::wechat::codes::{FakeWeChat, WeChatReply};
 
 pub(crate) fn config() -> LoginConfig {
     let mut config = LoginConfig::new("https://api.example.com");
@@ -38,8 +37,8 @@ pub(crate) fn config() -> LoginConfig {
 }
 
 pub(crate) fn server_config() -> ExchangeConfig {
-    let mut code2session = Code2SessionApi::new(wechat::APPID, AppSecret::new(APP_SECRET));
-    code2session.base_url = wechat::BASE_URL.into();
+    let mut code2session = Code2SessionApi::new(APPID, AppSecret::new(APP_SECRET));
+    code2session.base_url = BASE_URL.into();
     ExchangeConfig::new(code2session, 11)
 }
 

@@ -30,6 +30,8 @@ use wxlogin::server::access_token::{AccessTokenState, Command, TokenEndpoint};
 use super::Bytes;
 use crate::markers::{APP_SECRET, TOKEN, assert_quiet};
 use crate::token_ledger::{EventFacts, FetchLedger, assert_late};
+use crate::wechat::errcode;
+use crate::wechat::token;
 
 pub(crate) fn access_token(data: &[u8]) {
     super::replayed(data, run);
@@ -278,20 +280,11 @@ impl Checker {
         let id = self.outstanding?;
         self.tokens += 1;
         let expires_in = 300 + u64::from(bytes.u16());
-        let ok = format!(
-            r#"{{"access_token":"{TOKEN}{}","expires_in":{expires_in}}}"#,
-            self.tokens
-        );
+        let token = format!("{TOKEN}{}", self.tokens);
         let result = match if good { 0 } else { bytes.pick(6) } {
-            0 | 1 => Ok(HttpResponse::json(200, ok.into_bytes())),
-            2 => Ok(HttpResponse::json(
-                200,
-                br#"{"errcode":-1,"errmsg":"system error"}"#.to_vec(),
-            )),
-            3 => Ok(HttpResponse::json(
-                200,
-                br#"{"errcode":40013,"errmsg":"invalid appid"}"#.to_vec(),
-            )),
+            0 | 1 => Ok(token::answer(&token, expires_in)),
+            2 => Ok(errcode::answer(-1, "system error")),
+            3 => Ok(errcode::answer(40013, "invalid appid")),
             4 => Ok(HttpResponse::json(bytes.u16(), bytes.slice(64).to_vec())),
             _ => Err(TransportFailure::Connection {
                 message: format!("POST ?secret={APP_SECRET}"),

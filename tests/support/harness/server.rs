@@ -7,18 +7,17 @@
 //! 1. A refused event, and a late answer, leave the coordinator `==` its clone from before. An
 //!    answer carrying an id given out earlier and no longer awaited is `Ok(Handled::Late)`; an
 //!    id never given out is `Err(UnknownId)`; a malformed token is `Err(MalformedToken)`.
-//! 2. Every accepted request gets exactly one `Complete` naming it, and once WeChat and the store answer
-//!    everything (or let deadlines pass), every request is answered within a bounded number of
-//!    steps.
+//! 2. Every accepted request gets exactly one `Complete` naming it, and once WeChat and the
+//!    store answer everything (or let deadlines pass), every request is answered within a
+//!    bounded number of steps.
 //! 3. Replaying the same input gives the same commands.
 //!
-//! And about the world:
+//! And about the world (checked by the server ledger, `support/ledger/server.rs`, which states
+//! them in full):
 //! 4. At most one code2Session call per code is in the world at a time (duplicates are joined).
-//! 5. A code reaches code2Session again only if WeChat cannot have taken it (every earlier
-//!    answer was transient, `-1`, 5xx, no response, timeout, or refused the request rather than
-//!    the code: a quota, the configuration, a token), or once its life ([`CODE_LIFETIME`] from
-//!    the exchange's start) has passed; a retry is never sent at or after that life. (Asserted
-//!    when the coordinator can remember every code the run uses, so no eviction forgets one.)
+//! 5. A code reaches code2Session again only if WeChat cannot have taken it, or once its life
+//!    has passed; a retry is never sent at or after that life. (Asserted when the coordinator
+//!    can remember every code the run uses, so no eviction forgets one.)
 //! 6. A 200 answer carries a token the store created; every other answer is a wire error body.
 //! 7. No secret marker (the app secret or its head, a code, a session key, a token) appears in
 //!    any `Debug` of a command or of the coordinator, any error body, any outcome's message or
@@ -36,14 +35,13 @@ use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::login::{
     self, CoordinatorConfig, ExchangeConfig, ExchangeError, ExchangeOutcome, LoginCoordinator,
 };
-use wxlogin::wire::CODE_LIFETIME;
 use wxlogin::wire::{ErrorBody, LoginGranted};
-
-mod hostile;
 
 use super::Bytes;
 use crate::markers::{APP_SECRET, CODE, RID_SHAPED_SECRET, SESSION_KEY, TOKEN, assert_quiet};
-use hostile::{hostile_answer, non_transient};
+use crate::server_ledger::{ExchangeLedger, assert_untouched, awaited, js_code, non_transient};
+use crate::wechat::code2session;
+use crate::wechat::hostile::hostile_answer;
 
 /// Two app secrets: one that percent-encoding changes, one in the shape of a WeChat rid.
 const SECRETS: [&str; 2] = [APP_SECRET, RID_SHAPED_SECRET];
@@ -79,24 +77,14 @@ fn code(n: u8) -> String {
 struct Checker {
     server: LoginCoordinator,
     secret: &'static str,
-    remembers_all: bool,
     now: OffsetDateTime,
-    /// The latest time any input carried: what the coordinator may have forgotten by.
-    latest: OffsetDateTime,
-    pending: BTreeSet<RequestId>,
+    /// The world: requests waiting, calls in it, codes WeChat may have taken.
+    ledger: ExchangeLedger,
     next_request: u64,
-    /// Every effect id the coordinator gave out.
-    given: BTreeSet<EffectId>,
-    /// Outstanding code2Session calls: effect id -> code.
-    calls: BTreeMap<EffectId, String>,
     /// Outstanding session creations: effect id -> the token the store will use.
     creations: BTreeMap<EffectId, String>,
     /// Tokens the store created.
     created: BTreeSet<String>,
-    /// When each code's current exchange started, and until when a non-transient answer
-    /// forbids sending it again.
-    started: BTreeMap<String, OffsetDateTime>,
-    sealed: BTreeMap<String, OffsetDateTime>,
     /// Whether the commands being drained follow a `Received` (a call then starts an exchange).
     after_received: bool,
     tokens: u64,
@@ -110,17 +98,11 @@ fn run(data: &[u8]) -> Vec<String> {
     let mut checker = Checker {
         server,
         secret,
-        remembers_all,
         now,
-        latest: now,
-        pending: BTreeSet::new(),
+        ledger: ExchangeLedger::new(remembers_all),
         next_request: 0,
-        given: BTreeSet::new(),
-        calls: BTreeMap::new(),
         creations: BTreeMap::new(),
         created: BTreeSet::new(),
-        started: BTreeMap::new(),
-        sealed: BTreeMap::new(),
         after_received: false,
         tokens: 0,
         log: Vec::new(),
@@ -160,8 +142,10 @@ fn run(data: &[u8]) -> Vec<String> {
             }
             _ => {
                 // A second answer to an id, or one after its deadline.
-                let given = checker.given.len().max(1);
-                let id = checker.given.iter().nth(usize::from(bytes.byte()) % given);
+                let given = &checker.ledger.given;
+                let id = given
+                    .iter()
+                    .nth(usize::from(bytes.byte()) % given.len().max(1));
                 let event = id.map(|&id| login::Event::SessionNotCreated {
                     id,
                     failure: wxlogin::server::login::SessionStoreFailure::Failed {
@@ -180,7 +164,7 @@ fn run(data: &[u8]) -> Vec<String> {
 impl Checker {
     fn set_now(&mut self, now: OffsetDateTime) {
         self.now = now;
-        self.latest = self.latest.max(now);
+        self.ledger.seen(now);
     }
 
     fn feed_opt(&mut self, event: Option<login::Event>) {
@@ -193,14 +177,8 @@ impl Checker {
         let before = self.server.clone();
         let id = event.effect_id();
         let awaited = id.is_some_and(|id| self.awaited(id));
-        let sealing = match &event {
-            login::Event::WeChatAnswered { id, result } => self
-                .calls
-                .get(id)
-                .filter(|_| non_transient(result))
-                .cloned(),
-            _ => None,
-        };
+        let took_code = matches!(&event, login::Event::WeChatAnswered { result, .. }
+            if non_transient(result));
         let malformed_token = matches!(&event, login::Event::SessionCreated { token, .. }
             if wxlogin::wire::validate_token(token.expose_secret()).is_err());
         self.after_received = matches!(event, login::Event::Received { .. });
@@ -210,46 +188,30 @@ impl Checker {
         };
         let from_wechat = matches!(event, login::Event::WeChatAnswered { .. });
         let result = self.server.handle(event, self.now);
-        match (&result, id) {
-            (Ok(Handled::Late), _) => {
-                assert_eq!(self.server, before, "a late answer changed the coordinator");
-            }
-            (Ok(Handled::Applied), _) => {
+        assert_untouched(&result, &before, &self.server, "the coordinator");
+        self.ledger.handled(id, awaited, took_code, &result);
+        match &result {
+            Ok(Handled::Applied) => {
                 assert!(!malformed_token, "a malformed token was accepted");
                 if let Some(request) = received {
-                    assert!(self.pending.insert(request), "{request} accepted twice");
+                    self.ledger.accepted(request);
                 }
                 if from_wechat {
                     // WeChat's text entered the coordinator just now.
                     let debug = format!("{:?}", self.server);
                     self.check_text("the coordinator's Debug", &debug);
                 }
-                if let Some(code) = sealing {
-                    let until = self.started[&code].saturating_add(CODE_LIFETIME);
-                    self.sealed.insert(code, until);
-                }
                 if let Some(id) = id {
-                    self.calls.remove(&id);
                     self.creations.remove(&id);
                 }
             }
-            (Err(error), _) => {
-                assert_eq!(self.server, before, "refused ({error}) but changed");
+            Ok(_) => {}
+            Err(error) => {
                 self.check_text("an error's message", &error.to_string());
-                if let ExchangeError::DuplicateRequest { request } = error {
-                    assert!(self.pending.contains(request));
+                if *error == ExchangeError::MalformedToken {
+                    assert!(malformed_token && awaited);
                 }
             }
-        }
-        match (result, id) {
-            (Ok(Handled::Late), Some(id)) => assert!(self.given.contains(&id) && !awaited),
-            (Err(ExchangeError::UnknownId { id }), _) => assert!(!self.given.contains(&id)),
-            (Err(ExchangeError::MalformedToken), _) => assert!(malformed_token && awaited),
-            (Ok(_), Some(id)) if !awaited => panic!("{id} is not awaited, yet applied"),
-            (Err(_), Some(id)) if self.given.contains(&id) && !awaited => {
-                panic!("{id} was given out earlier, yet refused rather than late")
-            }
-            _ => {}
         }
     }
 
@@ -259,22 +221,12 @@ impl Checker {
             self.check_text("a command's Debug", &debug);
             match &command {
                 login::Command::CallWeChat { id, request, .. } => {
-                    assert!(self.given.insert(*id), "{id} given out twice");
                     self.prune();
-                    let code = request
-                        .url
-                        .split("js_code=")
-                        .nth(1)
-                        .unwrap_or("")
-                        .split('&')
-                        .next()
-                        .unwrap_or("")
-                        .to_owned();
-                    self.check_call(&code);
-                    self.calls.insert(*id, code);
+                    let code = js_code(&request.url);
+                    self.ledger.call(*id, code, self.now, self.after_received);
                 }
                 login::Command::CreateSession { id, .. } => {
-                    assert!(self.given.insert(*id), "{id} given out twice");
+                    self.ledger.creation(*id);
                     self.tokens += 1;
                     let token = format!("{TOKEN}{}", self.tokens);
                     self.creations.insert(*id, token);
@@ -284,10 +236,8 @@ impl Checker {
                     response,
                     outcome,
                 } => {
-                    assert!(!waiters.is_empty(), "a Complete that answers nobody");
-                    for request in waiters {
-                        self.check_answer(*request, response, outcome);
-                    }
+                    self.ledger.completed(waiters);
+                    self.check_answer(response, outcome);
                 }
             }
             self.log.push(debug);
@@ -295,37 +245,8 @@ impl Checker {
         self.after_received = false;
     }
 
-    /// Invariants 4 and 5 for a call about to go out.
-    fn check_call(&mut self, code: &str) {
-        assert!(
-            !self.calls.values().any(|c| c == code),
-            "two code2Session calls for one code at once"
-        );
-        if self.after_received {
-            self.started.insert(code.to_owned(), self.now);
-        } else {
-            let life = self.started[code].saturating_add(CODE_LIFETIME);
-            assert!(self.now < life, "a retry sent at or after the code's life");
-        }
-        if let Some(&until) = self.sealed.get(code).filter(|_| self.remembers_all) {
-            assert!(
-                self.latest >= until,
-                "a code sent again after a non-transient answer, within its life"
-            );
-        }
-    }
-
     /// Invariants 6 and 7 for an answer.
-    fn check_answer(
-        &mut self,
-        request: RequestId,
-        response: &HttpResponse,
-        outcome: &ExchangeOutcome,
-    ) {
-        assert!(
-            self.pending.remove(&request),
-            "{request} answered twice or never asked"
-        );
+    fn check_answer(&self, response: &HttpResponse, outcome: &ExchangeOutcome) {
         if let ExchangeOutcome::Failed(failure) = outcome {
             self.check_text("an outcome's message", &failure.to_string());
         }
@@ -350,26 +271,15 @@ impl Checker {
     }
 
     fn awaited(&self, id: EffectId) -> bool {
-        let (server, now) = (&self.server, self.now);
-        let applied = |event| server.clone().handle(event, now) == Ok(Handled::Applied);
-        let result = Err(TransportFailure::Timeout);
-        applied(login::Event::WeChatAnswered { id, result })
-            || applied(login::Event::SessionNotCreated {
-                id,
-                failure: wxlogin::server::login::SessionStoreFailure::Failed {
-                    reason: String::new(),
-                },
-            })
+        awaited(id, |event| self.server.clone().handle(event, self.now))
     }
 
     /// Forgets calls and creations the server gave up on (their deadline passed): an answer to
     /// them is late.
     fn prune(&mut self) {
-        let calls = std::mem::take(&mut self.calls);
-        self.calls = calls
-            .into_iter()
-            .filter(|(id, _)| self.awaited(*id))
-            .collect();
+        let (server, now) = (&self.server, self.now);
+        self.ledger
+            .prune(|id| awaited(id, |event| server.clone().handle(event, now)));
         let creations = std::mem::take(&mut self.creations);
         self.creations = creations
             .into_iter()
@@ -380,13 +290,12 @@ impl Checker {
     /// An answer to an outstanding code2Session call: good, or hostile.
     fn wechat_answer(&mut self, bytes: &mut Bytes<'_>, good: bool) -> Option<login::Event> {
         self.prune();
-        let (&id, code) = self
-            .calls
+        let calls = &self.ledger.calls;
+        let (&id, code) = calls
             .iter()
-            .nth(usize::from(bytes.byte()) % self.calls.len().max(1))?;
+            .nth(usize::from(bytes.byte()) % calls.len().max(1))?;
         let result = if good {
-            let ok = format!(r#"{{"openid":"o1","session_key":"{SESSION_KEY}"}}"#);
-            Ok(HttpResponse::json(200, ok.into_bytes()))
+            Ok(code2session::answer("o1", SESSION_KEY, None))
         } else {
             hostile_answer(bytes, self.secret, code)
         };
@@ -453,7 +362,7 @@ impl Checker {
     fn settle(&mut self) {
         let mut bytes = Bytes::new(&[]);
         for _ in 0..10_000 {
-            if self.pending.is_empty() {
+            if self.ledger.pending.is_empty() {
                 return;
             }
             // Overdue deadlines first: an effect past its deadline is no longer answerable.
@@ -475,7 +384,6 @@ impl Checker {
             }
             self.drain();
         }
-        let pending = &self.pending;
-        assert!(pending.is_empty(), "requests never answered: {pending:?}");
+        self.ledger.assert_all_answered();
     }
 }

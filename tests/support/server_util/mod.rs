@@ -7,6 +7,9 @@ use wxlogin::RequestId;
 
 use crate::clock::t0;
 use crate::markers::RID_SHAPED_SECRET;
+use crate::server_ledger::{ExchangeLedger, awaited, js_code, non_transient};
+use crate::wechat::app::{APPID, BASE_URL};
+use crate::wechat::code2session;
 use time::{Duration, OffsetDateTime};
 use wxlogin::Handled;
 use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
@@ -18,12 +21,9 @@ use wxlogin::server::login::{
 use wxlogin::server::session::SessionRecord;
 use wxlogin::test_support::CodeExchange;
 
-pub(crate) const APPID: &str = "wxAPPID0001";
-pub(crate) const BASE: &str = "https://wechat.test";
-
 pub(crate) fn code2session() -> Code2SessionApi {
     let mut api = Code2SessionApi::new(APPID, AppSecret::new(RID_SHAPED_SECRET));
-    api.base_url = BASE.into();
+    api.base_url = BASE_URL.into();
     api
 }
 
@@ -33,20 +33,6 @@ pub(crate) fn config() -> ExchangeConfig {
 
 pub(crate) fn login_body(code: &str) -> Vec<u8> {
     format!(r#"{{"code":"{code}"}}"#).into_bytes()
-}
-
-pub(crate) fn wechat_ok(openid: &str, session_key: &str) -> HttpResponse {
-    HttpResponse::json(
-        200,
-        format!(r#"{{"openid":"{openid}","session_key":"{session_key}"}}"#).into_bytes(),
-    )
-}
-
-pub(crate) fn wechat_err(errcode: i64, errmsg: &str) -> HttpResponse {
-    HttpResponse::json(
-        200,
-        format!(r#"{{"errcode":{errcode},"errmsg":"{errmsg}"}}"#).into_bytes(),
-    )
 }
 
 /// What the fake WeChat does with one call.
@@ -59,7 +45,7 @@ pub(crate) enum Reply {
 }
 
 /// Both machines, behind one driver.
-pub(crate) trait Machine {
+pub(crate) trait Machine: Clone {
     fn handle(&mut self, e: login::Event, now: OffsetDateTime) -> Result<Handled, ExchangeError>;
     fn poll_command(&mut self) -> Option<login::Command>;
     fn poll_timeout(&self) -> Option<OffsetDateTime>;
@@ -114,6 +100,11 @@ pub(crate) struct Harness<M> {
     pub(crate) auto_sessions: bool,
     pub(crate) open_sessions: Vec<(wxlogin::EffectId, SessionRecord)>,
     tokens: u64,
+    /// The world's invariants, checked on every command and answer (`ledger/server.rs`);
+    /// scenarios may make the coordinator forget codes, so a resent code is not one.
+    ledger: ExchangeLedger,
+    /// Whether the commands being drained follow a request.
+    after_request: bool,
 }
 
 impl<M: Machine> Harness<M> {
@@ -129,6 +120,8 @@ impl<M: Machine> Harness<M> {
             auto_sessions: true,
             open_sessions: Vec::new(),
             tokens: 0,
+            ledger: ExchangeLedger::new(false),
+            after_request: false,
         }
     }
 
@@ -149,7 +142,10 @@ impl<M: Machine> Harness<M> {
             )
             .unwrap();
         assert_eq!(handled, Handled::Applied);
+        self.ledger.accepted(RequestId(request));
+        self.after_request = true;
         self.drain();
+        self.after_request = false;
     }
 
     /// Takes every command out of the machine and files it.
@@ -157,14 +153,23 @@ impl<M: Machine> Harness<M> {
         while let Some(command) = self.m.poll_command() {
             match command {
                 login::Command::CallWeChat { id, request, .. } => {
+                    let code = js_code(&request.url);
+                    if self.ledger.calls.values().any(|c| c == code) {
+                        // Has the earlier call for this code left the world (its deadline)?
+                        // Asked only then: a probe clones the machine.
+                        let (m, now) = (&self.m, self.now);
+                        self.ledger
+                            .prune(|id| awaited(id, |event| m.clone().handle(event, now)));
+                    }
+                    self.ledger.call(id, code, self.now, self.after_request);
                     self.calls.push((self.now, request));
-                    let reply = self
-                        .script
-                        .pop_front()
-                        .unwrap_or_else(|| Reply::Answer(wechat_ok("openid-default", "a2V5")));
+                    let reply = self.script.pop_front().unwrap_or_else(|| {
+                        Reply::Answer(code2session::answer("openid-default", "a2V5", None))
+                    });
                     self.open_calls.push_back((id, reply));
                 }
                 login::Command::CreateSession { id, session } => {
+                    self.ledger.creation(id);
                     self.open_sessions.push((id, session));
                 }
                 login::Command::Complete {
@@ -172,6 +177,7 @@ impl<M: Machine> Harness<M> {
                     response,
                     outcome,
                 } => {
+                    self.ledger.completed(&waiters);
                     for request in waiters {
                         self.answered.push(Answered {
                             at: self.now,
@@ -196,12 +202,13 @@ impl<M: Machine> Harness<M> {
                 Reply::Fail(e) => Err(e),
                 Reply::Silence => continue,
             };
+            let took_code = non_transient(&result);
             let handled = self
                 .m
-                .handle(login::Event::WeChatAnswered { id, result }, self.now)
-                .unwrap();
+                .handle(login::Event::WeChatAnswered { id, result }, self.now);
             // Open calls are answered before any clock jump: never late.
-            assert_eq!(handled, Handled::Applied);
+            assert_eq!(handled, Ok(Handled::Applied));
+            self.ledger.handled(Some(id), true, took_code, &handled);
             progressed = true;
             self.drain();
         }
@@ -223,17 +230,13 @@ impl<M: Machine> Harness<M> {
         let expires_at = session.expires_at;
         self.sessions
             .insert(token.expose_secret().to_owned(), session);
-        let _applied_or_late = self
-            .m
-            .handle(
-                login::Event::SessionCreated {
-                    id,
-                    token,
-                    expires_at,
-                },
-                self.now,
-            )
-            .unwrap();
+        let event = login::Event::SessionCreated {
+            id,
+            token,
+            expires_at,
+        };
+        let applied_or_late = self.m.handle(event, self.now);
+        assert!(applied_or_late.is_ok(), "{applied_or_late:?}");
         self.drain();
     }
 

@@ -1,12 +1,12 @@
-//! A fake WeChat API for code2Session: it issues codes (for fake `wx.login`), accepts each
+//! code2Session as a world: the fake WeChat issues codes (for a fake `wx.login`), accepts each
 //! once, and answers with WeChat's real bodies and error codes (docs/protocol.md §3).
 
 use std::collections::{HashSet, VecDeque};
 
 use wxlogin::http::{HttpRequest, HttpResponse, TransportFailure};
 
-pub(crate) const APPID: &str = "wx0123456789abcdef";
-pub(crate) const BASE_URL: &str = "https://wechat.test";
+use super::code2session;
+use super::errcode;
 
 /// What the fake WeChat does with one code2Session call, in script order.
 #[derive(Clone, Debug)]
@@ -46,15 +46,12 @@ impl FakeWeChat {
             WeChatReply::Normal if !self.issued.contains(&code) => 40029,
             WeChatReply::Normal if !self.used.insert(code.clone()) => 40163,
             WeChatReply::Normal => {
-                let n = self.used.len();
-                let body = format!(
-                    r#"{{"openid":"oUSER","session_key":"a2V5LWZvci1zZXNzaW9u{n:04}","unionid":"uUSER"}}"#
-                );
-                return Ok(HttpResponse::json(200, body.into_bytes()));
+                let key = format!("a2V5LWZvci1zZXNzaW9u{:04}", self.used.len());
+                return Ok(code2session::answer("oUSER", &key, Some("uUSER")));
             }
         };
-        let body = format!(r#"{{"errcode":{errcode},"errmsg":"refused, rid: 6555-{errcode}"}}"#);
-        Ok(HttpResponse::json(200, body.into_bytes()))
+        let errmsg = format!("refused, rid: 6555-{errcode}");
+        Ok(errcode::answer(errcode, &errmsg))
     }
 
     pub(crate) fn times_exchanged(&self, code: &str) -> usize {

@@ -1,18 +1,16 @@
-//! The hostile WeChat of the `server_login` harness: what WeChat (or a proxy, or an HTTP
+//! The hostile WeChat of the `server_login` fuzz harness: what WeChat (or a proxy, or an HTTP
 //! client) may say to code2Session, with every status and errcode, quoting the secrets, the
 //! code and a session key in every shape, cut anywhere.
 
 use wxlogin::http::{HttpResponse, TransportFailure};
 
-use wxlogin::server::code2session::WeChatSession;
-use wxlogin::server::wechat_api::{self, ErrorClass};
-
-use super::super::Bytes;
+use super::code2session;
+use crate::harness::Bytes;
 use crate::markers::{SESSION_KEY, TOKEN};
 
 /// What a hostile WeChat (or a proxy, or an HTTP client) says: every status, every errcode,
 /// texts quoting the secret, the code and a session key in every shape, cut anywhere.
-pub(super) fn hostile_answer(
+pub(crate) fn hostile_answer(
     bytes: &mut Bytes<'_>,
     secret: &str,
     code: &str,
@@ -31,13 +29,7 @@ pub(super) fn hostile_answer(
     };
     let envelope = serde_json::json!({ "errcode": errcode, "errmsg": text }).to_string();
     Ok(match bytes.pick(10) {
-        0 => {
-            let ok = format!(
-                r#"{{"openid":"o{}","session_key":"{SESSION_KEY}"}}"#,
-                bytes.byte()
-            );
-            HttpResponse::json(200, ok.into_bytes())
-        }
+        0 => code2session::answer(&format!("o{}", bytes.byte()), SESSION_KEY, None),
         1 => {
             // User ids around their 64-byte bound.
             let [openid, unionid] =
@@ -87,23 +79,4 @@ fn hostile_text(bytes: &mut Bytes<'_>, secret: &str, code: &str) -> String {
     };
     let tail = bytes.text(16);
     format!("{}{quoted}{tail}", "x".repeat(fill))
-}
-
-/// Whether WeChat may have taken the code with this answer: a success, or anything but a
-/// transient failure or a refusal of the request (a quota, the configuration, a token).
-pub(super) fn non_transient(result: &Result<HttpResponse, TransportFailure>) -> bool {
-    // The session's fields do not matter here: a malformed success took the code too.
-    let Err(error) = wechat_api::parse::<WeChatSession>(result) else {
-        return true;
-    };
-    let about_the_request = error.wechat().is_some_and(|w| {
-        matches!(
-            w.class(),
-            ErrorClass::Retry
-                | ErrorClass::RateLimited(_)
-                | ErrorClass::Configuration
-                | ErrorClass::TokenInvalid
-        )
-    });
-    !error.is_transient() && !about_the_request
 }
