@@ -109,7 +109,9 @@ impl CodeJoin {
                 Err(error) => return Err(redis_down(&error)),
             };
             if let Claimed::Now(at) = claimed {
-                return self.win(http, request, limit, &claim, &answer, Some(at)).await;
+                return self
+                    .win(http, request, limit, &claim, &answer, Some(at))
+                    .await;
             }
             // Ours already (this replica's retry) or another's: an answer may be published.
             match self.published(&answer).await {
