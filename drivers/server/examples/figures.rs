@@ -6,7 +6,11 @@
 //! 3. with `--features redis` and `redis-server` on the PATH: the same logins and extractor
 //!    with sessions in Redis and codes joined across replicas.
 //!
-//! `cargo run --release -p wxlogin-server --all-features --example figures [seconds] [clients]`
+//! With Redis, two more rows: the **floor**, an axum handler doing the fewest Redis round trips
+//! a joined login needs on its path (claim, session) and a route doing one `GET`, each against
+//! the same baseline: what Redis costs on this machine before any of this crate's code runs.
+//!
+//! `cargo run --release -p wxlogin-server --all-features --example figures [seconds] [clients] [all|memory|redis]`
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -28,6 +32,7 @@ async fn main() -> Result<(), Error> {
     let mut args = std::env::args().skip(1);
     let seconds: u64 = args.next().map_or(Ok(3), |s| s.parse())?;
     let clients: usize = args.next().map_or(Ok(16), |s| s.parse())?;
+    let which = args.next().unwrap_or_else(|| "all".into());
     let run = Duration::from_secs(seconds);
     let wechat = serve(fake_wechat()).await?;
     println!("{clients} clients, {seconds} s per figure, loopback HTTP/1.1");
@@ -35,10 +40,14 @@ async fn main() -> Result<(), Error> {
     let baseline = serve(baseline(wechat.clone())).await?;
     // Room for every session the run creates: a figure measures logins, not a full store
     // (the default bound, 100,000, fills within two rounds and turns logins into 503s).
-    let memory =
-        LoginService::builder(config(&wechat)).store(MemoryStore::with_capacity(usize::MAX));
-    measure("memory store", memory, &baseline, run, clients).await?;
-    redis_figures(&wechat, &baseline, run, clients).await?;
+    if which != "redis" {
+        let memory =
+            LoginService::builder(config(&wechat)).store(MemoryStore::with_capacity(usize::MAX));
+        measure("memory store", memory, &baseline, None, run, clients).await?;
+    }
+    if which != "memory" {
+        redis_figures(&wechat, &baseline, run, clients).await?;
+    }
     Ok(())
 }
 
@@ -67,18 +76,22 @@ async fn redis_figures(
         .stdout(std::process::Stdio::null())
         .spawn()
         .map_err(|e| format!("redis-server ({e}): install the Debian package redis-server"))?;
+    let _ = REDIS_PID.set(child.id());
     while tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .is_err()
     {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let redis = Redis::open(&format!("redis://127.0.0.1:{port}/"))?;
+    let url = format!("redis://127.0.0.1:{port}/");
+    let redis = Redis::open(&url)?;
     let keys = SealKeys::new("k1", [7; 32])?;
+    let floor = serve(redis_floor(wechat.to_owned(), &url).await?).await?;
     let builder = LoginService::builder(config(wechat))
         .store(RedisStore::new(redis.clone(), keys.clone()))
         .code_join(CodeJoin::new(redis, keys, "figures"));
-    let result = measure("redis store + code join", builder, baseline, run, clients).await;
+    let label = "redis store + code join";
+    let result = measure(label, builder, baseline, Some(&floor), run, clients).await;
     let _ = child.kill();
     let _ = child.wait();
     result
@@ -90,12 +103,61 @@ async fn redis_figures(_: &str, _: &str, _: Duration, _: usize) -> Result<(), Er
     Ok(())
 }
 
+/// The Redis floor: the baseline's handlers plus the Redis round trips they cannot do without,
+/// through the same kind of connection the crate uses (redis-rs's `ConnectionManager`): a
+/// login claims its code (`SET NX PX`) before the call and stores a session (`SET PX`) after
+/// it; the fixed-JSON route first reads a session-sized value (`GET`).
+#[cfg(feature = "redis")]
+async fn redis_floor(wechat: String, url: &str) -> Result<Router, Error> {
+    use redis::AsyncCommands;
+    let conn = redis::aio::ConnectionManager::new(redis::Client::open(url)?).await?;
+    let record = "x".repeat(200);
+    conn.clone()
+        .set::<_, _, ()>("floor:session", &record)
+        .await?;
+    let (client, login_conn) = (http(), conn.clone());
+    Ok(Router::new()
+        .route(
+            "/login",
+            post(move |body: axum::body::Bytes| {
+                let (client, wechat, mut conn) = (client.clone(), wechat.clone(), login_conn.clone());
+                let record = record.clone();
+                async move {
+                    let claim = format!("floor:claim:{}", String::from_utf8_lossy(&body));
+                    let options = redis::SetOptions::default()
+                        .conditional_set(redis::ExistenceCheck::NX)
+                        .with_expiration(redis::SetExpiry::PX(300_000));
+                    let _: Option<String> = conn.set_options(&claim, "floor", options).await.ok().flatten();
+                    let url = format!("{wechat}/sns/jscode2session?appid=a&secret=s&js_code=c&grant_type=authorization_code");
+                    let answer = client.get(url).send().await.ok();
+                    let _ = match answer { Some(a) => a.bytes().await.ok(), None => None };
+                    let options = redis::SetOptions::default().with_expiration(redis::SetExpiry::PX(7_200_000));
+                    let session = format!("floor:session:{}", String::from_utf8_lossy(&body));
+                    let _: Option<()> = conn.set_options(&session, record, options).await.ok();
+                    Json(json!({"token": "fixed-token-fixed-token-fixed-token-fixed00", "expires_in": 7200}))
+                }
+            }),
+        )
+        .route(
+            "/fixed",
+            get(move || {
+                let mut conn = conn.clone();
+                async move {
+                    let _: Option<String> = conn.get("floor:session").await.ok().flatten();
+                    Json(json!({"openid": "oFIGURES"}))
+                }
+            }),
+        ))
+}
+
 /// Logins per second and extractor requests per second through a service, each against the
-/// baseline, in five interleaved rounds (the machine's load drifts); prints the medians.
+/// baseline (and the Redis floor, when there is one), in five interleaved rounds (the
+/// machine's load drifts); prints the medians.
 async fn measure(
     label: &str,
     builder: LoginServiceBuilder,
     baseline: &str,
+    floor: Option<&str>,
     run: Duration,
     clients: usize,
 ) -> Result<(), Error> {
@@ -118,31 +180,64 @@ async fn measure(
     let token: serde_json::Value = serde_json::from_str(&body)?;
     let auth = format!("Bearer {}", token["token"].as_str().ok_or("no token")?);
     let (mut logins, mut routes) = (Vec::new(), Vec::new());
+    let (mut login_floors, mut route_floors) = (Vec::new(), Vec::new());
     for _ in 0..5 {
         let ours = rate(run, clients, login_load(&base)).await?;
         let theirs = rate(run, clients, login_load(baseline)).await?;
-        logins.push((ours / theirs, ours, theirs));
+        logins.push((ours, theirs));
+        if let Some(floor) = floor {
+            let floor = rate(run, clients, login_load(floor)).await?;
+            login_floors.push((floor, theirs));
+        }
         let ours = rate(run, clients, get_load(&base, "/me", Some(auth.clone()))).await?;
         let theirs = rate(run, clients, get_load(baseline, "/fixed", None)).await?;
-        routes.push((ours / theirs, ours, theirs));
+        routes.push((ours, theirs));
+        if let Some(floor) = floor {
+            let floor = rate(run, clients, get_load(floor, "/fixed", None)).await?;
+            route_floors.push((floor, theirs));
+        }
     }
-    let (ratio, ours, theirs) = median(logins);
-    println!(
-        "{label}: logins/s {ours:.0} vs two-round-trip fixed JSON {theirs:.0}: {:.0}%",
-        100.0 * ratio
+    report(label, "logins/s", "two-round-trip fixed JSON", logins);
+    report(
+        "redis floor",
+        "logins/s (claim + session SET)",
+        "the same",
+        login_floors,
     );
-    let (ratio, ours, theirs) = median(routes);
-    println!(
-        "{label}: WxSession route/s {ours:.0} vs fixed-JSON route {theirs:.0}: {:.0}%",
-        100.0 * ratio
+    report(label, "WxSession route/s", "fixed-JSON route", routes);
+    report(
+        "redis floor",
+        "GET route/s",
+        "fixed-JSON route",
+        route_floors,
     );
     Ok(())
 }
 
-/// The round with the median ratio.
-fn median(mut rounds: Vec<(f64, f64, f64)>) -> (f64, f64, f64) {
-    rounds.sort_by(|a, b| a.0.total_cmp(&b.0));
-    rounds[rounds.len() / 2]
+/// Prints the median round of a figure, by throughput, and the median ratio of CPU per
+/// request (nothing when it was not measured).
+fn report(label: &str, what: &str, against: &str, mut rounds: Vec<(Rate, Rate)>) {
+    if rounds.is_empty() {
+        return;
+    }
+    let middle = rounds.len() / 2;
+    rounds.sort_by(|a, b| {
+        let ratio = |(ours, theirs): &(Rate, Rate)| ours.per_second / theirs.per_second;
+        ratio(a).total_cmp(&ratio(b))
+    });
+    let (ours, theirs) = rounds[middle];
+    let ratio = 100.0 * ours.per_second / theirs.per_second;
+    rounds.sort_by(|a, b| (a.1.cpu_us / a.0.cpu_us).total_cmp(&(b.1.cpu_us / b.0.cpu_us)));
+    let (cpu_ours, cpu_theirs) = rounds[middle];
+    println!(
+        "{label}: {what} {:.0} vs {against} {:.0}: {ratio:.0}% \
+         (CPU per request {:.0} us vs {:.0} us: {:.0}%)",
+        ours.per_second,
+        theirs.per_second,
+        cpu_ours.cpu_us,
+        cpu_theirs.cpu_us,
+        100.0 * cpu_theirs.cpu_us / cpu_ours.cpu_us,
+    );
 }
 
 fn config(wechat: &str) -> ServerConfig {
@@ -210,14 +305,14 @@ fn get_load(
 /// Numbers requests across every run, so that no login code is ever used twice.
 static NEXT: AtomicU64 = AtomicU64::new(0);
 
-/// Successful requests per second, `clients` at a time, for `run`.
-/// Successful requests per second; a failed one is an error, since a figure that counts
+/// Successful requests per second, `clients` at a time, for `run`; a failed one is an error, since a figure that counts
 /// failures as fast answers would flatter (or a full store would silently zero) the result.
-async fn rate<F>(run: Duration, clients: usize, request: F) -> Result<f64, Error>
+async fn rate<F>(run: Duration, clients: usize, request: F) -> Result<Rate, Error>
 where
     F: Fn(reqwest::Client, u64) -> reqwest::RequestBuilder + Clone + Send + 'static,
 {
     let (done, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let cpu_before = cpu_seconds();
     let start = Instant::now();
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
@@ -243,7 +338,52 @@ where
     if failed > 0 {
         return Err(format!("{failed} requests failed").into());
     }
-    Ok(done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64())
+    let done = done.load(Ordering::Relaxed) as f64;
+    let per_second = done / start.elapsed().as_secs_f64();
+    let cpu_us = (cpu_seconds() - cpu_before) * 1e6 / done.max(1.0);
+    Ok(Rate { per_second, cpu_us })
+}
+
+/// A figure's measurement: requests per second, and the CPU time (of this process and of
+/// `redis-server`, client included) each took. On a machine whose cores are busy with other
+/// work, throughput follows the share of CPU the scheduler gives, which drifts by the second;
+/// CPU per request does not, so it is the steadier comparison.
+#[derive(Clone, Copy)]
+struct Rate {
+    per_second: f64,
+    cpu_us: f64,
+}
+
+/// The `redis-server` the figures started, whose CPU time counts with ours.
+static REDIS_PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+
+/// User and system CPU seconds so far of this process and of the figures' `redis-server`
+/// (Linux `/proc`, 100 ticks a second; elsewhere 0, and the CPU columns say nothing).
+fn cpu_seconds() -> f64 {
+    let ours = process_cpu("self");
+    let redis = REDIS_PID
+        .get()
+        .map_or(0.0, |pid| process_cpu(&pid.to_string()));
+    ours + redis
+}
+
+fn process_cpu(pid: &str) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // The fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn http() -> reqwest::Client {

@@ -5,8 +5,8 @@
 //! and the user a failed login. The coordinator joins duplicates within one process; this
 //! joins them across processes:
 //!
-//! 1. **Claim** the code: `SET <prefix>code:claim:<hash> <replica> NX PX <code life>`, atomic
-//!    with "or it is already mine" (a replica's own retry). The hash is the SHA-256 of the
+//! 1. **Claim** the code: `SET <prefix>code:claim:<hash> <replica> NX PX <code life>`; when it
+//!    is taken already, a `GET` tells whether it is this replica's (its own retry) or another's. The hash is the SHA-256 of the
 //!    code2Session request, so neither the code nor the secret is in Redis. The claim lives as
 //!    long as the code can (5 minutes from its first sight in the cluster).
 //! 2. The **winner** calls WeChat. An answer that settles the code (a session, or a refusal
@@ -43,15 +43,8 @@ use crate::wechat_http::WeChatHttp;
 /// The longest a code can be used: WeChat's five minutes.
 const CODE_LIFE_MS: u64 = 5 * 60 * 1000;
 
-/// Claim (1), or confirm that the claim is already ours (2), or not (0).
-const CLAIM: &str = r"
-local v = redis.call('GET', KEYS[1])
-if v == ARGV[1] then return 2 end
-if v then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1";
-
-/// Publish the answer for the claim's remaining life, in one round trip.
+/// Publish the answer for the claim's remaining life, in one round trip (for a claim this
+/// replica did not just take; a fresh claim's remaining life is known without asking).
 const PUBLISH: &str = r"
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl <= 0 then ttl = 1000 end
@@ -66,8 +59,8 @@ return 0";
 /// Who holds a code's claim after trying to take it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Claimed {
-    /// This call took it.
-    Now,
+    /// This call took it, at this instant (or later: the instant is taken before the command).
+    Now(tokio::time::Instant),
     /// This replica held it already (its own retry).
     Already,
     /// Another replica holds it.
@@ -115,14 +108,16 @@ impl CodeJoin {
                 Ok(claimed) => claimed,
                 Err(error) => return Err(redis_down(&error)),
             };
-            if claimed == Claimed::Now {
-                return self.win(http, request, limit, &claim, &answer).await;
+            if let Claimed::Now(at) = claimed {
+                return self
+                    .win(http, request, limit, &claim, &answer, Some(at))
+                    .await;
             }
             // Ours already (this replica's retry) or another's: an answer may be published.
             match self.published(&answer).await {
                 Ok(Some(response)) => return Ok(response),
                 Ok(None) if claimed == Claimed::Already => {
-                    return self.win(http, request, limit, &claim, &answer).await;
+                    return self.win(http, request, limit, &claim, &answer, None).await;
                 }
                 Ok(None) => {}
                 Err(error) => return Err(redis_down(&error)),
@@ -135,18 +130,24 @@ impl CodeJoin {
         }
     }
 
+    /// Two plain commands at most, no script: `SET NX` (the common case, a code's first sight,
+    /// ends here) and, when the code is claimed already, `GET` to learn by whom. A claim
+    /// released between the two reads as another's: the caller polls and claims again.
     async fn claim(&self, claim: &str) -> Result<Claimed, redis::RedisError> {
         let mut conn = self.redis.conn();
-        let won: i64 = Script::new(CLAIM)
-            .key(claim)
-            .arg(&self.replica)
-            .arg(CODE_LIFE_MS)
-            .invoke_async(&mut conn)
-            .await?;
-        Ok(match won {
-            1 => Claimed::Now,
-            2 => Claimed::Already,
-            _ => Claimed::ByAnother,
+        let at = tokio::time::Instant::now();
+        let options = redis::SetOptions::default()
+            .conditional_set(redis::ExistenceCheck::NX)
+            .with_expiration(redis::SetExpiry::PX(CODE_LIFE_MS));
+        let taken: Option<String> = conn.set_options(claim, &self.replica, options).await?;
+        if taken.is_some() {
+            return Ok(Claimed::Now(at));
+        }
+        let holder: Option<String> = conn.get(claim).await?;
+        Ok(if holder.as_deref() == Some(self.replica.as_str()) {
+            Claimed::Already
+        } else {
+            Claimed::ByAnother
         })
     }
 
@@ -168,6 +169,7 @@ impl CodeJoin {
         limit: Duration,
         claim: &str,
         answer: &str,
+        claimed_at: Option<tokio::time::Instant>,
     ) -> Result<HttpResponse, TransportFailure> {
         let result = http.send(request, limit).await;
         match &result {
@@ -178,7 +180,8 @@ impl CodeJoin {
                 let (join, response) = (self.clone(), response.clone());
                 let (claim, answer) = (claim.to_owned(), answer.to_owned());
                 tokio::spawn(async move {
-                    if let Err(error) = join.publish(&claim, &answer, &response).await {
+                    let published = join.publish(&claim, &answer, &response, claimed_at);
+                    if let Err(error) = published.await {
                         warn!(%error, "redis unavailable: the code's answer was not shared");
                     }
                 });
@@ -192,11 +195,15 @@ impl CodeJoin {
         result
     }
 
+    /// Publishes the answer until the claim ends: a claim taken at `claimed_at` ends the
+    /// code's life after it, so a plain `SET PX` does; an older claim (this replica's retry)
+    /// is asked for its remaining life by the script.
     async fn publish(
         &self,
         claim: &str,
         answer: &str,
         response: &HttpResponse,
+        claimed_at: Option<tokio::time::Instant>,
     ) -> Result<(), redis::RedisError> {
         let Ok(json) = serde_json::to_vec(response) else {
             return Ok(());
@@ -205,6 +212,15 @@ impl CodeJoin {
             return Ok(());
         };
         let mut conn = self.redis.conn();
+        if let Some(at) = claimed_at {
+            let elapsed = u64::try_from(at.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let left = CODE_LIFE_MS.saturating_sub(elapsed);
+            if left == 0 {
+                return Ok(()); // the code is dead: nobody can bring it any more
+            }
+            let options = redis::SetOptions::default().with_expiration(redis::SetExpiry::PX(left));
+            return conn.set_options::<_, _, ()>(answer, sealed, options).await;
+        }
         Script::new(PUBLISH)
             .key(claim)
             .key(answer)

@@ -167,3 +167,48 @@ async fn with_redis_down_a_code_is_kept_unsent_and_exchanged_once_redis_is_back(
     assert!(retried.is_ok(), "{retried:?}");
     assert_eq!(wechat.calls(&code), 1);
 }
+
+#[tokio::test]
+async fn a_published_answer_lives_no_longer_than_its_claim() {
+    let redis = RedisServer::start().await;
+    let wechat = FakeWeChat::start().await;
+    let servers = replicas(&redis, &wechat, 1).await;
+    let (status, body) = login(&servers[0].base_url, &fresh_code()).await;
+    assert_eq!(status, 200, "{body}");
+    let client = redis::Client::open(redis.url()).expect("url");
+    let conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("conn");
+    // The answer is published beside the reply: it may land just after it.
+    support::eventually("the answer is published", || {
+        let mut conn = conn.clone();
+        async move {
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg("wxlogin:code:answer:*")
+                .query_async(&mut conn)
+                .await
+                .expect("keys");
+            keys.len() == 1
+        }
+    })
+    .await;
+    let mut conn = conn.clone();
+    let ttl = |key: String| redis::cmd("PTTL").arg(key).to_owned();
+    let answer: Vec<String> = redis::cmd("KEYS")
+        .arg("wxlogin:code:answer:*")
+        .query_async(&mut conn)
+        .await
+        .expect("keys");
+    let claim = answer[0].replace(":answer:", ":claim:");
+    // The claim's life read first: an answer that ends no later reads no longer after it.
+    let claim_ms: i64 = ttl(claim).query_async(&mut conn).await.expect("pttl");
+    let answer_ms: i64 = ttl(answer[0].clone())
+        .query_async(&mut conn)
+        .await
+        .expect("pttl");
+    assert!(
+        0 < answer_ms && answer_ms <= claim_ms && claim_ms <= 300_000,
+        "answer {answer_ms} ms, claim {claim_ms} ms"
+    );
+}
