@@ -39,10 +39,15 @@ pub(crate) fn percent_encode(text: &str) -> String {
     out
 }
 
+/// RFC 3986's unreserved bytes: the ones percent-encoding leaves as they are.
+pub(crate) fn is_unreserved(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
+}
+
 fn push_percent_encoded(out: &mut String, text: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+        if is_unreserved(byte) {
             out.push(char::from(byte));
         } else {
             out.push('%');
