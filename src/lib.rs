@@ -109,6 +109,7 @@ mod rng;
 pub mod secret;
 pub mod server;
 mod time_util;
+mod waiters;
 pub mod wire;
 
 /// Internals this workspace's own tests, benches, fuzz harnesses and demo drive directly
@@ -127,6 +128,7 @@ pub mod test_support {
 
 pub use handled::Handled;
 pub use ids::{EffectId, MAX_SAFE_INTEGER, RequestId, WaiterId};
+pub use waiters::Waiters;
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
