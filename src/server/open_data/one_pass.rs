@@ -40,6 +40,17 @@ pub(super) fn read<T: DeserializeOwned>(text: &str) -> Option<(T, Watermark)> {
     }
 }
 
+/// A wrapper that reads whatever it is asked for through its `deserialize_any`.
+macro_rules! forward_everything_to_any {
+    () => {
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+            identifier ignored_any
+        }
+    };
+}
+
 /// What the top-level object held under `watermark`.
 #[derive(Default)]
 struct Seen {
@@ -61,11 +72,7 @@ impl<'de> Deserializer<'de> for Top<'_, 'de> {
         self.de.deserialize_map(TopVisitor { visitor, seen })
     }
 
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
-        identifier ignored_any
-    }
+    forward_everything_to_any!();
 }
 
 struct TopVisitor<'a, V> {
@@ -157,11 +164,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDe<'_, D> {
         })
     }
 
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
-        identifier ignored_any
-    }
+    forward_everything_to_any!();
 }
 
 struct KeyVisitor<'a, V> {
