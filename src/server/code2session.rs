@@ -250,7 +250,9 @@ mod fast {
         if response.status != 200 || admit(response).is_err() {
             return None;
         }
-        let mut de = serde_json::Deserializer::from_slice(&response.body);
+        // Checked as UTF-8 once, not string by string (a body that is not goes the general way).
+        let text = std::str::from_utf8(&response.body).ok()?;
+        let mut de = serde_json::Deserializer::from_str(text);
         let fields = de.deserialize_map(Fields::default()).ok()?;
         de.end().ok()?;
         match fields {
