@@ -97,7 +97,7 @@
 //! | feature | adds | dependencies |
 //! |---|---|---|
 //! | (default) | client machine; server login (code2Session, coordinator, sessions, error codes), access token cache, phone number API; wire contract, secrets, HTTP values | `serde`, `serde_json`, `thiserror`, `time` |
-//! | `crypto` | `server::open_data` (strict decryption, the rawData signature) and `server::session_key` (checkSessionKey / resetUserSessionKey signing) | RustCrypto `aes`, `cbc`, `sha1`, `sha2`, `hmac`; `base64`, `subtle`, `zeroize` |
+//! | `crypto` | `server::open_data` (strict decryption, the rawData signature) and `server::session_key` (checkSessionKey / resetUserSessionKey signing) | RustCrypto `aes`, `cbc`, `sha1`, `sha2`, `hmac`; `subtle`, `zeroize` |
 
 pub mod backoff;
 pub mod client;
@@ -109,6 +109,7 @@ mod rng;
 pub mod secret;
 pub mod server;
 mod time_util;
+mod waiters;
 pub mod wire;
 
 /// Internals this workspace's own tests, benches, fuzz harnesses and demo drive directly
@@ -127,6 +128,7 @@ pub mod test_support {
 
 pub use handled::Handled;
 pub use ids::{EffectId, MAX_SAFE_INTEGER, RequestId, WaiterId};
+pub use waiters::Waiters;
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -25,15 +26,17 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 macro_rules! secret_type {
     ($(#[$doc:meta])* $name:ident) => {
+        secret_type!($(#[$doc])* $name: String);
+    };
+    ($(#[$doc:meta])* $name:ident: $inner:ty) => {
         $(#[$doc])*
-        #[derive(Clone, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(String);
+        #[derive(Clone)]
+        pub struct $name($inner);
 
         impl $name {
             /// Wraps a secret value.
             pub fn new(value: impl Into<String>) -> Self {
-                Self(value.into())
+                Self(<$inner>::from(value.into()))
             }
 
             /// Returns the secret text.
@@ -59,6 +62,26 @@ macro_rules! secret_type {
         }
 
         impl Eq for $name {}
+
+        /// A JSON string, read straight into the secret (one allocation).
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct Text;
+                impl serde::de::Visitor<'_> for Text {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<$name, E> {
+                        Ok($name(<$inner>::from(text)))
+                    }
+                    fn visit_string<E: serde::de::Error>(self, text: String) -> Result<$name, E> {
+                        Ok($name(<$inner>::from(text)))
+                    }
+                }
+                d.deserialize_string(Text)
+            }
+        }
 
         impl Hash for $name {
             fn hash<H: Hasher>(&self, state: &mut H) {
@@ -87,7 +110,10 @@ secret_type!(
 );
 secret_type!(
     /// The developer server's own session token, the only credential the client ever holds.
-    SessionToken
+    ///
+    /// Its text is shared: a clone (a session handed to a waiter, a record written) costs a
+    /// reference count, not an allocation.
+    SessionToken: Arc<str>
 );
 secret_type!(
     /// WeChat's `session_key` (its base64 text). It never leaves the developer server: the type
@@ -115,25 +141,32 @@ impl SessionToken {
     /// Builds a token from 32 random bytes the caller drew (the crate never draws randomness),
     /// as 43 characters of unpadded base64url.
     pub fn from_random_bytes(bytes: [u8; 32]) -> Self {
-        Self(base64url_unpadded(&bytes))
+        let mut text = [0u8; 43];
+        let len = base64url_unpadded(&bytes, &mut text);
+        // Every byte written is from the base64url alphabet, which is ASCII.
+        let text = std::str::from_utf8(&text[..len]).expect("base64url is ASCII");
+        Self(Arc::from(text))
     }
 }
 
-fn base64url_unpadded(bytes: &[u8]) -> String {
+/// Writes `bytes` as unpadded base64url into `out` (at least `ceil(4 * len / 3)` bytes long);
+/// returns the length written.
+fn base64url_unpadded(bytes: &[u8], out: &mut [u8]) -> usize {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    let mut symbols = out.iter_mut();
+    let mut len = 0;
     for chunk in bytes.chunks(3) {
         let n = chunk
             .iter()
             .enumerate()
             .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
         // A chunk of k bytes carries k + 1 six-bit symbols.
-        for i in 0..=chunk.len() {
-            let index = (n >> (18 - 6 * i)) & 0x3f;
-            out.push(char::from(ALPHABET[index as usize]));
+        for (i, symbol) in (0..=chunk.len()).zip(&mut symbols) {
+            *symbol = ALPHABET[((n >> (18 - 6 * i)) & 0x3f) as usize];
+            len += 1;
         }
     }
-    out
+    len
 }
 
 #[cfg(test)]
@@ -165,8 +198,13 @@ mod tests {
         let zeros = SessionToken::from_random_bytes([0; 32]);
         assert_eq!(zeros.expose_secret(), "A".repeat(43));
         // RFC 4648 test vector, checked through the helper.
-        assert_eq!(base64url_unpadded(b"foobar"), "Zm9vYmFy");
-        assert_eq!(base64url_unpadded(b"fo"), "Zm8");
+        let encode = |bytes: &[u8]| {
+            let mut out = [0u8; 8];
+            let len = base64url_unpadded(bytes, &mut out);
+            String::from_utf8(out[..len].to_vec()).unwrap()
+        };
+        assert_eq!(encode(b"foobar"), "Zm9vYmFy");
+        assert_eq!(encode(b"fo"), "Zm8");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What a [`LoginMachine`](super::LoginMachine) asks its driver to do.
 
-use crate::{EffectId, WaiterId};
+use crate::{EffectId, Waiters};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -93,8 +93,8 @@ pub enum Command {
     },
     /// Settle these waiters with one outcome. Each waiter appears in exactly one `Complete`.
     Complete {
-        /// The requests settled.
-        waiters: Vec<WaiterId>,
+        /// The requests settled (one held without an allocation).
+        waiters: Waiters,
         /// The session, or why there is none.
         #[serde(with = "crate::json_form::result")]
         outcome: Result<Session, LoginFailure>,

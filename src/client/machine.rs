@@ -1,7 +1,7 @@
 //! The [`LoginMachine`] shell: it numbers effects, tracks the one deadline, keeps the waiters
 //! and queues commands. Where the machine goes is decided in [`transition`](super::transition).
 
-use crate::{EffectId, WaiterId};
+use crate::{EffectId, WaiterId, Waiters};
 use std::collections::VecDeque;
 use std::mem;
 
@@ -244,12 +244,12 @@ impl LoginMachine {
         }
         match next.complete {
             Some(Completion::All(outcome)) if !self.waiters.is_empty() => {
-                let waiters = mem::take(&mut self.waiters);
+                let waiters = Waiters::from(mem::take(&mut self.waiters));
                 self.waiter_max = None;
                 self.queue.push_back(Command::Complete { waiters, outcome });
             }
             Some(Completion::One(waiter, outcome)) => {
-                let waiters = vec![waiter];
+                let waiters = Waiters::from(waiter);
                 self.queue.push_back(Command::Complete { waiters, outcome });
             }
             Some(Completion::All(_)) | None => {}

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::http::{HttpRequest, HttpResult};
 use crate::secret::{AccessToken, AppSecret, LoginCode, SessionKey};
-use crate::server::wechat_api::{ApiFailure, DEFAULT_BASE_URL, Url, parse_scrubbed};
+use crate::server::wechat_api::{ApiFailure, DEFAULT_BASE_URL, Scrub, Url, parse_scrubbed};
 
 /// Who asks WeChat: the mini program itself, or a third-party platform on its behalf.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,7 +139,11 @@ impl Code2SessionApi {
     pub fn parse(&self, result: &HttpResult) -> Result<WeChatSession, ApiFailure> {
         let fast = result.as_ref().ok().and_then(fast::parse);
         let session = match fast {
-            Some(session) => session,
+            Some(fast::Answer::Session(session)) => session,
+            Some(fast::Answer::Refused { errcode, errmsg }) => {
+                let scrub = Scrub::new([self.secret_text()]);
+                return Err(ApiFailure::WeChat(scrub.failure(errcode, &errmsg)));
+            }
             None => parse_scrubbed::<WeChatSession>(result, &[self.secret_text()])?,
         };
         checked(session)
@@ -207,17 +211,21 @@ fn is_user_id(id: &str) -> bool {
     (1..=MAX_USER_ID_BYTES).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
 }
 
-/// One pass over a success answer, straight into [`WeChatSession`], without the
+/// One pass over a success answer or a refusal, straight into [`WeChatSession`] or the
+/// errcode and errmsg, without the
 /// `Map<String, Value>` that [`wechat_api::parse`](crate::server::wechat_api::parse) builds (which made this parser 6.6 times
 /// serde_json's `IgnoredAny` floor; the map allocates a node per field and a string per key).
 ///
 /// It accepts only what the general path accepts and returns what it returns: a 200 JSON
 /// object, `errcode` absent, `null` or an integer equal to 0, `openid` and `session_key`
-/// non-empty strings, `unionid` absent, `null` or a string, every other value checked as
+/// non-empty strings, `unionid` absent, `null` or a string; or `errcode` another integer and
+/// `errmsg` absent, `null` or a string (borrowed from the body when it has no escapes), which
+/// the caller scrubs exactly as the general path does; every other value checked as
 /// strictly as `serde_json::Value` checks it (numbers in range, strings valid) and then
 /// dropped, and a repeated key's last value kept. Anything else, errors included, gives `None`
 /// and goes the general way, which decides and describes it.
 mod fast {
+    use std::borrow::Cow;
     use std::fmt;
 
     use serde::Deserializer as _;
@@ -228,51 +236,98 @@ mod fast {
     use crate::secret::SessionKey;
     use crate::server::wechat_api::admit;
 
-    pub(super) fn parse(response: &HttpResponse) -> Option<WeChatSession> {
+    /// What the fast path decided.
+    pub(super) enum Answer<'a> {
+        Session(WeChatSession),
+        /// A non-zero errcode, and the errmsg as WeChat wrote it (`""` when absent or null).
+        Refused {
+            errcode: i64,
+            errmsg: Cow<'a, str>,
+        },
+    }
+
+    pub(super) fn parse(response: &HttpResponse) -> Option<Answer<'_>> {
         if response.status != 200 || admit(response).is_err() {
             return None;
         }
-        let mut de = serde_json::Deserializer::from_slice(&response.body);
+        // Checked as UTF-8 once, not string by string (a body that is not goes the general way).
+        let text = std::str::from_utf8(&response.body).ok()?;
+        let mut de = serde_json::Deserializer::from_str(text);
         let fields = de.deserialize_map(Fields::default()).ok()?;
         de.end().ok()?;
         match fields {
+            Fields {
+                errcode: Some(Some(errcode)),
+                errmsg,
+                ..
+            } if errcode != 0 => Some(Answer::Refused {
+                errcode,
+                errmsg: errmsg.flatten().map_or(Cow::Borrowed(""), |t| t.0),
+            }),
             Fields {
                 openid: Some(openid),
                 session_key: Some(session_key),
                 unionid,
                 errcode: None | Some(None) | Some(Some(0)),
-            } if !openid.is_empty() && !session_key.is_empty() => Some(WeChatSession {
-                openid,
-                session_key: SessionKey::new(session_key),
-                unionid: unionid.flatten(),
-            }),
+                ..
+            } if !openid.is_empty() && !session_key.is_empty() => {
+                Some(Answer::Session(WeChatSession {
+                    openid,
+                    session_key: SessionKey::new(session_key),
+                    unionid: unionid.flatten(),
+                }))
+            }
             _ => None,
         }
     }
 
     /// The fields seen; the last value of a repeated key wins, as in a `Map`.
     #[derive(Default)]
-    struct Fields {
+    struct Fields<'de> {
         openid: Option<String>,
         session_key: Option<String>,
         unionid: Option<Option<String>>,
         errcode: Option<Option<i64>>,
+        errmsg: Option<Option<Text<'de>>>,
     }
 
-    impl<'de> Visitor<'de> for Fields {
-        type Value = Fields;
+    /// A string, borrowed from the body when it has no escapes.
+    struct Text<'de>(Cow<'de, str>);
+
+    impl<'de> de::Deserialize<'de> for Text<'de> {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct TextVisitor;
+            impl<'de> Visitor<'de> for TextVisitor {
+                type Value = Text<'de>;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Text<'de>, E> {
+                    Ok(Text(Cow::Borrowed(text)))
+                }
+                fn visit_str<E: de::Error>(self, text: &str) -> Result<Text<'de>, E> {
+                    Ok(Text(Cow::Owned(text.to_owned())))
+                }
+            }
+            d.deserialize_str(TextVisitor)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Fields<'de> {
+        type Value = Fields<'de>;
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a code2Session answer")
         }
 
-        fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Fields, A::Error> {
+        fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Fields<'de>, A::Error> {
             while let Some(key) = map.next_key::<Key>()? {
                 match key {
                     Key::Openid => self.openid = Some(map.next_value()?),
                     Key::Session => self.session_key = Some(map.next_value()?),
                     Key::Unionid => self.unionid = Some(map.next_value()?),
                     Key::Errcode => self.errcode = Some(map.next_value()?),
+                    Key::Errmsg => self.errmsg = Some(map.next_value()?),
                     Key::Other => map.next_value_seed(Checked)?,
                 }
             }
@@ -285,6 +340,7 @@ mod fast {
         Session,
         Unionid,
         Errcode,
+        Errmsg,
         Other,
     }
 
@@ -302,6 +358,7 @@ mod fast {
                         "session_key" => Key::Session,
                         "unionid" => Key::Unionid,
                         "errcode" => Key::Errcode,
+                        "errmsg" => Key::Errmsg,
                         _ => Key::Other,
                     })
                 }
@@ -400,6 +457,13 @@ mod tests {
 
     /// The general path, as it was before the fast one: the reference the fast path must agree
     /// with whenever it answers.
+    fn fast_session(response: &HttpResponse) -> Option<WeChatSession> {
+        match fast::parse(response)? {
+            fast::Answer::Session(session) => Some(session),
+            fast::Answer::Refused { .. } => None,
+        }
+    }
+
     fn general(response: &HttpResponse) -> Option<WeChatSession> {
         let session: WeChatSession =
             crate::server::wechat_api::parse(&Ok(response.clone())).ok()?;
@@ -411,10 +475,16 @@ mod tests {
     fn fast_path_takes_real_answers() {
         let body = br#"{"session_key":"tiihtNczf5v6AKRyjwEUhQ==","openid":"oGZ","unionid":"ocM"}"#;
         let response = HttpResponse::json(200, body.to_vec());
-        let session = fast::parse(&response).expect("a plain success takes the fast path");
+        let session = fast_session(&response).expect("a plain success takes the fast path");
         assert_eq!(Some(session), general(&response));
         let with_errcode = br#"{"errcode":0,"errmsg":"ok","openid":"o","session_key":"k"}"#;
-        assert!(fast::parse(&HttpResponse::json(200, with_errcode.to_vec())).is_some());
+        assert!(fast_session(&HttpResponse::json(200, with_errcode.to_vec())).is_some());
+        let refusal = br#"{"errcode":40029,"errmsg":"invalid code, rid: 6502a6f1-1f2e3d4c"}"#;
+        let refusal = HttpResponse::json(200, refusal.to_vec());
+        assert!(matches!(
+            fast::parse(&refusal),
+            Some(fast::Answer::Refused { errcode: 40029, .. })
+        ));
     }
 
     #[test]
@@ -424,14 +494,13 @@ mod tests {
             br#"{"openid":"o","session_key":"k","x":1e400}"#,
             br#"{"openid":"o","session_key":"k","x":"\ud800"}"#,
             br#"{"openid":"o","session_key":"k","errcode":0.0}"#,
-            br#"{"openid":"o","session_key":"k","errcode":-1}"#,
             br#"{"openid":"","session_key":"k"}"#,
             br#"{"openid":5,"openid":"o","session_key":"k"}"#,
             b"{\"openid\":\"o\",\"session_key\":\"k\",\"x\":\"\xff\"}",
             br#"{"openid":"o","session_key":"k"} x"#,
         ] {
             let response = HttpResponse::json(200, body.to_vec());
-            let fast = fast::parse(&response);
+            let fast = fast_session(&response);
             assert!(fast.is_none() || fast == general(&response), "{body:?}");
         }
         let deep = format!(
@@ -439,24 +508,23 @@ mod tests {
             "[".repeat(200),
             "]".repeat(200)
         );
-        assert_eq!(
-            fast::parse(&HttpResponse::json(200, deep.into_bytes())),
-            None
-        );
+        assert!(fast::parse(&HttpResponse::json(200, deep.into_bytes())).is_none());
     }
 
     proptest::proptest! {
-        /// Whenever the fast path answers, the general path gives the same session.
+        /// Whatever the fast path decides, the general path decides the same: a session, a
+        /// refusal scrubbed alike, or an error.
         #[test]
         fn fast_path_agrees_with_the_general_path(
-            fields in proptest::collection::vec((0usize..6, 0usize..12), 0..7),
+            fields in proptest::collection::vec((0usize..6, 0usize..14), 0..7),
             status in proptest::sample::select(vec![200u16, 500]),
         ) {
             const KEYS: [&str; 6] =
                 ["openid", "session_key", "unionid", "errcode", "errmsg", "open\\u0069d"];
-            const VALUES: [&str; 12] = [
+            const VALUES: [&str; 14] = [
                 r#""o""#, r#""k""#, r#""""#, "0", "-1", "0.0", "null", "1e400", r#""\ud800""#,
-                r#"{"a":[1,{"b":null}]}"#, "18446744073709551615", r#""é\n""#,
+                r#"{"a":[1,{"b":null}]}"#, "18446744073709551615", r#""é\n""#, "40029",
+                r#""bad S3 secret=x, rid: 6502a6f1-1f2e3d4c""#,
             ];
             let body = format!(
                 "{{{}}}",
@@ -466,10 +534,11 @@ mod tests {
                     .collect::<Vec<_>>()
                     .join(",")
             );
-            let response = HttpResponse::json(status, body.into_bytes());
-            if let Some(session) = fast::parse(&response) {
-                proptest::prop_assert_eq!(Some(session), general(&response));
-            }
+            let result = Ok(HttpResponse::json(status, body.into_bytes()));
+            let api = Code2SessionApi::new("wx", AppSecret::new("S3"));
+            let general = parse_scrubbed::<WeChatSession>(&result, &[api.secret_text()])
+                .and_then(checked);
+            proptest::prop_assert_eq!(api.parse(&result), general);
         }
     }
 

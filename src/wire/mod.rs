@@ -203,6 +203,18 @@ pub fn decode_login_request(body: &[u8]) -> Result<LoginCode, WireFailure> {
     Ok(LoginCode::new(code))
 }
 
+/// The bytes a login code may hold (one lookup per byte, not four comparisons).
+const CODE_BYTES: [bool; 256] = {
+    let mut allowed = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        allowed[b] = byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_';
+        b += 1;
+    }
+    allowed
+};
+
 /// Checks that a login code has a sane length and charset: 1 to [`MAX_CODE_LEN`] characters of
 /// ASCII letters, digits, `-` and `_`.
 pub fn validate_code(code: &str) -> Result<(), WireFailure> {
@@ -212,10 +224,7 @@ pub fn validate_code(code: &str) -> Result<(), WireFailure> {
     if code.len() > MAX_CODE_LEN {
         return Err(WireFailure::InvalidCode { reason: "too long" });
     }
-    if !code
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if !code.bytes().all(|b| CODE_BYTES[usize::from(b)]) {
         return Err(WireFailure::InvalidCode {
             reason: "unexpected character",
         });
@@ -273,9 +282,21 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<
             max: MAX_BODY_BYTES,
         });
     }
-    serde_json::from_slice(body).map_err(|e| WireFailure::Malformed {
+    from_json_bytes(body).map_err(|e| WireFailure::Malformed {
         detail: json_error_summary(&e),
     })
+}
+
+/// `serde_json::from_slice`, with the body checked as UTF-8 once, up front, rather than string
+/// by string: the same value or the same error (a body that is not UTF-8 goes to `from_slice`,
+/// which describes it).
+pub(crate) fn from_json_bytes<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+) -> serde_json::Result<T> {
+    match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    }
 }
 
 /// Describes a serde_json error by category and position only. serde_json's own message quotes

@@ -49,15 +49,15 @@
 //! ```
 
 mod error;
+mod one_pass;
 mod options;
 mod payload;
 mod signature;
+mod strict_base64;
 
 use std::borrow::Cow;
 
 use aes::cipher::{BlockModeDecrypt, KeyIvInit};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
@@ -128,15 +128,14 @@ pub fn decrypt<T: DeserializeOwned>(
         });
     }
     let data = repair(encrypted_data, options);
-    // Decrypted in place: this one buffer holds the plaintext, and is wiped on drop.
-    let mut buffer =
-        Zeroizing::new(
-            STANDARD
-                .decode(data.as_bytes())
-                .map_err(|_| OpenDataFailure::Base64 {
-                    contains_space: data.contains(' '),
-                })?,
-        );
+    let base64_failure = || OpenDataFailure::Base64 {
+        contains_space: data.contains(' '),
+    };
+    // Decoded into a buffer of exactly the ciphertext's size and decrypted in place: this one
+    // buffer holds the plaintext, and is wiped on drop.
+    let len = strict_base64::decoded_len(data.as_bytes()).ok_or_else(base64_failure)?;
+    let mut buffer = Zeroizing::new(vec![0u8; len]);
+    strict_base64::decode_into(data.as_bytes(), &mut buffer).map_err(|()| base64_failure())?;
 
     let len = buffer.len();
     if len == 0 || len % BLOCK != 0 {
@@ -153,6 +152,12 @@ pub fn decrypt<T: DeserializeOwned>(
 
     let plaintext = unpad(&buffer).map_err(OpenDataFailure::Padding)?;
     let text = std::str::from_utf8(plaintext).map_err(|_| OpenDataFailure::NotUtf8)?;
+    if let Some((data, watermark)) = one_pass::read::<T>(text) {
+        check_watermark(&watermark, app_id, options)?;
+        return Ok(Decrypted { data, watermark });
+    }
+    // Anything the one pass does not take as a plain success: through a `Value`, which
+    // decides which check fails.
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| OpenDataFailure::NotJson {
             detail: crate::wire::json_error_summary(&e),
@@ -166,6 +171,20 @@ pub fn decrypt<T: DeserializeOwned>(
         }
         Some(_) => return Err(OpenDataFailure::InvalidWatermark),
     };
+    check_watermark(&watermark, app_id, options)?;
+
+    let data = T::deserialize(value).map_err(|e| OpenDataFailure::Payload {
+        detail: payload_error_category(&e),
+    })?;
+    Ok(Decrypted { data, watermark })
+}
+
+/// Checks 7 (the appid) and 8 (the age, if asked for) of [`decrypt`].
+fn check_watermark(
+    watermark: &Watermark,
+    app_id: &str,
+    options: &DecryptOptions,
+) -> Result<(), OpenDataFailure> {
     if watermark.app_id != app_id {
         return Err(OpenDataFailure::AppIdMismatch);
     }
@@ -174,11 +193,7 @@ pub fn decrypt<T: DeserializeOwned>(
             return Err(OpenDataFailure::StaleWatermark { max_age });
         }
     }
-
-    let data = T::deserialize(value).map_err(|e| OpenDataFailure::Payload {
-        detail: payload_error_category(&e),
-    })?;
-    Ok(Decrypted { data, watermark })
+    Ok(())
 }
 
 /// Applies the opt-in `+` repair; borrows when there is nothing to do.
@@ -196,18 +211,20 @@ fn decode_material(text: &str) -> Result<Zeroizing<[u8; BLOCK]>, MaterialFault> 
     if text.len() != TEXT_LEN {
         return Err(MaterialFault::TextLength { len: text.len() });
     }
-    // 24 base64 symbols decode to at most 18 bytes, so `OutputSliceTooSmall` cannot occur;
-    // every error here is bad base64.
-    let mut scratch = Zeroizing::new([0u8; 18]);
-    let len = STANDARD
-        .decode_slice(text.as_bytes(), &mut scratch[..])
-        .map_err(|_| MaterialFault::NotBase64)?;
+    let text = text.as_bytes();
+    let not_base64 = |()| MaterialFault::NotBase64;
+    let len = strict_base64::decoded_len(text).ok_or(MaterialFault::NotBase64)?;
     let mut out = Zeroizing::new([0u8; BLOCK]);
-    match scratch.get(..len) {
-        Some(decoded) if len == BLOCK => out.copy_from_slice(decoded),
-        _ => return Err(MaterialFault::DecodedLength { len }),
+    if len == BLOCK {
+        strict_base64::decode_into(text, &mut out[..]).map_err(not_base64)?;
+        return Ok(out);
     }
-    Ok(out)
+    // Valid base64 of the wrong size is told apart from invalid base64. 24 symbols decode to
+    // at most 18 bytes.
+    let mut scratch = Zeroizing::new([0u8; 18]);
+    let decoded = scratch.get_mut(..len).ok_or(MaterialFault::NotBase64)?;
+    strict_base64::decode_into(text, decoded).map_err(not_base64)?;
+    Err(MaterialFault::DecodedLength { len })
 }
 
 /// Strips strict PKCS#7 padding from a non-empty, block-aligned buffer.

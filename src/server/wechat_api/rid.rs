@@ -16,32 +16,64 @@ pub const MAX_RID_BYTES: usize = 64;
 /// Both need at least two groups and at most [`MAX_RID_BYTES`] bytes, and the marker must not
 /// end a longer word.
 pub(crate) fn extract_rid(errmsg: &str) -> Option<String> {
-    let after = |marker: &str| {
-        errmsg.match_indices(marker).find_map(|(at, _)| {
-            let word_before = errmsg[..at]
-                .bytes()
-                .next_back()
-                .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
-            (!word_before).then(|| errmsg[at + marker.len()..].trim_start_matches(' '))
-        })
+    let (rest, alnum) = match after(errmsg, "req_id:") {
+        Some(rest) => (rest, true),
+        None => (after(errmsg, "rid:")?, false),
     };
-    let hex = |c: char| c.is_ascii_hexdigit();
-    let alnum = |c: char| c.is_ascii_alphanumeric();
-    let (rest, group_char): (&str, &dyn Fn(char) -> bool) = match after("req_id:") {
-        Some(rest) => (rest, &alnum),
-        None => (after("rid:")?, &hex),
-    };
-    let end = rest
-        .find(|c: char| c.is_whitespace() || matches!(c, ']' | ',' | ';' | ')' | '"'))
-        .unwrap_or(rest.len());
-    let rid = &rest[..end];
-    let groups: Vec<&str> = rid.split('-').collect();
-    let shaped = rid.len() <= MAX_RID_BYTES
-        && groups.len() >= 2
-        && groups
-            .iter()
-            .all(|g| (1..=16).contains(&g.len()) && g.chars().all(group_char));
-    shaped.then(|| rid.to_owned())
+    let rid = &rest[..rid_end(rest)];
+    // Groups of 1 to 16 hex digits (or letters and digits) joined by dashes, at least two.
+    let group_len = 1..=16;
+    let (mut groups, mut len, mut shaped) = (1, 0, rid.len() <= MAX_RID_BYTES);
+    for byte in rid.bytes() {
+        if byte == b'-' {
+            shaped &= group_len.contains(&len);
+            (groups, len) = (groups + 1, 0);
+        } else {
+            shaped &= if alnum {
+                byte.is_ascii_alphanumeric()
+            } else {
+                byte.is_ascii_hexdigit()
+            };
+            len += 1;
+        }
+    }
+    (shaped && group_len.contains(&len) && groups >= 2).then(|| rid.to_owned())
+}
+
+/// Where the candidate rid ends: at whitespace or `]`, `,`, `;`, `)`, `"`. ASCII is decided
+/// byte by byte; from the first non-ASCII character on, character by character.
+fn rid_end(rest: &str) -> usize {
+    let ends = |c: char| c.is_whitespace() || matches!(c, ']' | ',' | ';' | ')' | '"');
+    match rest
+        .bytes()
+        .position(|b| !b.is_ascii() || ends(char::from(b)))
+    {
+        Some(at) if !rest.as_bytes()[at].is_ascii() => {
+            // A non-ASCII byte starts a character: `at` is a character boundary.
+            at + rest[at..].find(ends).unwrap_or(rest.len() - at)
+        }
+        Some(at) => at,
+        None => rest.len(),
+    }
+}
+
+/// The text after the first `marker` (a word and a colon) that does not end a longer word,
+/// spaces skipped. Found from the colons (a fast byte search), not with `str::match_indices`
+/// on the marker, whose substring searcher costs more than the short texts WeChat sends.
+fn after<'a>(errmsg: &'a str, marker: &str) -> Option<&'a str> {
+    let word = marker.strip_suffix(':')?.as_bytes();
+    let bytes = errmsg.as_bytes();
+    errmsg.match_indices(':').find_map(|(colon, _)| {
+        let at = colon.checked_sub(word.len())?;
+        if &bytes[at..colon] != word {
+            return None;
+        }
+        let word_before = at
+            .checked_sub(1)
+            .is_some_and(|i| bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_');
+        // The colon is ASCII, so the text after it starts at a character boundary.
+        (!word_before).then(|| errmsg[colon + 1..].trim_start_matches(' '))
+    })
 }
 
 /// Cuts `text` to at most `max` bytes, back to a character boundary.

@@ -39,16 +39,31 @@ pub(crate) fn percent_encode(text: &str) -> String {
     out
 }
 
+/// RFC 3986's unreserved bytes: the ones percent-encoding leaves as they are.
+pub(crate) fn is_unreserved(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
+}
+
 fn push_percent_encoded(out: &mut String, text: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    // Runs of unreserved bytes are copied whole; only the bytes between them are encoded.
+    let mut run_start = 0;
+    for (at, &byte) in text.as_bytes().iter().enumerate() {
+        if is_unreserved(byte) {
+            continue;
         }
+        // A run is unreserved ASCII that follows an encoded byte, never a continuation byte
+        // of a character: both of its ends are character boundaries, so `get` always finds it.
+        if let Some(run) = text.get(run_start..at) {
+            out.push_str(run);
+        }
+        out.push('%');
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        run_start = at + 1;
+    }
+    if let Some(run) = text.get(run_start..) {
+        out.push_str(run);
     }
 }
 
@@ -60,6 +75,17 @@ mod tests {
     fn percent_encoding() {
         assert_eq!(percent_encode("aZ09-._~"), "aZ09-._~");
         assert_eq!(percent_encode("a b&c=d+é"), "a%20b%26c%3Dd%2B%C3%A9");
+        // Byte by byte, as the runs must give it.
+        for text in ["", "é", "éa", "aé", "ab%", "% é~z€", "𝄞x𝄞"] {
+            let expected: String = text
+                .bytes()
+                .map(|b| match is_unreserved(b) {
+                    true => char::from(b).to_string(),
+                    false => format!("%{b:02X}"),
+                })
+                .collect();
+            assert_eq!(percent_encode(text), expected, "{text}");
+        }
     }
 
     #[test]

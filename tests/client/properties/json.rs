@@ -168,14 +168,14 @@ fn every_command_round_trips() {
         ),
         (
             Command::Complete {
-                waiters: vec![WaiterId(1), WaiterId(2)],
+                waiters: vec![WaiterId(1), WaiterId(2)].into(),
                 outcome: Ok(session()),
             },
             r#"{"type":"complete","waiters":[1,2],"outcome":{"ok":{"token":"tok","expiresAt":1700007200000}}}"#,
         ),
         (
             Command::Complete {
-                waiters: vec![WaiterId(3)],
+                waiters: WaiterId(3).into(),
                 outcome: Err(LoginFailure::LoggedOut),
             },
             r#"{"type":"complete","waiters":[3],"outcome":{"error":{"kind":"loggedOut"}}}"#,
@@ -242,7 +242,7 @@ fn every_failure_round_trips_in_camel_case() {
     ];
     for (failure, json) in cases {
         let command = Command::Complete {
-            waiters: vec![WaiterId(1)],
+            waiters: WaiterId(1).into(),
             outcome: Err(failure),
         };
         round_trip(
