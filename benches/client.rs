@@ -150,6 +150,14 @@ fn flows(c: &mut Criterion) {
         responses: vec![session_valid()],
     });
 
+    g.finish();
+}
+
+/// A verified session: served through `LoginRequested`, through the getter, and the floor.
+fn served(c: &mut Criterion) {
+    let mut g = c.benchmark_group("client");
+    let now = now();
+
     // A verified session served from memory: one request, one Complete.
     g.bench_function("served_from_memory", |b| {
         let mut m = ready_machine();
@@ -188,7 +196,13 @@ fn flows(c: &mut Criterion) {
         });
     });
 
-    // 1,000 requests join one cold flow and are completed by one Complete.
+    g.finish();
+}
+
+/// 1,000 requests join one cold flow and are completed by one Complete.
+fn joins(c: &mut Criterion) {
+    let mut g = c.benchmark_group("client");
+    let now = now();
     g.throughput(Throughput::Elements(1000));
     g.bench_function("join_1000_waiters", |b| {
         b.iter_batched(
@@ -372,5 +386,5 @@ fn pair(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, flows, parsers, pair);
+criterion_group!(benches, flows, served, joins, parsers, pair);
 criterion_main!(benches);

@@ -1,7 +1,6 @@
 //! The access-token cache: its rules, force refresh, sharing between processes, the token API's
 //! answers, redaction, the contract, the (state, event) table and the model-based test.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
-#![warn(clippy::too_many_lines)] // No function over 80 lines (clippy.toml).
 
 // The shared helpers this crate uses, from `tests/support/`.
 #[path = "../support/access_token_support/mod.rs"]

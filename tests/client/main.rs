@@ -1,7 +1,6 @@
 //! The client `LoginMachine`: one scenario per rule, the exhaustive table, properties, the wire
 //! form, the model-based test, and the client driven against the real server coordinator.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
-#![warn(clippy::too_many_lines)] // No function over 80 lines (clippy.toml).
 
 // The shared helpers this crate uses, from `tests/support/`.
 #[path = "../support/ledger/client.rs"]

@@ -2,7 +2,6 @@
 //! properties and redaction.
 #![cfg(feature = "crypto")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
-#![warn(clippy::too_many_lines)] // No function over 80 lines (clippy.toml).
 
 // The shared helpers this crate uses, from `tests/support/`.
 #[path = "../support/markers.rs"]

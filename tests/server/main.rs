@@ -1,7 +1,6 @@
 //! The developer server's side: code2Session, the login exchange and its coordinator, sessions,
 //! the contract with the client, redaction, phone numbers and session-key signatures.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failed test.
-#![warn(clippy::too_many_lines)] // No function over 80 lines (clippy.toml).
 
 // The shared helpers this crate uses, from `tests/support/`.
 #[path = "../support/clock.rs"]
