@@ -72,7 +72,10 @@ impl Scrub {
     pub(crate) fn failure(&self, errcode: i64, errmsg: &str) -> WeChatFailure {
         let mut errmsg = scrub_shapes(errmsg);
         cut_at_char_boundary(&mut errmsg, MAX_ERRMSG_BYTES);
-        if !self.forms.is_empty() {
+        // Step 2 is done and cannot find more in its own output; the recut is needed only
+        // for a known secret in the text or a cut that may have left a secret's head.
+        let near_cut = errmsg.len() + 4 > MAX_ERRMSG_BYTES;
+        if near_cut || self.forms.iter().any(|form| contains(&errmsg, form)) {
             errmsg = self.recut(&errmsg);
         }
         let rid = extract_rid(&errmsg);
