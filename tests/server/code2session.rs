@@ -202,6 +202,16 @@ fn rid_in_both_forms() {
         Some("GaHFAJ6ce-vGCl3a")
     );
     assert_eq!(rid("invalid code"), None);
+    // `req_id` wins wherever it stands; the first `rid` that is not the end of a longer word.
+    assert_eq!(
+        rid("rid: 6502a6f1-1f2e3d4c, hints: [ req_id: GaHF-vGCl3a ]").as_deref(),
+        Some("GaHF-vGCl3a")
+    );
+    assert_eq!(
+        rid("grid: 1-2, rid: 6502a6f1-1f2e, rid: 7-8").as_deref(),
+        Some("6502a6f1-1f2e")
+    );
+    assert_eq!(rid("x_req_id: GaHF-vGCl3a").as_deref(), None);
 }
 
 #[test]

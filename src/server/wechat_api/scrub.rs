@@ -162,7 +162,7 @@ pub(crate) fn scrub_shapes(text: &str) -> String {
     let mut copied = 0;
     let mut at = 0;
     while let Some(&byte) = bytes.get(at) {
-        if !KEY_STARTS[usize::from(byte)] {
+        if !may_start_key(byte, bytes.get(at + 1).copied()) {
             at += 1;
             continue;
         }
@@ -185,19 +185,28 @@ pub(crate) fn scrub_shapes(text: &str) -> String {
     out
 }
 
-/// The bytes a [`SENSITIVE_KEYS`] key starts with, in either case: every other position is
-/// passed over without comparing keys.
-const KEY_STARTS: [bool; 256] = {
-    let mut starts = [false; 256];
+/// For each byte a [`SENSITIVE_KEYS`] key starts with (in either case), a bit for each byte
+/// (lowercase) that follows it in some key: every other position is passed over without
+/// comparing keys. Bit `b & 63` of the mask; a false hit only costs the full comparison.
+const KEY_PAIRS: [u64; 256] = {
+    let mut pairs = [0u64; 256];
     let mut i = 0;
     while i < SENSITIVE_KEYS.len() {
-        let first = SENSITIVE_KEYS[i].as_bytes()[0];
-        starts[first.to_ascii_lowercase() as usize] = true;
-        starts[first.to_ascii_uppercase() as usize] = true;
+        let key = SENSITIVE_KEYS[i].as_bytes();
+        let bit = 1u64 << (key[1] & 63);
+        pairs[key[0].to_ascii_lowercase() as usize] |= bit;
+        pairs[key[0].to_ascii_uppercase() as usize] |= bit;
         i += 1;
     }
-    starts
+    pairs
 };
+
+/// Whether a key may start with `first` followed by `second` (no key is shorter than two
+/// bytes: `KEY_PAIRS` would not compile).
+fn may_start_key(first: u8, second: Option<u8>) -> bool {
+    let pairs = KEY_PAIRS[usize::from(first)];
+    pairs != 0 && second.is_some_and(|b| pairs & (1u64 << (b.to_ascii_lowercase() & 63)) != 0)
+}
 
 /// If a sensitive key starts at `at`, the byte range of its value.
 fn sensitive_value(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
