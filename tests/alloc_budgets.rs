@@ -310,7 +310,7 @@ fn parser_allocations() -> Vec<(&'static str, usize)> {
         ),
     ];
     // Measured, each the strings the parsed value keeps (the token, the code).
-    let expected = [3, 6, 1, 0, 1, 1];
+    let expected = [3, 4, 1, 0, 1, 1];
     #[cfg(feature = "crypto")]
     counts.push(("decrypt", decrypt_allocations()));
     for ((name, count), budget) in counts.iter().zip(expected.iter().chain(&[10])) {
