@@ -208,7 +208,9 @@ fn checked(mut session: WeChatSession) -> Result<WeChatSession, ApiFailure> {
 
 /// 1 to [`MAX_USER_ID_BYTES`] bytes of printable ASCII, no spaces.
 fn is_user_id(id: &str) -> bool {
-    (1..=MAX_USER_ID_BYTES).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
+    // The length first; then every byte without a branch per byte.
+    (1..=MAX_USER_ID_BYTES).contains(&id.len())
+        && id.bytes().fold(true, |ok, b| ok & b.is_ascii_graphic())
 }
 
 /// The one-pass parser: a success or a refusal without a `Map`; anything else goes the
