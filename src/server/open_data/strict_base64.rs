@@ -3,7 +3,7 @@
 //! It accepts exactly what the `base64` crate's `STANDARD` engine accepts (the alphabet with
 //! `+` and `/`, canonical `=` padding to a multiple of 4 characters, the unused bits of the
 //! last symbol zero) and refuses everything else; the tests check that on every input shape.
-//! Written here because it decodes the open-data ciphertext in about half the instructions,
+//! Written here because it decodes the open-data ciphertext in fewer instructions than the crate,
 //! straight into the one buffer that is then decrypted in place and zeroized.
 
 /// Marks a byte outside the alphabet in [`SYMBOLS`].
