@@ -6,9 +6,10 @@
 //! joins them across processes:
 //!
 //! 1. **Claim** the code: `SET <prefix>code:claim:<hash> <replica> NX PX <code life>`; when it
-//!    is taken already, a `GET` tells whether it is this replica's (its own retry) or another's. The hash is the SHA-256 of the
-//!    code2Session request, so neither the code nor the secret is in Redis. The claim lives as
-//!    long as the code can (5 minutes from its first sight in the cluster).
+//!    is taken already, a `GET` tells whether it is this replica's (its own retry) or
+//!    another's. The hash is the SHA-256 of the code2Session request, so neither the code nor
+//!    the secret is in Redis. The claim lives as long as the code can (5 minutes from its
+//!    first sight in the cluster).
 //! 2. The **winner** calls WeChat. An answer that settles the code (a session, or a refusal
 //!    retrying cannot fix) is **published**, sealed with [`SealKeys`] (it carries the
 //!    session key), under `<prefix>code:answer:<hash>` for the claim's remaining life. A
