@@ -297,9 +297,7 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<
 /// `serde_json::from_slice`, with the body checked as UTF-8 once, up front, rather than string
 /// by string: the same value or the same error (a body that is not UTF-8 goes to `from_slice`,
 /// which describes it).
-fn from_json_bytes<T: serde::de::DeserializeOwned>(
-    body: &[u8],
-) -> serde_json::Result<T> {
+fn from_json_bytes<T: serde::de::DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
     match std::str::from_utf8(body) {
         Ok(text) => serde_json::from_str(text),
         Err(_) => serde_json::from_slice(body),
