@@ -11,11 +11,8 @@
 //! The one parse ([`parse_scrubbed`](super::parse::parse_scrubbed)) cleans every text it keeps
 //! ([`Scrub::failure`], [`Scrub::transport`]) with the secrets its request carried. A machine
 //! that knows more secrets than the API (the login code) runs both steps again over the errors
-//! it keeps ([`Scrub::api_error`]). Whenever a text is cut, or may have been cut before, a
-//! tail that begins a known secret or `[redacted]` is dropped as well, so a secret straddling
-//! the cut leaves nothing and no half marker is left.
-
-use std::borrow::Cow;
+//! it keeps ([`Scrub::api_error`]). Whenever a text may already have been cut, a tail that
+//! begins a known secret is dropped as well, so a secret straddling the cut leaves nothing.
 
 use super::failure::{ApiFailure, MAX_ERRMSG_BYTES, WeChatFailure};
 use super::rid::{cut_at_char_boundary, extract_rid};
@@ -52,24 +49,35 @@ impl Scrub {
         Self { forms }
     }
 
-    /// Both steps over one text. The text is copied only where a known secret is in it:
-    /// `str::replace` sets up a substring searcher even for an absent form, and a plain scan
-    /// first is much cheaper on the short texts WeChat sends.
+    /// Both steps over one text.
     pub(crate) fn text(&self, text: &str) -> String {
-        let mut known = Cow::Borrowed(text);
-        for form in &self.forms {
-            if contains(&known, form) {
-                known = Cow::Owned(known.replace(form.as_str(), REDACTED));
-            }
+        if self.forms.is_empty() {
+            return scrub_shapes(text);
         }
+        let known = self.forms.iter().fold(text.to_owned(), |text, form| {
+            // `str::replace` sets up a substring searcher even for an absent form; a plain
+            // scan first is much cheaper on the short texts WeChat sends.
+            if contains(&text, form) {
+                text.replace(form.as_str(), REDACTED)
+            } else {
+                text
+            }
+        });
         scrub_shapes(&known)
     }
 
-    /// A WeChat error from the errcode and the whole `errmsg` of an answer: both steps over the
-    /// whole text, then [`Scrub::cut`], then the request id found in what is left. A known
-    /// secret is replaced before the cut, so the cut cannot leave its head.
+    /// A WeChat error from the errcode and the whole `errmsg` of an answer: step 2, the cut
+    /// to [`MAX_ERRMSG_BYTES`], then [`Scrub::recut`] with the known secrets, then the request
+    /// id found in what is left.
     pub(crate) fn failure(&self, errcode: i64, errmsg: &str) -> WeChatFailure {
-        let errmsg = self.cut(self.text(errmsg), false);
+        let mut errmsg = scrub_shapes(errmsg);
+        cut_at_char_boundary(&mut errmsg, MAX_ERRMSG_BYTES);
+        // Step 2 is done and cannot find more in its own output; the recut is needed only
+        // for a known secret in the text or a cut that may have left a secret's head.
+        let near_cut = errmsg.len() + 4 > MAX_ERRMSG_BYTES;
+        if near_cut || self.forms.iter().any(|form| contains(&errmsg, form)) {
+            errmsg = self.recut(&errmsg);
+        }
         let rid = extract_rid(&errmsg);
         WeChatFailure {
             errcode,
@@ -79,25 +87,14 @@ impl Scrub {
     }
 
     /// Both steps over a text that may have been cut at [`MAX_ERRMSG_BYTES`] by a scrub that
-    /// knew fewer secrets, then [`Scrub::cut`].
+    /// knew fewer secrets: a tail that begins a known secret is dropped too, and the result is
+    /// cut again (a short secret replaced by `[redacted]` makes the text longer).
     fn recut(&self, errmsg: &str) -> String {
-        let was_cut = errmsg.len() + 4 > MAX_ERRMSG_BYTES;
-        self.cut(self.text(errmsg), was_cut)
-    }
-
-    /// Cuts a scrubbed text to [`MAX_ERRMSG_BYTES`]. Where it is cut now or `was_cut` before, a
-    /// tail that begins a known secret or `[redacted]` is dropped as well, so a secret
-    /// straddling a cut leaves nothing and no half marker is left (a short secret replaced by
-    /// `[redacted]` makes the text longer).
-    fn cut(&self, mut text: String, was_cut: bool) -> String {
-        let cut_now = text.len() > MAX_ERRMSG_BYTES;
-        cut_at_char_boundary(&mut text, MAX_ERRMSG_BYTES);
-        if was_cut || cut_now {
+        let mut text = self.text(errmsg);
+        if errmsg.len() + 4 > MAX_ERRMSG_BYTES {
             let head = self
                 .forms
                 .iter()
-                .map(String::as_str)
-                .chain([REDACTED])
                 .filter_map(|form| {
                     (1..form.len())
                         .rev()
@@ -109,6 +106,7 @@ impl Scrub {
                 text.truncate(text.len() - k);
             }
         }
+        cut_at_char_boundary(&mut text, MAX_ERRMSG_BYTES);
         text
     }
 
@@ -325,9 +323,8 @@ mod tests {
     #[test]
     fn scrubbed_texts_stay_within_the_errmsg_bound() {
         let scrub = Scrub::new(["a"]);
-        // 512 markers grow past the bound; the cut keeps whole markers only (51 of them).
         let grown = scrub.wechat(WeChatFailure::new(1, "a".repeat(MAX_ERRMSG_BYTES)));
-        assert_eq!(grown.errmsg, REDACTED.repeat(MAX_ERRMSG_BYTES / REDACTED.len()));
+        assert_eq!(grown.errmsg.len(), MAX_ERRMSG_BYTES);
         let message = "b".repeat(10 * MAX_ERRMSG_BYTES);
         let TransportFailure::Other { message } =
             scrub.transport(&TransportFailure::Other { message })
