@@ -228,8 +228,12 @@ impl LoginMachine {
         }
     }
 
+    /// Inlined into `step`, its one caller, so the `Next` is read where it was built.
+    #[inline(always)]
     fn apply(&mut self, next: Next, now: OffsetDateTime) {
-        self.core = next.core;
+        // `step` left `Core::default()` here, which owns nothing: forgetting it skips a drop
+        // that would only inspect it.
+        mem::forget(mem::replace(&mut self.core, next.core));
         if let Some(waiter) = next.join {
             self.waiters.push(waiter);
             self.waiter_max = self.waiter_max.max(Some(waiter));
