@@ -29,6 +29,7 @@ pub(super) fn stay(phase: Phase, flags: Flags) -> Next {
 }
 
 /// Rule 6: a verified session is served from memory until it expires; then a new code.
+#[inline(always)]
 pub(super) fn serve(held: Held, f: Flags, waiter: WaiterId, ctx: &Ctx<'_>) -> Next {
     if ctx.now < held.stored.session.expires_at {
         let session = held.stored.session.clone();

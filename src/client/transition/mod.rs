@@ -147,6 +147,7 @@ fn unexpected(phase: Phase, flags: Flags, refused: Option<SessionToken>, event: 
 
 /// Rule 7: a verified session means a new token exists, so the refusal ends; otherwise the
 /// refusal the arm set, or the one before, holds.
+#[inline(always)]
 fn settle_refusal(next: &mut Next, before: Option<SessionToken>) {
     next.core.refused = match next.core.phase {
         Phase::Ready(_) => None,
