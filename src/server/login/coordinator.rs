@@ -12,14 +12,16 @@
 //! bound on a 64-bit target by `tests/alloc_budgets.rs` (live heap bytes, through a counting
 //! allocator; the README has the measured figures):
 //! - in flight: at most `max_in_flight` codes, at most 1.875 KiB each (the boxed
-//!   [`CodeExchange`], which keeps no command queue of its own, the code in three places, the
-//!   kept error of a backoff, `max_waiters_per_code` = 16 request ids twice). A new code beyond
-//!   that is answered at once with a typed [`ExchangeFailure::Busy`] (503, `retry_after` 1),
-//!   and so is one more duplicate of a code that has its full set of waiters;
+//!   [`CodeExchange`], which keeps no command queue of its own, the code twice (the
+//!   exchange's, and one key text the maps share), the kept error of a backoff,
+//!   `max_waiters_per_code` = 16 request ids twice). A new code beyond that is answered at
+//!   once with a typed [`ExchangeFailure::Busy`] (503, `retry_after` 1), and so is one more
+//!   duplicate of a code that has its full set of waiters;
 //! - remembered: at most `max_remembered` finished codes, at most 1.75 KiB each (a grant: a map
-//!   slot, the code twice, the openid, unionid and token; a refusal keeps less). The oldest finished entry is evicted first, and entries past the code's life
-//!   are dropped as inputs arrive. Every outcome in which WeChat may have taken the code is
-//!   remembered, so that such a code is never sent again (see the rule on
+//!   slot, the code once (the map and the eviction queue share it), the openid, unionid and
+//!   token; a refusal keeps less). The oldest finished entry is evicted first, and entries past
+//!   the code's life are dropped as inputs arrive. Every outcome in which WeChat may have taken
+//!   the code is remembered, so that such a code is never sent again (see the rule on
 //!   [`LoginCoordinator`]).
 //!
 //! With the defaults that is at most 1.875 MiB in flight and 28 MiB remembered.
@@ -224,7 +226,7 @@ impl LoginCoordinator {
             Ok(code) => code,
             Err(e) => return self.answer_now(request, ExchangeFailure::BadRequest(e), now),
         };
-        let key = CodeKey(code.expose_secret().to_owned());
+        let key = CodeKey::new(code.expose_secret());
 
         if let Some((response, outcome)) = self.recent.replay(&key, now) {
             self.commands.push_back(Command::Complete {

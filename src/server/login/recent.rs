@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 
@@ -14,9 +15,16 @@ use crate::server::session::whole_seconds_until;
 use crate::server::wechat_api::{ErrorClass, WeChatFailure};
 use crate::wire::LoginGranted;
 
-/// A login code as a map key; `Debug` hides it.
+/// A login code as a map key; `Debug` hides it. Its text is shared: the coordinator's maps
+/// and queues hold one allocation per code, and a copy costs a reference count.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct CodeKey(pub(crate) String);
+pub(crate) struct CodeKey(Arc<str>);
+
+impl CodeKey {
+    pub(crate) fn new(code: &str) -> Self {
+        Self(Arc::from(code))
+    }
+}
 
 impl fmt::Debug for CodeKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -37,9 +45,20 @@ struct Remembered {
 pub(crate) struct Recent {
     max: usize,
     entries: BTreeMap<CodeKey, Remembered>,
-    /// Remembered codes, oldest first; an entry whose `seq` no longer matches is skipped.
-    order: VecDeque<(u64, CodeKey)>,
+    /// Remembered codes, oldest first, with when each is forgotten; a record whose `seq` no
+    /// longer matches its entry's (or whose entry is gone) is stale and skipped.
+    order: VecDeque<Record>,
+    /// How many records of `order` are stale. While none is, the front record is its entry's
+    /// own, and expiry reads it without a lookup.
+    stale: usize,
     next_seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Record {
+    seq: u64,
+    forget_at: OffsetDateTime,
+    key: CodeKey,
 }
 
 impl Recent {
@@ -48,6 +67,7 @@ impl Recent {
             max,
             entries: BTreeMap::new(),
             order: VecDeque::new(),
+            stale: 0,
             next_seq: 0,
         }
     }
@@ -68,6 +88,8 @@ impl Recent {
             return Some(replay(&remembered.outcome, now));
         }
         self.entries.remove(key);
+        // Its record stays in the queue until it reaches the front.
+        self.stale += 1;
         None
     }
 
@@ -83,41 +105,69 @@ impl Recent {
             return;
         }
         while self.entries.len() >= self.max {
-            let Some((seq, oldest)) = self.order.pop_front() else {
+            let Some(oldest) = self.order.pop_front() else {
                 break;
             };
-            if self.entries.get(&oldest).is_some_and(|r| r.seq == seq) {
-                self.entries.remove(&oldest);
-            }
+            self.drop_popped(&oldest);
         }
         let seq = self.next_seq;
         self.next_seq = self.next_seq.wrapping_add(1);
-        self.order.push_back((seq, key.clone()));
+        self.order.push_back(Record {
+            seq,
+            forget_at,
+            key: key.clone(),
+        });
         let remembered = Remembered {
             outcome,
             forget_at,
             seq,
         };
-        self.entries.insert(key, remembered);
+        if self.entries.insert(key, remembered).is_some() {
+            // The replaced entry's record no longer matches.
+            self.stale += 1;
+        }
         // The queue may hold records of entries already replaced; keep it within bounds.
         if self.order.len() > self.max.saturating_mul(2).saturating_add(16) {
             let entries = &self.entries;
             self.order
-                .retain(|(seq, key)| entries.get(key).is_some_and(|r| r.seq == *seq));
+                .retain(|r| entries.get(&r.key).is_some_and(|e| e.seq == r.seq));
+            self.stale = 0;
         }
     }
 
     /// Drops remembered codes past their life from the front of the queue (oldest first).
     pub(crate) fn forget_expired(&mut self, now: OffsetDateTime) {
-        while let Some((seq, key)) = self.order.front() {
-            match self.entries.get(key) {
-                Some(r) if r.seq == *seq && now < r.forget_at => break,
-                Some(r) if r.seq == *seq => {
-                    self.entries.remove(key);
-                }
-                _ => {}
+        while let Some(front) = self.order.front() {
+            // No stale record: the front is its entry's own, and its time is the entry's.
+            if self.stale == 0 && now < front.forget_at {
+                break;
             }
-            self.order.pop_front();
+            let live = self
+                .entries
+                .get(&front.key)
+                .is_some_and(|r| r.seq == front.seq);
+            if live && now < front.forget_at {
+                break;
+            }
+            if let Some(front) = self.order.pop_front() {
+                self.drop_popped(&front);
+            }
+        }
+    }
+
+    /// Forgets the entry of a record just taken off the front, if the record was its entry's
+    /// own; a stale record only leaves the count.
+    fn drop_popped(&mut self, record: &Record) {
+        if self.stale == 0 {
+            // Every record is its entry's own: one lookup, not two.
+            self.entries.remove(&record.key);
+            return;
+        }
+        match self.entries.get(&record.key) {
+            Some(r) if r.seq == record.seq => {
+                self.entries.remove(&record.key);
+            }
+            _ => self.stale -= 1,
         }
     }
 }
