@@ -138,6 +138,11 @@ secret_type!(
 serialize_transparent!(LoginCode, SessionToken, AccessToken, StorageValue);
 
 impl SessionToken {
+    /// A token of `text`, copied once into its shared allocation.
+    pub(crate) fn from_text(text: &str) -> Self {
+        Self(Arc::from(text))
+    }
+
     /// Builds a token from 32 random bytes the caller drew (the crate never draws randomness),
     /// as 43 characters of unpadded base64url.
     pub fn from_random_bytes(bytes: [u8; 32]) -> Self {

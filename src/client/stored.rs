@@ -65,7 +65,7 @@ impl StoredSession {
     pub fn encode(&self) -> String {
         // The bytes serde_json gives for a `RecordV1` (members in its order; the tests compare).
         let token = self.session.token.expose_secret();
-        let json = JsonObject::with_capacity(token.len() + 64)
+        let json = JsonObject::with_capacity(token.len() + 96)
             .unsigned("v", RECORD_VERSION)
             .string("token", token)
             .signed("expires_at", utc_seconds(self.session.expires_at))

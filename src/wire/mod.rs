@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::http::HttpResponse;
 use crate::secret::{LoginCode, SessionToken};
 
+mod read;
 mod token_header;
 mod write;
 
@@ -206,6 +207,12 @@ pub fn encode_login_request(code: &LoginCode) -> Vec<u8> {
 
 /// Parses and validates the client's login request body (server side).
 pub fn decode_login_request(body: &[u8]) -> Result<LoginCode, WireFailure> {
+    // The body as `encode_login_request` writes it, with a valid code: serde_json's value.
+    if let Some(code) = read::login_request(body) {
+        if validate_code(code).is_ok() {
+            return Ok(LoginCode::new(code));
+        }
+    }
     #[derive(Deserialize)]
     struct Body {
         code: String,
@@ -271,6 +278,16 @@ pub fn validate_token(token: &str) -> Result<(), WireFailure> {
 /// Reads the server's answer to the login request (client side). The token passes
 /// [`validate_token`]: a token no header could carry is a typed failure, never a session.
 pub fn decode_login_response(response: &HttpResponse) -> Result<LoginGranted, WireFailure> {
+    // The body as `LoginGranted::to_response` writes it: serde_json's value, read in one pass.
+    if response.is_success() && response.body.len() <= MAX_BODY_BYTES {
+        if let Some((token, expires_in)) = read::login_granted(&response.body) {
+            validate_token(token)?;
+            return Ok(LoginGranted {
+                token: SessionToken::from_text(token),
+                expires_in,
+            });
+        }
+    }
     let granted: LoginGranted = decode_success(response)?;
     validate_token(granted.token.expose_secret())?;
     Ok(granted)
@@ -382,6 +399,48 @@ mod tests {
                 let valid = SessionValid { expires_in };
                 assert_eq!(valid.to_response().body, to_json(&valid));
             }
+        }
+    }
+
+    /// The one-pass readers give what serde_json gives, values and errors alike.
+    #[test]
+    fn fast_paths_agree_with_serde() {
+        let slow_request = |body: &[u8]| {
+            #[derive(Deserialize)]
+            struct Body {
+                code: String,
+            }
+            let Body { code } = parse_json(body)?;
+            validate_code(&code)?;
+            Ok::<_, WireFailure>(LoginCode::new(code))
+        };
+        let long = "a".repeat(MAX_CODE_LEN + 1);
+        for code in ["abc", "", "a b", "a-_Z9", &long, r"\u0061", "é"] {
+            let body = format!(r#"{{"code":"{code}"}}"#);
+            let body = body.as_bytes();
+            assert_eq!(decode_login_request(body), slow_request(body), "{code}");
+        }
+        let slow_grant = |response: &HttpResponse| {
+            let granted: LoginGranted = decode_success(response)?;
+            validate_token(granted.token.expose_secret())?;
+            Ok::<_, WireFailure>(granted)
+        };
+        let huge = "t".repeat(MAX_BODY_BYTES);
+        for (status, token, expires_in) in [
+            (200, "tok", "7200"),
+            (200, "", "1"),
+            (200, &huge[..MAX_TOKEN_LEN + 1], "1"),
+            (200, &huge, "1"),
+            (200, "a b", "1"),
+            (200, "é", "1"),
+            (200, "tok", "18446744073709551615"),
+            (200, "tok", "18446744073709551616"),
+            (401, "tok", "7200"),
+        ] {
+            let body = format!(r#"{{"token":"{token}","expires_in":{expires_in}}}"#);
+            let response = HttpResponse::json(status, body.into_bytes());
+            let (fast, slow) = (decode_login_response(&response), slow_grant(&response));
+            assert_eq!(fast, slow, "{status} {expires_in}");
         }
     }
 
