@@ -41,7 +41,7 @@ impl SessionRecord {
             unionid: wechat.unionid,
             session_key: wechat.session_key,
             created_at: now,
-            expires_at: now.saturating_add(lifetime),
+            expires_at: crate::time_util::saturating_add(now, lifetime),
         }
     }
 

@@ -13,6 +13,7 @@ pub(crate) struct JsonObject {
 
 impl JsonObject {
     /// An object whose text will need about `capacity` bytes.
+    #[inline]
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         let mut out = Vec::with_capacity(capacity);
         out.push(b'{');
@@ -21,6 +22,7 @@ impl JsonObject {
 
     /// `"key":"value"`, the value escaped as serde_json escapes it. `key` is one of this
     /// crate's member names, which need no escaping.
+    #[inline]
     pub(crate) fn string(mut self, key: &str, value: &str) -> Self {
         self.key(key);
         push_json_string(&mut self.out, value);
@@ -28,6 +30,7 @@ impl JsonObject {
     }
 
     /// `"key":value` for an unsigned integer.
+    #[inline]
     pub(crate) fn unsigned(mut self, key: &str, value: u64) -> Self {
         self.key(key);
         push_u64(&mut self.out, value);
@@ -35,6 +38,7 @@ impl JsonObject {
     }
 
     /// `"key":value` for a signed integer.
+    #[inline]
     pub(crate) fn signed(mut self, key: &str, value: i64) -> Self {
         self.key(key);
         if value < 0 {
@@ -45,6 +49,7 @@ impl JsonObject {
     }
 
     /// The object's text.
+    #[inline]
     pub(crate) fn finish(mut self) -> Vec<u8> {
         self.out.push(b'}');
         self.out
@@ -84,18 +89,30 @@ fn push_json_string(out: &mut Vec<u8>, text: &str) {
     serde_json::to_writer(out, text).expect("a string always serialises");
 }
 
-/// `value` in decimal, as serde_json (itoa) writes it.
+/// `value` in decimal, as serde_json (itoa) writes it: two digits at a time.
 fn push_u64(out: &mut Vec<u8>, mut value: u64) {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
     let mut digits = [0u8; 20];
     let mut at = digits.len();
-    loop {
+    while value >= 100 {
+        // A remainder below a hundred: the cast cannot truncate.
+        let pair = (value % 100) as usize * 2;
+        value /= 100;
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    // Below a hundred now.
+    let last = value as usize;
+    if last >= 10 {
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&PAIRS[last * 2..last * 2 + 2]);
+    } else {
         at -= 1;
-        // A remainder below ten: the cast cannot truncate.
-        digits[at] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
+        digits[at] = b'0' + last as u8;
     }
     out.extend_from_slice(&digits[at..]);
 }
@@ -143,5 +160,14 @@ mod tests {
             }
         }
         assert_eq!(JsonObject::with_capacity(2).finish(), b"{}");
+        // Every length of number, at both ends of it.
+        for power in 0..20 {
+            let p = 10u64.pow(power);
+            for u in [p - 1, p, p + 1, p.saturating_mul(5)] {
+                let i = i64::try_from(u).map_or(i64::MIN, |i| -i);
+                let theirs = serde_json::to_vec(&Members { s: "", u, i }).unwrap();
+                assert_eq!(ours("", u, i), theirs, "{u} {i}");
+            }
+        }
     }
 }

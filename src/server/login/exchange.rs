@@ -283,7 +283,7 @@ impl CodeExchange {
         *ids = ids.wrapping_add(1);
         self.pending = Some(Pending {
             id: Some(id),
-            deadline: now.saturating_add(timeout),
+            deadline: crate::time_util::saturating_add(now, timeout),
         });
         id
     }
