@@ -181,8 +181,8 @@ impl LoginCoordinator {
             .range(..=(now, u64::MAX))
             .map(|(_, key)| key.clone())
             .collect();
-        // Fired in code order, as a scan of `in_flight` would.
-        due.sort_unstable();
+        // Fired in the order of the codes themselves.
+        due.sort_unstable_by(|a, b| a.text().cmp(b.text()));
         for key in due {
             if let Some(entry) = self.in_flight.get_mut(&key) {
                 entry

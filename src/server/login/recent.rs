@@ -17,13 +17,47 @@ use crate::wire::LoginGranted;
 
 /// A login code as a map key; `Debug` hides it. Its text is shared: the coordinator's maps
 /// and queues hold one allocation per code, and a copy costs a reference count.
+///
+/// Keys are ordered by a fixed mix of the text first, then by the text: a map search compares
+/// two integers where it compared two texts (codes of one period share long prefixes), and
+/// still takes a logarithmic number of steps whatever the codes (the mix only orders, it never
+/// buckets). [`text`](Self::text) gives the order of the codes themselves where it matters.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct CodeKey(Arc<str>);
+pub(crate) struct CodeKey {
+    mix: u64,
+    text: Arc<str>,
+}
 
 impl CodeKey {
     pub(crate) fn new(code: &str) -> Self {
-        Self(Arc::from(code))
+        Self {
+            mix: mix(code.as_bytes()),
+            text: Arc::from(code),
+        }
     }
+
+    /// The code, for ordering keys by it.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// A fixed 64-bit mix of `bytes`, eight at a time (not a hash table's hash: nothing is
+/// bucketed by it, so it needs no secret seed).
+fn mix(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let step = |h: u64, word: u64| (h ^ word).wrapping_mul(K).rotate_left(29);
+    let mut words = bytes.chunks_exact(8);
+    let mut h = (bytes.len() as u64).wrapping_mul(K);
+    for word in &mut words {
+        let mut le = [0u8; 8];
+        le.copy_from_slice(word);
+        h = step(h, u64::from_le_bytes(le));
+    }
+    let mut tail = [0u8; 8];
+    tail[..words.remainder().len()].copy_from_slice(words.remainder());
+    let h = step(h, u64::from_le_bytes(tail));
+    h ^ (h >> 32)
 }
 
 impl fmt::Debug for CodeKey {
