@@ -10,8 +10,9 @@ pub(crate) fn seconds(seconds: u64) -> Duration {
 }
 
 /// `at.saturating_add(duration)`, the same instant, without the calendar when it can: a
-/// duration of less than a day that ends on the same local day moves the time of day only
-/// (the time crate's addition goes through Julian days every time).
+/// duration of less than a day that ends on the same local day or the next moves the time of
+/// day, and the date by one day at most (the time crate's addition goes through Julian days
+/// every time).
 pub(crate) fn saturating_add(at: OffsetDateTime, duration: Duration) -> OffsetDateTime {
     const NANOS: i64 = 1_000_000_000;
     const DAY: i64 = 86_400 * NANOS;
@@ -21,9 +22,15 @@ pub(crate) fn saturating_add(at: OffsetDateTime, duration: Duration) -> OffsetDa
         let of_day =
             (i64::from(h) * 3_600 + i64::from(m) * 60 + i64::from(s)) * NANOS + i64::from(ns);
         let then = of_day + seconds * NANOS + i64::from(duration.subsec_nanoseconds());
-        if (0..DAY).contains(&then) {
+        let (date, then) = match then {
+            0..DAY => (Some(at.date()), then),
+            DAY.. => (at.date().next_day(), then - DAY),
+            _ => (None, then),
+        };
+        // `then` is now below a day (the duration is): below 24 hours, 60 minutes, 60 seconds
+        // and 10^9 ns, so the casts cannot truncate.
+        if let Some(date) = date {
             let (secs, nanos) = (then / NANOS, then % NANOS);
-            // In range by the check above: below 24 hours, 60 minutes, 60 seconds, 10^9 ns.
             let time = Time::from_hms_nano(
                 (secs / 3_600) as u8,
                 (secs / 60 % 60) as u8,
@@ -31,7 +38,7 @@ pub(crate) fn saturating_add(at: OffsetDateTime, duration: Duration) -> OffsetDa
                 nanos as u32,
             );
             if let Ok(time) = time {
-                return at.replace_time(time);
+                return at.replace_date(date).replace_time(time);
             }
         }
     }
@@ -55,6 +62,9 @@ mod tests {
         let instants = [
             at(0, 0),
             at(1_700_000_000, 0),
+            at(1_703_980_799, 1),
+            at(1_709_164_800, 0),
+            at(1_709_251_199, 999_999_999),
             at(1_700_006_399, 999_999_999),
             at(1_700_006_400, 0),
             at(-1, 500),

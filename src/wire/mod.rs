@@ -415,7 +415,16 @@ mod tests {
             Ok::<_, WireFailure>(LoginCode::new(code))
         };
         let long = "a".repeat(MAX_CODE_LEN + 1);
-        for code in ["abc", "", "a b", "a-_Z9", &long, r"\u0061", "é"] {
+        for code in [
+            "abc",
+            "",
+            "a b",
+            "a-_Z9",
+            &long,
+            r"\u0061",
+            "é",
+            r#"a","x":"b"#,
+        ] {
             let body = format!(r#"{{"code":"{code}"}}"#);
             let body = body.as_bytes();
             assert_eq!(decode_login_request(body), slow_request(body), "{code}");
