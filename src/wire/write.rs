@@ -55,15 +55,14 @@ impl JsonObject {
         self.out
     }
 
+    #[inline]
     fn key(&mut self, key: &str) {
         debug_assert!(
             !key.bytes().any(needs_escape),
             "a member name needs no escape"
         );
-        if self.out.len() > 1 {
-            self.out.push(b',');
-        }
-        self.out.push(b'"');
+        let open: &[u8] = if self.out.len() > 1 { b",\"" } else { b"\"" };
+        self.out.extend_from_slice(open);
         self.out.extend_from_slice(key.as_bytes());
         self.out.extend_from_slice(b"\":");
     }
