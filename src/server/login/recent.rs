@@ -279,3 +279,113 @@ fn replay(outcome: &ExchangeOutcome, now: OffsetDateTime) -> (HttpResponse, Exch
         ExchangeOutcome::Failed(failure),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, VecDeque};
+
+    use super::*;
+    use crate::rng::SplitMix64;
+    use crate::secret::SessionToken;
+
+    /// The memory as it was before the stale count: every expiry looks its front record up.
+    #[derive(Default)]
+    struct Model {
+        entries: BTreeMap<String, (i64, u64)>,
+        order: VecDeque<(u64, String)>,
+        next_seq: u64,
+    }
+
+    impl Model {
+        fn live(&self, seq: u64, key: &str) -> bool {
+            self.entries.get(key).is_some_and(|e| e.1 == seq)
+        }
+
+        fn remember(&mut self, max: usize, key: &str, forget_at: i64, now: i64) {
+            if max == 0 || now >= forget_at {
+                return;
+            }
+            while self.entries.len() >= max {
+                let Some((seq, oldest)) = self.order.pop_front() else {
+                    break;
+                };
+                if self.live(seq, &oldest) {
+                    self.entries.remove(&oldest);
+                }
+            }
+            self.order.push_back((self.next_seq, key.to_owned()));
+            self.entries.insert(key.to_owned(), (forget_at, self.next_seq));
+            self.next_seq += 1;
+            if self.order.len() > max * 2 + 16 {
+                let entries = &self.entries;
+                self.order
+                    .retain(|(seq, k)| entries.get(k).is_some_and(|e| e.1 == *seq));
+            }
+        }
+
+        fn replay(&mut self, key: &str, now: i64) -> bool {
+            match self.entries.get(key) {
+                Some(&(forget_at, _)) if now < forget_at => true,
+                Some(_) => {
+                    self.entries.remove(key);
+                    false
+                }
+                None => false,
+            }
+        }
+
+        fn forget_expired(&mut self, now: i64) {
+            while let Some((seq, key)) = self.order.front() {
+                match self.entries.get(key) {
+                    Some(e) if e.1 == *seq && now < e.0 => break,
+                    Some(e) if e.1 == *seq => {
+                        self.entries.remove(key);
+                    }
+                    _ => {}
+                }
+                self.order.pop_front();
+            }
+        }
+    }
+
+    /// Random inputs on few codes (replays of expired codes, codes remembered again, evictions,
+    /// compactions): what is remembered is the model's after every input.
+    #[test]
+    fn the_stale_count_changes_nothing_remembered() {
+        let at = |t: i64| OffsetDateTime::from_unix_timestamp(t).unwrap();
+        let granted = || ExchangeOutcome::Granted {
+            openid: "o".into(),
+            unionid: None,
+            token: SessionToken::new("t"),
+            expires_at: at(1_000_000),
+        };
+        for seed in 0..200 {
+            let mut rng = SplitMix64::new(seed);
+            let max = (rng.next_u64() % 5) as usize;
+            let (mut recent, mut model) = (Recent::new(max), Model::default());
+            let mut now = 0;
+            for _ in 0..300 {
+                now += (rng.next_u64() % 3) as i64;
+                let code = format!("c{}", rng.next_u64() % 6);
+                let key = CodeKey::new(&code);
+                match rng.next_u64() % 3 {
+                    0 => {
+                        let forget_at = now + (rng.next_u64() % 8) as i64;
+                        recent.remember_if_taken(key, granted(), at(forget_at), at(now));
+                        model.remember(max, &code, forget_at, now);
+                    }
+                    1 => {
+                        let replayed = recent.replay(&key, at(now)).is_some();
+                        assert_eq!(replayed, model.replay(&code, now), "seed {seed}");
+                    }
+                    _ => {
+                        recent.forget_expired(at(now));
+                        model.forget_expired(now);
+                    }
+                }
+                assert_eq!(recent.len(), model.entries.len(), "seed {seed}");
+                assert_eq!(recent.order.len(), model.order.len(), "seed {seed}");
+            }
+        }
+    }
+}
