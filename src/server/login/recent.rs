@@ -314,7 +314,8 @@ mod tests {
                 }
             }
             self.order.push_back((self.next_seq, key.to_owned()));
-            self.entries.insert(key.to_owned(), (forget_at, self.next_seq));
+            self.entries
+                .insert(key.to_owned(), (forget_at, self.next_seq));
             self.next_seq += 1;
             if self.order.len() > max * 2 + 16 {
                 let entries = &self.entries;
