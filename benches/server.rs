@@ -32,9 +32,19 @@ fn login_config() -> ExchangeConfig {
     ExchangeConfig::new(Code2SessionApi::new(APPID, AppSecret::new(SECRET)), 42)
 }
 
-/// A code of WeChat's length and alphabet, distinct for each `n`.
+/// A code of WeChat's length and alphabet, distinct for each `n` and scattered as WeChat's
+/// random codes are: codes counting up would all land in one corner of the coordinator's maps
+/// and keep its searches in cache.
 fn code(n: u64) -> String {
-    format!("081Kq4Ga1DUU0F0rS8Ga{n:012}")
+    const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    // An odd multiplier is a bijection on u64, and 62^11 > 2^64: distinct n, distinct codes.
+    let mut x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut code = String::from("081Kq4Ga1DUU0F0rS8Ga0");
+    for _ in 0..11 {
+        code.push(char::from(ALPHABET[(x % 62) as usize]));
+        x /= 62;
+    }
+    code
 }
 
 fn login_body(n: u64) -> Vec<u8> {
