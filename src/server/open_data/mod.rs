@@ -211,10 +211,16 @@ fn decode_material(text: &str) -> Result<Zeroizing<[u8; BLOCK]>, MaterialFault> 
     if text.len() != TEXT_LEN {
         return Err(MaterialFault::TextLength { len: text.len() });
     }
+    let mut out = Zeroizing::new([0u8; BLOCK]);
+    if let Ok(block) = <&[u8; TEXT_LEN]>::try_from(text.as_bytes()) {
+        if strict_base64::decode_block(block, &mut out) {
+            return Ok(out);
+        }
+    }
+    // Not the usual shape: decoded again, to tell what is wrong with it.
     let text = text.as_bytes();
     let not_base64 = |()| MaterialFault::NotBase64;
     let len = strict_base64::decoded_len(text).ok_or(MaterialFault::NotBase64)?;
-    let mut out = Zeroizing::new([0u8; BLOCK]);
     if len == BLOCK {
         strict_base64::decode_into(text, &mut out[..]).map_err(not_base64)?;
         return Ok(out);
