@@ -154,8 +154,8 @@ fn string(text: &[u8]) -> Option<(&[u8], &[u8])> {
     // the first one (the borrow only ever spills upwards), so the lowest flag is exact.
     let stops = |x: u64| {
         let zero = |y: u64| y.wrapping_sub(ONES) & !y;
-        let quote = zero(x ^ ONES * u64::from(b'"'));
-        let backslash = zero(x ^ ONES * u64::from(b'\\'));
+        let quote = zero(x ^ (ONES * u64::from(b'"')));
+        let backslash = zero(x ^ (ONES * u64::from(b'\\')));
         let control = x.wrapping_sub(ONES * 0x20) & !x;
         (quote | backslash | control | x) & HIGH
     };
