@@ -54,13 +54,13 @@ mod options;
 mod payload;
 mod signature;
 mod strict_base64;
+mod wiped;
 
 use std::borrow::Cow;
 
 use aes::cipher::{BlockModeDecrypt, KeyIvInit};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use zeroize::Zeroizing;
 
 pub use error::{MaterialFault, OpenDataFailure, PaddingFault, SignatureFailure};
 pub use options::DecryptOptions;
@@ -70,6 +70,7 @@ use crate::server::phone::Watermark;
 pub use signature::verify_raw_data_signature;
 
 use crate::secret::SessionKey;
+use wiped::Wiped;
 
 /// The longest `encryptedData` text [`decrypt`] accepts, in bytes (64 KiB of base64, 48 KiB of
 /// ciphertext). Longer input is refused with [`OpenDataFailure::TooLarge`] before any decoding.
@@ -134,7 +135,7 @@ pub fn decrypt<T: DeserializeOwned>(
     // Decoded into a buffer of exactly the ciphertext's size and decrypted in place: this one
     // buffer holds the plaintext, and is wiped on drop.
     let len = strict_base64::decoded_len(data.as_bytes()).ok_or_else(base64_failure)?;
-    let mut buffer = Zeroizing::new(vec![0u8; len]);
+    let mut buffer = Wiped(vec![0u8; len]);
     strict_base64::decode_into(data.as_bytes(), &mut buffer).map_err(|()| base64_failure())?;
 
     let len = buffer.len();
@@ -206,12 +207,12 @@ fn repair<'a>(text: &'a str, options: &DecryptOptions) -> Cow<'a, str> {
 }
 
 /// Decodes a session key or iv: 24 characters of strict base64 that decode to 16 bytes.
-fn decode_material(text: &str) -> Result<Zeroizing<[u8; BLOCK]>, MaterialFault> {
+fn decode_material(text: &str) -> Result<Wiped<[u8; BLOCK]>, MaterialFault> {
     const TEXT_LEN: usize = 24;
     if text.len() != TEXT_LEN {
         return Err(MaterialFault::TextLength { len: text.len() });
     }
-    let mut out = Zeroizing::new([0u8; BLOCK]);
+    let mut out = Wiped([0u8; BLOCK]);
     if let Ok(block) = <&[u8; TEXT_LEN]>::try_from(text.as_bytes()) {
         if strict_base64::decode_block(block, &mut out) {
             return Ok(out);
@@ -227,7 +228,7 @@ fn decode_material(text: &str) -> Result<Zeroizing<[u8; BLOCK]>, MaterialFault> 
     }
     // Valid base64 of the wrong size is told apart from invalid base64. 24 symbols decode to
     // at most 18 bytes.
-    let mut scratch = Zeroizing::new([0u8; 18]);
+    let mut scratch = Wiped([0u8; 18]);
     let decoded = scratch.get_mut(..len).ok_or(MaterialFault::NotBase64)?;
     strict_base64::decode_into(text, decoded).map_err(not_base64)?;
     Err(MaterialFault::DecodedLength { len })
