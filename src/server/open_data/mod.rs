@@ -79,6 +79,10 @@ pub const MAX_ENCRYPTED_DATA_LEN: usize = 64 * 1024;
 /// AES block size, key size and iv size: all 16 bytes for AES-128-CBC.
 const BLOCK: usize = 16;
 
+/// Ciphertexts up to this size are decrypted in a buffer on the stack, larger ones in one on
+/// the heap. A profile is typically 300 to 500 bytes, a phone number about 200.
+const STACK_BUFFER: usize = 512;
+
 /// Decrypts open data for the mini program `app_id` with the user's `session_key`, and
 /// deserialises the plaintext JSON as `T`.
 ///
@@ -133,29 +137,38 @@ pub fn decrypt<T: DeserializeOwned>(
         contains_space: data.contains(' '),
     };
     // Decoded into a buffer of exactly the ciphertext's size and decrypted in place: this one
-    // buffer holds the plaintext, and is wiped on drop.
+    // buffer holds the plaintext, and is wiped on drop. Up to `STACK_BUFFER` bytes it is on
+    // the stack (no allocation), beyond that on the heap.
     let len = strict_base64::decoded_len(data.as_bytes()).ok_or_else(base64_failure)?;
-    let mut buffer = Wiped(vec![0u8; len]);
-    strict_base64::decode_into(data.as_bytes(), &mut buffer).map_err(|()| base64_failure())?;
+    let mut on_stack = [0u8; STACK_BUFFER];
+    let mut on_heap: Vec<u8>;
+    let mut wiped = Wiped(match on_stack.get_mut(..len) {
+        Some(buffer) => buffer,
+        None => {
+            on_heap = vec![0u8; len];
+            &mut on_heap[..]
+        }
+    });
+    let buffer: &mut [u8] = &mut wiped.0;
+    strict_base64::decode_into(data.as_bytes(), buffer).map_err(|()| base64_failure())?;
 
-    let len = buffer.len();
     if len == 0 || len % BLOCK != 0 {
         return Err(OpenDataFailure::CiphertextLength { len });
     }
-    let (blocks, rest) = aes::Block::slice_as_chunks_mut(&mut buffer[..]);
+    let (blocks, rest) = aes::Block::slice_as_chunks_mut(buffer);
     if !rest.is_empty() {
         // Cannot happen: the length is a multiple of the block size, checked just above.
         return Err(OpenDataFailure::CiphertextLength { len });
     }
     // Borrowed as arrays, not copied, so the only key copies are the zeroizing ones; the
     // decryptor's round keys and chaining block are wiped on drop (`zeroize` features).
-    cbc::Decryptor::<aes::Aes128>::new((&*key).into(), (&*iv).into()).decrypt_blocks(blocks);
+    cbc::Decryptor::<aes::Aes128Dec>::new((&*key).into(), (&*iv).into()).decrypt_blocks(blocks);
 
-    let plaintext = unpad(&buffer).map_err(OpenDataFailure::Padding)?;
+    let plaintext = unpad(buffer).map_err(OpenDataFailure::Padding)?;
     let text = std::str::from_utf8(plaintext).map_err(|_| OpenDataFailure::NotUtf8)?;
-    if let Some((data, watermark)) = one_pass::read::<T>(text) {
-        check_watermark(&watermark, app_id, options)?;
-        return Ok(Decrypted { data, watermark });
+    if let Some(decrypted) = one_pass::read::<T>(text) {
+        check_watermark(&decrypted.watermark, app_id, options)?;
+        return Ok(decrypted);
     }
     // Anything the one pass does not take as a plain success: through a `Value`, which
     // decides which check fails.

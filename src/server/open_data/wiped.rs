@@ -9,8 +9,8 @@ use std::ops::{Deref, DerefMut};
 
 use zeroize::Zeroize;
 
-/// Owns `B` and wipes all of its bytes when dropped. Only for buffers whose length is their
-/// whole allocation: a `Vec` made at its final size (`vec![0; len]`, never grown) or an array.
+/// Holds `B` and wipes all of its bytes when dropped: an array, a borrowed slice, or a `Vec`
+/// made at its final size (`vec![0; len]`, never grown: spare capacity is not wiped).
 pub(super) struct Wiped<B: AsMut<[u8]>>(pub(super) B);
 
 impl<B: AsMut<[u8]>> Drop for Wiped<B> {
