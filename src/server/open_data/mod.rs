@@ -149,7 +149,7 @@ pub fn decrypt<T: DeserializeOwned>(
             &mut on_heap[..]
         }
     });
-    let buffer: &mut [u8] = &mut wiped.0;
+    let buffer: &mut [u8] = wiped.0;
     strict_base64::decode_into(data.as_bytes(), buffer).map_err(|()| base64_failure())?;
 
     if len == 0 || len % BLOCK != 0 {
