@@ -142,7 +142,7 @@ pub fn decrypt<T: DeserializeOwned>(
     let len = strict_base64::decoded_len(data.as_bytes()).ok_or_else(base64_failure)?;
     let mut on_stack = [0u8; STACK_BUFFER];
     let mut on_heap: Vec<u8>;
-    let mut wiped = Wiped(match on_stack.get_mut(..len) {
+    let wiped = Wiped(match on_stack.get_mut(..len) {
         Some(buffer) => buffer,
         None => {
             on_heap = vec![0u8; len];
