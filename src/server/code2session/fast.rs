@@ -11,6 +11,10 @@
 //! strictly as `serde_json::Value` checks it (numbers in range, strings valid) and then
 //! dropped, and a repeated key's last value kept. Anything else, errors included, gives `None`
 //! and goes the general way, which decides and describes it.
+//!
+//! Before serde, [`plain`] reads the shape WeChat actually sends (a flat object without
+//! whitespace, strings of printable ASCII without escapes, an integer errcode) with a byte
+//! scanner; on anything else it gives `None` and the serde pass above runs as if it had not.
 
 use std::borrow::Cow;
 use std::fmt;
