@@ -138,35 +138,43 @@ secret_type!(
 serialize_transparent!(LoginCode, SessionToken, AccessToken, StorageValue);
 
 impl SessionToken {
+    /// A token of `text`, copied once into its shared allocation.
+    pub(crate) fn from_text(text: &str) -> Self {
+        Self(Arc::from(text))
+    }
+
     /// Builds a token from 32 random bytes the caller drew (the crate never draws randomness),
     /// as 43 characters of unpadded base64url.
     pub fn from_random_bytes(bytes: [u8; 32]) -> Self {
         let mut text = [0u8; 43];
-        let len = base64url_unpadded(&bytes, &mut text);
+        base64url_unpadded(&bytes, &mut text);
         // Every byte written is from the base64url alphabet, which is ASCII.
-        let text = std::str::from_utf8(&text[..len]).expect("base64url is ASCII");
+        let text = std::str::from_utf8(&text).expect("base64url is ASCII");
         Self(Arc::from(text))
     }
 }
 
-/// Writes `bytes` as unpadded base64url into `out` (at least `ceil(4 * len / 3)` bytes long);
-/// returns the length written.
-fn base64url_unpadded(bytes: &[u8], out: &mut [u8]) -> usize {
+/// Writes `bytes` as unpadded base64url into `out`, which is exactly `ceil(4 * len / 3)` bytes
+/// long.
+fn base64url_unpadded(bytes: &[u8], out: &mut [u8]) {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut symbols = out.iter_mut();
-    let mut len = 0;
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
-        // A chunk of k bytes carries k + 1 six-bit symbols.
-        for (i, symbol) in (0..=chunk.len()).zip(&mut symbols) {
-            *symbol = ALPHABET[((n >> (18 - 6 * i)) & 0x3f) as usize];
-            len += 1;
-        }
+    let symbol = |n: u32, shift: u32| ALPHABET[((n >> shift) & 0x3f) as usize];
+    let whole = bytes.chunks_exact(3);
+    let rest = whole.remainder();
+    let mut symbols = out.chunks_exact_mut(4);
+    for (chunk, four) in whole.zip(&mut symbols) {
+        let n = u32::from(chunk[0]) << 16 | u32::from(chunk[1]) << 8 | u32::from(chunk[2]);
+        four.copy_from_slice(&[symbol(n, 18), symbol(n, 12), symbol(n, 6), symbol(n, 0)]);
     }
-    len
+    // A last chunk of k bytes (1 or 2) carries k + 1 symbols.
+    let tail = &mut out[bytes.len() / 3 * 4..];
+    let n = rest
+        .iter()
+        .enumerate()
+        .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+    for (i, slot) in tail.iter_mut().enumerate() {
+        *slot = symbol(n, 18 - 6 * i as u32);
+    }
 }
 
 #[cfg(test)]
@@ -190,6 +198,23 @@ mod tests {
         assert_ne!(AccessToken::new("abc"), AccessToken::new("abcd"));
     }
 
+    /// Base64url without padding, six bits at a time.
+    fn reference(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let bits: Vec<bool> = bytes
+            .iter()
+            .flat_map(|b| (0..8).rev().map(move |i| b >> i & 1 == 1))
+            .collect();
+        bits.chunks(6)
+            .map(|six| {
+                let v = (0..6).fold(0, |acc, i| {
+                    acc << 1 | usize::from(six.get(i) == Some(&true))
+                });
+                char::from(ALPHABET[v])
+            })
+            .collect()
+    }
+
     #[test]
     fn token_from_bytes_is_base64url() {
         // 32 bytes of ones: 42 full symbols `_`, and 4 leftover bits padded with zeros (`8`).
@@ -199,12 +224,26 @@ mod tests {
         assert_eq!(zeros.expose_secret(), "A".repeat(43));
         // RFC 4648 test vector, checked through the helper.
         let encode = |bytes: &[u8]| {
-            let mut out = [0u8; 8];
-            let len = base64url_unpadded(bytes, &mut out);
-            String::from_utf8(out[..len].to_vec()).unwrap()
+            let mut out = vec![0u8; (bytes.len() * 4).div_ceil(3)];
+            base64url_unpadded(bytes, &mut out);
+            String::from_utf8(out).unwrap()
         };
         assert_eq!(encode(b"foobar"), "Zm9vYmFy");
         assert_eq!(encode(b"fo"), "Zm8");
+        assert_eq!(encode(b"f"), "Zg");
+        assert_eq!(encode(b""), "");
+        assert_eq!(encode(b"\xfb\xff\xbf"), "-_-_");
+        // Every byte in every position of a token, against the chunked reference.
+        for byte in 0..=255u8 {
+            for at in [0, 1, 2, 30, 31] {
+                let mut bytes = [0x5a; 32];
+                bytes[at] = byte;
+                assert_eq!(
+                    SessionToken::from_random_bytes(bytes).expose_secret(),
+                    reference(&bytes)
+                );
+            }
+        }
     }
 
     #[test]

@@ -96,7 +96,11 @@ impl LoginConfig {
 fn join_url(base: &str, path: &str) -> String {
     let base = base.trim_end_matches('/');
     let path = path.trim_start_matches('/');
-    format!("{base}/{path}")
+    let mut url = String::with_capacity(base.len() + 1 + path.len());
+    url.push_str(base);
+    url.push('/');
+    url.push_str(path);
+    url
 }
 
 /// How long the machine waits for each kind of effect. A driver should pass the same values to

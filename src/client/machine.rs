@@ -16,6 +16,7 @@ use super::state::{Core, Phase};
 use super::transition::{Completion, Ctx, Effect, Input, Io, Next, StorageOp, Timer, transition};
 use crate::Handled;
 use crate::rng::SplitMix64;
+use crate::time_util;
 
 /// The client's login lifecycle as a sans-IO state machine: one per app.
 ///
@@ -228,8 +229,12 @@ impl LoginMachine {
         }
     }
 
+    /// Inlined into `step`, its one caller, so the `Next` is read where it was built.
+    #[inline(always)]
     fn apply(&mut self, next: Next, now: OffsetDateTime) {
-        self.core = next.core;
+        // `step` left `Core::default()` here, which owns nothing: forgetting it skips a drop
+        // that would only inspect it.
+        mem::forget(mem::replace(&mut self.core, next.core));
         if let Some(waiter) = next.join {
             self.waiters.push(waiter);
             self.waiter_max = self.waiter_max.max(Some(waiter));
@@ -266,7 +271,7 @@ impl LoginMachine {
             Io::Start(effect) => self.start(effect, now),
             Io::Wait { failures } => {
                 let delay = self.config.backoff.delay(failures, &mut self.rng);
-                let deadline = now.saturating_add(delay);
+                let deadline = time_util::saturating_add(now, delay);
                 self.pending = Some(Pending { id: None, deadline });
             }
         }
@@ -299,7 +304,7 @@ impl LoginMachine {
                 )
             }
         };
-        let deadline = now.saturating_add(timeout);
+        let deadline = time_util::saturating_add(now, timeout);
         self.pending = Some(Pending {
             id: Some(id),
             deadline,

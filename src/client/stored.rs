@@ -14,7 +14,7 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::command::Session;
 use crate::secret::SessionToken;
-use crate::wire::validate_token;
+use crate::wire::{JsonObject, validate_token};
 
 /// The record version this crate writes and reads.
 pub(crate) const RECORD_VERSION: u64 = 1;
@@ -63,14 +63,16 @@ impl StoredSession {
     /// The record's JSON text. Times are written as UTC seconds, clamped to the years the
     /// reader accepts, so every record reads back whatever the clock's offset or the lifetime.
     pub fn encode(&self) -> String {
-        let record = RecordV1 {
-            v: RECORD_VERSION,
-            token: self.session.token.clone(),
-            expires_at: to_utc(self.session.expires_at).unix_timestamp(),
-            issued_at: to_utc(self.issued_at).unix_timestamp(),
-        };
-        // Cannot fail: a struct of a string and integers.
-        serde_json::to_string(&record).expect("record always serialises")
+        // The bytes serde_json gives for a `RecordV1` (members in its order; the tests compare).
+        let token = self.session.token.expose_secret();
+        let json = JsonObject::with_capacity(token.len() + 96)
+            .unsigned("v", RECORD_VERSION)
+            .string("token", token)
+            .signed("expires_at", utc_seconds(self.session.expires_at))
+            .signed("issued_at", utc_seconds(self.issued_at))
+            .finish();
+        // Cannot fail: the writer writes UTF-8 text (member names, escaped text, digits).
+        String::from_utf8(json).expect("JSON text is UTF-8")
     }
 
     /// Classifies a stored value at time `now`.
@@ -121,13 +123,28 @@ impl StoredSession {
 /// UTC date.
 pub(crate) fn to_utc(at: OffsetDateTime) -> OffsetDateTime {
     const NANOS: i128 = 1_000_000_000;
-    let first = PrimitiveDateTime::new(Date::MIN, Time::MIDNIGHT).assume_utc();
-    let last = PrimitiveDateTime::MAX.assume_utc().unix_timestamp();
-    let nanos = at
-        .unix_timestamp_nanos()
-        .clamp(first.unix_timestamp_nanos(), i128::from(last) * NANOS);
+    // Already UTC and inside the range: the same value (the clamp below would not move it).
+    if at.offset().is_utc() && (FIRST_UTC_SECOND..LAST_UTC_SECOND).contains(&at.unix_timestamp()) {
+        return at;
+    }
+    let first = i128::from(FIRST_UTC_SECOND) * NANOS;
+    let last = i128::from(LAST_UTC_SECOND) * NANOS;
+    let nanos = at.unix_timestamp_nanos().clamp(first, last);
     // Cannot fail: clamped to the range just computed.
     OffsetDateTime::from_unix_timestamp_nanos(nanos).expect("clamped to UTC's range")
+}
+
+/// The first and the last whole second of UTC dates: `-9999-01-01T00:00:00Z` and
+/// `9999-12-31T23:59:59Z`.
+const FIRST_UTC_SECOND: i64 = PrimitiveDateTime::new(Date::MIN, Time::MIDNIGHT)
+    .assume_utc()
+    .unix_timestamp();
+const LAST_UTC_SECOND: i64 = PrimitiveDateTime::MAX.assume_utc().unix_timestamp();
+
+/// `to_utc(at).unix_timestamp()`, without building the instant: the clamp of whole seconds
+/// to whole-second bounds is the whole seconds of the clamp.
+fn utc_seconds(at: OffsetDateTime) -> i64 {
+    at.unix_timestamp().clamp(FIRST_UTC_SECOND, LAST_UTC_SECOND)
 }
 
 #[cfg(test)]
@@ -160,6 +177,52 @@ mod tests {
             StoredSession::lookup(Some(&text), at(2_000)),
             StoredLookup::Expired
         );
+    }
+
+    /// The hand-written record is serde_json's, and `to_utc`'s shortcut its clamp.
+    #[test]
+    fn encode_is_serdes_and_utc_is_clamped() {
+        use time::UtcOffset;
+        let far = PrimitiveDateTime::MAX.assume_offset(UtcOffset::from_hms(-5, 0, 0).unwrap());
+        let instants = [
+            at(0),
+            at(-1),
+            at(1_700_000_000),
+            PrimitiveDateTime::MAX.assume_utc(),
+            PrimitiveDateTime::MIN.assume_utc(),
+            far,
+            at(7).to_offset(UtcOffset::from_hms(8, 0, 0).unwrap()),
+            OffsetDateTime::from_unix_timestamp_nanos(-1).unwrap(),
+        ];
+        let slow = |at: OffsetDateTime| {
+            let nanos = at.unix_timestamp_nanos().clamp(
+                i128::from(FIRST_UTC_SECOND) * 1_000_000_000,
+                i128::from(LAST_UTC_SECOND) * 1_000_000_000,
+            );
+            OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap()
+        };
+        for (i, &expires_at) in instants.iter().enumerate() {
+            let issued_at = instants[(i + 3) % instants.len()];
+            assert_eq!(to_utc(expires_at), slow(expires_at));
+            assert!(to_utc(expires_at).offset().is_utc());
+            for token in ["tok", "a\"b\\c"] {
+                let stored = StoredSession {
+                    session: Session {
+                        token: SessionToken::new(token),
+                        expires_at,
+                    },
+                    issued_at,
+                };
+                let serde = serde_json::to_string(&RecordV1 {
+                    v: RECORD_VERSION,
+                    token: SessionToken::new(token),
+                    expires_at: to_utc(expires_at).unix_timestamp(),
+                    issued_at: to_utc(issued_at).unix_timestamp(),
+                })
+                .unwrap();
+                assert_eq!(stored.encode(), serde);
+            }
+        }
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl SessionRecord {
             unionid: wechat.unionid,
             session_key: wechat.session_key,
             created_at: now,
-            expires_at: now.saturating_add(lifetime),
+            expires_at: crate::time_util::saturating_add(now, lifetime),
         }
     }
 
@@ -67,10 +67,13 @@ impl SessionRecord {
 }
 
 /// Whole seconds from `now` until `at`, or `None` when fewer than one. Never overflows: the
-/// difference of two representable instants fits an `i128` of nanoseconds.
+/// unix seconds of two representable instants differ by less than 2^36.
 pub(crate) fn whole_seconds_until(now: OffsetDateTime, at: OffsetDateTime) -> Option<u64> {
-    let nanos = at.unix_timestamp_nanos() - now.unix_timestamp_nanos();
-    let seconds = u64::try_from(nanos.div_euclid(1_000_000_000)).ok()?;
+    // `floor((at - now) / 1 s)` from whole seconds and the sub-second parts, which offsets
+    // (whole seconds) do not change: no 128-bit division.
+    let borrow = i64::from(at.nanosecond() < now.nanosecond());
+    let seconds = at.unix_timestamp() - now.unix_timestamp() - borrow;
+    let seconds = u64::try_from(seconds).ok()?;
     (seconds > 0).then_some(seconds)
 }
 
@@ -200,6 +203,35 @@ pub fn bad_token_response(error: &WireFailure) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whole seconds from whole seconds and sub-seconds are the floor of the nanoseconds.
+    #[test]
+    fn whole_seconds_are_the_floor_of_the_difference() {
+        use time::{PrimitiveDateTime, UtcOffset};
+        let plus8 = UtcOffset::from_hms(8, 0, 0).unwrap();
+        let minus5 = UtcOffset::from_hms(-5, 0, 30).unwrap();
+        let at = |nanos: i128| OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap();
+        let instants = [
+            at(0),
+            at(1),
+            at(999_999_999),
+            at(1_000_000_000),
+            at(-1),
+            at(-1_000_000_001),
+            at(1_700_000_000_500_000_000).to_offset(plus8),
+            at(1_700_000_001_400_000_000).to_offset(minus5),
+            PrimitiveDateTime::MAX.assume_offset(minus5),
+            PrimitiveDateTime::MIN.assume_offset(plus8),
+        ];
+        for &now in &instants {
+            for &then in &instants {
+                let nanos = then.unix_timestamp_nanos() - now.unix_timestamp_nanos();
+                let floor = u64::try_from(nanos.div_euclid(1_000_000_000)).ok();
+                let expected = floor.filter(|&s| s > 0);
+                assert_eq!(whole_seconds_until(now, then), expected, "{now} {then}");
+            }
+        }
+    }
 
     #[test]
     fn store_unavailable_rounds_up_to_whole_seconds() {

@@ -14,9 +14,12 @@ use serde::{Deserialize, Serialize};
 use crate::http::HttpResponse;
 use crate::secret::{LoginCode, SessionToken};
 
+mod read;
 mod token_header;
+mod write;
 
 pub use token_header::TokenHeader;
+pub(crate) use write::JsonObject;
 
 /// The largest body either side accepts, checked before parsing.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -117,7 +120,13 @@ pub struct LoginGranted {
 impl LoginGranted {
     /// The `200` response carrying this grant.
     pub fn to_response(&self) -> HttpResponse {
-        HttpResponse::json(200, to_json(self))
+        // The bytes of `to_json(self)` (the writer's tests hold it to serde_json).
+        let token = self.token.expose_secret();
+        let body = JsonObject::with_capacity(token.len() + 40)
+            .string("token", token)
+            .unsigned("expires_in", self.expires_in)
+            .finish();
+        HttpResponse::json(200, body)
     }
 }
 
@@ -131,7 +140,11 @@ pub struct SessionValid {
 impl SessionValid {
     /// The `200` response carrying this answer.
     pub fn to_response(&self) -> HttpResponse {
-        HttpResponse::json(200, to_json(self))
+        // The bytes of `to_json(self)`.
+        let body = JsonObject::with_capacity(40)
+            .unsigned("expires_in", self.expires_in)
+            .finish();
+        HttpResponse::json(200, body)
     }
 }
 
@@ -185,15 +198,21 @@ pub enum WireFailure {
 
 /// The login request body for `code`.
 pub fn encode_login_request(code: &LoginCode) -> Vec<u8> {
-    #[derive(Serialize)]
-    struct Body<'a> {
-        code: &'a LoginCode,
-    }
-    to_json(&Body { code })
+    // The bytes serde_json gives for `{code}` (the writer's tests hold it to serde_json).
+    let code = code.expose_secret();
+    JsonObject::with_capacity(code.len() + 12)
+        .string("code", code)
+        .finish()
 }
 
 /// Parses and validates the client's login request body (server side).
 pub fn decode_login_request(body: &[u8]) -> Result<LoginCode, WireFailure> {
+    // The body as `encode_login_request` writes it, with a valid code: serde_json's value.
+    if let Some(code) = read::login_request(body) {
+        if validate_code(code).is_ok() {
+            return Ok(LoginCode::new(code));
+        }
+    }
     #[derive(Deserialize)]
     struct Body {
         code: String,
@@ -259,6 +278,16 @@ pub fn validate_token(token: &str) -> Result<(), WireFailure> {
 /// Reads the server's answer to the login request (client side). The token passes
 /// [`validate_token`]: a token no header could carry is a typed failure, never a session.
 pub fn decode_login_response(response: &HttpResponse) -> Result<LoginGranted, WireFailure> {
+    // The body as `LoginGranted::to_response` writes it: serde_json's value, read in one pass.
+    if response.is_success() && response.body.len() <= MAX_BODY_BYTES {
+        if let Some((token, expires_in)) = read::login_granted(&response.body) {
+            validate_token(token)?;
+            return Ok(LoginGranted {
+                token: SessionToken::from_text(token),
+                expires_in,
+            });
+        }
+    }
     let granted: LoginGranted = decode_success(response)?;
     validate_token(granted.token.expose_secret())?;
     Ok(granted)
@@ -350,6 +379,78 @@ mod tests {
             br#"{"token":"tok","expires_in":7200}"#.to_vec()
         );
         assert_eq!(decode_login_response(&response).unwrap(), grant);
+    }
+
+    #[test]
+    fn hand_written_bodies_are_serdes() {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            code: &'a LoginCode,
+        }
+        for text in ["081Kq4Ga1DUU0F0rS8Ga1HvtHH0Kq4G2", "", "q\"\\\u{1}é"] {
+            let code = LoginCode::new(text);
+            assert_eq!(encode_login_request(&code), to_json(&Body { code: &code }));
+            for expires_in in [0, 1, 7200, u64::MAX] {
+                let grant = LoginGranted {
+                    token: SessionToken::new(text),
+                    expires_in,
+                };
+                assert_eq!(grant.to_response().body, to_json(&grant));
+                let valid = SessionValid { expires_in };
+                assert_eq!(valid.to_response().body, to_json(&valid));
+            }
+        }
+    }
+
+    /// The one-pass readers give what serde_json gives, values and errors alike.
+    #[test]
+    fn fast_paths_agree_with_serde() {
+        let slow_request = |body: &[u8]| {
+            #[derive(Deserialize)]
+            struct Body {
+                code: String,
+            }
+            let Body { code } = parse_json(body)?;
+            validate_code(&code)?;
+            Ok::<_, WireFailure>(LoginCode::new(code))
+        };
+        let long = "a".repeat(MAX_CODE_LEN + 1);
+        for code in [
+            "abc",
+            "",
+            "a b",
+            "a-_Z9",
+            &long,
+            r"\u0061",
+            "é",
+            r#"a","x":"b"#,
+        ] {
+            let body = format!(r#"{{"code":"{code}"}}"#);
+            let body = body.as_bytes();
+            assert_eq!(decode_login_request(body), slow_request(body), "{code}");
+        }
+        let slow_grant = |response: &HttpResponse| {
+            let granted: LoginGranted = decode_success(response)?;
+            validate_token(granted.token.expose_secret())?;
+            Ok::<_, WireFailure>(granted)
+        };
+        let huge = "t".repeat(MAX_BODY_BYTES);
+        for (status, token, expires_in) in [
+            (200, "tok", "7200"),
+            (200, "", "1"),
+            (200, &huge[..MAX_TOKEN_LEN + 1], "1"),
+            (200, &huge, "1"),
+            (200, "a b", "1"),
+            (200, "é", "1"),
+            (200, "tok", "18446744073709551615"),
+            (200, "tok", "18446744073709551616"),
+            (401, "tok", "7200"),
+        ] {
+            let body = format!(r#"{{"token":"{token}","expires_in":{expires_in}}}"#);
+            let response = HttpResponse::json(status, body.into_bytes());
+            let (fast, slow) = (decode_login_response(&response), slow_grant(&response));
+            assert_eq!(fast, slow, "{status} {expires_in}");
+        }
     }
 
     #[test]

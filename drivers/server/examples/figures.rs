@@ -4,7 +4,8 @@
 //!    two round trips (client to server, server to a fake WeChat) and answers fixed JSON;
 //! 2. a business route with the `WxSession` extractor against a fixed-JSON route;
 //! 3. with `--features redis` and `redis-server` on the PATH: the same logins and extractor
-//!    with sessions in Redis and codes joined across replicas.
+//!    with sessions in Redis and codes joined across replicas, then again with a
+//!    `SessionCache` on the connection.
 //!
 //! With Redis, two more rows: the **floor**, an axum handler doing the fewest Redis round trips
 //! a joined login needs on its path (claim, session) and a route doing one `GET`, each against
@@ -58,7 +59,7 @@ async fn redis_figures(
     run: Duration,
     clients: usize,
 ) -> Result<(), Error> {
-    use wxlogin_server::{CodeJoin, Redis, RedisStore, SealKeys};
+    use wxlogin_server::{CodeJoin, Redis, RedisOptions, RedisStore, SealKeys, SessionCache};
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
@@ -89,9 +90,22 @@ async fn redis_figures(
     let floor = serve(redis_floor(wechat.to_owned(), &url).await?).await?;
     let builder = LoginService::builder(config(wechat))
         .store(RedisStore::new(redis.clone(), keys.clone()))
-        .code_join(CodeJoin::new(redis, keys, "figures"));
+        .code_join(CodeJoin::new(redis, keys.clone(), "figures"));
     let label = "redis store + code join";
-    let result = measure(label, builder, baseline, Some(&floor), run, clients).await;
+    let mut result = measure(label, builder, baseline, Some(&floor), run, clients).await;
+    if result.is_ok() {
+        // The same with session reads kept in process (RESP3, invalidated by Redis).
+        let options = RedisOptions {
+            session_cache: Some(SessionCache::default()),
+            ..RedisOptions::default()
+        };
+        let cached = Redis::with_options(&url, options)?;
+        let builder = LoginService::builder(config(wechat))
+            .store(RedisStore::new(cached.clone(), keys.clone()))
+            .code_join(CodeJoin::new(cached, keys, "figures-cached"));
+        let label = "redis store + code join + session cache";
+        result = measure(label, builder, baseline, None, run, clients).await;
+    }
     let _ = child.kill();
     let _ = child.wait();
     result

@@ -94,7 +94,7 @@ pub use lease::TokenLease;
 #[cfg(feature = "redis")]
 pub use local_redis::{LocalRedis, LocalRedisError};
 #[cfg(feature = "redis")]
-pub use redis_conn::{Redis, RedisOptions};
+pub use redis_conn::{Redis, RedisOptions, SessionCache};
 #[cfg(feature = "redis")]
 pub use store::redis::RedisStore;
 #[cfg(feature = "redis")]

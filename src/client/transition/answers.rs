@@ -17,6 +17,7 @@ use crate::client::state::{Flags, HeldCode, Known, Phase, Task, Tries};
 use crate::client::stored::{StoredLookup, StoredSession, to_utc};
 use crate::http::{HttpResponse, TransportFailure};
 use crate::secret::{LoginCode, StorageValue};
+use crate::time_util;
 use crate::wire::{decode_login_response, decode_session_response, validate_code};
 
 /// Rule 5: what storage holds decides the start; a corrupt record is removed.
@@ -161,7 +162,7 @@ fn granted(response: &HttpResponse, f: Flags, ctx: &Ctx<'_>) -> Next {
             // Rule 7: a login caused by a rejection guards its token for a while.
             let guard = f
                 .after_rejection
-                .then(|| now.saturating_add(ctx.config.relogin_window));
+                .then(|| time_util::saturating_add(now, ctx.config.relogin_window));
             let stored = StoredSession {
                 session,
                 issued_at: now,
@@ -181,7 +182,7 @@ fn granted(response: &HttpResponse, f: Flags, ctx: &Ctx<'_>) -> Next {
 /// The time is in UTC, as storage keeps it, so memory and the record agree.
 fn expiry(now: OffsetDateTime, expires_in: u64) -> Option<OffsetDateTime> {
     let lifetime = crate::time_util::seconds(expires_in);
-    Some(to_utc(now.saturating_add(lifetime))).filter(|&at| at > now)
+    Some(to_utc(time_util::saturating_add(now, lifetime))).filter(|&at| at > now)
 }
 
 fn malformed(step: Step, response: &HttpResponse, detail: &str) -> LoginFailure {

@@ -29,10 +29,23 @@ pub(super) fn stay(phase: Phase, flags: Flags) -> Next {
 }
 
 /// Rule 6: a verified session is served from memory until it expires; then a new code.
+#[inline(always)]
 pub(super) fn serve(held: Held, f: Flags, waiter: WaiterId, ctx: &Ctx<'_>) -> Next {
     if ctx.now < held.stored.session.expires_at {
         let session = held.stored.session.clone();
-        stay(Phase::Ready(held), f).complete(Completion::One(waiter, Ok(session)))
+        // Built whole, not through `stay(…).complete(…)`: this is the hot path, and each
+        // builder step moved the whole `Next`.
+        Next {
+            core: Core {
+                phase: Phase::Ready(held),
+                flags: f,
+                refused: None,
+            },
+            join: None,
+            storage: None,
+            complete: Some(Completion::One(waiter, Ok(session))),
+            io: Io::Keep,
+        }
     } else {
         obtain_code(f, Tries::default(), ctx).join(waiter)
     }

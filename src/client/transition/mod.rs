@@ -35,13 +35,16 @@ use rejection::{
 pub(crate) type Refused = Box<(Core, LoginError)>;
 
 /// Applies one input. `Err` hands the core back unchanged with the reason.
+/// Inlined into the shell's one caller: the `Next` it returns is then built where the shell
+/// reads it, one copy of it fewer per input.
+#[inline(always)]
 pub(crate) fn transition(core: Core, input: Input, ctx: &Ctx<'_>) -> Result<Next, Refused> {
     let Core {
         phase,
         flags: f,
         refused,
     } = core;
-    let next = match (phase, input) {
+    let mut next = match (phase, input) {
         // Rule 7: a token already reported as rejected after its re-login is reported again
         // at once, however many callers it was rejected for.
         (phase, Ev(E::SessionRejected { waiter, token })) if refused.as_ref() == Some(&token) => {
@@ -122,7 +125,8 @@ pub(crate) fn transition(core: Core, input: Input, ctx: &Ctx<'_>) -> Result<Next
             ),
         ) => return Err(unexpected(phase, f, refused, &event)),
     };
-    Ok(settle_refusal(next, refused))
+    settle_refusal(&mut next, refused);
+    Ok(next)
 }
 
 /// The refusal of `event`, which `phase` does not expect; the core goes back unchanged.
@@ -143,10 +147,10 @@ fn unexpected(phase: Phase, flags: Flags, refused: Option<SessionToken>, event: 
 
 /// Rule 7: a verified session means a new token exists, so the refusal ends; otherwise the
 /// refusal the arm set, or the one before, holds.
-fn settle_refusal(mut next: Next, before: Option<SessionToken>) -> Next {
+#[inline(always)]
+fn settle_refusal(next: &mut Next, before: Option<SessionToken>) {
     next.core.refused = match next.core.phase {
         Phase::Ready(_) => None,
         _ => next.core.refused.take().or(before),
     };
-    next
 }

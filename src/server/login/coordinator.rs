@@ -12,14 +12,16 @@
 //! bound on a 64-bit target by `tests/alloc_budgets.rs` (live heap bytes, through a counting
 //! allocator; the README has the measured figures):
 //! - in flight: at most `max_in_flight` codes, at most 1.875 KiB each (the boxed
-//!   [`CodeExchange`], which keeps no command queue of its own, the code in three places, the
-//!   kept error of a backoff, `max_waiters_per_code` = 16 request ids twice). A new code beyond
-//!   that is answered at once with a typed [`ExchangeFailure::Busy`] (503, `retry_after` 1),
-//!   and so is one more duplicate of a code that has its full set of waiters;
+//!   [`CodeExchange`], which keeps no command queue of its own, the code twice (the
+//!   exchange's, and one key text the maps share), the kept error of a backoff,
+//!   `max_waiters_per_code` = 16 request ids twice). A new code beyond that is answered at
+//!   once with a typed [`ExchangeFailure::Busy`] (503, `retry_after` 1), and so is one more
+//!   duplicate of a code that has its full set of waiters;
 //! - remembered: at most `max_remembered` finished codes, at most 1.75 KiB each (a grant: a map
-//!   slot, the code twice, the openid, unionid and token; a refusal keeps less). The oldest finished entry is evicted first, and entries past the code's life
-//!   are dropped as inputs arrive. Every outcome in which WeChat may have taken the code is
-//!   remembered, so that such a code is never sent again (see the rule on
+//!   slot, the code once (the map and the eviction queue share it), the openid, unionid and
+//!   token; a refusal keeps less). The oldest finished entry is evicted first, and entries past
+//!   the code's life are dropped as inputs arrive. Every outcome in which WeChat may have taken
+//!   the code is remembered, so that such a code is never sent again (see the rule on
 //!   [`LoginCoordinator`]).
 //!
 //! With the defaults that is at most 1.875 MiB in flight and 28 MiB remembered.
@@ -88,10 +90,9 @@ pub struct LoginCoordinator {
     /// and `handle_timeout` the due ones, without visiting the others.
     deadlines: BTreeMap<Timer, CodeKey>,
     pending: BTreeSet<RequestId>,
+    /// Every exchange's step puts its commands straight onto this queue (none keeps a buffer
+    /// of its own); `after_step` takes back the `Complete` an exchange ends with.
     commands: VecDeque<Command>,
-    /// Where an exchange's step puts its commands (empty between inputs): one buffer for every
-    /// exchange instead of one each.
-    scratch: VecDeque<Command>,
     next_id: u64,
     next_timer: u64,
     exchanges_started: u64,
@@ -110,7 +111,6 @@ impl LoginCoordinator {
             deadlines: BTreeMap::new(),
             pending: BTreeSet::new(),
             commands: VecDeque::new(),
-            scratch: VecDeque::new(),
             next_id: 0,
             next_timer: 0,
             exchanges_started: 0,
@@ -163,10 +163,11 @@ impl LoginCoordinator {
             .ok_or(ExchangeError::UnknownId { id })?;
         // `step` changes nothing, ids included, when it returns an error; a routed id is the
         // one its exchange waits for, so it is never late.
+        let queued = self.commands.len();
         let handled = entry
             .exchange
-            .step(event, now, &mut self.next_id, &mut self.scratch)?;
-        self.after_step(&key, now);
+            .step(event, now, &mut self.next_id, &mut self.commands)?;
+        self.after_step(&key, queued, now);
         self.recent.forget_expired(now);
         Ok(handled)
     }
@@ -179,14 +180,15 @@ impl LoginCoordinator {
             .range(..=(now, u64::MAX))
             .map(|(_, key)| key.clone())
             .collect();
-        // Fired in code order, as a scan of `in_flight` would.
-        due.sort_unstable();
+        // Fired in the order of the codes themselves.
+        due.sort_unstable_by(|a, b| a.text().cmp(b.text()));
         for key in due {
             if let Some(entry) = self.in_flight.get_mut(&key) {
+                let queued = self.commands.len();
                 entry
                     .exchange
-                    .step_timeout(now, &mut self.next_id, &mut self.scratch);
-                self.after_step(&key, now);
+                    .step_timeout(now, &mut self.next_id, &mut self.commands);
+                self.after_step(&key, queued, now);
             }
         }
         self.recent.forget_expired(now);
@@ -224,7 +226,7 @@ impl LoginCoordinator {
             Ok(code) => code,
             Err(e) => return self.answer_now(request, ExchangeFailure::BadRequest(e), now),
         };
-        let key = CodeKey(code.expose_secret().to_owned());
+        let key = CodeKey::new(code.expose_secret());
 
         if let Some((response, outcome)) = self.recent.replay(&key, now) {
             self.commands.push_back(Command::Complete {
@@ -253,7 +255,8 @@ impl LoginCoordinator {
             Arc::clone(&self.config),
             seed,
         ));
-        exchange.begin(request, code, now, &mut self.next_id, &mut self.scratch);
+        let queued = self.commands.len();
+        exchange.begin(request, code, now, &mut self.next_id, &mut self.commands);
         self.in_flight.insert(
             key.clone(),
             InFlight {
@@ -264,7 +267,7 @@ impl LoginCoordinator {
             },
         );
         self.pending.insert(request);
-        self.after_step(&key, now);
+        self.after_step(&key, queued, now);
     }
 
     fn answer_now(&mut self, request: RequestId, failure: ExchangeFailure, now: OffsetDateTime) {
@@ -276,9 +279,10 @@ impl LoginCoordinator {
         });
     }
 
-    /// After an exchange moved: route its outstanding effect, forward its commands, and when it
-    /// answered, answer every waiter and remember the result if a retry can use it.
-    fn after_step(&mut self, key: &CodeKey, now: OffsetDateTime) {
+    /// After an exchange moved (its commands queued after the first `queued`): route its
+    /// outstanding effect, and when it answered, answer every waiter and remember the result if
+    /// a retry can use it.
+    fn after_step(&mut self, key: &CodeKey, queued: usize, now: OffsetDateTime) {
         let Some(entry) = self.in_flight.get_mut(key) else {
             return;
         };
@@ -304,17 +308,13 @@ impl LoginCoordinator {
                 entry.timer = Some(timer);
             }
         }
-        let mut answer = None;
-        for command in self.scratch.drain(..) {
-            match command {
-                // The exchange names its first request only; the entry knows them all.
-                Command::Complete {
-                    response, outcome, ..
-                } => answer = Some((response, outcome)),
-                effect => self.commands.push_back(effect),
-            }
-        }
-        let Some((response, outcome)) = answer else {
+        // An exchange's answer is the last command of its step; the entry knows its waiters.
+        let answered = self.commands.len() > queued
+            && matches!(self.commands.back(), Some(Command::Complete { .. }));
+        let Some(Command::Complete {
+            response, outcome, ..
+        }) = answered.then(|| self.commands.pop_back()).flatten()
+        else {
             return;
         };
         let forget_at = entry.exchange.code_expires_at();

@@ -103,6 +103,7 @@ impl CodeExchange {
         let handled = self.step(event, now, &mut ids, &mut out);
         self.commands = out;
         self.next_id = ids;
+        self.name_the_request();
         handled
     }
 
@@ -115,6 +116,19 @@ impl CodeExchange {
         self.step_timeout(now, &mut ids, &mut out);
         self.commands = out;
         self.next_id = ids;
+        self.name_the_request();
+    }
+
+    /// A lone exchange answers its one request: the `Complete` it queued names it.
+    #[cfg(feature = "test-support")]
+    fn name_the_request(&mut self) {
+        for command in &mut self.commands {
+            if let Command::Complete { waiters, .. } = command {
+                if waiters.is_empty() {
+                    waiters.push(self.core.request);
+                }
+            }
+        }
     }
 
     /// The next command to carry out, in order.
@@ -268,8 +282,10 @@ impl CodeExchange {
             }
             Io::Complete(response, outcome) => {
                 self.pending = None;
+                // The coordinator names every waiter of the code; a lone exchange's `handle`
+                // names its request (`name_the_request`). No list is built to be dropped.
                 out.push_back(Command::Complete {
-                    waiters: vec![self.core.request],
+                    waiters: Vec::new(),
                     response,
                     outcome,
                 });
@@ -283,7 +299,7 @@ impl CodeExchange {
         *ids = ids.wrapping_add(1);
         self.pending = Some(Pending {
             id: Some(id),
-            deadline: now.saturating_add(timeout),
+            deadline: crate::time_util::saturating_add(now, timeout),
         });
         id
     }

@@ -122,7 +122,7 @@ fn with_request(mut core: Core, request: RequestId) -> Core {
 fn begin(mut core: Core, request: RequestId, code: LoginCode, ctx: &Ctx<'_>) -> Next {
     core.request = request;
     core.code = code;
-    core.code_expires_at = ctx.now.saturating_add(CODE_LIFETIME);
+    core.code_expires_at = crate::time_util::saturating_add(ctx.now, CODE_LIFETIME);
     call(core, ctx)
 }
 

@@ -1,14 +1,17 @@
 //! One replica of the developer server: a [`LoginService`] on the shared Redis (sessions in a
-//! `RedisStore`, codes joined with a `CodeJoin` under its own replica id), served on its own
-//! loopback port, on **its own tokio runtime**, so that [`Replica::kill`] is a crash: the
-//! runtime is shut down and every task of the replica goes with it (listener, connections,
-//! the login task, code2Session calls and store writes in flight).
+//! `RedisStore` read through a `SessionCache`, codes joined with a `CodeJoin` under its own
+//! replica id), served on its own loopback port, on **its own tokio runtime**, so that
+//! [`Replica::kill`] is a crash: the runtime is shut down and every task of the replica goes
+//! with it (listener, connections, the login task, code2Session calls and store writes in
+//! flight).
 
 use std::io;
 use std::sync::Arc;
 
 use tokio::runtime::Runtime;
-use wxlogin_server::{CodeJoin, LoginService, RedisStore, SealKeys, ServerConfig};
+use wxlogin_server::{
+    CodeJoin, LoginService, Redis, RedisOptions, RedisStore, SealKeys, ServerConfig, SessionCache,
+};
 
 use crate::lab::link::LinkFaults;
 use crate::lab::server::{LabServer, StatsSnapshot};
@@ -90,11 +93,16 @@ impl Drop for Replica {
 }
 
 async fn serve(id: String, setup: ReplicaSetup) -> io::Result<LabServer> {
-    let connect = || {
-        wxlogin_server::Redis::open(&setup.redis_url).map_err(|e| io::Error::other(e.to_string()))
+    let connect = |session_cache| {
+        let options = RedisOptions {
+            session_cache,
+            ..RedisOptions::default()
+        };
+        Redis::with_options(&setup.redis_url, options).map_err(|e| io::Error::other(e.to_string()))
     };
-    let store = RedisStore::new(connect()?, setup.keys.clone());
-    let join = CodeJoin::new(connect()?, setup.keys.clone(), id);
+    // Sessions read through a cache Redis invalidates, so the faults exercise it too.
+    let store = RedisStore::new(connect(Some(SessionCache::default()))?, setup.keys.clone());
+    let join = CodeJoin::new(connect(None)?, setup.keys.clone(), id);
     let builder = LoginService::builder(setup.config).code_join(join);
     LabServer::start(builder, store, &setup.link, setup.trace).await
 }

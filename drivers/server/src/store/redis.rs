@@ -6,7 +6,7 @@
 //! - The TTL is the session's remaining life, so Redis drops it when it ends.
 //! - Redis down (refused, timed out) is [`StoreError::Unavailable`]: a `503`, never a `401`.
 
-use redis::AsyncCommands;
+use redis::{AsyncCommands, CommandCacheConfig};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use wxlogin::secret::{SessionKey, SessionToken};
@@ -91,7 +91,13 @@ impl RedisStore {
     async fn get_now(&self, token: &SessionToken) -> Result<Option<SessionRecord>, StoreError> {
         let key = self.key(token);
         let mut conn = self.redis.conn();
-        let value: Option<String> = conn.get(&key).await.map_err(unavailable)?;
+        // Answered from the connection's `SessionCache` when it has one and holds the key.
+        let value: Option<String> = redis::cmd("GET")
+            .arg(&key)
+            .set_cache_config(CommandCacheConfig::new())
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
         value.map(|v| self.decode(&key, &v)).transpose()
     }
 

@@ -17,3 +17,5 @@ mod join;
 mod lease;
 #[cfg(feature = "redis")]
 mod outage;
+#[cfg(feature = "redis")]
+mod session_cache;

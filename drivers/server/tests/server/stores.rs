@@ -7,7 +7,7 @@ use wxlogin_server::{MemoryStore, SessionStore, StoreError};
 
 use crate::support::SESSION_KEY;
 
-fn session(openid: &str, life: Duration) -> SessionRecord {
+pub(crate) fn session(openid: &str, life: Duration) -> SessionRecord {
     let now = OffsetDateTime::now_utc();
     SessionRecord {
         openid: openid.into(),
@@ -19,7 +19,7 @@ fn session(openid: &str, life: Duration) -> SessionRecord {
 }
 
 /// What every store must do.
-async fn contract(store: &dyn SessionStore) {
+pub(crate) async fn contract(store: &dyn SessionStore) {
     let alice = SessionToken::new("token-alice-0123456789");
     let bob = SessionToken::new("token-bob-0123456789");
     let stored = session("o-alice", Duration::hours(2));

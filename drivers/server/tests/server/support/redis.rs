@@ -1,7 +1,9 @@
 //! The tests' `redis-server`: the crate's [`LocalRedis`] (shared with the demo), whose errors
 //! fail the test (a missing `redis-server` names the Debian package to install); never a skip.
 
-use wxlogin_server::{LocalRedis, Redis, SealKeys};
+use std::time::Duration;
+
+use wxlogin_server::{LocalRedis, Redis, RedisOptions, SealKeys, SessionCache};
 
 pub struct RedisServer(LocalRedis);
 
@@ -17,6 +19,18 @@ impl RedisServer {
     /// A connection with short timeouts, for the tests.
     pub fn connect(&self) -> Redis {
         self.0.connect().expect("redis url")
+    }
+
+    /// A connection like [`connect`](Self::connect) that keeps session reads in a
+    /// [`SessionCache`], as a replica configured for it does.
+    pub fn connect_cached(&self) -> Redis {
+        let options = RedisOptions {
+            response_timeout: Duration::from_millis(500),
+            connection_timeout: Duration::from_millis(500),
+            session_cache: Some(SessionCache::default()),
+            ..RedisOptions::default()
+        };
+        Redis::with_options(&self.url(), options).expect("redis url")
     }
 
     /// Stops the server (an outage).
