@@ -97,7 +97,7 @@
 //! | feature | adds | dependencies |
 //! |---|---|---|
 //! | (default) | client machine; server login (code2Session, coordinator, sessions, error codes), access token cache, phone number API; wire contract, secrets, HTTP values | `serde`, `serde_json`, `thiserror`, `time` |
-//! | `crypto` | `server::open_data` (strict decryption, the rawData signature) and `server::session_key` (checkSessionKey / resetUserSessionKey signing) | RustCrypto `aes`, `cbc`, `sha1`, `sha2`, `hmac`; `subtle`, `zeroize` |
+//! | `crypto` | `server::open_data` (strict decryption, the rawData signature) and `server::session_key` (checkSessionKey / resetUserSessionKey signing) | RustCrypto `aes`, `cbc`, `sha1`, `sha2`, `hmac`; `zeroize` |
 
 pub mod backoff;
 pub mod client;

@@ -304,20 +304,57 @@ mod tests {
         assert!(fast::parse(&HttpResponse::json(200, deep.into_bytes())).is_none());
     }
 
+    #[test]
+    fn the_plain_reader_agrees_with_the_general_path() {
+        let api = Code2SessionApi::new("wx", AppSecret::new("S3"));
+        let long = "o".repeat(40);
+        for body in [
+            r#"{"openid":"o","session_key":"k"}"#.to_owned(),
+            format!(r#"{{"openid":"{long}","session_key":"{long}","unionid":"{long}"}}"#),
+            format!(r#"{{"x":"{long}	","openid":"o","session_key":"k"}}"#),
+            "{\"openid\":\"o\u{7f}\",\"session_key\":\"k\"}".to_owned(),
+            r#"{"openid":"oé","session_key":"k"}"#.to_owned(),
+            r#"{"openid":"o\"","session_key":"k"}"#.to_owned(),
+            r#"{ "openid":"o","session_key":"k"}"#.to_owned(),
+            r#"{"openid":"o","session_key":"k"} "#.to_owned(),
+            r#"{"openid":"o","session_key":"k""#.to_owned(),
+            r#"{"openid":"o","session_key":"k","x":1}"#.to_owned(),
+            r#"{"openid":"o","openid":"p","session_key":"k"}"#.to_owned(),
+            r#"{"errcode":40029,"errmsg":"invalid code, rid: 6502a6f1-1f2e3d4c"}"#.to_owned(),
+            r#"{"errcode":-1,"errmsg":"system error S3"}"#.to_owned(),
+            r#"{"errcode":40029}"#.to_owned(),
+            r#"{"errmsg":"x","errcode":40029,"openid":"o"}"#.to_owned(),
+            r#"{"errcode":0,"openid":"o","session_key":"k"}"#.to_owned(),
+            r#"{"errcode":-0,"openid":"o","session_key":"k"}"#.to_owned(),
+            r#"{"errcode":040029,"errmsg":"x"}"#.to_owned(),
+            r#"{"errcode":"40029","errmsg":"x"}"#.to_owned(),
+            r#"{"errcode":40029.0,"errmsg":"x"}"#.to_owned(),
+            r#"{"errcode":-,"errmsg":"x"}"#.to_owned(),
+            r#"{"errcode":999999999999999999,"errmsg":"x"}"#.to_owned(),
+            r#"{"errcode":9999999999999999999,"errmsg":"x"}"#.to_owned(),
+            r#"{"errcode":40029,"errmsg":null}"#.to_owned(),
+        ] {
+            let result = Ok(HttpResponse::json(200, body.clone().into_bytes()));
+            let general =
+                parse_scrubbed::<WeChatSession>(&result, &[api.secret_text()]).and_then(checked);
+            assert_eq!(api.parse(&result), general, "{body}");
+        }
+    }
+
     proptest::proptest! {
         /// Whatever the fast path decides, the general path decides the same: a session, a
         /// refusal scrubbed alike, or an error.
         #[test]
         fn fast_path_agrees_with_the_general_path(
-            fields in proptest::collection::vec((0usize..6, 0usize..14), 0..7),
+            fields in proptest::collection::vec((0usize..6, 0usize..16), 0..7),
             status in proptest::sample::select(vec![200u16, 500]),
         ) {
             const KEYS: [&str; 6] =
                 ["openid", "session_key", "unionid", "errcode", "errmsg", "open\\u0069d"];
-            const VALUES: [&str; 14] = [
+            const VALUES: [&str; 16] = [
                 r#""o""#, r#""k""#, r#""""#, "0", "-1", "0.0", "null", "1e400", r#""\ud800""#,
                 r#"{"a":[1,{"b":null}]}"#, "18446744073709551615", r#""é\n""#, "40029",
-                r#""bad S3 secret=x, rid: 6502a6f1-1f2e3d4c""#,
+                r#""bad S3 secret=x, rid: 6502a6f1-1f2e3d4c""#, "-0", "007",
             ];
             let body = format!(
                 "{{{}}}",

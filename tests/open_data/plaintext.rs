@@ -67,6 +67,29 @@ fn full_block_of_padding_is_valid() {
     assert!(value(&demo_encrypt(plaintext.as_bytes()), IV, &strict()).is_ok());
 }
 
+#[test]
+fn ciphertexts_on_either_side_of_the_stack_buffer() {
+    // Up to 512 bytes of ciphertext are decrypted in a buffer on the stack, more on the heap:
+    // both give the payload, and both check the padding. 436 characters make 511 bytes of
+    // plaintext, 512 of ciphertext; 437 make 528.
+    for len in [400, 421, 436, 437, 453, 5000] {
+        let plaintext = watermarked(&format!(r#""f":"{}","#, "x".repeat(len)));
+        let data = demo_encrypt(plaintext.as_bytes());
+        let decrypted = value(&data, IV, &strict()).expect("decrypts");
+        assert_eq!(decrypted.data["f"].as_str().map(str::len), Some(len));
+        let padded = pkcs7(plaintext.as_bytes());
+        let mut broken = padded.clone();
+        let last = broken.len() - 1;
+        broken[last] = 0;
+        let e = err(&encrypt_raw(&key16(SESSION_KEY), &key16(IV), &broken));
+        assert_eq!(
+            e,
+            OpenDataFailure::Padding(PaddingFault::ZeroLength),
+            "{len}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------- 6. UTF-8 JSON
 
 #[test]

@@ -81,7 +81,8 @@ pub enum Side {
     WechatMinapp,
     /// The floor: `serde_json::from_slice::<IgnoredAny>` over the same body; for decrypt,
     /// base64 of key, iv and data, AES-128-CBC, the padding cut, then `IgnoredAny` over the
-    /// plaintext (no watermark check, no typed payload, no zeroising).
+    /// plaintext (no watermark check, no typed payload, no zeroising); for signature, the
+    /// SHA-1 of rawData and the key alone (no hex decoding, no comparison).
     Floor,
 }
 
@@ -169,6 +170,7 @@ impl Setup {
                 |()| self.wechat_minapp.decrypt(bb(ENCRYPTED_DATA), IV),
             ),
             (Op::Decrypt, Side::Floor) => runner.run(|| (), |()| decrypt_floor(bb(ENCRYPTED_DATA))),
+            (Op::Signature, Side::Floor) => runner.run(|| (), |()| signature_floor(bb(RAW_DATA))),
             (Op::Signature, Side::Wxlogin) => runner.run(
                 || (),
                 |()| verify_raw_data_signature(bb(RAW_DATA), &self.signature_key, SIGNATURE),
@@ -217,8 +219,7 @@ impl Setup {
                 | Op::LoginRequest
                 | Op::StoredRecord,
                 Side::OpenWechat | Side::WechatMinapp,
-            )
-            | (Op::Signature, Side::Floor) => return None,
+            ) => return None,
         };
         Some(figure)
     }
@@ -246,6 +247,11 @@ impl Setup {
             verify_raw_data_signature(RAW_DATA, &self.signature_key, SIGNATURE),
             Ok(())
         );
+        let digest: String = signature_floor(RAW_DATA)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(digest, SIGNATURE);
 
         match self.api.parse(&wxlogin_response(ERR_40029)) {
             Err(ApiFailure::WeChat(e)) => {
@@ -320,6 +326,16 @@ fn decrypt_floor(data: &str) -> Result<IgnoredAny, ()> {
         .get(..buffer.len().checked_sub(pad).ok_or(())?)
         .ok_or(())?;
     serde_json::from_slice::<IgnoredAny>(plaintext).map_err(drop)
+}
+
+/// The least any check of the rawData signature does: the SHA-1 of rawData and the key's text.
+fn signature_floor(raw_data: &str) -> [u8; 20] {
+    use sha1::{Digest, Sha1};
+    Sha1::new()
+        .chain_update(raw_data)
+        .chain_update(SIGNATURE_KEY)
+        .finalize()
+        .into()
 }
 
 fn bb(text: &'static str) -> &'static str {

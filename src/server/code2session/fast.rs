@@ -11,6 +11,10 @@
 //! strictly as `serde_json::Value` checks it (numbers in range, strings valid) and then
 //! dropped, and a repeated key's last value kept. Anything else, errors included, gives `None`
 //! and goes the general way, which decides and describes it.
+//!
+//! Before serde, [`plain`] reads the shape WeChat actually sends (a flat object without
+//! whitespace, strings of printable ASCII without escapes, an integer errcode) with a byte
+//! scanner; on anything else it gives `None` and the serde pass above runs as if it had not.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -36,6 +40,9 @@ pub(super) enum Answer<'a> {
 pub(super) fn parse(response: &HttpResponse) -> Option<Answer<'_>> {
     if response.status != 200 || admit(response).is_err() {
         return None;
+    }
+    if let Some(answer) = plain(&response.body) {
+        return Some(answer);
     }
     // Checked as UTF-8 once, not string by string (a body that is not goes the general way).
     let text = std::str::from_utf8(&response.body).ok()?;
@@ -66,6 +73,113 @@ pub(super) fn parse(response: &HttpResponse) -> Option<Answer<'_>> {
         }
         _ => None,
     }
+}
+
+/// The plainest answers, read without serde: an object with no whitespace whose values are
+/// strings of printable ASCII without escapes, but for `errcode`, a plain integer (at most 18
+/// digits, no leading zero). A non-zero errcode is a refusal; else `openid` and `session_key`
+/// must be there and not empty. WeChat's answers have this shape; anything else gives `None`
+/// (and goes through serde). The strings are located first and copied once at the end, so a
+/// repeated key costs no allocation (its last value wins, as in a `Map`).
+fn plain(body: &[u8]) -> Option<Answer<'_>> {
+    let mut rest = body.strip_prefix(b"{\"")?;
+    let (mut openid, mut session_key, mut unionid) = (None, None, None);
+    let (mut errcode, mut errmsg) = (None, None);
+    loop {
+        let (key, after) = string(rest)?;
+        let after = after.strip_prefix(b":")?;
+        let after = if key == b"errcode" {
+            let (code, after) = integer(after)?;
+            errcode = Some(code);
+            after
+        } else {
+            let (value, after) = string(after.strip_prefix(b"\"")?)?;
+            match key {
+                b"openid" => openid = Some(value),
+                b"session_key" => session_key = Some(value),
+                b"unionid" => unionid = Some(value),
+                b"errmsg" => errmsg = Some(value),
+                _ => {}
+            }
+            after
+        };
+        match after {
+            [b',', b'"', tail @ ..] => rest = tail,
+            [b'}'] => break,
+            _ => return None,
+        }
+    }
+    if let Some(errcode) = errcode.filter(|&code| code != 0) {
+        let errmsg = Cow::Borrowed(std::str::from_utf8(errmsg.unwrap_or_default()).ok()?);
+        return Some(Answer::Refused { errcode, errmsg });
+    }
+    let owned = |bytes| std::str::from_utf8(bytes).ok().map(str::to_owned);
+    match (openid, session_key) {
+        (Some(openid), Some(session_key)) if !openid.is_empty() && !session_key.is_empty() => {
+            Some(Answer::Session(WeChatSession {
+                openid: owned(openid)?,
+                session_key: SessionKey::new(owned(session_key)?),
+                unionid: match unionid {
+                    Some(unionid) => Some(owned(unionid)?),
+                    None => None,
+                },
+            }))
+        }
+        _ => None,
+    }
+}
+
+/// A JSON integer of 1 to 18 digits (so it fits an `i64`), `-` allowed, no leading zero, not
+/// `-0`, and what follows it.
+fn integer(text: &[u8]) -> Option<(i64, &[u8])> {
+    let (negative, digits) = match text {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, text),
+    };
+    let len = digits.iter().take_while(|b| b.is_ascii_digit()).count();
+    let (number, rest) = digits.split_at(len);
+    // serde_json reads `-0` as a float, which is no errcode.
+    if !(1..=18).contains(&len) || (number[0] == b'0' && (len > 1 || negative)) {
+        return None;
+    }
+    let value = number
+        .iter()
+        .fold(0i64, |n, &d| n * 10 + i64::from(d - b'0'));
+    Some((if negative { -value } else { value }, rest))
+}
+
+/// Splits `text`, which follows an opening quote, at its closing quote: the string's bytes
+/// and what follows the quote. `None` if a control character, a backslash or a byte that is
+/// not ASCII comes first. Eight bytes at a time.
+fn string(text: &[u8]) -> Option<(&[u8], &[u8])> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Each term flags (in a byte's top bit) the bytes that are its character, exactly up to
+    // the first one (the borrow only ever spills upwards), so the lowest flag is exact.
+    let stops = |x: u64| {
+        let zero = |y: u64| y.wrapping_sub(ONES) & !y;
+        let quote = zero(x ^ (ONES * u64::from(b'"')));
+        let backslash = zero(x ^ (ONES * u64::from(b'\\')));
+        let control = x.wrapping_sub(ONES * 0x20) & !x;
+        (quote | backslash | control | x) & HIGH
+    };
+    let split = |at: usize| {
+        let (string, rest) = text.split_at_checked(at)?;
+        Some((string, rest.strip_prefix(b"\"")?))
+    };
+    let mut chunks = text.chunks_exact(8);
+    let mut start = 0;
+    for chunk in &mut chunks {
+        let stop = stops(u64::from_le_bytes(chunk.try_into().ok()?));
+        if stop != 0 {
+            return split(start + (stop.trailing_zeros() / 8) as usize);
+        }
+        start += 8;
+    }
+    let mut tail = [b'"'; 8];
+    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    let stop = stops(u64::from_le_bytes(tail));
+    split(start + (stop.trailing_zeros() / 8) as usize)
 }
 
 /// The fields seen; the last value of a repeated key wins, as in a `Map`.

@@ -54,13 +54,13 @@ mod options;
 mod payload;
 mod signature;
 mod strict_base64;
+mod wiped;
 
 use std::borrow::Cow;
 
 use aes::cipher::{BlockModeDecrypt, KeyIvInit};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use zeroize::Zeroizing;
 
 pub use error::{MaterialFault, OpenDataFailure, PaddingFault, SignatureFailure};
 pub use options::DecryptOptions;
@@ -70,6 +70,7 @@ use crate::server::phone::Watermark;
 pub use signature::verify_raw_data_signature;
 
 use crate::secret::SessionKey;
+use wiped::Wiped;
 
 /// The longest `encryptedData` text [`decrypt`] accepts, in bytes (64 KiB of base64, 48 KiB of
 /// ciphertext). Longer input is refused with [`OpenDataFailure::TooLarge`] before any decoding.
@@ -77,6 +78,10 @@ pub const MAX_ENCRYPTED_DATA_LEN: usize = 64 * 1024;
 
 /// AES block size, key size and iv size: all 16 bytes for AES-128-CBC.
 const BLOCK: usize = 16;
+
+/// Ciphertexts up to this size are decrypted in a buffer on the stack, larger ones in one on
+/// the heap. A profile is typically 300 to 500 bytes, a phone number about 200.
+const STACK_BUFFER: usize = 512;
 
 /// Decrypts open data for the mini program `app_id` with the user's `session_key`, and
 /// deserialises the plaintext JSON as `T`.
@@ -132,29 +137,38 @@ pub fn decrypt<T: DeserializeOwned>(
         contains_space: data.contains(' '),
     };
     // Decoded into a buffer of exactly the ciphertext's size and decrypted in place: this one
-    // buffer holds the plaintext, and is wiped on drop.
+    // buffer holds the plaintext, and is wiped on drop. Up to `STACK_BUFFER` bytes it is on
+    // the stack (no allocation), beyond that on the heap.
     let len = strict_base64::decoded_len(data.as_bytes()).ok_or_else(base64_failure)?;
-    let mut buffer = Zeroizing::new(vec![0u8; len]);
-    strict_base64::decode_into(data.as_bytes(), &mut buffer).map_err(|()| base64_failure())?;
+    let mut on_stack = [0u8; STACK_BUFFER];
+    let mut on_heap: Vec<u8>;
+    let wiped = Wiped(match on_stack.get_mut(..len) {
+        Some(buffer) => buffer,
+        None => {
+            on_heap = vec![0u8; len];
+            &mut on_heap[..]
+        }
+    });
+    let buffer: &mut [u8] = wiped.0;
+    strict_base64::decode_into(data.as_bytes(), buffer).map_err(|()| base64_failure())?;
 
-    let len = buffer.len();
     if len == 0 || len % BLOCK != 0 {
         return Err(OpenDataFailure::CiphertextLength { len });
     }
-    let (blocks, rest) = aes::Block::slice_as_chunks_mut(&mut buffer[..]);
+    let (blocks, rest) = aes::Block::slice_as_chunks_mut(buffer);
     if !rest.is_empty() {
         // Cannot happen: the length is a multiple of the block size, checked just above.
         return Err(OpenDataFailure::CiphertextLength { len });
     }
     // Borrowed as arrays, not copied, so the only key copies are the zeroizing ones; the
     // decryptor's round keys and chaining block are wiped on drop (`zeroize` features).
-    cbc::Decryptor::<aes::Aes128>::new((&*key).into(), (&*iv).into()).decrypt_blocks(blocks);
+    cbc::Decryptor::<aes::Aes128Dec>::new((&*key).into(), (&*iv).into()).decrypt_blocks(blocks);
 
-    let plaintext = unpad(&buffer).map_err(OpenDataFailure::Padding)?;
+    let plaintext = unpad(buffer).map_err(OpenDataFailure::Padding)?;
     let text = std::str::from_utf8(plaintext).map_err(|_| OpenDataFailure::NotUtf8)?;
-    if let Some((data, watermark)) = one_pass::read::<T>(text) {
-        check_watermark(&watermark, app_id, options)?;
-        return Ok(Decrypted { data, watermark });
+    if let Some(decrypted) = one_pass::read::<T>(text) {
+        check_watermark(&decrypted.watermark, app_id, options)?;
+        return Ok(decrypted);
     }
     // Anything the one pass does not take as a plain success: through a `Value`, which
     // decides which check fails.
@@ -206,22 +220,28 @@ fn repair<'a>(text: &'a str, options: &DecryptOptions) -> Cow<'a, str> {
 }
 
 /// Decodes a session key or iv: 24 characters of strict base64 that decode to 16 bytes.
-fn decode_material(text: &str) -> Result<Zeroizing<[u8; BLOCK]>, MaterialFault> {
+fn decode_material(text: &str) -> Result<Wiped<[u8; BLOCK]>, MaterialFault> {
     const TEXT_LEN: usize = 24;
     if text.len() != TEXT_LEN {
         return Err(MaterialFault::TextLength { len: text.len() });
     }
+    let mut out = Wiped([0u8; BLOCK]);
+    if let Ok(block) = <&[u8; TEXT_LEN]>::try_from(text.as_bytes()) {
+        if strict_base64::decode_block(block, &mut out) {
+            return Ok(out);
+        }
+    }
+    // Not the usual shape: decoded again, to tell what is wrong with it.
     let text = text.as_bytes();
     let not_base64 = |()| MaterialFault::NotBase64;
     let len = strict_base64::decoded_len(text).ok_or(MaterialFault::NotBase64)?;
-    let mut out = Zeroizing::new([0u8; BLOCK]);
     if len == BLOCK {
         strict_base64::decode_into(text, &mut out[..]).map_err(not_base64)?;
         return Ok(out);
     }
     // Valid base64 of the wrong size is told apart from invalid base64. 24 symbols decode to
     // at most 18 bytes.
-    let mut scratch = Zeroizing::new([0u8; 18]);
+    let mut scratch = Wiped([0u8; 18]);
     let decoded = scratch.get_mut(..len).ok_or(MaterialFault::NotBase64)?;
     strict_base64::decode_into(text, decoded).map_err(not_base64)?;
     Err(MaterialFault::DecodedLength { len })

@@ -17,25 +17,28 @@ use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor,
 };
 
+use super::Decrypted;
 use crate::server::phone::Watermark;
 
 /// `T` and the watermark, or `None` when the general path must decide.
 ///
 /// The text is already known to be UTF-8, so its strings are not checked again.
-pub(super) fn read<T: DeserializeOwned>(text: &str) -> Option<(T, Watermark)> {
+pub(super) fn read<T: DeserializeOwned>(text: &str) -> Option<Decrypted<T>> {
     let mut de = serde_json::Deserializer::from_str(text);
     let mut seen = Seen::default();
     let data = T::deserialize(Top {
         de: &mut de,
         seen: &mut seen,
-    })
-    .ok()?;
-    de.end().ok()?;
-    match seen {
-        Seen {
-            watermark: Some(watermark),
-            repeated: false,
-        } => Some((data, watermark)),
+    });
+    match (data, de.end(), seen) {
+        (
+            Ok(data),
+            Ok(()),
+            Seen {
+                watermark: Some(watermark),
+                repeated: false,
+            },
+        ) => Some(Decrypted { data, watermark }),
         _ => None,
     }
 }
@@ -342,12 +345,16 @@ mod tests {
         n: Option<u8>,
     }
 
+    fn pair<T>(decrypted: Decrypted<T>) -> (T, Watermark) {
+        (decrypted.data, decrypted.watermark)
+    }
+
     fn agrees(text: &str) -> bool {
-        let one = read::<serde_json::Value>(text);
+        let one = read::<serde_json::Value>(text).map(pair);
         assert!(one.is_none() || one == general(text), "{text}");
-        let one = read::<UserInfo>(text);
+        let one = read::<UserInfo>(text).map(pair);
         assert!(one.is_none() || one == general(text), "{text}");
-        let one = read::<Kept>(text);
+        let one = read::<Kept>(text).map(pair);
         assert!(one.is_none() || one == general(text), "{text}");
         one.is_some()
     }

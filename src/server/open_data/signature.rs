@@ -1,10 +1,9 @@
 //! The rawData signature: `sha1(rawData + session_key)` in hex.
 
 use sha1::{Digest, Sha1};
-use subtle::ConstantTimeEq;
 
 use super::SignatureFailure;
-use crate::secret::SessionKey;
+use crate::secret::{SessionKey, constant_time_eq};
 
 /// Checks the `signature` that comes with `rawData`: the hex SHA-1 of the rawData text followed
 /// by the session key's base64 text (string concatenation; the key is not decoded).
@@ -38,35 +37,48 @@ pub fn verify_raw_data_signature(
     hasher.update(raw_data.as_bytes());
     hasher.update(session_key.expose_secret().as_bytes());
     let expected = hasher.finalize();
-    if bool::from(expected.as_slice().ct_eq(&given)) {
+    if constant_time_eq(&expected, &given) {
         Ok(())
     } else {
         Err(SignatureFailure::Mismatch)
     }
 }
 
-/// Decodes exactly 40 hex digits of either case into 20 bytes.
+/// Decodes exactly 40 hex digits of either case into 20 bytes. Every digit is looked up,
+/// and checked once at the end.
 fn decode_hex_digest(text: &str) -> Option<[u8; 20]> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 40 {
-        return None;
-    }
+    let digits: &[u8; 40] = text.as_bytes().try_into().ok()?;
     let mut out = [0u8; 20];
-    for (byte, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-        let [high, low] = pair else { return None };
-        *byte = (hex_value(*high)? << 4) | hex_value(*low)?;
+    let mut seen = 0u8;
+    for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        if let [high, low] = *pair {
+            let (high, low) = (HEX[usize::from(high)], HEX[usize::from(low)]);
+            seen |= high | low;
+            *byte = high << 4 | low;
+        }
     }
-    Some(out)
+    (seen & INVALID == 0).then_some(out)
 }
 
-fn hex_value(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        b'A'..=b'F' => Some(digit - b'A' + 10),
-        _ => None,
+/// Set in a [`HEX`] entry for a byte that is not a hex digit.
+const INVALID: u8 = 0xf0;
+
+/// Each byte's value as a hex digit of either case, or [`INVALID`].
+static HEX: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
     }
-}
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {
@@ -81,5 +93,11 @@ mod tests {
         assert_eq!(decode_hex_digest(&lower[..38]), None);
         assert_eq!(decode_hex_digest(&format!("{}g", &lower[..39])), None);
         assert_eq!(decode_hex_digest(&format!("é{}", &lower[..38])), None);
+        for digit in 0..=127u8 {
+            let text = format!("{}{}", char::from(digit), &lower[1..]);
+            let decoded = decode_hex_digest(&text).map(|d| d[0] >> 4);
+            let expected = char::from(digit).to_digit(16).map(|d| d as u8);
+            assert_eq!(decoded, expected, "{digit}");
+        }
     }
 }
