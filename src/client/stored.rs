@@ -14,7 +14,7 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::command::Session;
 use crate::secret::SessionToken;
-use crate::wire::{JsonObject, stored_record, validate_token};
+use crate::wire::{JsonObject, validate_token};
 
 /// The record version this crate writes and reads.
 pub(crate) const RECORD_VERSION: u64 = 1;
@@ -82,21 +82,6 @@ impl StoredSession {
             Some(text) if text.len() > MAX_RECORD_BYTES => return StoredLookup::Corrupt,
             Some(text) => text,
         };
-        // A record exactly as `encode` writes it: serde_json's value, read without serde.
-        if let Some((token, expires_at, issued_at)) = stored_record(text) {
-            let record = RecordV1 {
-                v: RECORD_VERSION,
-                token: SessionToken::from_text(token),
-                expires_at,
-                issued_at,
-            };
-            return Self::classify(Self::from_record(record), now);
-        }
-        Self::lookup_with_serde(text, now)
-    }
-
-    /// What [`lookup`](Self::lookup) decides of a text through serde_json alone.
-    fn lookup_with_serde(text: &str, now: OffsetDateTime) -> StoredLookup {
         // A current record is read in one pass; anything else is classified in two, as before
         // (a record `RecordV1` reads with `v == 1` is one `Versioned` reads the same way).
         if let Ok(record) = serde_json::from_str::<RecordV1>(text) {
@@ -165,7 +150,6 @@ fn utc_seconds(at: OffsetDateTime) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::MAX_TOKEN_LEN;
 
     fn at(unix: i64) -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp(unix).unwrap()
@@ -193,39 +177,6 @@ mod tests {
             StoredSession::lookup(Some(&text), at(2_000)),
             StoredLookup::Expired
         );
-    }
-
-    /// The reader of the exact form decides what serde_json decides, on valid and invalid
-    /// tokens and on times at and past the ends of what an instant holds.
-    #[test]
-    fn the_exact_form_reads_as_serde_reads_it() {
-        let long = "t".repeat(MAX_TOKEN_LEN + 1);
-        let tokens = ["tok", "", "a b", "é", r"\u0041", long.as_str()];
-        let times = [
-            0,
-            -1,
-            1_000,
-            2_000,
-            LAST_UTC_SECOND,
-            LAST_UTC_SECOND + 1,
-            FIRST_UTC_SECOND - 1,
-            i64::MIN,
-            i64::MAX,
-        ];
-        for token in tokens {
-            for expires_at in times {
-                for issued_at in [1_000, i64::MIN] {
-                    let text = format!(
-                        r#"{{"v":1,"token":"{token}","expires_at":{expires_at},"issued_at":{issued_at}}}"#
-                    );
-                    assert_eq!(
-                        StoredSession::lookup(Some(&text), at(1_500)),
-                        StoredSession::lookup_with_serde(&text, at(1_500)),
-                        "{text}"
-                    );
-                }
-            }
-        }
     }
 
     /// The hand-written record is serde_json's, and `to_utc`'s shortcut its clamp.

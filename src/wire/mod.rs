@@ -18,7 +18,6 @@ mod read;
 mod token_header;
 mod write;
 
-pub(crate) use read::stored_record;
 pub use token_header::TokenHeader;
 pub(crate) use write::JsonObject;
 

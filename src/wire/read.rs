@@ -1,5 +1,4 @@
-//! Readers of the exact bodies this crate writes (`{"code":"…"}`, `{"token":"…","expires_in":N}`,
-//! the stored record),
+//! Readers of the exact bodies this crate writes (`{"code":"…"}`, `{"token":"…","expires_in":N}`),
 //! tried before serde_json: a body in exactly that form, whose texts need no unescaping, is the
 //! value serde_json would give; anything else (other spacing, member order, escapes, extra
 //! members, a bad value) is left to serde_json, so every error and every other value is its.
@@ -20,32 +19,6 @@ pub(super) fn login_granted(body: &[u8]) -> Option<(&str, u64)> {
     let (token, rest) = rest.split_at(end);
     let number = rest.strip_prefix(br#"","expires_in":"#)?;
     Some((std::str::from_utf8(token).ok()?, json_u64(number)?))
-}
-
-/// The token and times of `{"v":1,"token":"TOKEN","expires_at":N,"issued_at":M}` (a stored
-/// record as `StoredSession::encode` writes it) when `TOKEN` holds no `"`, `\` or control
-/// character and `N`, `M` are JSON integers that fit an `i64`.
-pub(crate) fn stored_record(text: &str) -> Option<(&str, i64, i64)> {
-    let rest = text
-        .strip_prefix(r#"{"v":1,"token":""#)?
-        .strip_suffix('}')?;
-    let end = rest.bytes().position(|b| !PLAIN[usize::from(b)])?;
-    let (token, rest) = rest.split_at(end);
-    let (expires_at, issued_at) = rest
-        .strip_prefix(r#"","expires_at":"#)?
-        .split_once(r#","issued_at":"#)?;
-    Some((token, json_i64(expires_at)?, json_i64(issued_at)?))
-}
-
-/// A JSON integer that fits an `i64`; `-0` is left to serde_json.
-fn json_i64(text: &str) -> Option<i64> {
-    match text.strip_prefix('-') {
-        Some(digits) => {
-            let magnitude = json_u64(digits.as_bytes()).filter(|&m| m != 0)?;
-            0i64.checked_sub_unsigned(magnitude)
-        }
-        None => i64::try_from(json_u64(text.as_bytes())?).ok(),
-    }
 }
 
 /// The bytes serde_json reads between quotes as they are: all but `"`, `\` and the control
@@ -97,33 +70,6 @@ mod tests {
                 "{:?}",
                 String::from_utf8_lossy(other)
             );
-        }
-
-        fn record(text: &str) -> Option<(&str, i64, i64)> {
-            stored_record(text)
-        }
-        assert_eq!(
-            record(r#"{"v":1,"token":"t","expires_at":-5,"issued_at":7}"#),
-            Some(("t", -5, 7))
-        );
-        let ends = format!(
-            r#"{{"v":1,"token":"t","expires_at":{},"issued_at":{}}}"#,
-            i64::MIN,
-            i64::MAX
-        );
-        assert_eq!(record(&ends), Some(("t", i64::MIN, i64::MAX)));
-        for other in [
-            r#"{"v":1,"token":"t","expires_at":-0,"issued_at":7}"#,
-            r#"{"v":1,"token":"t","expires_at":-9223372036854775809,"issued_at":7}"#,
-            r#"{"v":1,"token":"t","expires_at":9223372036854775808,"issued_at":7}"#,
-            r#"{"v":1,"token":"t","expires_at":1,"issued_at":7,"x":1}"#,
-            r#"{"v":1,"token":"t","expires_at":1.0,"issued_at":7}"#,
-            r#"{"v":2,"token":"t","expires_at":1,"issued_at":7}"#,
-            r#"{"v":1,"token":"t\"","expires_at":1,"issued_at":7}"#,
-            r#"{"v":1,"token":"t","issued_at":7,"expires_at":1}"#,
-            r#"{"v":1,"token":"t","expires_at":1,"issued_at":"#,
-        ] {
-            assert_eq!(record(other), None, "{other}");
         }
 
         fn granted(body: &str) -> Option<(&str, u64)> {
