@@ -180,7 +180,8 @@ impl LoginMachine {
     /// without an event, a command or an allocation. `None` means: send
     /// [`Event::LoginRequested`] and wait for its `Complete`.
     pub fn valid_session(&self, now: OffsetDateTime) -> Option<&Session> {
-        self.session().filter(|session| now < session.expires_at)
+        self.session()
+            .filter(|session| time_util::is_before(now, session.expires_at))
     }
 
     /// The verified session held in memory, if any (it may have expired since).
@@ -213,41 +214,44 @@ impl LoginMachine {
             config: &self.config,
             now,
         };
-        match transition(core, input, &ctx) {
-            Ok(next) => {
-                if consumes {
-                    self.pending = None;
-                }
-                self.apply(next, now);
-                Ok(())
+        // The `Next` is read where `transition` wrote it: moving it out of the `Result`
+        // copied it twice (296 bytes each, through `memcpy`).
+        let mut result = transition(core, input, &ctx);
+        if let Ok(next) = &mut result {
+            if consumes {
+                self.pending = None;
             }
-            Err(refused) => {
-                let (core, error) = *refused;
-                self.core = core;
-                Err(error)
-            }
+            self.apply(next, now);
+            // `apply` took everything `next` owned and left it `step`'s placeholder core,
+            // which owns nothing: forgetting it skips a drop that would only inspect it.
+            mem::forget(result);
+            return Ok(());
         }
+        result.map(drop).map_err(|refused| {
+            let (core, error) = *refused;
+            self.core = core;
+            error
+        })
     }
 
     /// Inlined into `step`, its one caller, so the `Next` is read where it was built.
     #[inline(always)]
-    fn apply(&mut self, next: Next, now: OffsetDateTime) {
-        // `step` left `Core::default()` here, which owns nothing: forgetting it skips a drop
-        // that would only inspect it.
-        mem::forget(mem::replace(&mut self.core, next.core));
+    fn apply(&mut self, next: &mut Next, now: OffsetDateTime) {
+        // `step` left `Core::default()` here; it goes back into `next`.
+        mem::swap(&mut self.core, &mut next.core);
         if let Some(waiter) = next.join {
             self.waiters.push(waiter);
             self.waiter_max = self.waiter_max.max(Some(waiter));
         }
         let key = || self.config.storage_key.clone();
-        match next.storage {
+        match next.storage.take() {
             Some(StorageOp::Write(value)) => self
                 .queue
                 .push_back(Command::WriteStorage { key: key(), value }),
             Some(StorageOp::Remove) => self.queue.push_back(Command::RemoveStorage { key: key() }),
             None => {}
         }
-        match next.complete {
+        match next.complete.take() {
             Some(Completion::All(outcome)) if !self.waiters.is_empty() => {
                 let waiters = Waiters::from(mem::take(&mut self.waiters));
                 self.waiter_max = None;
@@ -259,7 +263,7 @@ impl LoginMachine {
             }
             Some(Completion::All(_)) | None => {}
         }
-        match next.io {
+        match mem::replace(&mut next.io, Io::Keep) {
             Io::Keep => {}
             // Rule 2: an effect still in flight is abandoned, not gone: it stays in the world
             // until its answer or its deadline.
