@@ -1,6 +1,7 @@
 //! wxlogin next to open-wechat 1.1.1 and wechat-minapp 3.4.3 on the same bytes: the official
 //! open-data vector, code2Session's errcode 40029 answer and its success answer; and each
-//! code2Session parser next to the floor `serde_json::from_slice::<IgnoredAny>`.
+//! code2Session parser next to the floor `serde_json::from_slice::<IgnoredAny>`, and the client
+//! machine serving a verified session next to what that needed before issue 14.
 //!
 //! ```text
 //! cargo run --release --manifest-path benches/peers/Cargo.toml                # times

@@ -2,12 +2,15 @@
 //! hand it (an owned body, or a response owning one), built before the clock starts, and
 //! consumes and drops it inside the measured region; so does its result.
 
+use std::cell::RefCell;
 use std::hint::black_box;
 
 use serde::de::IgnoredAny;
 use time::OffsetDateTime;
+use wxlogin::WaiterId;
+use wxlogin::client::{Command, Event, LoginConfig, LoginMachine, VerifyPolicy};
 use wxlogin::http::{HttpResponse, HttpResult};
-use wxlogin::secret::{AppSecret, SessionKey};
+use wxlogin::secret::{AppSecret, SessionKey, StorageValue};
 use wxlogin::server::code2session::Code2SessionApi;
 use wxlogin::server::open_data::{DecryptOptions, UserInfo, decrypt, verify_raw_data_signature};
 use wxlogin::server::wechat_api::ApiFailure;
@@ -35,11 +38,14 @@ pub enum Op {
     LoginRequest,
     /// The client's reader of its stored record.
     StoredRecord,
+    /// `LoginRequested` on a verified session, through to its `Complete`; the floor is what
+    /// serving it needed before issue 14 (a one-waiter `Vec` and a copy of the token's text).
+    Served,
 }
 
 impl Op {
     /// Every operation, in the order printed.
-    pub const ALL: [Op; 8] = [
+    pub const ALL: [Op; 9] = [
         Op::Decrypt,
         Op::Err40029,
         Op::Success,
@@ -48,6 +54,7 @@ impl Op {
         Op::SessionResponse,
         Op::LoginRequest,
         Op::StoredRecord,
+        Op::Served,
     ];
 
     /// The name on the command line and in the output.
@@ -61,6 +68,7 @@ impl Op {
             Op::SessionResponse => "session-response",
             Op::LoginRequest => "login-request",
             Op::StoredRecord => "stored-record",
+            Op::Served => "served",
         }
     }
 
@@ -126,6 +134,8 @@ pub struct Setup {
     now: OffsetDateTime,
     open_wechat: open_wechat::credential::Credential,
     wechat_minapp: wechat_minapp::user::credential::Credential,
+    /// A client machine holding a verified session (from the stored record).
+    ready: RefCell<LoginMachine>,
 }
 
 impl Setup {
@@ -143,6 +153,7 @@ impl Setup {
             now: OffsetDateTime::from_unix_timestamp(NOW).expect("a valid instant"),
             open_wechat,
             wechat_minapp,
+            ready: RefCell::new(ready_machine()),
         }
     }
 
@@ -155,7 +166,7 @@ impl Setup {
             Op::SessionResponse => SESSION_RESPONSE,
             Op::LoginRequest => LOGIN_REQUEST,
             Op::StoredRecord => STORED_RECORD.as_bytes(),
-            Op::Decrypt | Op::Signature => b"",
+            Op::Decrypt | Op::Signature | Op::Served => b"",
         };
         let figure = match (op, side) {
             (Op::Decrypt, Side::Wxlogin) => runner.run(
@@ -200,6 +211,26 @@ impl Setup {
                 || STORED_RECORD.to_owned(),
                 |record| StoredSession::lookup(Some(&record), self.now),
             ),
+            (Op::Served, Side::Wxlogin) => runner.run(
+                || WaiterId(7),
+                |waiter| {
+                    let mut machine = self.ready.borrow_mut();
+                    let handled = machine.handle(Event::LoginRequested { waiter }, self.now);
+                    (handled, machine.poll_command())
+                },
+            ),
+            (Op::Served, Side::Floor) => {
+                let ready = self.ready.borrow();
+                let session = ready.session().expect("a verified session");
+                runner.run(
+                    || WaiterId(7),
+                    |waiter| {
+                        let session = black_box(session);
+                        let token = session.token.expose_secret().to_owned();
+                        (vec![waiter], token, session.expires_at)
+                    },
+                )
+            }
             (
                 Op::Err40029
                 | Op::Success
@@ -217,7 +248,8 @@ impl Setup {
                 | Op::LoginResponse
                 | Op::SessionResponse
                 | Op::LoginRequest
-                | Op::StoredRecord,
+                | Op::StoredRecord
+                | Op::Served,
                 Side::OpenWechat | Side::WechatMinapp,
             ) => return None,
         };
@@ -294,6 +326,20 @@ impl Setup {
             matches!(found, StoredLookup::Valid(_)),
             "stored record: {found:?}"
         );
+        let mut machine = self.ready.borrow_mut();
+        let _ = machine.handle(
+            Event::LoginRequested {
+                waiter: WaiterId(7),
+            },
+            self.now,
+        );
+        assert!(
+            matches!(
+                machine.poll_command(),
+                Some(Command::Complete { outcome: Ok(_), .. })
+            ),
+            "a verified session is served"
+        );
     }
 }
 
@@ -301,6 +347,29 @@ impl Default for Setup {
     fn default() -> Self {
         Setup::new()
     }
+}
+
+/// A client machine that read the stored record and trusts it until it expires: the next
+/// `LoginRequested` is served from memory.
+fn ready_machine() -> LoginMachine {
+    let now = OffsetDateTime::from_unix_timestamp(NOW).expect("a valid instant");
+    let mut config = LoginConfig::new("https://api.example.com");
+    config.verify = VerifyPolicy::TrustUntilExpiry;
+    let mut machine = LoginMachine::new(config);
+    let _ = machine.handle(
+        Event::LoginRequested {
+            waiter: WaiterId(0),
+        },
+        now,
+    );
+    while let Some(command) = machine.poll_command() {
+        if let Command::ReadStorage { id, .. } = command {
+            let value = Some(StorageValue::new(STORED_RECORD));
+            let _ = machine.handle(Event::StorageRead { id, value }, now);
+        }
+    }
+    assert!(machine.valid_session(now).is_some(), "the record was read");
+    machine
 }
 
 /// The least any decrypt of this vector does; `Err` on any failure (never for the vector).
