@@ -1,5 +1,7 @@
 //! Seconds from the world as a [`Duration`], saturating: WeChat's `expires_in` and the wire's
-//! seconds are `u64`, a `Duration` holds at most `i64::MAX` seconds.
+//! seconds are `u64`, a `Duration` holds at most `i64::MAX` seconds. And the two instant
+//! operations on the hot paths (adding a duration, comparing), the time crate's answers
+//! without its calendar arithmetic where the inputs allow.
 
 use time::{Duration, OffsetDateTime, Time};
 
