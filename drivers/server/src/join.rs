@@ -12,7 +12,7 @@
 //!    first sight in the cluster).
 //! 2. The **winner** calls WeChat. An answer that settles the code (a session, or a refusal
 //!    retrying cannot fix) is **published**, sealed with [`SealKeys`] (it carries the
-//!    session key), under `<prefix>code:answer:<hash>` for the claim's remaining life. A
+//!    session key), under `<prefix>code:answer:<hash>` until (at most) its claim ends. A
 //!    transient failure releases the claim instead (compare-and-delete), so that the next
 //!    try, on any replica, may call.
 //! 3. The **others** poll (bounded: every 25 ms, until the HTTP client's limit for the call)
@@ -43,6 +43,13 @@ use crate::wechat_http::WeChatHttp;
 
 /// The longest a code can be used: WeChat's five minutes.
 const CODE_LIFE_MS: u64 = 5 * 60 * 1000;
+
+/// How much earlier than its claim a fresh claim's published answer ends. The answer's life is
+/// counted from an instant taken before the claim was sent, but Redis starts it only when the
+/// `SET` arrives, which may be later after the count than the claim was after its instant
+/// (a race of milliseconds, which CI once lost by 1 ms). The code is dead by the time its
+/// claim ends, so nothing needs the answer in that last second.
+const ANSWER_MARGIN_MS: u64 = 1000;
 
 /// Publish the answer for the claim's remaining life, in one round trip (for a claim this
 /// replica did not just take; a fresh claim's remaining life is known without asking).
@@ -197,8 +204,8 @@ impl CodeJoin {
     }
 
     /// Publishes the answer until the claim ends: a claim taken at `claimed_at` ends the
-    /// code's life after it, so a plain `SET PX` does; an older claim (this replica's retry)
-    /// is asked for its remaining life by the script.
+    /// code's life after it, so a plain `SET PX` does (ending [`ANSWER_MARGIN_MS`] early); an
+    /// older claim (this replica's retry) is asked for its remaining life by the script.
     async fn publish(
         &self,
         claim: &str,
@@ -214,8 +221,9 @@ impl CodeJoin {
         };
         let mut conn = self.redis.conn();
         if let Some(at) = claimed_at {
-            let elapsed = u64::try_from(at.elapsed().as_millis()).unwrap_or(u64::MAX);
-            let left = CODE_LIFE_MS.saturating_sub(elapsed);
+            let elapsed = at.elapsed().as_nanos().div_ceil(1_000_000);
+            let elapsed = u64::try_from(elapsed).unwrap_or(u64::MAX);
+            let left = CODE_LIFE_MS.saturating_sub(elapsed.saturating_add(ANSWER_MARGIN_MS));
             if left == 0 {
                 return Ok(()); // the code is dead: nobody can bring it any more
             }
