@@ -1,7 +1,5 @@
 //! Seconds from the world as a [`Duration`], saturating: WeChat's `expires_in` and the wire's
-//! seconds are `u64`, a `Duration` holds at most `i64::MAX` seconds. And the two instant
-//! operations on the hot paths (adding a duration, comparing), the time crate's answers
-//! without its calendar arithmetic where the inputs allow.
+//! seconds are `u64`, a `Duration` holds at most `i64::MAX` seconds.
 
 use time::{Duration, OffsetDateTime, Time};
 
@@ -47,24 +45,13 @@ pub(crate) fn saturating_add(at: OffsetDateTime, duration: Duration) -> OffsetDa
     at.saturating_add(duration)
 }
 
-/// `a < b`. Instants with one offset (every instant a driver's clock gives) compare by their
-/// date and time of day, inlined; the time crate's comparison moves `b` to `a`'s offset in a
-/// call first.
-#[inline(always)]
-pub(crate) fn is_before(a: OffsetDateTime, b: OffsetDateTime) -> bool {
-    if a.offset() == b.offset() {
-        return (a.date(), a.time()) < (b.date(), b.time());
-    }
-    a < b
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// The shortcut gives the time crate's answer, at every edge of a day and of time.
     #[test]
-    fn saturating_add_and_is_before_are_the_time_crates() {
+    fn saturating_add_is_the_time_crates() {
         use time::{PrimitiveDateTime, UtcOffset};
         let plus8 = UtcOffset::from_hms(8, 0, 0).unwrap();
         let minus5 = UtcOffset::from_hms(-5, 0, 30).unwrap();
@@ -100,15 +87,6 @@ mod tests {
             Duration::MAX,
             Duration::MIN,
         ];
-        for &a in &instants {
-            for &b in &instants {
-                assert_eq!(is_before(a, b), a < b, "{a} < {b}");
-                // The same instant `b` at `a`'s offset, where it is representable there.
-                if let Some(b) = b.checked_to_offset(a.offset()) {
-                    assert_eq!(is_before(a, b), a < b, "{a} < {b}");
-                }
-            }
-        }
         for &now in &instants {
             for &d in &durations {
                 let (ours, theirs) = (saturating_add(now, d), now.saturating_add(d));

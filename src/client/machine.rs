@@ -180,8 +180,7 @@ impl LoginMachine {
     /// without an event, a command or an allocation. `None` means: send
     /// [`Event::LoginRequested`] and wait for its `Complete`.
     pub fn valid_session(&self, now: OffsetDateTime) -> Option<&Session> {
-        self.session()
-            .filter(|session| time_util::is_before(now, session.expires_at))
+        self.session().filter(|session| now < session.expires_at)
     }
 
     /// The verified session held in memory, if any (it may have expired since).
@@ -222,7 +221,7 @@ impl LoginMachine {
                 self.pending = None;
             }
             self.apply(next, now);
-            // `apply` took everything `next` owned and left it `step`'s placeholder core,
+            // `apply` took every field `next` owned and left it `step`'s placeholder core,
             // which owns nothing: forgetting it skips a drop that would only inspect it.
             mem::forget(result);
             return Ok(());
@@ -237,21 +236,30 @@ impl LoginMachine {
     /// Inlined into `step`, its one caller, so the `Next` is read where it was built.
     #[inline(always)]
     fn apply(&mut self, next: &mut Next, now: OffsetDateTime) {
+        // Named field by field, with no `..`: a field added to `Next` must be taken here, or
+        // `step`'s forgetting of what is left would leak it.
+        let Next {
+            core,
+            join,
+            storage,
+            complete,
+            io,
+        } = next;
         // `step` left `Core::default()` here; it goes back into `next`.
-        mem::swap(&mut self.core, &mut next.core);
-        if let Some(waiter) = next.join {
+        mem::swap(&mut self.core, core);
+        if let Some(waiter) = *join {
             self.waiters.push(waiter);
             self.waiter_max = self.waiter_max.max(Some(waiter));
         }
         let key = || self.config.storage_key.clone();
-        match next.storage.take() {
+        match storage.take() {
             Some(StorageOp::Write(value)) => self
                 .queue
                 .push_back(Command::WriteStorage { key: key(), value }),
             Some(StorageOp::Remove) => self.queue.push_back(Command::RemoveStorage { key: key() }),
             None => {}
         }
-        match next.complete.take() {
+        match complete.take() {
             Some(Completion::All(outcome)) if !self.waiters.is_empty() => {
                 let waiters = Waiters::from(mem::take(&mut self.waiters));
                 self.waiter_max = None;
@@ -263,7 +271,7 @@ impl LoginMachine {
             }
             Some(Completion::All(_)) | None => {}
         }
-        match mem::replace(&mut next.io, Io::Keep) {
+        match mem::replace(io, Io::Keep) {
             Io::Keep => {}
             // Rule 2: an effect still in flight is abandoned, not gone: it stays in the world
             // until its answer or its deadline.

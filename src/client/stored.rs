@@ -14,7 +14,6 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::command::Session;
 use crate::secret::SessionToken;
-use crate::time_util;
 use crate::wire::{JsonObject, validate_token};
 
 /// The record version this crate writes and reads.
@@ -102,9 +101,7 @@ impl StoredSession {
     fn classify(stored: Option<Self>, now: OffsetDateTime) -> StoredLookup {
         match stored {
             None => StoredLookup::Corrupt,
-            Some(stored) if !time_util::is_before(now, stored.session.expires_at) => {
-                StoredLookup::Expired
-            }
+            Some(stored) if stored.session.expires_at <= now => StoredLookup::Expired,
             Some(stored) => StoredLookup::Valid(stored),
         }
     }

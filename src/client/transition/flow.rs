@@ -9,7 +9,6 @@ use crate::client::config::{CodeReuse, VerifyPolicy};
 use crate::client::error::LoginFailure;
 use crate::client::state::{Core, EffectKind, Flags, Held, HeldCode, Known, Phase, Task, Tries};
 use crate::client::stored::StoredSession;
-use crate::time_util;
 
 pub(super) fn go(phase: Phase, flags: Flags, io: Io) -> Next {
     Next {
@@ -32,7 +31,7 @@ pub(super) fn stay(phase: Phase, flags: Flags) -> Next {
 /// Rule 6: a verified session is served from memory until it expires; then a new code.
 #[inline(always)]
 pub(super) fn serve(held: Held, f: Flags, waiter: WaiterId, ctx: &Ctx<'_>) -> Next {
-    if time_util::is_before(ctx.now, held.stored.session.expires_at) {
+    if ctx.now < held.stored.session.expires_at {
         let session = held.stored.session.clone();
         // Built whole, not through `stay(…).complete(…)`: this is the hot path, and each
         // builder step moved the whole `Next`.
@@ -56,9 +55,7 @@ pub(super) fn serve(held: Held, f: Flags, waiter: WaiterId, ctx: &Ctx<'_>) -> Ne
 pub(super) fn begin(known: Known, f: Flags, ctx: &Ctx<'_>) -> Next {
     match known {
         Known::Unread => run(Task::ReadStorage { failures: 0 }, f, ctx),
-        Known::Stored(stored) if time_util::is_before(ctx.now, stored.session.expires_at) => {
-            verify(stored, f, ctx)
-        }
+        Known::Stored(stored) if ctx.now < stored.session.expires_at => verify(stored, f, ctx),
         Known::Stored(_) | Known::Nothing => obtain_code(f, Tries::default(), ctx),
     }
 }

@@ -9,7 +9,6 @@ use super::outcome::{Completion, Ctx, Io, Next, StorageOp};
 use crate::client::error::LoginFailure;
 use crate::client::state::{Flags, Held, Known, Phase, Task, Tries};
 use crate::secret::SessionToken;
-use crate::time_util;
 
 /// Rule 7: a token already reported as rejected after its re-login is reported again at once.
 pub(super) fn rejected_twice(phase: Phase, f: Flags, waiter: WaiterId) -> Next {
@@ -29,7 +28,7 @@ pub(super) fn rejected_in_ready(
     let now = ctx.now;
     let current = held.stored.session.token == token;
     let guarded = held.guard_until.is_some_and(|until| now < until);
-    if !current && time_util::is_before(now, held.stored.session.expires_at) {
+    if !current && now < held.stored.session.expires_at {
         let session = held.stored.session.clone();
         stay(Phase::Ready(held), f).complete(Completion::One(waiter, Ok(session)))
     } else if current && guarded {
