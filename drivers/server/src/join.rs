@@ -46,9 +46,9 @@ const CODE_LIFE_MS: u64 = 5 * 60 * 1000;
 
 /// How much earlier than its claim a fresh claim's published answer ends. The answer's life is
 /// counted from an instant taken before the claim was sent, but Redis starts it only when the
-/// `SET` arrives, which may be later after the count than the claim was after its instant
-/// (a race of milliseconds, which CI once lost by 1 ms). The code is dead by the time its
-/// claim ends, so nothing needs the answer in that last second.
+/// answer's `SET` arrives: when that `SET` is slower on its way than the claim was, an exact
+/// count outlives the claim (by 1 ms in one CI run). The code is dead by the time its claim
+/// ends, so nothing needs the answer in that last second.
 const ANSWER_MARGIN_MS: u64 = 1000;
 
 /// Publish the answer for the claim's remaining life, in one round trip (for a claim this
