@@ -36,8 +36,6 @@ use crate::wire::{CODE_LIFETIME, LoginGranted, decode_login_request, validate_to
 pub(crate) type Refused = Box<(Core, ExchangeError)>;
 
 /// Applies one input. `Err` hands the core back unchanged with the reason.
-/// Inlined into the exchange's one caller, as the client's is into its step.
-#[inline]
 pub(crate) fn transition(mut core: Core, input: Input, ctx: &Ctx<'_>) -> Result<Next, Refused> {
     use Event as E;
     use Input::{Begin, Deadline, Event as Ev};
